@@ -1,0 +1,16 @@
+import { loadSettings } from "./components/config.ts";
+import { ExchangeAppOnlyAccess } from "./components/exchangeAppOnlyAccess.ts";
+
+const access = new ExchangeAppOnlyAccess("exo", loadSettings());
+
+export const appId = access.appId;
+export const thumbprint = access.thumbprint;
+export const tenantId = access.tenantId;
+export const organization = access.organization;
+export const servicePrincipalObjectId = access.servicePrincipalObjectId;
+export const applicationObjectId = access.applicationObjectId;
+export const certificateNotAfter = access.certificateNotAfter;
+export const certificatePem = access.certificatePem;
+export const privateKeyPem = access.privateKeyPem;
+export const connectCommand = access.connectCommand;
+export const connectCommandCrossPlatform = access.connectCommandCrossPlatform;
