@@ -1,0 +1,151 @@
+/**
+ * The recording engine: runs the real program once, exactly as `pulumi up`/`pulumi preview` start it,
+ * against a simulated tenant, and returns what it registered. The offline plan and the test suite
+ * both use it.
+ *
+ * The Pulumi CLI starts a nodejs program through the language host, which runs
+ *   node <project>/node_modules/@pulumi/pulumi/cmd/run --monitor <addr> --engine <addr> --project <p>
+ *        --root-directory <dir> --stack <s> --pwd <dir> [--dry-run] --parallel <n> .
+ * with the configuration in PULUMI_CONFIG (pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs).
+ * This does the same, with the engine's two gRPC services played by RecordingMonitor. So ts-node,
+ * the project's tsconfig, the stack wrapper and the SDK's error reporting are the real ones.
+ */
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Recording, RecordingMonitor } from "./monitor.mts";
+import type { ResolvedConfig } from "./stackConfig.mts";
+import { SimulatedTenant, type TenantData } from "./tenant.mts";
+import type { Value } from "./values.mts";
+
+export type { LogLine, RecordedAlias, RecordedInvoke, RecordedResource, Recording } from "./monitor.mts";
+
+export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface EvaluateOptions {
+    readonly config: ResolvedConfig;
+    readonly tenant: TenantData;
+    /** Dry run, like `pulumi preview`: new resources have no ids and computed outputs are unknown. */
+    readonly preview: boolean;
+    /** Where simulated keys and certificates persist between evaluations of one stack (its "state"). */
+    readonly stateDir?: string | undefined;
+    readonly projectDir?: string;
+    readonly organization?: string;
+    /** Extra environment for the program's process (e.g. PULUMI_NODEJS_TRANSPILE_ONLY=true). */
+    readonly env?: Readonly<Record<string, string>>;
+    /** Upper bound for one evaluation; a hung program fails instead of blocking. */
+    readonly timeoutMs?: number;
+}
+
+export interface Evaluation {
+    readonly recording: Recording;
+    /** Stack outputs as the engine would store them (secrets marked); undefined when the program failed. */
+    readonly outputs: Record<string, Value> | undefined;
+    /** The error lines `pulumi up` would print, without the "error: " prefix. */
+    readonly errors: string[];
+    readonly warnings: string[];
+    /** What the program process wrote to stdout/stderr. */
+    readonly stdout: string;
+    readonly stderr: string;
+    readonly exitCode: number;
+    /** True when `pulumi up` would fail: a non-zero exit or an error logged. */
+    readonly failed: boolean;
+}
+
+export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
+    const projectDir = options.projectDir ?? PROJECT_DIR;
+    const { project, stack } = options.config;
+    const tenant = new SimulatedTenant({ tenant: options.tenant, preview: options.preview, stateDir: options.stateDir });
+    const monitor = new RecordingMonitor(projectDir, project, stack, options.preview, tenant);
+    const address = await monitor.start();
+    try {
+        const { exitCode, stdout, stderr } = await runProgram(projectDir, address, options);
+        const { recording } = monitor;
+        const errors = recording.logs.filter((l) => l.severity === "error").map((l) => l.message);
+        const warnings = recording.logs.filter((l) => l.severity === "warning").map((l) => l.message);
+        const stackResource = recording.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+        const failed = exitCode !== 0 || errors.length > 0;
+        return {
+            recording,
+            outputs: failed ? undefined : (stackResource?.registeredOutputs ?? {}),
+            errors,
+            warnings,
+            stdout,
+            stderr,
+            exitCode,
+            failed,
+        };
+    } finally {
+        monitor.stop();
+    }
+}
+
+function runProgram(
+    projectDir: string,
+    address: string,
+    options: EvaluateOptions,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const { project, stack } = options.config;
+    const runPath = path.dirname(createRequire(path.join(projectDir, "package.json")).resolve("@pulumi/pulumi/cmd/run"));
+    const args = [
+        runPath,
+        "--monitor",
+        address,
+        "--engine",
+        address,
+        "--organization",
+        options.organization ?? "organization",
+        "--project",
+        project,
+        "--root-directory",
+        projectDir,
+        "--stack",
+        stack,
+        "--pwd",
+        projectDir,
+        ...(options.preview ? ["--dry-run"] : []),
+        "--parallel",
+        "16",
+        ".",
+    ];
+    // The language host passes config keys as "<namespace>:config:<key>".
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(options.config.config)) {
+        const i = key.indexOf(":");
+        config[`${key.slice(0, i)}:config:${key.slice(i + 1)}`] = value;
+    }
+    const env = {
+        ...scrubbedEnv(),
+        PULUMI_CONFIG: JSON.stringify(config),
+        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(options.config.secretKeys),
+        PULUMI_NODEJS_TYPESCRIPT: "true",
+        ...options.env,
+    };
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, args, { cwd: projectDir, env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const limit = options.timeoutMs ?? 120_000;
+        const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            reject(new Error(`evaluating stack ${stack} took longer than ${limit} ms\n${stderr}`));
+        }, limit);
+        child.on("error", reject);
+        child.on("exit", (code, signal) => {
+            clearTimeout(timer);
+            resolve({ exitCode: code ?? (signal ? 128 : 1), stdout, stderr });
+        });
+    });
+}
+
+/** The environment without a developer's Pulumi or Azure session, so every evaluation starts alike. */
+function scrubbedEnv(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) {
+        if (v !== undefined && !/^(PULUMI_|ARM_|AZURE_)/.test(k)) env[k] = v;
+    }
+    return env;
+}

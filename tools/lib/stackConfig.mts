@@ -1,0 +1,186 @@
+/**
+ * Stack configuration the way the Pulumi CLI prepares it for a program
+ * (pulumi/pulumi sdk/go/common/workspace: mergeConfig, validateStackConfigValue):
+ * Pulumi.<stack>.yaml values, project defaults from Pulumi.yaml for keys the stack leaves out,
+ * a missing-key error for declared keys without a default, type checks for declared keys, and every
+ * value handed over as a string (lists and maps as JSON text).
+ *
+ * Secure values are never decrypted: they are passed as "[secret]" and listed in `secureKeys`.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+export const SECURE_PLACEHOLDER = "[secret]";
+
+export interface ResolvedConfig {
+    readonly project: string;
+    readonly stack: string;
+    /** "namespace:key" → the string the program receives. */
+    readonly config: Record<string, string>;
+    /** Keys whose value is secret (PULUMI_CONFIG_SECRET_KEYS). */
+    readonly secretKeys: string[];
+    /** Keys whose value is encrypted in the stack file and was not decrypted. */
+    readonly secureKeys: string[];
+    /** Keys whose value came from a Pulumi.yaml default. */
+    readonly defaultedKeys: string[];
+}
+
+/** A configuration problem, worded as the CLI words it. */
+export class StackConfigError extends Error {}
+
+interface ConfigSchema {
+    readonly type?: string;
+    readonly default?: unknown;
+    readonly value?: unknown;
+    readonly items?: ConfigSchema;
+    readonly secret?: boolean;
+}
+
+export interface ProjectFile {
+    readonly name: string;
+    readonly config?: Record<string, unknown>;
+}
+
+export function readProjectFile(projectDir: string): ProjectFile {
+    const file = path.join(projectDir, "Pulumi.yaml");
+    const project = parse(fs.readFileSync(file, "utf8")) as ProjectFile;
+    if (!project || typeof project.name !== "string") throw new StackConfigError(`${file} has no project name`);
+    return project;
+}
+
+/** Reads Pulumi.<stack>.yaml from the project directory and resolves it. */
+export function loadStackConfig(projectDir: string, stack: string): ResolvedConfig {
+    const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        throw new StackConfigError(`no stack configuration file ${path.basename(file)} in ${projectDir} (stacks: ${listStacks(projectDir).join(", ") || "none"})`);
+    }
+    return resolveStackConfig(readProjectFile(projectDir), stack, fs.readFileSync(file, "utf8"));
+}
+
+/** The stacks that have a Pulumi.<stack>.yaml in the project directory. */
+export function listStacks(projectDir: string): string[] {
+    return fs
+        .readdirSync(projectDir)
+        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** Resolves a stack file's text against the project file. */
+export function resolveStackConfig(project: ProjectFile, stack: string, stackYaml: string): ResolvedConfig {
+    const doc = (parse(stackYaml) ?? {}) as { config?: Record<string, unknown>; environment?: unknown };
+    if (doc.environment !== undefined) {
+        throw new StackConfigError(`stack ${stack} imports Pulumi ESC environments, which cannot be read offline`);
+    }
+    const values = new Map<string, unknown>();
+    for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
+        // Stack keys without a namespace belong to the project (workspace/loaders.go).
+        values.set(rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`, value);
+    }
+
+    const declared = Object.entries(project.config ?? {})
+        .map(([key, spec]) => [key, schemaOf(key, spec, project.name)] as const)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const missing: string[] = [];
+    const defaulted: string[] = [];
+    for (const [key, schema] of declared) {
+        const full = key.includes(":") ? key : `${project.name}:${key}`;
+        const has = values.has(full);
+        const fallback = schema.value ?? schema.default;
+        if (!has && fallback === undefined && full.startsWith(`${project.name}:`)) missing.push(key);
+        else if (!has && fallback !== undefined) {
+            values.set(full, fallback);
+            defaulted.push(full);
+        }
+    }
+    if (missing.length > 0) {
+        const quoted = missing.map((k) => `'${k}'`);
+        const list = quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
+        throw new StackConfigError(`Stack '${stack}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${list}`);
+    }
+    for (const [key, schema] of declared) {
+        const full = key.includes(":") ? key : `${project.name}:${key}`;
+        const value = values.get(full);
+        if (defaulted.includes(full) || value === undefined || schema.type === undefined || containsSecure(value)) continue;
+        if (!matchesType(schema, value)) {
+            throw new StackConfigError(`validating stack config: Stack '${stack}' with configuration key '${key}' must be of type '${typeName(schema)}'`);
+        }
+    }
+
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const secureKeys: string[] = [];
+    for (const key of [...values.keys()].sort()) {
+        const value = values.get(key);
+        if (containsSecure(value)) {
+            secretKeys.push(key);
+            secureKeys.push(key);
+            config[key] = SECURE_PLACEHOLDER;
+        } else {
+            config[key] = toConfigString(value);
+        }
+    }
+    return { project: project.name, stack, config, secretKeys, secureKeys, defaultedKeys: defaulted.sort() };
+}
+
+function schemaOf(key: string, spec: unknown, projectName: string): ConfigSchema {
+    const namespaced = !key.includes(":") || key.startsWith(`${projectName}:`);
+    // Shorthand: a bare value is the default of a project key, the value of another namespace's key.
+    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) return namespaced ? { default: spec } : { value: spec };
+    return spec as ConfigSchema;
+}
+
+function isSecure(v: unknown): boolean {
+    return v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secure?: unknown }).secure === "string";
+}
+
+function containsSecure(v: unknown): boolean {
+    if (isSecure(v)) return true;
+    if (Array.isArray(v)) return v.some(containsSecure);
+    if (v !== null && typeof v === "object") return Object.values(v).some(containsSecure);
+    return false;
+}
+
+/** workspace/project.go ValidateConfigValue. */
+function matchesType(schema: ConfigSchema, value: unknown): boolean {
+    switch (schema.type) {
+        case "string":
+            return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+        case "integer":
+            if (typeof value === "number") return Number.isInteger(value);
+            return typeof value === "string" && /^[+-]?[0-9]+$/.test(value);
+        case "boolean":
+            return typeof value === "boolean" || value === "true" || value === "false";
+        case "array":
+            return Array.isArray(value) && (schema.items === undefined || value.every((item) => matchesType(schema.items as ConfigSchema, item)));
+        case "object":
+            return value !== null && typeof value === "object" && !Array.isArray(value);
+        default:
+            return true;
+    }
+}
+
+function typeName(schema: ConfigSchema): string {
+    return schema.type === "array" && schema.items ? `array<${typeName(schema.items)}>` : String(schema.type);
+}
+
+/** How the CLI hands a value to the program: strings as they are, everything else as JSON. */
+function toConfigString(value: unknown): string {
+    if (typeof value === "string") return value;
+    if (typeof value === "number" || typeof value === "boolean") return String(value);
+    return JSON.stringify(sortKeys(value));
+}
+
+// Go's encoding/json writes map keys in sorted order.
+function sortKeys(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (v !== null && typeof v === "object") {
+        return Object.fromEntries(
+            Object.keys(v)
+                .sort()
+                .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+        );
+    }
+    return v;
+}

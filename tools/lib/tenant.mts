@@ -1,0 +1,497 @@
+/**
+ * A simulated Microsoft 365 tenant behind Pulumi's mock runtime.
+ *
+ * It answers the program's invokes from tenant data and, outside previews, "creates" resources
+ * the way the providers and Microsoft Graph would: generated ids, real RSA keys and real X.509
+ * certificates (so thumbprints and dates can be checked with openssl), and the API's own rules
+ * (a credential may not outlive its certificate, assignments must name an existing service
+ * principal, a role must exist, ...). A call it has no model for fails, so a new invoke or
+ * resource type cannot slip through untested.
+ *
+ * In a preview it behaves like the engine: resources get no id and every output that is not an
+ * input is unknown.
+ */
+import { createHash, generateKeyPairSync, X509Certificate } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import forge from "node-forge";
+import { unwrapForProvider, type Value } from "./values.mts";
+
+/** Shown for a value only the tenant can supply (used by the offline plan). */
+export const FROM_TENANT = "[from tenant]";
+
+export interface AppRole {
+    readonly id: string;
+    readonly value: string;
+    readonly allowedMemberTypes: readonly string[];
+}
+
+export interface TenantServicePrincipal {
+    readonly objectId: string;
+    readonly clientId: string;
+    readonly displayName: string;
+    readonly appRoles: readonly AppRole[];
+}
+
+export interface TenantDomain {
+    readonly domainName: string;
+    readonly initial: boolean;
+    readonly default: boolean;
+    readonly verified: boolean;
+    readonly adminManaged: boolean;
+    readonly root: boolean;
+    readonly supportedServices: readonly string[];
+}
+
+export interface TenantData {
+    readonly tenantId: string;
+    /** The identity running Pulumi (azuread.getClientConfig). */
+    readonly deployer: { readonly objectId: string; readonly clientId: string };
+    readonly domains: readonly TenantDomain[];
+    /** Service principals that exist before the program runs (Microsoft's first-party apps). */
+    readonly servicePrincipals: readonly TenantServicePrincipal[];
+    /** Built-in directory role templates: id and Graph displayName. */
+    readonly roleTemplates: readonly { readonly id: string; readonly displayName: string }[];
+    /** Other users that may be named as owners. */
+    readonly userObjectIds: readonly string[];
+    /** When simulated certificates are issued (RFC 3339): the tls provider uses the clock, the simulation a fixed time. */
+    readonly issuedAt: string;
+}
+
+export interface SimulationOptions {
+    readonly tenant: TenantData;
+    readonly preview: boolean;
+    /**
+     * Directory that plays the part of the stack's state: generated keys and certificates are kept
+     * there, so a second evaluation of the same stack sees the same ones.
+     */
+    readonly stateDir?: string | undefined;
+}
+
+interface ResourceArgs {
+    readonly type: string;
+    readonly name: string;
+    /** Plain values: secrets unwrapped, unknowns absent. */
+    readonly inputs: Record<string, unknown>;
+}
+
+interface CallArgs {
+    readonly token: string;
+    readonly inputs: Record<string, unknown>;
+}
+
+/** A tenant whose every value is a placeholder: the plan shows these as "[from tenant]". */
+export function placeholderTenant(exchangeOnlineAppId: string, manageAsApp: string): TenantData {
+    return {
+        tenantId: FROM_TENANT,
+        deployer: { objectId: FROM_TENANT, clientId: FROM_TENANT },
+        domains: [
+            {
+                domainName: FROM_TENANT,
+                initial: true,
+                default: true,
+                verified: true,
+                adminManaged: true,
+                root: true,
+                supportedServices: ["Email"],
+            },
+        ],
+        servicePrincipals: [
+            {
+                objectId: FROM_TENANT,
+                clientId: exchangeOnlineAppId,
+                displayName: "Office 365 Exchange Online",
+                appRoles: [{ id: FROM_TENANT, value: manageAsApp, allowedMemberTypes: ["Application"] }],
+            },
+        ],
+        roleTemplates: [],
+        userObjectIds: [],
+        issuedAt: "1970-01-01T00:00:00Z",
+    };
+}
+
+class GraphError extends Error {}
+
+export class SimulatedTenant {
+    private readonly tenant: TenantData;
+    private readonly preview: boolean;
+    private readonly stateDir: string | undefined;
+    private readonly apps = new Map<string, { objectId: string; clientId: string; displayName: string }>();
+    private readonly createdPrincipals = new Map<string, TenantServicePrincipal>();
+
+    constructor(options: SimulationOptions) {
+        this.tenant = options.tenant;
+        this.preview = options.preview;
+        this.stateDir = options.stateDir;
+    }
+
+    async call(args: CallArgs): Promise<Record<string, unknown>> {
+        const t = this.tenant;
+        switch (args.token) {
+            case "azuread:index/getClientConfig:getClientConfig":
+                return { clientId: t.deployer.clientId, objectId: t.deployer.objectId, tenantId: t.tenantId, id: `${t.deployer.clientId}-${t.tenantId}` };
+            case "azuread:index/getDomains:getDomains":
+                return this.getDomains(args.inputs);
+            case "azuread:index/getServicePrincipal:getServicePrincipal":
+                return this.getServicePrincipal(args.inputs);
+            default:
+                throw new Error(`the simulated tenant has no model of the invoke ${args.token}; add one before using it`);
+        }
+    }
+
+    /**
+     * Creates a resource. `inputs` are marked values; the returned state keeps them as given (a secret
+     * input stays a secret output) and adds what the provider computes.
+     */
+    async newResource(args: { type: string; name: string; inputs: Record<string, Value> }): Promise<{ id: string; state: Record<string, Value> }> {
+        if (this.preview) {
+            // The engine plans the inputs as outputs; everything computed stays unknown, and there is no id yet.
+            return { id: "", state: { ...args.inputs } };
+        }
+        const model = this.models[args.type];
+        if (!model) throw new Error(`the simulated tenant has no model of the resource type ${args.type}; add one before using it`);
+        const created = model({ type: args.type, name: args.name, inputs: unwrapForProvider(args.inputs) });
+        return { id: created.id, state: { ...args.inputs, ...(created.state as Record<string, Value>) } };
+    }
+
+    // ---- invokes ----
+
+    private getDomains(a: Record<string, unknown>): Record<string, unknown> {
+        const domains = this.tenant.domains
+            .filter((d) => !a["onlyInitial"] || d.initial)
+            .filter((d) => !a["onlyDefault"] || d.default)
+            .filter((d) => !a["onlyRoot"] || d.root)
+            .filter((d) => a["includeUnverified"] || d.verified)
+            .filter((d) => a["adminManaged"] === undefined || d.adminManaged === a["adminManaged"])
+            .map((d) => ({
+                domainName: d.domainName,
+                initial: d.initial,
+                default: d.default,
+                verified: d.verified,
+                adminManaged: d.adminManaged,
+                root: d.root,
+                authenticationType: "Managed",
+                supportedServices: [...d.supportedServices],
+            }));
+        return { ...a, id: `domains#${domains.length}`, domains };
+    }
+
+    private getServicePrincipal(a: Record<string, unknown>): Record<string, unknown> {
+        const all = [...this.tenant.servicePrincipals, ...this.createdPrincipals.values()];
+        const sp = all.find(
+            (s) =>
+                (a["clientId"] !== undefined && s.clientId === a["clientId"]) ||
+                (a["objectId"] !== undefined && s.objectId === a["objectId"]) ||
+                (a["displayName"] !== undefined && s.displayName === a["displayName"]),
+        );
+        if (!sp) {
+            const filter = a["clientId"] ?? a["objectId"] ?? a["displayName"];
+            throw new Error(`No service principal found for application ID: ${JSON.stringify(filter)}`);
+        }
+        return {
+            id: `/servicePrincipals/${sp.objectId}`,
+            objectId: sp.objectId,
+            clientId: sp.clientId,
+            displayName: sp.displayName,
+            accountEnabled: true,
+            appRoleAssignmentRequired: false,
+            applicationTenantId: "f8cdef31-a31e-4b4a-93e4-5f571e91255a",
+            type: "Application",
+            appRoles: sp.appRoles.map((r) => ({
+                id: r.id,
+                value: r.value,
+                allowedMemberTypes: [...r.allowedMemberTypes],
+                displayName: r.value,
+                description: r.value,
+                enabled: true,
+            })),
+            appRoleIds: Object.fromEntries(sp.appRoles.map((r) => [r.value, r.id])),
+            oauth2PermissionScopeIds: {},
+            servicePrincipalNames: [sp.clientId],
+            tags: [],
+        };
+    }
+
+    // ---- resources ----
+
+    private readonly models: Record<string, (a: ResourceArgs) => { id: string; state: Record<string, unknown> }> = {
+        "tls:index/privateKey:PrivateKey": (a) => this.privateKey(a),
+        "tls:index/selfSignedCert:SelfSignedCert": (a) => this.selfSignedCert(a),
+        "azuread:index/applicationRegistration:ApplicationRegistration": (a) => {
+            const objectId = this.guid("app-object", a.name);
+            const clientId = this.guid("app-client", a.name);
+            const displayName = requireString(a.inputs, "displayName");
+            this.apps.set(objectId, { objectId, clientId, displayName });
+            return {
+                id: `/applications/${objectId}`,
+                state: { objectId, clientId, disabledByMicrosoft: "", publisherDomain: this.initialDomain() },
+            };
+        },
+        "azuread:index/applicationOwner:ApplicationOwner": (a) => {
+            const app = this.application(a.inputs["applicationId"]);
+            const owner = requireString(a.inputs, "ownerObjectId");
+            if (!this.isPrincipal(owner)) throw notFound(owner);
+            return { id: `/applications/${app.objectId}/owners/${owner}`, state: {} };
+        },
+        "azuread:index/applicationCertificate:ApplicationCertificate": (a) => this.applicationCertificate(a),
+        "azuread:index/applicationApiAccess:ApplicationApiAccess": (a) => {
+            const app = this.application(a.inputs["applicationId"]);
+            const apiClientId = requireString(a.inputs, "apiClientId");
+            const api = this.principals().find((p) => p.clientId === apiClientId);
+            if (!api) throw new GraphError(`Request_BadRequest: no service principal for the API with client id ${apiClientId} in this tenant`);
+            for (const roleId of asStrings(a.inputs["roleIds"])) {
+                if (!api.appRoles.some((r) => r.id === roleId && r.allowedMemberTypes.includes("Application"))) {
+                    throw new GraphError(`Request_BadRequest: ${api.displayName} publishes no application role with id ${roleId}`);
+                }
+            }
+            return { id: `/applications/${app.objectId}/apiAccess/${apiClientId}`, state: {} };
+        },
+        "azuread:index/servicePrincipal:ServicePrincipal": (a) => {
+            const clientId = requireString(a.inputs, "clientId");
+            const app = [...this.apps.values()].find((x) => x.clientId === clientId);
+            if (!app) {
+                throw new GraphError(
+                    `Request_BadRequest: The appId '${clientId}' of the service principal does not reference a valid application object.`,
+                );
+            }
+            for (const owner of asStrings(a.inputs["owners"])) if (!this.isPrincipal(owner)) throw notFound(owner);
+            const objectId = this.guid("sp-object", a.name);
+            this.createdPrincipals.set(objectId, { objectId, clientId, displayName: app.displayName, appRoles: [] });
+            return {
+                id: `/servicePrincipals/${objectId}`,
+                state: {
+                    objectId,
+                    displayName: app.displayName,
+                    applicationTenantId: this.tenant.tenantId,
+                    type: "Application",
+                    appRoleIds: {},
+                    servicePrincipalNames: [clientId],
+                },
+            };
+        },
+        "azuread:index/appRoleAssignment:AppRoleAssignment": (a) => {
+            const principalId = requireString(a.inputs, "principalObjectId");
+            const resourceId = requireString(a.inputs, "resourceObjectId");
+            const appRoleId = requireString(a.inputs, "appRoleId");
+            const principal = this.principals().find((p) => p.objectId === principalId);
+            if (!principal) throw notFound(principalId);
+            const resource = this.principals().find((p) => p.objectId === resourceId);
+            if (!resource) throw notFound(resourceId);
+            if (!resource.appRoles.some((r) => r.id === appRoleId && r.allowedMemberTypes.includes("Application"))) {
+                throw new GraphError("Request_BadRequest: Permission being assigned was not found on application");
+            }
+            return {
+                id: `/servicePrincipals/${resourceId}/appRoleAssignedTo/${this.guid("assignment", a.name)}`,
+                state: {
+                    principalDisplayName: principal.displayName,
+                    principalType: "ServicePrincipal",
+                    resourceDisplayName: resource.displayName,
+                },
+            };
+        },
+        "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment": (a) => {
+            const roleId = requireString(a.inputs, "roleId");
+            const principal = requireString(a.inputs, "principalObjectId");
+            if (!this.tenant.roleTemplates.some((r) => r.id === roleId)) {
+                throw new GraphError(`Request_ResourceNotFound: The role definition ${roleId} does not exist in this tenant.`);
+            }
+            if (!this.isPrincipal(principal)) throw notFound(principal);
+            const scope = a.inputs["directoryScopeId"] ?? "/";
+            if (scope !== "/") throw new GraphError(`Request_BadRequest: the simulation only models tenant-wide scope "/", not ${String(scope)}`);
+            return { id: this.guid("role-assignment", a.name), state: { directoryScopeId: "/" } };
+        },
+    };
+
+    private privateKey(a: ResourceArgs): { id: string; state: Record<string, unknown> } {
+        if (a.inputs["algorithm"] !== "RSA") throw new Error(`the simulation only generates RSA keys, not ${String(a.inputs["algorithm"])}`);
+        const bits = Number(a.inputs["rsaBits"] ?? 2048);
+        const pem = this.remember(`key-${a.name}-${bits}.pem`, () =>
+            generateKeyPairSync("rsa", { modulusLength: bits }).privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+        );
+        const forgeKey = forge.pki.privateKeyFromPem(pem);
+        const publicKeyPem = forge.pki.publicKeyToPem(forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e));
+        return {
+            id: sha1(publicKeyPem),
+            state: { rsaBits: bits, privateKeyPem: pem, publicKeyPem, ecdsaCurve: "P224" },
+        };
+    }
+
+    private selfSignedCert(a: ResourceArgs): { id: string; state: Record<string, unknown> } {
+        const keyPem = requireString(a.inputs, "privateKeyPem");
+        const hours = Number(a.inputs["validityPeriodHours"]);
+        const uses = asStrings(a.inputs["allowedUses"]);
+        const subject = (a.inputs["subject"] ?? {}) as Record<string, unknown>;
+        const fingerprint = sha1(JSON.stringify([a.name, keyPem, hours, uses, subject]));
+        const certPem = this.remember(`cert-${a.name}-${fingerprint}.pem`, () => issueSelfSigned(keyPem, subject, uses, this.tenant.issuedAt, hours));
+        const cert = new X509Certificate(certPem);
+        return {
+            id: BigInt(`0x${cert.serialNumber}`).toString(10),
+            state: {
+                certPem,
+                keyAlgorithm: "RSA",
+                validityStartTime: toRfc3339(new Date(cert.validFrom)),
+                validityEndTime: toRfc3339(new Date(cert.validTo)),
+                readyForRenewal: false,
+                earlyRenewalHours: 0,
+                isCaCertificate: false,
+                setSubjectKeyId: false,
+                setAuthorityKeyId: false,
+            },
+        };
+    }
+
+    private applicationCertificate(a: ResourceArgs): { id: string; state: Record<string, unknown> } {
+        const app = this.application(a.inputs["applicationId"]);
+        if ((a.inputs["type"] ?? "AsymmetricX509Cert") !== "AsymmetricX509Cert") {
+            throw new GraphError(`the simulation models certificate credentials only, not ${String(a.inputs["type"])}`);
+        }
+        if ((a.inputs["encoding"] ?? "pem") !== "pem") throw new GraphError("the simulation models PEM-encoded certificate values only");
+        let cert: X509Certificate;
+        try {
+            cert = new X509Certificate(requireString(a.inputs, "value"));
+        } catch {
+            throw new GraphError("Request_BadRequest: Invalid value specified for property 'key' of resource 'KeyCredential'.");
+        }
+        const notAfter = new Date(cert.validTo).getTime();
+        const endDate = a.inputs["endDate"];
+        // Graph: "Key credential end date is invalid" when it is later than the certificate's NotAfter.
+        if (typeof endDate === "string" && Date.parse(endDate) > notAfter) {
+            throw new GraphError("Request_BadRequest: Key credential end date is invalid.");
+        }
+        const keyId = this.guid("key-id", `${a.name}:${cert.fingerprint256}`);
+        return {
+            id: `/applications/${app.objectId}/credentials/certificate/${keyId}`,
+            state: {
+                keyId,
+                startDate: a.inputs["startDate"] ?? toRfc3339(new Date(cert.validFrom)),
+                endDate: endDate ?? toRfc3339(new Date(notAfter)),
+                encoding: "pem",
+                type: "AsymmetricX509Cert",
+            },
+        };
+    }
+
+    // ---- tenant lookups ----
+
+    private application(applicationId: unknown): { objectId: string; clientId: string } {
+        const m = /^\/applications\/([0-9a-f-]{36})$/.exec(String(applicationId));
+        if (!m) {
+            throw new GraphError(
+                `applicationId must be an application resource id "/applications/<object id>" (got ${JSON.stringify(applicationId)})`,
+            );
+        }
+        const app = this.apps.get(m[1] ?? "");
+        if (!app) throw notFound(m[1] ?? "");
+        return app;
+    }
+
+    private principals(): TenantServicePrincipal[] {
+        return [...this.tenant.servicePrincipals, ...this.createdPrincipals.values()];
+    }
+
+    private isPrincipal(objectId: string): boolean {
+        return (
+            objectId === this.tenant.deployer.objectId ||
+            this.tenant.userObjectIds.includes(objectId) ||
+            this.principals().some((p) => p.objectId === objectId)
+        );
+    }
+
+    private initialDomain(): string {
+        return this.tenant.domains.find((d) => d.initial)?.domainName ?? "";
+    }
+
+    /** A GUID derived from the tenant and a name: stable across evaluations, distinct per object. */
+    private guid(kind: string, name: string): string {
+        const h = createHash("sha256").update(`${this.tenant.tenantId}/${kind}/${name}`).digest("hex");
+        return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    }
+
+    /** Returns the value kept under `file` in the state directory, creating it once. */
+    private remember(file: string, create: () => string): string {
+        if (!this.stateDir) return create();
+        const p = path.join(this.stateDir, file);
+        if (fs.existsSync(p)) return fs.readFileSync(p, "utf8");
+        const value = create();
+        fs.mkdirSync(this.stateDir, { recursive: true });
+        fs.writeFileSync(p, value, { mode: 0o600 });
+        return value;
+    }
+}
+
+/** Issues a self-signed certificate the way the tls provider does (hashicorp/terraform-provider-tls). */
+function issueSelfSigned(keyPem: string, subject: Record<string, unknown>, uses: string[], issuedAt: string, hours: number): string {
+    const key = forge.pki.privateKeyFromPem(keyPem);
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+    cert.serialNumber = `0${sha1(`${keyPem}${issuedAt}`).slice(0, 31)}`;
+    const start = new Date(issuedAt);
+    cert.validity.notBefore = start;
+    cert.validity.notAfter = new Date(start.getTime() + hours * 3_600_000);
+    const attrs: forge.pki.CertificateField[] = [];
+    const fields: [string, string][] = [
+        ["commonName", "commonName"],
+        ["organization", "organizationName"],
+        ["organizationalUnit", "organizationalUnitName"],
+        ["country", "countryName"],
+    ];
+    for (const [input, name] of fields) {
+        const value = subject[input];
+        if (typeof value === "string" && value !== "") attrs.push({ name, value });
+    }
+    cert.setSubject(attrs);
+    cert.setIssuer(attrs);
+    const keyUsage: Record<string, boolean> = {};
+    const extKeyUsage: Record<string, boolean> = {};
+    const keyUsageNames: Record<string, string> = {
+        digitalSignature: "digitalSignature",
+        contentCommitment: "nonRepudiation",
+        keyEncipherment: "keyEncipherment",
+        dataEncipherment: "dataEncipherment",
+        keyAgreement: "keyAgreement",
+        certSigning: "keyCertSign",
+        crlSigning: "cRLSign",
+    };
+    const extNames: Record<string, string> = {
+        clientAuth: "clientAuth",
+        serverAuth: "serverAuth",
+        codeSigning: "codeSigning",
+        emailProtection: "emailProtection",
+        timestamping: "timeStamping",
+    };
+    for (const use of uses) {
+        const ku = keyUsageNames[use];
+        const eku = extNames[use];
+        if (ku) keyUsage[ku] = true;
+        else if (eku) extKeyUsage[eku] = true;
+        else throw new Error(`the simulation does not model the certificate use ${use}`);
+    }
+    const extensions: object[] = [{ name: "basicConstraints", cA: false, critical: true }];
+    if (Object.keys(keyUsage).length > 0) extensions.push({ ...keyUsage, name: "keyUsage", critical: true });
+    if (Object.keys(extKeyUsage).length > 0) extensions.push({ name: "extKeyUsage", ...extKeyUsage });
+    cert.setExtensions(extensions);
+    cert.sign(key, forge.md.sha256.create());
+    return forge.pki.certificateToPem(cert);
+}
+
+function notFound(id: string): GraphError {
+    return new GraphError(`Request_ResourceNotFound: Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+}
+
+function requireString(inputs: Record<string, unknown>, key: string): string {
+    const v = inputs[key];
+    if (typeof v !== "string" || v === "") throw new Error(`input ${key} must be a non-empty string (got ${JSON.stringify(v)})`);
+    return v;
+}
+
+function asStrings(v: unknown): string[] {
+    return Array.isArray(v) ? v.map(String) : [];
+}
+
+function sha1(text: string): string {
+    return createHash("sha1").update(text).digest("hex");
+}
+
+function toRfc3339(d: Date): string {
+    return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
