@@ -1,0 +1,63 @@
+/**
+ * Test tenant "Contoso". Microsoft's ids are typed here from Microsoft's documentation, not imported
+ * from the program, so a wrong constant in the program cannot agree with itself.
+ */
+import type { TenantData } from "../../tools/lib/tenant.mts";
+
+/** learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2 (manifest example) */
+export const EXO_APP_ID = "00000002-0000-0ff1-ce00-000000000000";
+export const MANAGE_AS_APP_ROLE_ID = "dc50a0fb-09a3-484d-be87-e023b12c6440";
+
+/** learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference */
+export const ROLE_TEMPLATE_IDS: Readonly<Record<string, string>> = {
+    "Exchange Administrator": "29232cdf-9323-42fd-ade2-1d097af3e4de",
+    "Exchange Recipient Administrator": "31392ffb-586c-42d1-9346-e59415a2cc4e",
+    "Global Reader": "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
+    "Compliance Administrator": "17315797-102d-40b4-93e0-432062caca18",
+    "Security Reader": "5d6b6bb7-de71-4623-b4af-96380a352509",
+    "Security Administrator": "194ae4cb-b126-40b2-bd5b-6091b380977d",
+    "Helpdesk Administrator": "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+    "Global Administrator": "62e90394-69f5-4237-9190-012177145e10",
+};
+
+export const TENANT_ID = "72f988bf-0000-4a1b-9c2d-3e4f5a6b7c8d";
+export const DEPLOYER_OBJECT_ID = "6b1e1c2d-3f4a-4b5c-8d6e-7f8091a2b3c4";
+export const EXO_SP_OBJECT_ID = "a0c2b9de-1111-4e3f-9a8b-0c1d2e3f4a5b";
+export const OTHER_USER_ID = "0f5e4d3c-2b1a-4098-8776-655443322110";
+
+export function contoso(overrides: Partial<TenantData> = {}): TenantData {
+    return {
+        tenantId: TENANT_ID,
+        deployer: { objectId: DEPLOYER_OBJECT_ID, clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46" },
+        domains: [
+            { domainName: "contoso.com", initial: false, default: true, verified: true, adminManaged: true, root: true, supportedServices: ["Email"] },
+            { domainName: "contoso.onmicrosoft.com", initial: true, default: false, verified: true, adminManaged: true, root: true, supportedServices: ["Email"] },
+            { domainName: "new.contoso.com", initial: false, default: false, verified: false, adminManaged: true, root: false, supportedServices: [] },
+        ],
+        servicePrincipals: [
+            {
+                objectId: EXO_SP_OBJECT_ID,
+                clientId: EXO_APP_ID,
+                displayName: "Office 365 Exchange Online",
+                appRoles: [
+                    { id: MANAGE_AS_APP_ROLE_ID, value: "Exchange.ManageAsApp", allowedMemberTypes: ["Application"] },
+                    { id: "ef54d2bf-783f-4e0f-bca1-3210c0444d99", value: "full_access_as_app", allowedMemberTypes: ["Application"] },
+                    { id: "dc890d15-9560-4a4c-9b7f-a736ec74ec40", value: "Mail.ReadWrite", allowedMemberTypes: ["Application"] },
+                ],
+            },
+            {
+                objectId: "5c8e0bfa-2222-4d5e-8f9a-0b1c2d3e4f5a",
+                clientId: "00000003-0000-0000-c000-000000000000",
+                displayName: "Microsoft Graph",
+                appRoles: [{ id: "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", value: "Application.Read.All", allowedMemberTypes: ["Application"] }],
+            },
+        ],
+        roleTemplates: Object.entries(ROLE_TEMPLATE_IDS).map(([name, id]) => ({
+            id,
+            displayName: name === "Exchange Administrator" ? "Exchange Service Administrator" : name,
+        })),
+        userObjectIds: [OTHER_USER_ID],
+        issuedAt: "2026-11-01T09:00:00Z",
+        ...overrides,
+    };
+}

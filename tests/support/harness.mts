@@ -1,0 +1,116 @@
+/**
+ * Test helpers: evaluate the program through the recording engine, and an openssl oracle.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { type Evaluation, PROJECT_DIR, type RecordedResource, evaluate } from "../../tools/lib/engine.mts";
+import { type ResolvedConfig, readProjectFile, resolveStackConfig } from "../../tools/lib/stackConfig.mts";
+import type { TenantData } from "../../tools/lib/tenant.mts";
+import { type Value, isSecret, reveal } from "../../tools/lib/values.mts";
+import { contoso } from "./contoso.mts";
+
+export { PROJECT_DIR };
+
+/** Stack configuration resolved the way the CLI resolves it (Pulumi.yaml defaults, type checks). */
+export function stackConfig(values: Record<string, unknown>, stack = "test"): ResolvedConfig {
+    const yaml = stringify({ config: values });
+    return resolveStackConfig(readProjectFile(PROJECT_DIR), stack, yaml);
+}
+
+/**
+ * Configuration handed to the program verbatim, without the CLI's schema defaults or type checks
+ * (as the Automation API or an older CLI would): for testing the program's own validation.
+ */
+export function rawConfig(values: Record<string, string>, stack = "test"): ResolvedConfig {
+    return { project: "exo-cba", stack, config: values, secretKeys: [], secureKeys: [], defaultedKeys: [] };
+}
+
+export interface RunOptions {
+    readonly preview?: boolean;
+    readonly tenant?: TenantData;
+    readonly stateDir?: string;
+    readonly projectDir?: string;
+}
+
+export function run(config: ResolvedConfig, options: RunOptions = {}): Promise<Evaluation> {
+    return evaluate({
+        config,
+        tenant: options.tenant ?? contoso(),
+        preview: options.preview ?? false,
+        stateDir: options.stateDir ?? tempDir("state-"),
+        projectDir: options.projectDir ?? PROJECT_DIR,
+    });
+}
+
+/** Custom resources of one type, in registration order. */
+export function ofType(ev: Evaluation, type: string): RecordedResource[] {
+    return ev.recording.resources.filter((r) => r.type === type);
+}
+
+export function only(ev: Evaluation, type: string): RecordedResource {
+    const found = ofType(ev, type);
+    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+    return found[0]!;
+}
+
+/** A plain string input or output (secrets revealed); throws if it is not a string. */
+export function str(v: Value | undefined): string {
+    const plain = v === undefined ? undefined : reveal(v);
+    if (typeof plain !== "string") throw new Error(`expected a string, got ${JSON.stringify(v)}`);
+    return plain;
+}
+
+export { isSecret, reveal };
+
+// One scratch directory per test process, removed when it exits (it holds test keys).
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "exo-cba-test-"));
+process.on("exit", () => fs.rmSync(scratch, { recursive: true, force: true }));
+
+export function tempDir(prefix: string): string {
+    return fs.mkdtempSync(path.join(scratch, prefix));
+}
+
+/** Runs openssl with `input` on stdin and returns stdout. */
+export function openssl(args: string[], input?: string | Buffer): string {
+    return execFileSync("openssl", args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** openssl's SHA-1 fingerprint of a PEM certificate, as 40 hex digits without colons. */
+export function opensslThumbprint(pem: string): string {
+    const out = openssl(["x509", "-noout", "-fingerprint", "-sha1"], pem);
+    const m = /Fingerprint=([0-9A-F:]+)/i.exec(out);
+    if (!m?.[1]) throw new Error(`unexpected openssl output: ${out}`);
+    return m[1].replaceAll(":", "").toUpperCase();
+}
+
+/** openssl's NotAfter of a PEM certificate as a Date. */
+export function opensslNotAfter(pem: string): Date {
+    const out = openssl(["x509", "-noout", "-enddate"], pem);
+    return new Date(out.trim().replace(/^notAfter=/, ""));
+}
+
+export interface MadeCertificate {
+    readonly certPem: string;
+    readonly keyPem: string;
+}
+
+/** A self-signed certificate made by openssl: `bits`-bit RSA (or EC when bits is "ec"), valid `days` from now. */
+export function opensslCertificate(options: { bits?: number | "ec"; days?: number; cn?: string } = {}): MadeCertificate {
+    const dir = tempDir("openssl-");
+    const key = path.join(dir, "key.pem");
+    const cert = path.join(dir, "cert.pem");
+    const keyArgs =
+        options.bits === "ec"
+            ? ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+            : ["-newkey", `rsa:${options.bits ?? 2048}`];
+    openssl(["req", "-x509", ...keyArgs, "-nodes", "-keyout", key, "-out", cert, "-days", String(options.days ?? 30), "-subj", `/CN=${options.cn ?? "BYO test"}`]);
+    return { certPem: fs.readFileSync(cert, "utf8"), keyPem: fs.readFileSync(key, "utf8") };
+}
+
+/** Everything the program printed or logged, for leak checks. */
+export function allText(ev: Evaluation): string {
+    return [ev.stdout, ev.stderr, ...ev.recording.logs.map((l) => l.message)].join("\n");
+}

@@ -1,0 +1,227 @@
+/**
+ * The configuration rules, as pure functions: every rule, its error naming the key, and all
+ * problems reported together.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import forge from "node-forge";
+import { parseConfig } from "../components/config.ts";
+import { type AccessSettings, checkSettings } from "../components/validation.ts";
+import { opensslCertificate } from "./support/harness.mts";
+
+const NOW = new Date("2026-11-27T12:00:00Z");
+const VALID: AccessSettings = {
+    displayName: "EXO Reporting Script",
+    roles: ["Exchange Administrator"],
+    allowGlobalAdministrator: false,
+    certValidityDays: 365,
+    certRsaBits: 2048,
+};
+
+function errorsFor(patch: Partial<AccessSettings>, now = NOW) {
+    return checkSettings({ ...VALID, ...patch }, now).errors;
+}
+
+function assertRejected(patch: Partial<AccessSettings>, key: string, pattern: RegExp) {
+    const errors = errorsFor(patch);
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.equal(errors[0]!.key, key);
+    assert.match(errors[0]!.message, pattern);
+}
+
+/** A certificate valid between two dates, made with node-forge (openssl 3.0 cannot back-date). */
+function forgeCertificate(notBefore: Date, notAfter: Date, bits = 2048): string {
+    const keys = forge.pki.rsa.generateKeyPair(bits);
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = keys.publicKey;
+    cert.serialNumber = "01";
+    cert.validity.notBefore = notBefore;
+    cert.validity.notAfter = notAfter;
+    cert.setSubject([{ name: "commonName", value: "dated" }]);
+    cert.setIssuer([{ name: "commonName", value: "dated" }]);
+    cert.sign(keys.privateKey, forge.md.sha256.create());
+    return forge.pki.certificateToPem(cert);
+}
+
+describe("a valid configuration", () => {
+    it("passes with the defaults", () => {
+        assert.deepEqual(checkSettings(VALID, NOW), { errors: [], warnings: [] });
+    });
+    it("passes with every supported role at once when Global Administrator is allowed", () => {
+        const roles = [
+            "Exchange Administrator",
+            "Exchange Recipient Administrator",
+            "Global Reader",
+            "Compliance Administrator",
+            "Security Reader",
+            "Security Administrator",
+            "Helpdesk Administrator",
+            "Global Administrator",
+        ];
+        const result = checkSettings({ ...VALID, roles, allowGlobalAdministrator: true }, NOW);
+        assert.deepEqual(result.errors, []);
+        assert.equal(result.warnings.length, 1, "Global Administrator still earns a least-privilege warning");
+    });
+});
+
+describe("displayName", () => {
+    it("refuses a blank name", () => assertRejected({ displayName: "   " }, "displayName", /blank/));
+    it("refuses more than 120 characters", () => assertRejected({ displayName: "x".repeat(121) }, "displayName", /at most 120/));
+    it("accepts exactly 120 characters", () => assert.deepEqual(errorsFor({ displayName: "x".repeat(120) }), []));
+});
+
+describe("organization", () => {
+    for (const [value, hint] of [
+        ["https://contoso.onmicrosoft.com", /scheme/],
+        ["contoso.onmicrosoft.com/path", /path/],
+        ["admin@contoso.onmicrosoft.com", /e-mail/],
+        ["contoso", /at least one dot/],
+        ["conto so.onmicrosoft.com", /spaces/],
+        ["-contoso.onmicrosoft.com", /letters, digits/],
+        ["10.0.0.1", /IP address/],
+    ] as const) {
+        it(`refuses ${JSON.stringify(value)}`, () => assertRejected({ organization: value }, "organization", hint));
+    }
+    it("accepts the initial domain without a warning", () => {
+        assert.deepEqual(checkSettings({ ...VALID, organization: "contoso.onmicrosoft.com" }, NOW), { errors: [], warnings: [] });
+    });
+    it("accepts a vanity domain but warns that Connect-ExchangeOnline needs the initial one", () => {
+        const result = checkSettings({ ...VALID, organization: "contoso.com" }, NOW);
+        assert.deepEqual(result.errors, []);
+        assert.equal(result.warnings[0]?.key, "organization");
+        assert.match(result.warnings[0]!.message, /initial/);
+    });
+});
+
+describe("roles", () => {
+    it("refuses an empty list", () => assertRejected({ roles: [] }, "roles", /at least one role/));
+    it("refuses a role Microsoft does not support, listing the allowed ones", () =>
+        assertRejected({ roles: ["User Administrator"] }, "roles", /not a role Microsoft supports.*Allowed: "Exchange Administrator"/));
+    it("suggests the right case", () => assertRejected({ roles: ["exchange administrator"] }, "roles", /Did you mean "Exchange Administrator"/));
+    it("explains the Graph name of Exchange Administrator", () =>
+        assertRejected({ roles: ["Exchange Service Administrator"] }, "roles", /portal name "Exchange Administrator"/));
+    it("refuses duplicates", () => assertRejected({ roles: ["Global Reader", "Global Reader"] }, "roles", /more than once/));
+    it("refuses Global Administrator unless allowGlobalAdministrator is true", () =>
+        assertRejected({ roles: ["Global Administrator"] }, "roles", /allowGlobalAdministrator/));
+});
+
+describe("certValidityDays and certRsaBits", () => {
+    for (const days of [0, -1, 3651, 1.5]) {
+        it(`refuses ${days} days`, () => assertRejected({ certValidityDays: days }, "certValidityDays", /1 to 3650/));
+    }
+    for (const days of [1, 3650]) it(`accepts ${days} days`, () => assert.deepEqual(errorsFor({ certValidityDays: days }), []));
+    for (const bits of [1024, 2047, 8192]) {
+        it(`refuses ${bits} bits`, () => assertRejected({ certRsaBits: bits }, "certRsaBits", /2048, 3072, 4096/));
+    }
+    for (const bits of [2048, 3072, 4096]) it(`accepts ${bits} bits`, () => assert.deepEqual(errorsFor({ certRsaBits: bits }), []));
+});
+
+describe("certificatePem (bring your own)", () => {
+    const made = opensslCertificate({ days: 30 });
+
+    it("accepts a current 2048-bit RSA certificate", () => {
+        assert.deepEqual(errorsFor({ certificatePem: made.certPem }, new Date()), []);
+    });
+    it("refuses a pasted private key and never quotes it", () => {
+        const errors = errorsFor({ certificatePem: made.keyPem + made.certPem }, new Date());
+        assert.equal(errors.length, 1);
+        assert.match(errors[0]!.message, /contains a private key/);
+        const keyBody = made.keyPem.split("\n")[1]!;
+        assert.ok(!errors[0]!.message.includes(keyBody), "the message quotes key material");
+    });
+    it("refuses a file with no PEM certificate, explaining DER conversion", () =>
+        assertRejected({ certificatePem: "MIIC+zCCAeOgAwIBAgIJ" }, "certificatePem", /openssl x509 -inform der/));
+    it("refuses a chain", () => {
+        const other = opensslCertificate({ days: 30 });
+        assertRejected({ certificatePem: made.certPem + other.certPem }, "certificatePem", /2 certificates/);
+    });
+    it("refuses an unreadable certificate block", () =>
+        assertRejected(
+            { certificatePem: "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n" },
+            "certificatePem",
+            /not a readable X\.509/,
+        ));
+    it("refuses RSA below 2048 bits", () => {
+        const small = opensslCertificate({ bits: 1024, days: 30 });
+        const errors = errorsFor({ certificatePem: small.certPem }, new Date());
+        assert.equal(errors.length, 1);
+        assert.match(errors[0]!.message, /1024-bit RSA key; at least 2048/);
+    });
+    it("refuses a non-RSA key", () => {
+        const ec = opensslCertificate({ bits: "ec", days: 30 });
+        const errors = errorsFor({ certificatePem: ec.certPem }, new Date());
+        assert.match(errors[0]?.message ?? "", /EC key.*RSA/);
+    });
+    it("refuses an expired certificate, naming its end date", () => {
+        const pem = forgeCertificate(new Date("2024-01-01T00:00:00Z"), new Date("2025-01-01T00:00:00Z"));
+        assertRejected({ certificatePem: pem }, "certificatePem", /expired on 2025-01-01T00:00:00Z/);
+    });
+    it("refuses a certificate that is not valid yet", () => {
+        const pem = forgeCertificate(new Date("2027-01-01T00:00:00Z"), new Date("2028-01-01T00:00:00Z"));
+        assertRejected({ certificatePem: pem }, "certificatePem", /not valid until 2027-01-01T00:00:00Z/);
+    });
+});
+
+describe("owners", () => {
+    it("refuses something that is not an object id", () => assertRejected({ owners: ["alice@contoso.com"] }, "owners", /not an object id/));
+    it("refuses duplicates, ignoring case", () =>
+        assertRejected({ owners: ["6b1e1c2d-3f4a-4b5c-8d6e-7f8091a2b3c4", "6B1E1C2D-3F4A-4B5C-8D6E-7F8091A2B3C4"] }, "owners", /more than once/));
+    it("refuses an empty list passed to the component", () => assertRejected({ owners: [] }, "owners", /empty list/));
+});
+
+describe("stack configuration parsing", () => {
+    it("applies the documented defaults when keys are absent", () => {
+        const { settings, errors } = parseConfig({}, NOW);
+        assert.deepEqual(errors, []);
+        assert.deepEqual(settings, {
+            displayName: "EXO Reporting Script",
+            organization: undefined,
+            roles: ["Exchange Administrator"],
+            allowGlobalAdministrator: false,
+            certValidityDays: 365,
+            certRsaBits: 2048,
+            certificatePem: undefined,
+            owners: undefined,
+        });
+    });
+    it('treats the Pulumi.yaml defaults "" and [] as not set', () => {
+        const { settings } = parseConfig({ organization: "", certificatePem: "", owners: "[]" }, NOW);
+        assert.equal(settings?.organization, undefined);
+        assert.equal(settings?.certificatePem, undefined);
+        assert.equal(settings?.owners, undefined);
+    });
+    it("reads lists, integers and booleans in the form the CLI passes them", () => {
+        const { settings, errors } = parseConfig(
+            { roles: '["Global Reader","Security Reader"]', certValidityDays: "90", certRsaBits: "4096", allowGlobalAdministrator: "true" },
+            NOW,
+        );
+        assert.deepEqual(errors, []);
+        assert.deepEqual(settings?.roles, ["Global Reader", "Security Reader"]);
+        assert.equal(settings?.certValidityDays, 90);
+        assert.equal(settings?.certRsaBits, 4096);
+        assert.equal(settings?.allowGlobalAdministrator, true);
+    });
+    it("names the key of every mistyped value", () => {
+        const { settings, errors } = parseConfig(
+            { certValidityDays: "a year", certRsaBits: "2048.0", allowGlobalAdministrator: "yes", roles: "Exchange Administrator", owners: '{"a":1}' },
+            NOW,
+        );
+        assert.equal(settings, undefined);
+        const byKey = Object.fromEntries(errors.map((e) => [e.key, e.message]));
+        assert.match(byKey["certValidityDays"] ?? "", /whole number \(got "a year"\)/);
+        assert.match(byKey["certRsaBits"] ?? "", /whole number/);
+        assert.match(byKey["allowGlobalAdministrator"] ?? "", /true or false/);
+        assert.match(byKey["roles"] ?? "", /list of strings/);
+        assert.match(byKey["owners"] ?? "", /list of strings/);
+        assert.equal(errors.length, 5);
+    });
+    it("refuses unknown keys and suggests the near one", () => {
+        const { errors } = parseConfig({ role: '["Global Reader"]' }, NOW);
+        assert.equal(errors[0]?.key, "role");
+        assert.match(errors[0]!.message, /not a setting of this project\. Did you mean roles\?/);
+    });
+    it("reports type errors and rule errors together", () => {
+        const { errors } = parseConfig({ certValidityDays: "x", certRsaBits: "1024", displayName: "" }, NOW);
+        assert.deepEqual(errors.map((e) => e.key).sort(), ["certRsaBits", "certValidityDays", "displayName"]);
+    });
+});
