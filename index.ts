@@ -11,6 +11,8 @@ export const servicePrincipalObjectId = access.servicePrincipalObjectId;
 export const applicationObjectId = access.applicationObjectId;
 export const certificateNotAfter = access.certificateNotAfter;
 export const certificatePem = access.certificatePem;
-export const privateKeyPem = access.privateKeyPem;
 export const connectCommand = access.connectCommand;
 export const connectCommandCrossPlatform = access.connectCommandCrossPlatform;
+// Self-signed mode only. A bring-your-own stack has no key, and exporting undefined would make
+// Pulumi warn on every run, so the output is added only when there is one.
+if (access.privateKeyPem) module.exports.privateKeyPem = access.privateKeyPem;

@@ -1,0 +1,117 @@
+/**
+ * npm run plan: the offline plan, run as a user runs it, against committed snapshots.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { promisify } from "node:util";
+import { PROJECT_DIR } from "./support/harness.mts";
+import { matchSnapshot } from "./support/snapshot.mts";
+
+const exec = promisify(execFile);
+const FIXTURES = path.join(PROJECT_DIR, "tests", "fixtures", "stacks");
+
+interface PlanRun {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** Runs `npm run plan -- <args>` as a user would. */
+async function plan(...args: string[]): Promise<PlanRun> {
+    try {
+        const { stdout, stderr } = await exec("npm", ["run", "-s", "plan", "--", ...args], { cwd: PROJECT_DIR, maxBuffer: 16 * 1024 * 1024 });
+        return { code: 0, stdout, stderr };
+    } catch (e) {
+        const err = e as { code: number; stdout: string; stderr: string };
+        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+    }
+}
+
+function fixture(stack: string): string[] {
+    return ["--stack", stack, "--config-file", path.join(FIXTURES, `Pulumi.${stack}.yaml`), "--no-type-check"];
+}
+
+describe("plan of the dev stack", () => {
+    it("prints the resource tree, the review details and the outputs", async () => {
+        const run = await plan("--stack", "dev");
+        assert.equal(run.code, 0, run.stderr);
+        matchSnapshot("plan-dev.txt", run.stdout);
+        assert.match(run.stdout, /\+ azuread:index\/directoryRoleAssignment:DirectoryRoleAssignment {2}exo-role-exchange-administrator/);
+        assert.match(run.stdout, /roleId: 29232cdf-9323-42fd-ade2-1d097af3e4de\n\s+# role Exchange Administrator/);
+        assert.match(run.stdout, /principalObjectId: \[computed\] from exo-sp/);
+    });
+    it("prints the same data as JSON, byte for byte the same on every run", async () => {
+        const [a, b] = await Promise.all([plan("--stack", "dev", "--json", "--no-type-check"), plan("--stack", "dev", "--json", "--no-type-check")]);
+        assert.equal(a.code, 0, a.stderr);
+        assert.equal(a.stdout, b.stdout);
+        matchSnapshot("plan-dev.json", a.stdout);
+        const data = JSON.parse(a.stdout) as { resources: { type: string; name: string }[]; outputs: Record<string, unknown> };
+        assert.equal(data.resources.length, 11);
+        assert.equal(data.outputs["tenantId"], "[from tenant]");
+        assert.equal(data.outputs["privateKeyPem"], "[secret]");
+    });
+    it("draws the README's resource diagram", async () => {
+        const run = await plan("--stack", "dev", "--mermaid", "--no-type-check");
+        assert.equal(run.code, 0, run.stderr);
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const block = /<!-- plan:mermaid dev -->\n```mermaid\n([\s\S]*?)```\n<!-- \/plan:mermaid -->/.exec(readme)?.[1];
+        assert.ok(block, "README.md has no generated diagram block");
+        assert.equal(block, run.stdout, "README.md's diagram is out of date: run npm run docs:diagram");
+    });
+});
+
+describe("plans of the other modes", () => {
+    it("bring your own certificate: no key or certificate resources, the supplied certificate summarised", async () => {
+        const run = await plan(...fixture("byo"));
+        assert.equal(run.code, 0, run.stderr);
+        matchSnapshot("plan-byo.txt", run.stdout);
+        assert.ok(!run.stdout.includes("tls:index"));
+        assert.ok(!run.stdout.includes("-----BEGIN"), "certificates are summarised, not dumped");
+        assert.match(run.stdout, /thumbprint: 12ED5D36F3BAF9C5999F8B38A5B7D8295CDAB561/);
+    });
+    it("several roles and explicit owners", async () => {
+        const run = await plan(...fixture("roles"));
+        assert.equal(run.code, 0, run.stderr);
+        matchSnapshot("plan-roles.txt", run.stdout);
+        for (const role of ["exchange-recipient-administrator", "global-reader", "security-reader"]) {
+            assert.match(run.stdout, new RegExp(`exo-role-${role}\\n`));
+        }
+        assert.match(run.stdout, /rsaBits: 3072/);
+    });
+    it("shows encrypted values as [secret] and never reads or prints them", async () => {
+        const run = await plan(...fixture("secure"));
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /azuread:clientSecret\s+\[secret\]\s+\(encrypted, not read\)/);
+        assert.match(run.stdout, /exo-cba:displayName\s+\[secret\]/);
+        assert.ok(!/CIPHERTEXT/.test(run.stdout + run.stderr));
+    });
+});
+
+describe("plans that pulumi preview would refuse", () => {
+    it("a program rule: the program's own error text, exit code 1", async () => {
+        const run = await plan(...fixture("invalid"));
+        assert.equal(run.code, 1);
+        assert.match(run.stdout, /error: Invalid configuration for stack "invalid" \(3 problems; nothing was created or changed\):/);
+        assert.match(run.stdout, /exo-cba:certValidityDays must be a whole number of days from 1 to 3650 \(got 0\)/);
+        assert.match(run.stdout, /exo-cba:roles contains Global Administrator/);
+        assert.ok(!run.stdout.includes("Resources:"));
+    });
+    it("a type the CLI refuses: the CLI's own words, before the program runs", async () => {
+        const run = await plan(...fixture("typo"));
+        assert.equal(run.code, 1);
+        assert.equal(run.stderr, "error: validating stack config: Stack 'typo' with configuration key 'certValidityDays' must be of type 'integer'\n");
+    });
+    it("an unknown stack", async () => {
+        const run = await plan("--stack", "nope");
+        assert.equal(run.code, 1);
+        assert.match(run.stderr, /no stack configuration file Pulumi\.nope\.yaml .*\(stacks: dev\)/);
+    });
+    it("no stack at all: usage, exit code 2", async () => {
+        const run = await plan();
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /--stack is required/);
+    });
+});

@@ -1,0 +1,241 @@
+/**
+ * The offline plan: what `pulumi up` would create for a stack, read from a recording of the real
+ * program run in preview mode against a tenant whose values are all placeholders.
+ */
+import { X509Certificate } from "node:crypto";
+import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES } from "../../components/microsoft.ts";
+import { type Evaluation, type RecordedResource, evaluate } from "./engine.mts";
+import type { ResolvedConfig } from "./stackConfig.mts";
+import { FROM_TENANT, placeholderTenant } from "./tenant.mts";
+import { COMPUTED, SECRET, type Value, isSecret, isUnknown, redact } from "./values.mts";
+
+export interface PlanConfigEntry {
+    readonly key: string;
+    readonly value: string;
+    /** Where the value comes from: the stack file, a Pulumi.yaml default, or an encrypted stack value. */
+    readonly source: "stack" | "default" | "secure";
+}
+
+export interface PlanResource {
+    readonly type: string;
+    readonly name: string;
+    /** Logical name of the parent ("" for the stack). */
+    readonly parent: string;
+    readonly inputs: Record<string, Value>;
+    /** Review aids: what an id means, what a certificate is. */
+    readonly notes: string[];
+    /** Logical names of the resources this one waits for. */
+    readonly dependsOn: string[];
+    /** Names the resource had before (aliases): an upgrade keeps the existing resource. */
+    readonly aliases: string[];
+}
+
+export interface Plan {
+    readonly project: string;
+    readonly stack: string;
+    readonly config: PlanConfigEntry[];
+    /** In tree order: each parent before its children, siblings by name. */
+    readonly resources: PlanResource[];
+    readonly outputs: Record<string, Value>;
+    readonly warnings: string[];
+    readonly errors: string[];
+}
+
+/** Runs the program in preview against the placeholder tenant and builds the plan. */
+export async function makePlan(config: ResolvedConfig, options: { projectDir?: string; typeCheck?: boolean } = {}): Promise<Plan> {
+    const ev = await evaluate({
+        config,
+        tenant: placeholderTenant(EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE),
+        preview: true,
+        ...(options.projectDir ? { projectDir: options.projectDir } : {}),
+        ...(options.typeCheck === false ? { env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } } : {}),
+    });
+    return planOf(config, ev);
+}
+
+export function planOf(config: ResolvedConfig, ev: Evaluation): Plan {
+    const byUrn = new Map(ev.recording.resources.map((r) => [r.urn, r]));
+    const nameOf = (urn: string) => byUrn.get(urn)?.name ?? urn;
+    const resources: PlanResource[] = [];
+    const visit = (parent: string) => {
+        const children = ev.recording.resources
+            .filter((r) => r.parent === parent)
+            .sort((a, b) => compare(a.name, b.name) || compare(a.type, b.type));
+        for (const r of children) {
+            resources.push(planResource(r, nameOf));
+            visit(r.urn);
+        }
+    };
+    visit("");
+    const errors = [...ev.errors];
+    if (ev.failed && errors.length === 0) errors.push(`the program exited with code ${ev.exitCode}: ${ev.stderr.trim()}`);
+    return {
+        project: config.project,
+        stack: config.stack,
+        config: Object.keys(config.config)
+            .sort()
+            .map((key) => ({
+                key,
+                value: config.config[key] ?? "",
+                source: config.secureKeys.includes(key) ? "secure" : config.defaultedKeys.includes(key) ? "default" : "stack",
+            })),
+        resources,
+        outputs: ev.outputs ? (sortKeys(redact(ev.outputs as Value)) as Record<string, Value>) : {},
+        warnings: ev.warnings,
+        errors,
+    };
+}
+
+function planResource(r: RecordedResource, nameOf: (urn: string) => string): PlanResource {
+    const inputs: Record<string, Value> = {};
+    const notes: string[] = [];
+    for (const key of Object.keys(r.inputs).sort()) {
+        const value = r.inputs[key] as Value;
+        const from = (r.propertyDependencies[key] ?? []).map(nameOf).sort();
+        inputs[key] = show(value, from, notes);
+    }
+    notes.push(...notesFor(r));
+    return {
+        type: r.type,
+        name: r.name,
+        parent: r.parent ? nameOf(r.parent) : "",
+        inputs,
+        notes,
+        dependsOn: [...new Set(r.dependencies.map(nameOf))].sort(),
+        aliases: r.aliases.map((a) => a.urn ?? a.name ?? "").filter((a) => a !== ""),
+    };
+}
+
+/** Redacts a value for display; unknowns name the resources they come from. */
+function show(v: Value, from: string[], notes: string[]): Value {
+    if (isSecret(v)) return SECRET;
+    if (isUnknown(v)) return from.length > 0 ? `${COMPUTED} from ${from.join(", ")}` : COMPUTED;
+    if (typeof v === "string" && v.includes("-----BEGIN CERTIFICATE-----")) {
+        notes.push(describeCertificate(v));
+        return "[certificate, see note]";
+    }
+    if (Array.isArray(v)) return v.map((item) => show(item, from, notes));
+    if (v !== null && typeof v === "object") {
+        const out: Record<string, Value> = {};
+        for (const k of Object.keys(v).sort()) out[k] = show(v[k] as Value, from, notes);
+        return out;
+    }
+    return v;
+}
+
+function describeCertificate(pem: string): string {
+    try {
+        const cert = new X509Certificate(pem);
+        const thumbprint = cert.fingerprint.replaceAll(":", "");
+        return `certificate ${cert.subject.replaceAll("\n", ", ")}, thumbprint ${thumbprint}, valid until ${new Date(cert.validTo).toISOString().replace(".000Z", "Z")}`;
+    } catch {
+        return "certificate (unreadable)";
+    }
+}
+
+/** What an id or number means, for a reviewer. */
+function notesFor(r: RecordedResource): string[] {
+    const notes: string[] = [];
+    const inputs = r.inputs;
+    const role = SUPPORTED_ROLES.find((x) => x.templateId === inputs["roleId"]);
+    if (role) notes.push(`role ${role.name}`);
+    if (inputs["apiClientId"] === EXCHANGE_ONLINE_APP_ID) notes.push(`API Office 365 Exchange Online, permission ${MANAGE_AS_APP_ROLE}`);
+    if (r.type === "azuread:index/appRoleAssignment:AppRoleAssignment") {
+        notes.push(`admin consent: ${MANAGE_AS_APP_ROLE} on Office 365 Exchange Online`);
+    }
+    const hours = inputs["validityPeriodHours"];
+    if (typeof hours === "number") notes.push(`valid ${hours / 24} days from creation`);
+    if (inputs["directoryScopeId"] === "/") notes.push("scope: the whole tenant");
+    return notes;
+}
+
+export function renderJson(plan: Plan): string {
+    return `${JSON.stringify(sortKeys(plan as unknown as Value), null, 2)}\n`;
+}
+
+export function renderText(plan: Plan): string {
+    const lines: string[] = [];
+    lines.push(`Plan for stack ${plan.stack} of ${plan.project}: what \`pulumi up\` would create in a new stack.`);
+    lines.push("Offline: no tenant was contacted and nothing was changed.");
+    lines.push("");
+    lines.push("Configuration:");
+    const width = Math.max(0, ...plan.config.map((c) => c.key.length));
+    for (const c of plan.config) {
+        const shown = c.source === "secure" ? SECRET : c.value === "" ? '""' : inline(c.value);
+        lines.push(`    ${c.key.padEnd(width)}  ${shown}${c.source === "default" ? "   (default)" : c.source === "secure" ? "   (encrypted, not read)" : ""}`);
+    }
+    lines.push("");
+    if (plan.errors.length > 0) {
+        lines.push("Errors (pulumi preview would stop here):");
+        for (const e of plan.errors) lines.push(...indent(`error: ${e}`, 4));
+        return `${lines.join("\n")}\n`;
+    }
+    const created = plan.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    lines.push(`Resources: ${created.length} to create`);
+    const depth = new Map<string, number>([["", -1]]);
+    for (const r of plan.resources) {
+        const d = (depth.get(r.parent) ?? -1) + 1;
+        depth.set(r.name, d);
+        const pad = " ".repeat(4 + d * 4);
+        lines.push(`${pad}+ ${r.type}  ${r.name}`);
+        for (const alias of r.aliases) lines.push(`${pad}      (was ${alias})`);
+        for (const [k, v] of Object.entries(r.inputs)) lines.push(`${pad}      ${k}: ${inline(v)}`);
+        for (const note of r.notes) lines.push(`${pad}      # ${note}`);
+    }
+    lines.push("");
+    lines.push("Outputs:");
+    for (const [k, v] of Object.entries(plan.outputs)) lines.push(`    ${k}: ${inline(v)}`);
+    if (plan.warnings.length > 0) {
+        lines.push("");
+        lines.push("Warnings:");
+        for (const w of plan.warnings) lines.push(...indent(`warning: ${w}`, 4));
+    }
+    lines.push("");
+    lines.push(`${FROM_TENANT}: read from the tenant by \`pulumi preview\`. ${COMPUTED}: known once \`pulumi up\` creates it. ${SECRET}: secret.`);
+    return `${lines.join("\n")}\n`;
+}
+
+/** A Mermaid flowchart: parents contain children (solid), dependencies dotted. */
+export function renderMermaid(plan: Plan): string {
+    const id = (name: string) => name.replace(/[^A-Za-z0-9]/g, "_");
+    const lines = ["flowchart TD"];
+    for (const r of plan.resources) {
+        const label = [shortType(r.type), r.name, ...r.notes.filter((n) => n.startsWith("role ") || n.startsWith("API "))].join("<br/>");
+        lines.push(`    ${id(r.name)}["${label.replaceAll('"', "&quot;")}"]`);
+    }
+    for (const r of plan.resources) if (r.parent) lines.push(`    ${id(r.parent)} --> ${id(r.name)}`);
+    for (const r of plan.resources) {
+        for (const dep of r.dependsOn) if (dep !== r.parent) lines.push(`    ${id(dep)} -.-> ${id(r.name)}`);
+    }
+    return `${lines.join("\n")}\n`;
+}
+
+/** "azuread:index/servicePrincipal:ServicePrincipal" → "azuread.ServicePrincipal". */
+function shortType(type: string): string {
+    const [pkg, , name] = type.split(":");
+    return pkg === "pulumi" || pkg === "exo-cba" ? type : `${pkg}.${name}`;
+}
+
+/** One line per value: certificates are summarised, everything else as JSON unless a plain string. */
+function inline(v: Value): string {
+    if (typeof v === "string" && v.includes("-----BEGIN CERTIFICATE-----")) return `[${describeCertificate(v)}]`;
+    return typeof v === "string" && !v.includes("\n") ? v : JSON.stringify(v);
+}
+
+function indent(text: string, n: number): string[] {
+    return text.split("\n").map((l) => " ".repeat(n) + l);
+}
+
+function compare(a: string, b: string): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortKeys(v: Value): Value {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (v !== null && typeof v === "object") {
+        const out: Record<string, Value> = {};
+        for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k] as Value);
+        return out;
+    }
+    return v;
+}
