@@ -80,6 +80,8 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
     public readonly privateKeyPem: pulumi.Output<string> | undefined;
     public readonly connectCommand: pulumi.Output<string>;
     public readonly connectCommandCrossPlatform: pulumi.Output<string>;
+    /** The directory roles assigned, by portal name and template id (what access tokens carry as `wids`). */
+    public readonly directoryRoles: pulumi.Output<{ name: string; templateId: string }[]>;
 
     constructor(name: string, args: ExchangeAppOnlyAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         const settings = withDefaults(args);
@@ -167,9 +169,8 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
 
         // 7. Directory roles, by template id (an activated role's object id replaces on every apply:
         //    terraform-provider-azuread #1068, #1581), assigned to the service principal.
-        for (const roleName of settings.roles) {
-            const role = findRole(roleName);
-            if (!role) continue; // unreachable: checkSettings refused unknown roles
+        const roles = settings.roles.flatMap((name) => findRole(name) ?? []); // checkSettings refused unknown names
+        for (const role of roles) {
             new azuread.DirectoryRoleAssignment(
                 `${name}-role-${slug(role.name)}`,
                 { roleId: role.templateId, principalObjectId: sp.objectId, directoryScopeId: "/" },
@@ -177,6 +178,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
             );
         }
 
+        this.directoryRoles = pulumi.output(roles.map((r) => ({ name: r.name, templateId: r.templateId })));
         this.appId = app.clientId;
         this.applicationObjectId = app.objectId;
         this.servicePrincipalObjectId = sp.objectId;
@@ -206,6 +208,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
             privateKeyPem: this.privateKeyPem,
             connectCommand: this.connectCommand,
             connectCommandCrossPlatform: this.connectCommandCrossPlatform,
+            directoryRoles: this.directoryRoles,
         });
     }
 }

@@ -45,6 +45,7 @@ const OUTPUT_NAMES = [
     "certificatePem",
     "connectCommand",
     "connectCommandCrossPlatform",
+    "directoryRoles",
     "organization",
     "privateKeyPem",
     "servicePrincipalObjectId",
@@ -197,6 +198,9 @@ describe("default stack: self-signed certificate", () => {
                 outputs["connectCommand"],
                 `Connect-ExchangeOnline -CertificateThumbprint '${String(outputs["thumbprint"])}' -AppId '${String(outputs["appId"])}' -Organization 'contoso.onmicrosoft.com'`,
             );
+        });
+        it("lists the assigned directory roles with their template ids", () => {
+            assert.deepEqual(outputs["directoryRoles"], [{ name: "Exchange Administrator", templateId: EXCHANGE_ADMINISTRATOR }]);
         });
         it("hands over a PFX-file form for Linux and macOS", () => {
             const line = String(outputs["connectCommandCrossPlatform"]);
