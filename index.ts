@@ -14,6 +14,8 @@ export const certificatePem = access.certificatePem;
 export const connectCommand = access.connectCommand;
 export const connectCommandCrossPlatform = access.connectCommandCrossPlatform;
 export const directoryRoles = access.directoryRoles;
+export const certificates = access.certificates;
+export const renewBeforeDays = access.renewBeforeDays;
 // Self-signed mode only. A bring-your-own stack has no key, and exporting undefined would make
 // Pulumi warn on every run, so the output is added only when there is one.
 if (access.privateKeyPem) module.exports.privateKeyPem = access.privateKeyPem;

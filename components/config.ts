@@ -3,8 +3,10 @@
  * component's rules, all reported in one error before anything is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_RENEW_BEFORE_DAYS } from "./expiry.ts";
 import {
     type AccessSettings,
+    type CertificateGeneration,
     DEFAULT_DISPLAY_NAME,
     DEFAULT_ROLES,
     DEFAULT_RSA_BITS,
@@ -17,7 +19,7 @@ import {
 
 export const CONFIG_NAMESPACE = "exo-cba";
 
-type Kind = "string" | "integer" | "boolean" | "string-array";
+type Kind = "string" | "integer" | "boolean" | "string-array" | "generations";
 
 /** Every key the program reads, with its type. Pulumi.yaml declares the same keys. */
 export const CONFIG_KEYS: Readonly<Record<keyof AccessSettings, Kind>> = {
@@ -29,6 +31,8 @@ export const CONFIG_KEYS: Readonly<Record<keyof AccessSettings, Kind>> = {
     certRsaBits: "integer",
     certificatePem: "string",
     owners: "string-array",
+    certificates: "generations",
+    renewBeforeDays: "integer",
 };
 
 export interface ParsedConfig {
@@ -62,6 +66,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, now: Date): P
     // required by the CLI), so empty means "not set".
     const optional = <T>(value: T | undefined): T | undefined =>
         value === "" || (Array.isArray(value) && value.length === 0) ? undefined : value;
+    const certificates = values["certificates"] as CertificateGeneration[] | "" | undefined;
     const settings: AccessSettings = {
         displayName: (values["displayName"] as string | undefined) ?? DEFAULT_DISPLAY_NAME,
         organization: optional(values["organization"] as string | undefined),
@@ -71,6 +76,9 @@ export function parseConfig(raw: Readonly<Record<string, string>>, now: Date): P
         certRsaBits: (values["certRsaBits"] as number | undefined) ?? DEFAULT_RSA_BITS,
         certificatePem: optional(values["certificatePem"] as string | undefined),
         owners: optional(values["owners"] as string[] | undefined),
+        // "" (the Pulumi.yaml default) is "not set"; an explicit [] is an error the rules report.
+        certificates: certificates === "" ? undefined : certificates,
+        renewBeforeDays: (values["renewBeforeDays"] as number | undefined) ?? DEFAULT_RENEW_BEFORE_DAYS,
     };
     // Rules run on every value that parsed, so type errors and rule errors arrive together.
     const checked = checkSettings(settings, now);
@@ -103,6 +111,8 @@ type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
 function parseValue(kind: Kind, text: string): Parsed {
     switch (kind) {
+        case "generations":
+            return text === "" ? { ok: true, value: "" } : parseGenerations(text);
         case "string":
             return { ok: true, value: text };
         case "integer":
@@ -127,6 +137,53 @@ function parseValue(kind: Kind, text: string): Parsed {
             };
         }
     }
+}
+
+const GENERATION_FIELDS = ["name", "certificatePem", "validityDays", "rsaBits"];
+
+/**
+ * exo-cba:certificates: a list whose items are a name ("2027") or an object with a name and, for
+ * a supplied certificate, certificatePem, or for a generated one, validityDays and rsaBits.
+ * `pulumi config set --path` stores numeric-looking values as numbers, so "2027" may arrive as 2027.
+ */
+function parseGenerations(text: string): Parsed {
+    let value: unknown;
+    try {
+        value = JSON.parse(text);
+    } catch {
+        value = undefined;
+    }
+    if (!Array.isArray(value)) {
+        return { ok: false, message: `must be a list of certificate generations, oldest first (got ${show(text)}).` };
+    }
+    const problems: string[] = [];
+    const generations = value.map((item: unknown, i): CertificateGeneration => {
+        if (typeof item === "string" || typeof item === "number") {
+            if (String(item) === "") problems.push(`item ${i} needs a name`);
+            return { name: String(item) };
+        }
+        if (item === null || typeof item !== "object" || Array.isArray(item)) {
+            problems.push(`item ${i} must be a name or an object with a name (got ${show(item)})`);
+            return { name: "" };
+        }
+        const o = item as Record<string, unknown>;
+        const unknown = Object.keys(o).filter((k) => !GENERATION_FIELDS.includes(k));
+        if (unknown.length > 0) problems.push(`item ${i} has unknown field ${unknown.join(", ")} (allowed: ${GENERATION_FIELDS.join(", ")})`);
+        const name = typeof o["name"] === "string" || typeof o["name"] === "number" ? String(o["name"]) : "";
+        if (name === "") problems.push(`item ${i} needs a name`);
+        const pem = o["certificatePem"];
+        if (pem !== undefined && typeof pem !== "string") problems.push(`item ${i} certificatePem must be text`);
+        const int = (field: string): number | undefined => {
+            const v = o[field];
+            if (v === undefined) return undefined;
+            if (typeof v === "number" && Number.isInteger(v)) return v;
+            if (typeof v === "string" && /^[0-9]+$/.test(v)) return Number.parseInt(v, 10);
+            problems.push(`item ${i} ${field} must be a whole number (got ${show(v)})`);
+            return undefined;
+        };
+        return { name, certificatePem: typeof pem === "string" ? pem : undefined, validityDays: int("validityDays"), rsaBits: int("rsaBits") };
+    });
+    return problems.length > 0 ? { ok: false, message: `${problems.join("; ")}.` } : { ok: true, value: generations };
 }
 
 function suggestKey(key: string): string {

@@ -4,6 +4,7 @@
  * and the unit tests.
  */
 import { containsPrivateKey, inspectCertificate, pemBlocks } from "./certificate.ts";
+import { DEFAULT_RENEW_BEFORE_DAYS, expiryStatus } from "./expiry.ts";
 import { GLOBAL_ADMINISTRATOR, INITIAL_DOMAIN_SUFFIXES, SUPPORTED_ROLES, findRole } from "./microsoft.ts";
 
 /** One thing wrong with one setting. `key` is the bare setting name (`roles`, `certValidityDays`, ...). */
@@ -17,6 +18,26 @@ export interface CheckResult {
     readonly warnings: Problem[];
 }
 
+/** One certificate generation; the last one of a list is the active certificate. */
+export interface CertificateGeneration {
+    /** Label, unique within the stack; part of the resource names (letters, digits, hyphens). */
+    readonly name: string;
+    /** Bring your own: the public PEM. Unset: a key and self-signed certificate are generated. */
+    readonly certificatePem?: string | undefined;
+    /** Self-signed lifetime in days; unset: certValidityDays. */
+    readonly validityDays?: number | undefined;
+    /** Self-signed RSA key size; unset: certRsaBits. */
+    readonly rsaBits?: number | undefined;
+}
+
+/** A generation with its defaults filled in. */
+export interface ResolvedGeneration {
+    readonly name: string;
+    readonly certificatePem: string | undefined;
+    readonly validityDays: number;
+    readonly rsaBits: number;
+}
+
 /** The settings the rules look at; every field mirrors a config key of the same name. */
 export interface AccessSettings {
     readonly displayName: string;
@@ -27,12 +48,23 @@ export interface AccessSettings {
     readonly certRsaBits: number;
     readonly certificatePem?: string | undefined;
     readonly owners?: readonly string[] | undefined;
+    readonly certificates?: readonly CertificateGeneration[] | undefined;
+    readonly renewBeforeDays?: number | undefined;
 }
 
 export const DEFAULT_DISPLAY_NAME = "EXO Reporting Script";
 export const DEFAULT_ROLES: readonly string[] = ["Exchange Administrator"];
 export const DEFAULT_VALIDITY_DAYS = 365;
 export const DEFAULT_RSA_BITS = 2048;
+
+/** The generation a stack has before exo-cba:certificates is used. */
+export const INITIAL_GENERATION = "initial";
+/**
+ * Live certificates at once. Entra allows more, but rotation needs two; a third leaves room for a
+ * stand-by. More means an unfinished rotation.
+ */
+export const MAX_GENERATIONS = 3;
+export const RENEW_BEFORE_DAYS_MAX = 365;
 
 export const DISPLAY_NAME_MAX = 120;
 export const VALIDITY_DAYS_MIN = 1;
@@ -57,15 +89,97 @@ export function checkSettings(s: AccessSettings, now: Date): CheckResult {
     checkDisplayName(s.displayName, err);
     if (s.organization !== undefined) checkOrganization(s.organization, err, warn);
     checkRoles(s.roles, s.allowGlobalAdministrator, err, warn);
-    if (!Number.isInteger(s.certValidityDays) || s.certValidityDays < VALIDITY_DAYS_MIN || s.certValidityDays > VALIDITY_DAYS_MAX) {
-        err("certValidityDays", `must be a whole number of days from ${VALIDITY_DAYS_MIN} to ${VALIDITY_DAYS_MAX} (got ${show(s.certValidityDays)}).`);
+    const days = validityDaysProblem(s.certValidityDays);
+    if (days) err("certValidityDays", days);
+    const bits = rsaBitsProblem(s.certRsaBits);
+    if (bits) err("certRsaBits", bits);
+    if (s.certificates !== undefined) {
+        checkGenerations(s, now, err);
+    } else if (s.certificatePem !== undefined) {
+        checkCertificatePem("certificatePem", "", s.certificatePem, true, now, err);
     }
-    if (!RSA_BITS_ALLOWED.includes(s.certRsaBits)) {
-        err("certRsaBits", `must be one of ${RSA_BITS_ALLOWED.join(", ")} (got ${show(s.certRsaBits)}).`);
+    const renew = s.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS;
+    if (!Number.isInteger(renew) || renew < 0 || renew > RENEW_BEFORE_DAYS_MAX) {
+        err("renewBeforeDays", `must be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${show(renew)}).`);
     }
-    if (s.certificatePem !== undefined) checkCertificatePem(s.certificatePem, now, err);
     if (s.owners !== undefined) checkOwners(s.owners, err);
     return { errors, warnings };
+}
+
+/**
+ * The certificate generations, oldest first, defaults filled in. Without exo-cba:certificates the
+ * stack has one generation, "initial", made from certificatePem / certValidityDays / certRsaBits.
+ */
+export function generationsOf(s: AccessSettings): ResolvedGeneration[] {
+    const list = s.certificates ?? [{ name: INITIAL_GENERATION, certificatePem: s.certificatePem }];
+    return list.map((g) => ({
+        name: g.name,
+        certificatePem: g.certificatePem,
+        validityDays: g.validityDays ?? s.certValidityDays,
+        rsaBits: g.rsaBits ?? s.certRsaBits,
+    }));
+}
+
+function validityDaysProblem(days: number): string | undefined {
+    return Number.isInteger(days) && days >= VALIDITY_DAYS_MIN && days <= VALIDITY_DAYS_MAX
+        ? undefined
+        : `must be a whole number of days from ${VALIDITY_DAYS_MIN} to ${VALIDITY_DAYS_MAX} (got ${show(days)}).`;
+}
+
+function rsaBitsProblem(bits: number): string | undefined {
+    return RSA_BITS_ALLOWED.includes(bits) ? undefined : `must be one of ${RSA_BITS_ALLOWED.join(", ")} (got ${show(bits)}).`;
+}
+
+const GENERATION_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/i;
+
+function checkGenerations(s: AccessSettings, now: Date, err: (k: string, m: string) => void): void {
+    const key = "certificates";
+    const list = s.certificates ?? [];
+    if (s.certificatePem !== undefined) {
+        err(
+            "certificatePem",
+            "cannot be used together with exo-cba:certificates: move the certificate into its generation " +
+                `(certificates: [{ name: ${INITIAL_GENERATION}, certificatePem: ... }]) and unset certificatePem.`,
+        );
+    }
+    if (list.length === 0) {
+        err(key, "must keep at least one certificate: without one nothing can sign in. To remove the access altogether, run pulumi destroy.");
+        return;
+    }
+    if (list.length > MAX_GENERATIONS) {
+        err(
+            key,
+            `lists ${list.length} certificates; at most ${MAX_GENERATIONS} may be registered at once. Retire the oldest ` +
+                "(remove it from the top of the list) once the runners use a newer one.",
+        );
+    }
+    const names = new Set<string>();
+    const thumbprints = new Map<string, string>();
+    list.forEach((g, i) => {
+        const label = `item ${i} (${show(g.name)})`;
+        if (!GENERATION_NAME.test(g.name)) {
+            err(key, `${label} needs a name of 1 to 32 letters, digits or inner hyphens; it becomes part of the resource names.`);
+        } else if (names.has(g.name.toLowerCase())) {
+            err(key, `${label} repeats a name; every generation needs its own.`);
+        }
+        names.add(g.name.toLowerCase());
+        if (g.certificatePem !== undefined) {
+            if (g.validityDays !== undefined || g.rsaBits !== undefined) {
+                err(key, `${label} brings its own certificate, so validityDays and rsaBits do not apply; remove them.`);
+            }
+            const active = i === list.length - 1;
+            const thumbprint = checkCertificatePem(key, `${label} certificatePem `, g.certificatePem, active, now, err);
+            if (thumbprint && thumbprints.has(thumbprint)) {
+                err(key, `${label} is the same certificate as ${thumbprints.get(thumbprint)}; a new generation needs a new certificate.`);
+            }
+            if (thumbprint) thumbprints.set(thumbprint, label);
+        } else {
+            const days = g.validityDays === undefined ? undefined : validityDaysProblem(g.validityDays);
+            if (days) err(key, `${label} validityDays ${days}`);
+            const bits = g.rsaBits === undefined ? undefined : rsaBitsProblem(g.rsaBits);
+            if (bits) err(key, `${label} rsaBits ${bits}`);
+        }
+    });
 }
 
 function checkDisplayName(name: string, err: (k: string, m: string) => void): void {
@@ -156,47 +270,56 @@ function allowedRolesText(): string {
     return `Allowed: ${SUPPORTED_ROLES.map((r) => `"${r.name}"`).join(", ")}.`;
 }
 
-function checkCertificatePem(pem: string, now: Date, err: (k: string, m: string) => void): void {
-    const key = "certificatePem";
+/** Checks a supplied certificate; returns its thumbprint when it is readable. */
+function checkCertificatePem(
+    key: string,
+    label: string,
+    pem: string,
+    active: boolean,
+    now: Date,
+    err: (k: string, m: string) => void,
+): string | undefined {
     if (containsPrivateKey(pem)) {
         err(
             key,
-            "contains a private key. Only the public certificate belongs here: the key must stay on the machine that runs the script " +
+            `${label}contains a private key. Only the public certificate belongs here: the key must stay on the machine that runs the script ` +
                 "and never enters Pulumi state. Export the certificate without its key (Windows: Export-Certificate to a .cer, then " +
                 "certutil -encode; Linux: openssl x509 -in cert.pem -out public.pem) and set that.",
         );
-        return;
+        return undefined;
     }
     const certificates = pemBlocks(pem).filter((b) => b.label === "CERTIFICATE").length;
     if (certificates === 0) {
         err(
             key,
-            "holds no PEM certificate (-----BEGIN CERTIFICATE-----). A binary .cer/.der file must be converted first: " +
+            `${label}holds no PEM certificate (-----BEGIN CERTIFICATE-----). A binary .cer/.der file must be converted first: ` +
                 "openssl x509 -inform der -in cert.cer -out cert.pem",
         );
-        return;
+        return undefined;
     }
     if (certificates > 1) {
-        err(key, `holds ${certificates} certificates; supply only the application's own certificate, not a chain.`);
-        return;
+        err(key, `${label}holds ${certificates} certificates; supply only the application's own certificate, not a chain.`);
+        return undefined;
     }
     let facts;
     try {
         facts = inspectCertificate(pem);
     } catch (e) {
-        err(key, `${(e as Error).message}.`);
-        return;
+        err(key, `${label}${(e as Error).message}.`);
+        return undefined;
     }
     if (facts.keyType !== "rsa") {
-        err(key, `uses a ${facts.keyType.toUpperCase()} key; Entra client assertions for Exchange Online need an RSA key of at least ${BYO_RSA_BITS_MIN} bits.`);
+        err(key, `${label}uses a ${facts.keyType.toUpperCase()} key; Entra client assertions for Exchange Online need an RSA key of at least ${BYO_RSA_BITS_MIN} bits.`);
     } else if ((facts.rsaBits ?? 0) < BYO_RSA_BITS_MIN) {
-        err(key, `uses a ${facts.rsaBits}-bit RSA key; at least ${BYO_RSA_BITS_MIN} bits are required.`);
+        err(key, `${label}uses a ${facts.rsaBits}-bit RSA key; at least ${BYO_RSA_BITS_MIN} bits are required.`);
     }
-    if (Date.parse(facts.notAfter) <= now.getTime()) {
-        err(key, `expired on ${facts.notAfter} (thumbprint ${facts.thumbprint}); supply a current certificate.`);
+    // An expired older generation is only warned about (by the component, at run time): it is on its way out.
+    if (expiryStatus(facts.notAfter, now, 0).state === "expired") {
+        if (active) err(key, `${label}expired on ${facts.notAfter} (thumbprint ${facts.thumbprint}); supply a current certificate.`);
     } else if (Date.parse(facts.notBefore) > now.getTime()) {
-        err(key, `is not valid until ${facts.notBefore} (thumbprint ${facts.thumbprint}); Entra rejects credentials that are not yet valid.`);
+        err(key, `${label}is not valid until ${facts.notBefore} (thumbprint ${facts.thumbprint}); Entra rejects credentials that are not yet valid.`);
     }
+    return facts.thumbprint;
 }
 
 function checkOwners(owners: readonly string[], err: (k: string, m: string) => void): void {

@@ -18,8 +18,8 @@ import {
     opensslThumbprint,
     run,
     stackConfig,
+    steps,
     str,
-    tempDir,
 } from "./support/harness.mts";
 
 const T = {
@@ -42,23 +42,24 @@ const OUTPUT_NAMES = [
     "appId",
     "applicationObjectId",
     "certificateNotAfter",
+    "certificates",
     "certificatePem",
     "connectCommand",
     "connectCommandCrossPlatform",
     "directoryRoles",
     "organization",
     "privateKeyPem",
+    "renewBeforeDays",
     "servicePrincipalObjectId",
     "tenantId",
     "thumbprint",
 ];
 
 describe("default stack: self-signed certificate", () => {
-    const stateDir = tempDir("state-");
     let ev: Evaluation;
     let outputs: Record<string, unknown>;
     before(async () => {
-        ev = await run(stackConfig({}), { stateDir });
+        ev = await run(stackConfig({}));
         assert.equal(ev.failed, false, `${ev.errors.join("\n")}\n${ev.stderr}`);
         outputs = ev.outputs ?? {};
     });
@@ -225,11 +226,13 @@ describe("default stack: self-signed certificate", () => {
     });
 
     describe("determinism", () => {
-        it("registers identical inputs and outputs when the same stack runs again", async () => {
-            const again = await run(stackConfig({}), { stateDir });
-            const shape = (e: Evaluation) => e.recording.resources.map((r) => [r.urn, r.parent, r.inputs, r.dependencies]);
+        it("registers identical inputs and outputs when the same stack runs again, and changes nothing", async () => {
+            const again = await run(stackConfig({}), { prior: ev });
+            const shape = (e: Evaluation) =>
+                e.recording.resources.map((r) => [r.urn, r.parent, r.inputs, r.dependencies]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
             assert.deepEqual(shape(again), shape(ev));
             assert.deepEqual(again.outputs, ev.outputs);
+            assert.deepEqual(steps(again), [], "a second pulumi up with the same configuration must preview no changes");
         });
     });
 });

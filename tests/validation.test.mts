@@ -182,6 +182,8 @@ describe("stack configuration parsing", () => {
             certRsaBits: 2048,
             certificatePem: undefined,
             owners: undefined,
+            certificates: undefined,
+            renewBeforeDays: 30,
         });
     });
     it('treats the Pulumi.yaml defaults "" and [] as not set', () => {

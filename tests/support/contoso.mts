@@ -57,7 +57,6 @@ export function contoso(overrides: Partial<TenantData> = {}): TenantData {
             displayName: name === "Exchange Administrator" ? "Exchange Service Administrator" : name,
         })),
         userObjectIds: [OTHER_USER_ID],
-        issuedAt: "2026-11-01T09:00:00Z",
         ...overrides,
     };
 }

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { type Evaluation, PROJECT_DIR, type RecordedResource, evaluate } from "../../tools/lib/engine.mts";
+import { type Evaluation, PROJECT_DIR, type PriorState, type RecordedResource, evaluate } from "../../tools/lib/engine.mts";
 import { type ResolvedConfig, readProjectFile, resolveStackConfig } from "../../tools/lib/stackConfig.mts";
 import type { TenantData } from "../../tools/lib/tenant.mts";
 import { type Value, isSecret, reveal } from "../../tools/lib/values.mts";
@@ -31,7 +31,8 @@ export function rawConfig(values: Record<string, string>, stack = "test"): Resol
 export interface RunOptions {
     readonly preview?: boolean;
     readonly tenant?: TenantData;
-    readonly stateDir?: string;
+    /** The previous deployment of the same stack (its state). */
+    readonly prior?: Evaluation | PriorState;
     readonly projectDir?: string;
 }
 
@@ -40,9 +41,18 @@ export function run(config: ResolvedConfig, options: RunOptions = {}): Promise<E
         config,
         tenant: options.tenant ?? contoso(),
         preview: options.preview ?? false,
-        stateDir: options.stateDir ?? tempDir("state-"),
+        prior: options.prior && "recording" in options.prior ? options.prior.recording : options.prior,
         projectDir: options.projectDir ?? PROJECT_DIR,
     });
+}
+
+/** Each resource's step, as `pulumi preview` would list it: "create exo-key", ... (stack and "same" left out unless asked). */
+export function steps(ev: Evaluation, options: { includeSame?: boolean } = {}): string[] {
+    const changes = ev.recording.resources
+        .filter((r) => r.type !== "pulumi:pulumi:Stack" && (options.includeSame || r.step !== "same"))
+        .map((r) => `${r.step} ${r.name}`);
+    const deleted = ev.recording.deleted.map((urn) => `delete ${urn.split("::").pop() ?? urn}`);
+    return [...changes, ...deleted].sort();
 }
 
 /** Custom resources of one type, in registration order. */

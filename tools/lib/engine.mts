@@ -14,12 +14,12 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Recording, RecordingMonitor } from "./monitor.mts";
+import { type PriorState, type Recording, RecordingMonitor } from "./monitor.mts";
 import type { ResolvedConfig } from "./stackConfig.mts";
 import { SimulatedTenant, type TenantData } from "./tenant.mts";
 import type { Value } from "./values.mts";
 
-export type { LogLine, RecordedAlias, RecordedInvoke, RecordedResource, Recording } from "./monitor.mts";
+export type { LogLine, PriorState, RecordedAlias, RecordedInvoke, RecordedResource, Recording, Step } from "./monitor.mts";
 
 export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -28,12 +28,17 @@ export interface EvaluateOptions {
     readonly tenant: TenantData;
     /** Dry run, like `pulumi preview`: new resources have no ids and computed outputs are unknown. */
     readonly preview: boolean;
-    /** Where simulated keys and certificates persist between evaluations of one stack (its "state"). */
-    readonly stateDir?: string | undefined;
+    /**
+     * The stack's state: the recording of the last deployment. Resources found there keep their
+     * outputs (keys, certificates, ids) and each registration gets the step the engine would take.
+     */
+    readonly prior?: PriorState | undefined;
     readonly projectDir?: string;
     readonly organization?: string;
     /** Extra environment for the program's process (e.g. PULUMI_NODEJS_TRANSPILE_ONLY=true). */
     readonly env?: Readonly<Record<string, string>>;
+    /** Arguments for node before the entry point, as Pulumi.yaml's runtime option `nodeargs` gives them. */
+    readonly nodeArgs?: readonly string[];
     /** Upper bound for one evaluation; a hung program fails instead of blocking. */
     readonly timeoutMs?: number;
 }
@@ -56,11 +61,12 @@ export interface Evaluation {
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const { project, stack } = options.config;
-    const tenant = new SimulatedTenant({ tenant: options.tenant, preview: options.preview, stateDir: options.stateDir });
-    const monitor = new RecordingMonitor(projectDir, project, stack, options.preview, tenant);
+    const tenant = new SimulatedTenant({ tenant: options.tenant, preview: options.preview });
+    const monitor = new RecordingMonitor(projectDir, project, stack, options.preview, tenant, options.prior);
     const address = await monitor.start();
     try {
         const { exitCode, stdout, stderr } = await runProgram(projectDir, address, options);
+        monitor.finish();
         const { recording } = monitor;
         const errors = recording.logs.filter((l) => l.severity === "error").map((l) => l.message);
         const warnings = recording.logs.filter((l) => l.severity === "warning").map((l) => l.message);
@@ -89,6 +95,7 @@ function runProgram(
     const { project, stack } = options.config;
     const runPath = path.dirname(createRequire(path.join(projectDir, "package.json")).resolve("@pulumi/pulumi/cmd/run"));
     const args = [
+        ...(options.nodeArgs ?? []),
         runPath,
         "--monitor",
         address,

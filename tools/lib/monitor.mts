@@ -3,11 +3,16 @@
  * served on loopback. Registrations and invokes are answered by the simulated tenant and recorded in
  * full (parent, dependencies, aliases, secrets, ...); log lines are recorded as the CLI would print
  * them. Like Pulumi's own mock monitor, it records additionalSecretOutputs but does not apply them.
+ *
+ * Given the recording of an earlier deployment as the stack's state, it also plans steps the way the
+ * engine does: a resource found by URN or by one of its aliases with unchanged inputs is "same" and
+ * keeps its outputs; changed inputs "update" it in place or "replace" it (per the provider's rules);
+ * anything new is "create"d and state the program no longer registers is "delete"d.
  */
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import type { SimulatedTenant } from "./tenant.mts";
-import { fromWire, toWire, unwrapForProvider, type Value } from "./values.mts";
+import { SimulatedTenant as Tenant } from "./tenant.mts";
+import { fromWire, reveal, toWire, unwrapForProvider, type Value } from "./values.mts";
 
 export interface RecordedAlias {
     readonly name?: string;
@@ -19,8 +24,14 @@ export interface RecordedAlias {
     readonly urn?: string;
 }
 
+export type Step = "create" | "same" | "update" | "replace";
+
 export interface RecordedResource {
     readonly urn: string;
+    /** What the engine would do with it, against the prior state ("create" without one). */
+    step: Step;
+    /** Inputs that differ from the prior state (for update and replace). */
+    changed: string[];
     readonly type: string;
     readonly name: string;
     readonly custom: boolean;
@@ -65,6 +76,13 @@ export interface Recording {
     readonly resources: RecordedResource[];
     readonly invokes: RecordedInvoke[];
     readonly logs: LogLine[];
+    /** URNs in the prior state that the program no longer registers: the engine would delete them. */
+    deleted: string[];
+}
+
+/** What the engine keeps of a deployment: enough to match, compare and reuse resources. */
+export interface PriorState {
+    readonly resources: readonly Pick<RecordedResource, "urn" | "type" | "inputs" | "outputs" | "id" | "failure">[];
 }
 
 type Callback = (err: { code: number; details: string; message: string } | null, resp?: unknown) => void;
@@ -80,12 +98,15 @@ const FEATURES = ["secrets", "resourceReferences", "aliasSpecs", "deletedWith", 
 export class RecordingMonitor {
     readonly recording: Recording;
     private readonly pulumiRequire: NodeJS.Require;
-    private readonly tenant: SimulatedTenant;
+    private readonly tenant: Tenant;
+    private readonly prior: Map<string, PriorState["resources"][number]>;
+    private readonly matched = new Set<string>();
     private server: { forceShutdown(): void } | undefined;
 
-    constructor(projectDir: string, project: string, stack: string, preview: boolean, tenant: SimulatedTenant) {
+    constructor(projectDir: string, project: string, stack: string, preview: boolean, tenant: Tenant, prior?: PriorState) {
         this.tenant = tenant;
-        this.recording = { project, stack, preview, resources: [], invokes: [], logs: [] };
+        this.prior = new Map((prior?.resources ?? []).filter((r) => !r.failure).map((r) => [r.urn, r]));
+        this.recording = { project, stack, preview, resources: [], invokes: [], logs: [], deleted: [] };
         // The gRPC library and protocol classes the project's own SDK uses.
         const sdk = createRequire(path.join(projectDir, "package.json")).resolve("@pulumi/pulumi");
         this.pulumiRequire = createRequire(sdk);
@@ -111,6 +132,11 @@ export class RecordingMonitor {
     stop(): void {
         this.server?.forceShutdown();
         this.server = undefined;
+    }
+
+    /** Ends the deployment: what the prior state holds and the program did not register is deleted. */
+    finish(): void {
+        this.recording.deleted = [...this.prior.keys()].filter((urn) => !this.matched.has(urn)).sort();
     }
 
     private monitorHandlers(status: Record<string, number>): Record<string, (call: Call<never>, cb: Callback) => void> {
@@ -202,6 +228,8 @@ export class RecordingMonitor {
             inputs: objectOf(r.getObject()),
             outputs: {},
             id: "",
+            step: "create",
+            changed: [],
             dependencies: [...new Set(r.getDependenciesList())].sort(),
             propertyDependencies,
             aliases: r.getAliasesList().map(aliasOf),
@@ -216,11 +244,31 @@ export class RecordingMonitor {
     }
 
     private async create(entry: RecordedResource): Promise<{ id: string; state: Record<string, Value> }> {
+        const prior = [entry.urn, ...entry.aliases.map((a) => aliasUrn(entry, a))].map((u) => this.prior.get(u)).find((r) => r !== undefined);
+        if (prior) {
+            this.matched.add(prior.urn);
+            entry.changed = changedInputs(prior.inputs, entry.inputs);
+        }
         // Components and the stack have no provider: their outputs come with registerResourceOutputs.
-        if (!entry.custom) return { id: "", state: {} };
-        const created = await this.tenant.newResource({ type: entry.type, name: entry.name, inputs: entry.inputs });
-        (entry as { id: string }).id = created.id;
-        return created;
+        if (!entry.custom) {
+            entry.step = prior ? "same" : "create";
+            return { id: "", state: {} };
+        }
+        let result: { id: string; state: Record<string, Value> };
+        if (prior && entry.changed.length === 0) {
+            entry.step = "same";
+            this.tenant.adopt(entry.type, unwrapForProvider(prior.outputs));
+            result = { id: prior.id, state: prior.outputs };
+        } else if (prior && entry.changed.every((k) => Tenant.updatable(entry.type).includes(k))) {
+            entry.step = "update";
+            this.tenant.adopt(entry.type, unwrapForProvider({ ...prior.outputs, ...entry.inputs }));
+            result = { id: prior.id, state: { ...prior.outputs, ...entry.inputs } };
+        } else {
+            entry.step = prior ? "replace" : "create";
+            result = await this.tenant.newResource({ type: entry.type, name: entry.name, inputs: entry.inputs });
+        }
+        (entry as { id: string }).id = result.id;
+        return result;
     }
 
     /** The engine's URN scheme: a child's type is qualified by its parent's type chain. */
@@ -269,6 +317,33 @@ interface AliasMessage {
               getNoparent(): boolean;
           }
         | undefined;
+}
+
+/** Input names whose values differ (secret or not, a value is the same value). */
+function changedInputs(before: Record<string, Value>, after: Record<string, Value>): string[] {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    return [...keys].filter((k) => canonical(before[k]) !== canonical(after[k])).sort();
+}
+
+function canonical(v: Value | undefined): string {
+    const sorted = (x: Value): Value => {
+        if (Array.isArray(x)) return x.map(sorted);
+        if (x !== null && typeof x === "object") return Object.fromEntries(Object.keys(x).sort().map((k) => [k, sorted(x[k] as Value)]));
+        return x;
+    };
+    return v === undefined ? "undefined" : JSON.stringify(sorted(reveal(v)));
+}
+
+/** The URN an alias points at (the engine's alias resolution for the common cases). */
+function aliasUrn(r: RecordedResource, a: RecordedAlias): string {
+    if (a.urn) return a.urn;
+    // urn:pulumi:<stack>::<project>::<parent types$type>::<name>
+    const [head, project, qualifiedType, name] = r.urn.split("::") as [string, string, string, string];
+    const types = qualifiedType.split("$");
+    if (a.type) types[types.length - 1] = a.type;
+    if (a.noParent) types.splice(0, types.length - 1);
+    else if (a.parentUrn) types.splice(0, types.length - 1, ...(a.parentUrn.split("::")[2] ?? "").split("$"));
+    return [a.stack ? `urn:pulumi:${a.stack}` : head, a.project ?? project, types.join("$"), a.name ?? name].join("::");
 }
 
 function objectOf(s: StructLike | undefined): Record<string, Value> {

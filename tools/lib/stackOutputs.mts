@@ -15,6 +15,12 @@ export interface OutputsSource {
     readonly stack?: string | undefined;
     /** A file with the JSON of `pulumi stack output --json --show-secrets`, or "-" for standard input. */
     readonly outputsFile?: string | undefined;
+    /**
+     * Whether the tool needs secret outputs (the private key). Without, the CLI is not asked to
+     * reveal them and "[secret]" placeholders are fine.
+     * @default true
+     */
+    readonly secrets?: boolean;
 }
 
 export type Outputs = Readonly<Record<string, unknown>>;
@@ -31,7 +37,7 @@ export async function readOutputs(source: OutputsSource): Promise<Outputs> {
         }
     } else if (source.stack !== undefined) {
         origin = `pulumi stack output --stack ${source.stack}`;
-        text = await fromPulumi(source.stack);
+        text = await fromPulumi(source.stack, source.secrets ?? true);
     } else {
         throw new OutputsError("say which stack: --stack <name>, or --outputs-file <file|-> with the JSON of `pulumi stack output --json --show-secrets`");
     }
@@ -47,7 +53,7 @@ export async function readOutputs(source: OutputsSource): Promise<Outputs> {
     const outputs = parsed as Record<string, unknown>;
     // Without --show-secrets the CLI prints "[secret]" in place of secret values.
     for (const [key, value] of Object.entries(outputs)) {
-        if (value === "[secret]") {
+        if (value === "[secret]" && (source.secrets ?? true)) {
             throw new OutputsError(`output ${key} is hidden as "[secret]": read the outputs with \`pulumi stack output --json --show-secrets\``);
         }
     }
@@ -72,9 +78,10 @@ export function optionalStringOutput(outputs: Outputs, name: string): string | u
     return outputs[name] === undefined ? undefined : stringOutput(outputs, name);
 }
 
-async function fromPulumi(stack: string): Promise<string> {
+async function fromPulumi(stack: string, secrets: boolean): Promise<string> {
     try {
-        const { stdout } = await promisify(execFile)("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], {
+        const args = ["stack", "output", "--json", ...(secrets ? ["--show-secrets"] : []), "--stack", stack];
+        const { stdout } = await promisify(execFile)("pulumi", args, {
             maxBuffer: 16 * 1024 * 1024,
         });
         return stdout;

@@ -12,8 +12,6 @@
  * input is unknown.
  */
 import { createHash, generateKeyPairSync, X509Certificate } from "node:crypto";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import forge from "node-forge";
 import { unwrapForProvider, type Value } from "./values.mts";
 
@@ -54,18 +52,16 @@ export interface TenantData {
     readonly roleTemplates: readonly { readonly id: string; readonly displayName: string }[];
     /** Other users that may be named as owners. */
     readonly userObjectIds: readonly string[];
-    /** When simulated certificates are issued (RFC 3339): the tls provider uses the clock, the simulation a fixed time. */
-    readonly issuedAt: string;
+    /**
+     * When simulated certificates are issued (RFC 3339). Unset: now, as the tls provider does; a test
+     * sets it to put a certificate near or past its end.
+     */
+    readonly issuedAt?: string;
 }
 
 export interface SimulationOptions {
     readonly tenant: TenantData;
     readonly preview: boolean;
-    /**
-     * Directory that plays the part of the stack's state: generated keys and certificates are kept
-     * there, so a second evaluation of the same stack sees the same ones.
-     */
-    readonly stateDir?: string | undefined;
 }
 
 interface ResourceArgs {
@@ -106,7 +102,6 @@ export function placeholderTenant(exchangeOnlineAppId: string, manageAsApp: stri
         ],
         roleTemplates: [],
         userObjectIds: [],
-        issuedAt: "1970-01-01T00:00:00Z",
     };
 }
 
@@ -115,14 +110,12 @@ class GraphError extends Error {}
 export class SimulatedTenant {
     private readonly tenant: TenantData;
     private readonly preview: boolean;
-    private readonly stateDir: string | undefined;
     private readonly apps = new Map<string, { objectId: string; clientId: string; displayName: string }>();
     private readonly createdPrincipals = new Map<string, TenantServicePrincipal>();
 
     constructor(options: SimulationOptions) {
         this.tenant = options.tenant;
         this.preview = options.preview;
-        this.stateDir = options.stateDir;
     }
 
     async call(args: CallArgs): Promise<Record<string, unknown>> {
@@ -152,6 +145,28 @@ export class SimulatedTenant {
         if (!model) throw new Error(`the simulated tenant has no model of the resource type ${args.type}; add one before using it`);
         const created = model({ type: args.type, name: args.name, inputs: unwrapForProvider(args.inputs) });
         return { id: created.id, state: { ...args.inputs, ...(created.state as Record<string, Value>) } };
+    }
+
+    /**
+     * Properties a provider changes in place; a change to any other input replaces the resource
+     * ("Changing this forces a new resource" in the azuread and tls provider documentation).
+     */
+    static updatable(type: string): readonly string[] {
+        return UPDATABLE[type] ?? [];
+    }
+
+    /**
+     * Makes an object that already exists in the stack's state known to the simulation (the engine
+     * found it unchanged and did not ask the provider to create it).
+     */
+    adopt(type: string, outputs: Record<string, unknown>): void {
+        if (type === "azuread:index/applicationRegistration:ApplicationRegistration") {
+            const objectId = String(outputs["objectId"]);
+            this.apps.set(objectId, { objectId, clientId: String(outputs["clientId"]), displayName: String(outputs["displayName"]) });
+        } else if (type === "azuread:index/servicePrincipal:ServicePrincipal") {
+            const objectId = String(outputs["objectId"]);
+            this.createdPrincipals.set(objectId, { objectId, clientId: String(outputs["clientId"]), displayName: String(outputs["displayName"]), appRoles: [] });
+        }
     }
 
     // ---- invokes ----
@@ -305,9 +320,7 @@ export class SimulatedTenant {
     private privateKey(a: ResourceArgs): { id: string; state: Record<string, unknown> } {
         if (a.inputs["algorithm"] !== "RSA") throw new Error(`the simulation only generates RSA keys, not ${String(a.inputs["algorithm"])}`);
         const bits = Number(a.inputs["rsaBits"] ?? 2048);
-        const pem = this.remember(`key-${a.name}-${bits}.pem`, () =>
-            generateKeyPairSync("rsa", { modulusLength: bits }).privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
-        );
+        const pem = generateKeyPairSync("rsa", { modulusLength: bits }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
         const forgeKey = forge.pki.privateKeyFromPem(pem);
         const publicKeyPem = forge.pki.publicKeyToPem(forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e));
         return {
@@ -321,8 +334,8 @@ export class SimulatedTenant {
         const hours = Number(a.inputs["validityPeriodHours"]);
         const uses = asStrings(a.inputs["allowedUses"]);
         const subject = (a.inputs["subject"] ?? {}) as Record<string, unknown>;
-        const fingerprint = sha1(JSON.stringify([a.name, keyPem, hours, uses, subject]));
-        const certPem = this.remember(`cert-${a.name}-${fingerprint}.pem`, () => issueSelfSigned(keyPem, subject, uses, this.tenant.issuedAt, hours));
+        const issuedAt = this.tenant.issuedAt ?? toRfc3339(new Date());
+        const certPem = issueSelfSigned(keyPem, subject, uses, issuedAt, hours);
         const cert = new X509Certificate(certPem);
         return {
             id: BigInt(`0x${cert.serialNumber}`).toString(10),
@@ -406,18 +419,13 @@ export class SimulatedTenant {
         const h = createHash("sha256").update(`${this.tenant.tenantId}/${kind}/${name}`).digest("hex");
         return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
     }
-
-    /** Returns the value kept under `file` in the state directory, creating it once. */
-    private remember(file: string, create: () => string): string {
-        if (!this.stateDir) return create();
-        const p = path.join(this.stateDir, file);
-        if (fs.existsSync(p)) return fs.readFileSync(p, "utf8");
-        const value = create();
-        fs.mkdirSync(this.stateDir, { recursive: true });
-        fs.writeFileSync(p, value, { mode: 0o600 });
-        return value;
-    }
 }
+
+const UPDATABLE: Readonly<Record<string, readonly string[]>> = {
+    "azuread:index/applicationRegistration:ApplicationRegistration": ["displayName", "notes", "signInAudience", "description"],
+    "azuread:index/servicePrincipal:ServicePrincipal": ["owners", "notes", "description", "accountEnabled", "appRoleAssignmentRequired"],
+    "azuread:index/applicationApiAccess:ApplicationApiAccess": ["roleIds", "scopeIds"],
+};
 
 /** Issues a self-signed certificate the way the tls provider does (hashicorp/terraform-provider-tls). */
 function issueSelfSigned(keyPem: string, subject: Record<string, unknown>, uses: string[], issuedAt: string, hours: number): string {

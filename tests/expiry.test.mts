@@ -1,0 +1,159 @@
+/**
+ * Expiry arithmetic at its boundaries, and `npm run check-expiry` as CI runs it.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { promisify } from "node:util";
+import { expiryStatus } from "../components/expiry.ts";
+import { PROJECT_DIR, tempDir } from "./support/harness.mts";
+
+const DAY = 86_400_000;
+const NOW = new Date("2027-02-27T12:00:00Z");
+const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
+
+describe("expiry status", () => {
+    it("is ok one millisecond beyond the renewal window", () => {
+        assert.equal(expiryStatus(at(30 * DAY + 1), NOW, 30).state, "ok");
+    });
+    it("is due for renewal at exactly the window's edge", () => {
+        const s = expiryStatus(at(30 * DAY), NOW, 30);
+        assert.equal(s.state, "renew");
+        assert.equal(s.daysLeft, 30);
+    });
+    it("counts whole days left, rounding down", () => {
+        assert.equal(expiryStatus(at(29 * DAY + DAY - 1), NOW, 30).daysLeft, 29);
+        assert.equal(expiryStatus(at(DAY - 1), NOW, 30).daysLeft, 0);
+    });
+    it("is still valid at the NotAfter second itself (RFC 5280: validity is inclusive)", () => {
+        assert.equal(expiryStatus(at(0), NOW, 30).state, "renew");
+    });
+    it("is expired one millisecond later, with negative days", () => {
+        const s = expiryStatus(at(-1), NOW, 30);
+        assert.equal(s.state, "expired");
+        assert.equal(s.daysLeft, -1);
+        assert.equal(expiryStatus(at(-10 * DAY), NOW, 30).daysLeft, -10);
+    });
+    it("with a window of 0 days only warns on the last day", () => {
+        assert.equal(expiryStatus(at(DAY), NOW, 0).state, "ok");
+        assert.equal(expiryStatus(at(0), NOW, 0).state, "renew");
+    });
+    it("counts the leap day like any other", () => {
+        // 2028-02-28 → 2028-03-01 spans 29 February.
+        assert.equal(expiryStatus("2028-03-01T00:00:00Z", new Date("2028-02-28T00:00:00Z"), 0).daysLeft, 2);
+        assert.equal(expiryStatus("2027-03-01T00:00:00Z", new Date("2027-02-28T00:00:00Z"), 0).daysLeft, 1);
+    });
+    it("reads offsets, and does not depend on the machine's time zone", () => {
+        const withOffset = expiryStatus("2027-03-10T02:00:00+05:00", NOW, 30); // 2027-03-09T21:00:00Z
+        const inUtc = expiryStatus("2027-03-09T21:00:00Z", NOW, 30);
+        assert.deepEqual({ ...withOffset, notAfter: "" }, { ...inUtc, notAfter: "" });
+        const before = process.env["TZ"];
+        try {
+            process.env["TZ"] = "Pacific/Kiritimati";
+            const far = expiryStatus("2027-03-09T21:00:00Z", NOW, 30);
+            process.env["TZ"] = "America/Adak";
+            assert.deepEqual(expiryStatus("2027-03-09T21:00:00Z", NOW, 30), far);
+        } finally {
+            if (before === undefined) delete process.env["TZ"];
+            else process.env["TZ"] = before;
+        }
+    });
+    it("refuses something that is not a date", () => {
+        assert.throws(() => expiryStatus("next year", NOW, 30), /not a date/);
+    });
+});
+
+const exec = promisify(execFile);
+
+interface CheckRun {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+    readonly summary: string;
+}
+
+/** Runs `npm run check-expiry` with the outputs on a file, as the scheduled workflow does. */
+async function checkExpiry(outputs: unknown, ...args: string[]): Promise<CheckRun> {
+    const dir = tempDir("expiry-");
+    const file = path.join(dir, "outputs.json");
+    fs.writeFileSync(file, typeof outputs === "string" ? outputs : JSON.stringify(outputs));
+    const summaryFile = path.join(dir, "summary.md");
+    const env = { ...process.env, GITHUB_STEP_SUMMARY: summaryFile };
+    const read = () => (fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, "utf8") : "");
+    try {
+        const { stdout, stderr } = await exec("npm", ["run", "-s", "check-expiry", "--", "--stack", "contoso", "--outputs-file", file, ...args], { cwd: PROJECT_DIR, env });
+        return { code: 0, stdout, stderr, summary: read() };
+    } catch (e) {
+        const err = e as { code: number; stdout: string; stderr: string };
+        return { code: err.code, stdout: err.stdout, stderr: err.stderr, summary: read() };
+    }
+}
+
+function stackOutputs(generations: { name: string; daysLeft: number }[], extra: Record<string, unknown> = {}) {
+    const certificates = generations.map((g, i) => ({
+        name: g.name,
+        thumbprint: `${String(i).repeat(40)}`.slice(0, 40),
+        notBefore: new Date(Date.now() - DAY).toISOString(),
+        notAfter: new Date(Date.now() + g.daysLeft * DAY + 3_600_000).toISOString(),
+        active: i === generations.length - 1,
+        selfSigned: true,
+    }));
+    const active = certificates[certificates.length - 1]!;
+    return { certificates, thumbprint: active.thumbprint, certificateNotAfter: active.notAfter, renewBeforeDays: 30, ...extra };
+}
+
+describe("npm run check-expiry", () => {
+    it("passes while the active certificate is outside the window", async () => {
+        const run = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: 200 }]));
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /initial \(active\).* 200 days {2}ok/);
+        assert.match(run.summary, /### ✅ Certificate expiry: tenant stack `contoso` \(\d{4}-\d\d-\d\d\)/);
+    });
+    it("fails with exit code 1 inside the window, naming the certificate and its date", async () => {
+        const run = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: 12 }]));
+        assert.equal(run.code, 1);
+        assert.match(run.stdout, /The active certificate "initial" .* expires on \d{4}-\d\d-\d\dT.*\(12 days left\)\. Rotate it now/);
+        assert.match(run.summary, /⚠️ Certificate expiry: tenant stack `contoso`/);
+    });
+    it("fails with exit code 2 once expired", async () => {
+        const run = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: -3 }]));
+        assert.equal(run.code, 2);
+        assert.match(run.stdout, /expired on/);
+        assert.match(run.summary, /❌/);
+    });
+    it("judges the active certificate and lists every registered one", async () => {
+        const run = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: -1 }, { name: "2027", daysLeft: 700 }]), "--json");
+        assert.equal(run.code, 0, "an expired older certificate does not fail the check");
+        const report = JSON.parse(run.stdout) as { result: string; message: string; certificates: { name: string; state: string; active: boolean; daysLeft: number }[] };
+        assert.equal(report.result, "ok");
+        assert.deepEqual(report.certificates.map((c) => [c.name, c.state, c.active]), [
+            ["initial", "expired", false],
+            ["2027", "ok", true],
+        ]);
+        assert.match(report.message, /older certificate "initial" can be retired/);
+    });
+    it("uses the stack's renewBeforeDays, unless --renew-before-days says otherwise", async () => {
+        const outputs = stackOutputs([{ name: "initial", daysLeft: 45 }], { renewBeforeDays: 60 });
+        assert.equal((await checkExpiry(outputs)).code, 1);
+        assert.equal((await checkExpiry(outputs, "--renew-before-days", "14")).code, 0);
+    });
+    it("reads stacks from before rotation, which have no certificates output", async () => {
+        const run = await checkExpiry({ thumbprint: "A".repeat(40), certificateNotAfter: new Date(Date.now() + 5 * DAY).toISOString() });
+        assert.equal(run.code, 1);
+        assert.match(run.stdout, /initial \(active\)/);
+    });
+    it("explains unusable outputs with exit code 3", async () => {
+        const malformed = await checkExpiry("{not json");
+        assert.equal(malformed.code, 3);
+        assert.match(malformed.stderr, /is not JSON; expected the output of `pulumi stack output --json --show-secrets`/);
+        const empty = await checkExpiry({});
+        assert.equal(empty.code, 3);
+        assert.match(empty.stderr, /no output thumbprint/);
+    });
+    it("needs no secret: outputs read without --show-secrets are enough", async () => {
+        const run = await checkExpiry({ ...stackOutputs([{ name: "a", daysLeft: 100 }]), privateKeyPem: "[secret]" });
+        assert.equal(run.code, 0, run.stderr);
+    });
+});
