@@ -1,0 +1,275 @@
+/**
+ * A stand-in for Entra ID's v2.0 token endpoint in the client-credentials flow with a certificate
+ * (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow and
+ * .../certificate-credentials): HTTPS on loopback under a CA made here with openssl, so a client
+ * trusts it through NODE_EXTRA_CA_CERTS with TLS verification intact.
+ *
+ * It checks a client assertion as Entra does (signature against the certificate registered for the
+ * client id, RS256 or PS256; x5t / x5t#S256 naming that certificate; aud = this token endpoint;
+ * iss = sub = client id; nbf/exp) and answers with a signed access token or an Entra-shaped error.
+ * Everything it received and issued is recorded, so tests can prove none of it was printed.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as https from "node:https";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { openssl, tempDir } from "./harness.mts";
+
+export const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+export interface Registration {
+    readonly tenantId: string;
+    readonly clientId: string;
+    /** Certificates registered as the application's key credentials. */
+    readonly certificates: readonly string[];
+    /** Requests answered with AADSTS700016 before the application "replicates". @default 0 */
+    readonly unknownForFirst?: number;
+    /**
+     * Claims of the nth access token issued to this client (1-based), over the defaults
+     * (aud Exchange Online, tid, appid, roles [Exchange.ManageAsApp], wids []). A claim set to
+     * undefined is left out.
+     */
+    readonly claims?: (n: number) => Record<string, unknown>;
+}
+
+export interface ReceivedRequest {
+    readonly method: string;
+    readonly path: string;
+    readonly form: Readonly<Record<string, string>>;
+    readonly status: number;
+    /** The AADSTS code answered, if an error. */
+    readonly aadsts?: number;
+}
+
+export interface TokenEndpoint {
+    /** https://127.0.0.1:<port>: what --authority-host takes. */
+    readonly authorityHost: string;
+    /** PEM file of the CA that signed the server certificate: NODE_EXTRA_CA_CERTS for clients. */
+    readonly caFile: string;
+    readonly caPem: string;
+    register(app: Registration): void;
+    /** Every request, in order. */
+    readonly received: ReceivedRequest[];
+    /** Every access token issued, in order. */
+    readonly issued: string[];
+    /** Every client assertion received, in order. */
+    readonly assertions: string[];
+    /** POSTs a form to a path of the endpoint, trusting only its CA. */
+    post(pathname: string, form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
+    close(): Promise<void>;
+}
+
+// Entra tolerates some clock skew on assertions.
+const SKEW_SECONDS = 300;
+
+export async function startTokenEndpoint(options: { tenants: readonly string[]; resources?: readonly string[] }): Promise<TokenEndpoint> {
+    const { caPem, caFile, keyPem, certPem } = makeServerCertificate();
+    const resources = options.resources ?? ["https://outlook.office365.com"];
+    const tenants = new Set(options.tenants.map((t) => t.toLowerCase()));
+    const apps = new Map<string, Registration>();
+    const requestsByClient = new Map<string, number>();
+    const tokensByClient = new Map<string, number>();
+    const received: ReceivedRequest[] = [];
+    const issued: string[] = [];
+    const assertions: string[] = [];
+    const signer = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+    let base = "";
+
+    const server = https.createServer({ key: keyPem, cert: certPem }, (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => {
+            const pathname = new URL(req.url ?? "/", base).pathname;
+            const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
+            if (form["client_assertion"]) assertions.push(form["client_assertion"]);
+            const answer = handle(req.method ?? "", pathname, form);
+            received.push({ method: req.method ?? "", path: pathname, form, status: answer.status, ...(answer.aadsts ? { aadsts: answer.aadsts } : {}) });
+            res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8" });
+            res.end(JSON.stringify(answer.body));
+        });
+    });
+
+    interface Answer {
+        status: number;
+        body: Record<string, unknown>;
+        aadsts?: number;
+    }
+
+    function fail(status: number, error: string, aadsts: number, message: string): Answer {
+        const traceId = crypto.randomUUID();
+        const correlationId = crypto.randomUUID();
+        const timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+        return {
+            status,
+            aadsts,
+            body: {
+                error,
+                error_description: `AADSTS${aadsts}: ${message}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
+                error_codes: [aadsts],
+                timestamp,
+                trace_id: traceId,
+                correlation_id: correlationId,
+                error_uri: `${base}/error?code=${aadsts}`,
+            },
+        };
+    }
+
+    function handle(method: string, pathname: string, form: Record<string, string>): Answer {
+        const m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(pathname);
+        if (method !== "POST" || !m) return { status: 404, body: { error: "not_found", error_description: `nothing at ${method} ${pathname}` } };
+        const tenant = decodeURIComponent(m[1]!);
+        if (!tenants.has(tenant.toLowerCase())) {
+            return fail(400, "invalid_request", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+        }
+        if (form["grant_type"] !== "client_credentials") {
+            return fail(400, "unsupported_grant_type", 70003, `The app requested an unsupported grant type '${form["grant_type"] ?? ""}'.`);
+        }
+        const clientId = form["client_id"] ?? "";
+        const app = apps.get(`${tenant.toLowerCase()}/${clientId.toLowerCase()}`);
+        const seen = (requestsByClient.get(clientId) ?? 0) + 1;
+        requestsByClient.set(clientId, seen);
+        if (!app || seen <= (app.unknownForFirst ?? 0)) {
+            return fail(
+                400,
+                "unauthorized_client",
+                700016,
+                `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+            );
+        }
+        if (form["client_assertion_type"] !== JWT_BEARER || !form["client_assertion"]) {
+            return fail(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_assertion' of type 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.");
+        }
+        const scope = form["scope"] ?? "";
+        const resource = resources.find((r) => scope === `${r}/.default`);
+        if (!resource) {
+            return fail(400, "invalid_resource", 500011, `The resource principal named ${scope.replace(/\/\.default$/, "")} was not found in the tenant named ${tenant}.`);
+        }
+        const rejected = checkAssertion(form["client_assertion"], app, `${base}/${tenant}/oauth2/v2.0/token`);
+        if (rejected) return rejected;
+
+        const n = (tokensByClient.get(clientId) ?? 0) + 1;
+        tokensByClient.set(clientId, n);
+        const now = Math.floor(Date.now() / 1000);
+        const claims = {
+            aud: resource,
+            iss: `https://sts.windows.net/${tenant}/`,
+            iat: now,
+            nbf: now,
+            exp: now + 3599,
+            appid: clientId,
+            appidacr: "2",
+            idp: `https://sts.windows.net/${tenant}/`,
+            oid: crypto.randomUUID(),
+            sub: crypto.randomUUID(),
+            tid: tenant,
+            roles: ["Exchange.ManageAsApp"],
+            wids: [],
+            ver: "1.0",
+            ...(app.claims?.(n) ?? {}),
+        };
+        const token = signJwt({ typ: "JWT", alg: "RS256" }, claims, signer.privateKey, "RS256");
+        issued.push(token);
+        return { status: 200, body: { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: token } };
+    }
+
+    function checkAssertion(assertion: string, app: Registration, audience: string): Answer | undefined {
+        const invalidJwt = () => fail(400, "invalid_request", 50027, "JWT token is invalid or malformed.");
+        const parts = assertion.split(".");
+        if (parts.length !== 3) return invalidJwt();
+        let header: Record<string, unknown>, payload: Record<string, unknown>;
+        try {
+            header = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8")) as Record<string, unknown>;
+            payload = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
+        } catch {
+            return invalidJwt();
+        }
+        if (header["alg"] !== "RS256" && header["alg"] !== "PS256") return invalidJwt();
+        const certs = app.certificates.map((pem) => new crypto.X509Certificate(pem));
+        const used = typeof header["x5t#S256"] === "string" ? { alg: "sha256", value: header["x5t#S256"] } : { alg: "sha1", value: header["x5t"] };
+        const cert = certs.find((c) => crypto.createHash(used.alg).update(c.raw).digest("base64url") === used.value);
+        const keyNotFound = (reason: string) =>
+            fail(
+                401,
+                "invalid_client",
+                700027,
+                `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - ${reason}, Thumbprint of key used by client: '${typeof used.value === "string" ? Buffer.from(used.value, "base64url").toString("hex").toUpperCase() : ""}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'.]`,
+            );
+        if (!cert) return keyNotFound("The key was not found.");
+        const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
+        const signature = Buffer.from(parts[2]!, "base64url");
+        const ok =
+            header["alg"] === "RS256"
+                ? crypto.verify("sha256", signed, cert.publicKey, signature)
+                : crypto.verify("sha256", signed, { key: cert.publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+        if (!ok) {
+            return fail(401, "invalid_client", 700027, `Client assertion failed signature validation. [Reason - Key was found, but use of the key to verify the signature failed., Thumbprint of key used by client: '${crypto.createHash("sha1").update(cert.raw).digest("hex").toUpperCase()}']`);
+        }
+        if (payload["aud"] !== audience) {
+            return fail(401, "invalid_client", 700023, `Client assertion audience claim does not match Realm issuer. Expected '${audience}'.`);
+        }
+        if (payload["iss"] !== app.clientId || payload["sub"] !== app.clientId) {
+            return fail(401, "invalid_client", 700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
+        }
+        const now = Math.floor(Date.now() / 1000);
+        const exp = payload["exp"];
+        const nbf = payload["nbf"];
+        if (typeof exp !== "number" || exp + SKEW_SECONDS < now || (typeof nbf === "number" && nbf - SKEW_SECONDS > now)) {
+            return fail(401, "invalid_client", 700024, "Client assertion is not within its valid time range.");
+        }
+        return undefined;
+    }
+
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    return {
+        authorityHost: base,
+        caFile,
+        caPem,
+        register(app) {
+            apps.set(`${app.tenantId.toLowerCase()}/${app.clientId.toLowerCase()}`, app);
+        },
+        received,
+        issued,
+        assertions,
+        post(pathname, form) {
+            return new Promise((resolve, reject) => {
+                const body = new URLSearchParams(form).toString();
+                const req = https.request(`${base}${pathname}`, { method: "POST", ca: caPem, headers: { "content-type": "application/x-www-form-urlencoded" } }, (res) => {
+                    const chunks: Buffer[] = [];
+                    res.on("data", (c: Buffer) => chunks.push(c));
+                    res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown> }));
+                });
+                req.on("error", reject);
+                req.end(body);
+            });
+        },
+        close() {
+            server.closeAllConnections();
+            return new Promise((resolve) => server.close(() => resolve()));
+        },
+    };
+}
+
+/** A compact JWS; RS256 or PS256 (salt = digest length, as Entra and jsonwebtoken use). */
+export function signJwt(header: Record<string, unknown>, payload: Record<string, unknown>, key: crypto.KeyObject, alg: "RS256" | "PS256"): string {
+    const data = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
+    const signature =
+        alg === "RS256"
+            ? crypto.sign("sha256", Buffer.from(data), key)
+            : crypto.sign("sha256", Buffer.from(data), { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+    return `${data}.${signature.toString("base64url")}`;
+}
+
+/** A CA and a server certificate for 127.0.0.1 signed by it, made by openssl. */
+function makeServerCertificate(): { caPem: string; caFile: string; keyPem: string; certPem: string } {
+    const dir = tempDir("token-endpoint-");
+    const f = (name: string) => path.join(dir, name);
+    openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f("ca.key"), "-out", f("ca.pem"), "-days", "2", "-subj", "/CN=exo-cba test token endpoint CA",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", f("server.key"), "-out", f("server.csr"), "-subj", "/CN=127.0.0.1"]);
+    fs.writeFileSync(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
+    openssl(["x509", "-req", "-in", f("server.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-days", "2", "-out", f("server.pem"), "-extfile", f("server.ext")]);
+    return { caPem: fs.readFileSync(f("ca.pem"), "utf8"), caFile: f("ca.pem"), keyPem: fs.readFileSync(f("server.key"), "utf8"), certPem: fs.readFileSync(f("server.pem"), "utf8") };
+}
