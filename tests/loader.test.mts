@@ -29,7 +29,7 @@ function editJson(file: string, edit: (json: Record<string, unknown>) => void): 
 
 describe("loading the program like the nodejs language host", () => {
     it("runs an unchanged copy of the project (the control for the cases below)", async () => {
-        const ev = await run(stackConfig({}), { projectDir: projectCopy(() => undefined), preview: true });
+        const ev = await run(stackConfig({}), { projectDir: projectCopy(() => undefined), preview: true, typeCheck: true });
         assert.equal(ev.failed, false, ev.errors.join("\n"));
         assert.ok(ev.recording.resources.some((r) => r.type === "exo-cba:exchange:AppOnlyAccess"));
     });
@@ -38,7 +38,7 @@ describe("loading the program like the nodejs language host", () => {
         const dir = projectCopy((d) => {
             fs.appendFileSync(path.join(d, "index.ts"), '\nexport const broken: number = "not a number";\n');
         });
-        const ev = await run(stackConfig({}), { projectDir: dir, preview: true });
+        const ev = await run(stackConfig({}), { projectDir: dir, preview: true, typeCheck: true });
         assert.equal(ev.failed, true);
         assert.match(ev.errors.join("\n"), /TS2322/);
         assert.deepEqual(ev.recording.resources.map((r) => r.type), ["pulumi:pulumi:Stack"]);
@@ -48,7 +48,7 @@ describe("loading the program like the nodejs language host", () => {
         const dir = projectCopy((d) =>
             editJson(path.join(d, "tsconfig.json"), (j) => delete (j["compilerOptions"] as Record<string, unknown>)["allowImportingTsExtensions"]),
         );
-        const ev = await run(stackConfig({}), { projectDir: dir, preview: true });
+        const ev = await run(stackConfig({}), { projectDir: dir, preview: true, typeCheck: true });
         assert.equal(ev.failed, true);
         assert.match(ev.errors.join("\n"), /TS5097/);
     });

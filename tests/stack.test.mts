@@ -42,8 +42,8 @@ const OUTPUT_NAMES = [
     "appId",
     "applicationObjectId",
     "certificateNotAfter",
-    "certificates",
     "certificatePem",
+    "certificates",
     "connectCommand",
     "connectCommandCrossPlatform",
     "directoryRoles",
@@ -59,7 +59,7 @@ describe("default stack: self-signed certificate", () => {
     let ev: Evaluation;
     let outputs: Record<string, unknown>;
     before(async () => {
-        ev = await run(stackConfig({}));
+        ev = await run(stackConfig({}), { typeCheck: true });
         assert.equal(ev.failed, false, `${ev.errors.join("\n")}\n${ev.stderr}`);
         outputs = ev.outputs ?? {};
     });

@@ -1,7 +1,7 @@
 /**
  * Test helpers: evaluate the program through the recording engine, and an openssl oracle.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -34,6 +34,12 @@ export interface RunOptions {
     /** The previous deployment of the same stack (its state). */
     readonly prior?: Evaluation | PriorState;
     readonly projectDir?: string;
+    /**
+     * Type-check the program while loading it, as `pulumi up` does by default. Off unless asked:
+     * the loader tests and the main stack test check it; elsewhere it would repeat `npm run typecheck`
+     * at three times the cost. Off is the language host's own PULUMI_NODEJS_TRANSPILE_ONLY mode.
+     */
+    readonly typeCheck?: boolean;
 }
 
 export function run(config: ResolvedConfig, options: RunOptions = {}): Promise<Evaluation> {
@@ -43,6 +49,7 @@ export function run(config: ResolvedConfig, options: RunOptions = {}): Promise<E
         preview: options.preview ?? false,
         prior: options.prior && "recording" in options.prior ? options.prior.recording : options.prior,
         projectDir: options.projectDir ?? PROJECT_DIR,
+        ...(options.typeCheck ? {} : { env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } }),
     });
 }
 
@@ -86,6 +93,13 @@ export function tempDir(prefix: string): string {
 /** Runs openssl with `input` on stdin and returns stdout. */
 export function openssl(args: string[], input?: string | Buffer): string {
     return execFileSync("openssl", args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** Runs openssl and returns what it wrote to stdout and stderr together (some reports go to stderr). */
+export function opensslReport(args: string[], input?: string | Buffer): string {
+    const r = spawnSync("openssl", args, { input, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`openssl ${args[0] ?? ""} failed: ${r.stderr}`);
+    return `${r.stdout}${r.stderr}`;
 }
 
 /** openssl's SHA-1 fingerprint of a PEM certificate, as 40 hex digits without colons. */
