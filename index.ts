@@ -19,3 +19,5 @@ export const renewBeforeDays = access.renewBeforeDays;
 // Self-signed mode only. A bring-your-own stack has no key, and exporting undefined would make
 // Pulumi warn on every run, so the output is added only when there is one.
 if (access.privateKeyPem) module.exports.privateKeyPem = access.privateKeyPem;
+// Only with Key Vault delivery (exo-cba:keyVaultId).
+if (access.keyVaultSecretUri) module.exports.keyVaultSecretUri = access.keyVaultSecretUri;

@@ -33,6 +33,9 @@ export const CONFIG_KEYS: Readonly<Record<keyof AccessSettings, Kind>> = {
     owners: "string-array",
     certificates: "generations",
     renewBeforeDays: "integer",
+    keyVaultId: "string",
+    keyVaultSecretName: "string",
+    keyVaultReaderPrincipalIds: "string-array",
 };
 
 export interface ParsedConfig {
@@ -79,6 +82,9 @@ export function parseConfig(raw: Readonly<Record<string, string>>, now: Date): P
         // "" (the Pulumi.yaml default) is "not set"; an explicit [] is an error the rules report.
         certificates: certificates === "" ? undefined : certificates,
         renewBeforeDays: (values["renewBeforeDays"] as number | undefined) ?? DEFAULT_RENEW_BEFORE_DAYS,
+        keyVaultId: optional(values["keyVaultId"] as string | undefined),
+        keyVaultSecretName: optional(values["keyVaultSecretName"] as string | undefined),
+        keyVaultReaderPrincipalIds: optional(values["keyVaultReaderPrincipalIds"] as string[] | undefined),
     };
     // Rules run on every value that parsed, so type errors and rule errors arrive together.
     const checked = checkSettings(settings, now);

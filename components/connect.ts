@@ -24,10 +24,18 @@ export function connectCommand(v: ConnectValues): string {
  * Any OS (PowerShell 7 on Linux/macOS): the certificate and key come from a PFX file whose
  * password is asked for, never written on the command line.
  */
-export function connectCommandCrossPlatform(v: Omit<ConnectValues, "thumbprint">): string {
+export function connectCommandCrossPlatform(v: Omit<ConnectValues, "thumbprint">, pfxPath: string = PFX_PATH_PLACEHOLDER): string {
     return (
-        `Connect-ExchangeOnline -CertificateFilePath ${quote(PFX_PATH_PLACEHOLDER)} ` +
+        `Connect-ExchangeOnline -CertificateFilePath ${quote(pfxPath)} ` +
         `-CertificatePassword (Read-Host -AsSecureString -Prompt "PFX password") ` +
+        `-AppId ${quote(v.appId)} -Organization ${quote(v.organization)}`
+    );
+}
+
+/** Any OS with PowerShell 7: certificate and unencrypted key from one PEM file. */
+export function connectCommandPemFile(v: Omit<ConnectValues, "thumbprint">, pemPath: string): string {
+    return (
+        `Connect-ExchangeOnline -Certificate ([System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile(${quote(pemPath)})) ` +
         `-AppId ${quote(v.appId)} -Organization ${quote(v.organization)}`
     );
 }

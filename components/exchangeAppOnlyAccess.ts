@@ -4,6 +4,8 @@ import * as tls from "@pulumi/tls";
 import { type CertificateFacts, inspectCertificate } from "./certificate.ts";
 import { connectCommand, connectCommandCrossPlatform } from "./connect.ts";
 import { DEFAULT_RENEW_BEFORE_DAYS, describeExpiry, expiryStatus } from "./expiry.ts";
+import { defaultSecretName } from "./keyVaultId.ts";
+import { KeyVaultCertificateSecret } from "./keyVaultSecret.ts";
 import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE, findRole } from "./microsoft.ts";
 import {
     type AccessSettings,
@@ -68,6 +70,22 @@ export interface ExchangeAppOnlyAccessArgs {
      * @default 30
      */
     readonly renewBeforeDays?: number;
+    /**
+     * ARM resource id of an existing Key Vault (Azure RBAC) that receives the active certificate and
+     * its key as one PEM secret. Needs a self-signed active certificate.
+     * @default unset: no Key Vault delivery
+     */
+    readonly keyVaultId?: string;
+    /**
+     * Name of that secret.
+     * @default "<project>-<stack>"
+     */
+    readonly keyVaultSecretName?: string;
+    /**
+     * Object ids granted "Key Vault Secrets User" on that secret only.
+     * @default none
+     */
+    readonly keyVaultReaderPrincipalIds?: readonly string[];
 }
 
 /** One registered certificate, as the `certificates` output lists it. */
@@ -110,6 +128,8 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
     public readonly certificates: pulumi.Output<RegisteredCertificate[]>;
     /** How many days before expiry the active certificate is due for renewal. */
     public readonly renewBeforeDays: pulumi.Output<number>;
+    /** Versionless URI of the Key Vault secret; undefined without Key Vault delivery. */
+    public readonly keyVaultSecretUri: pulumi.Output<string> | undefined;
     public readonly connectCommand: pulumi.Output<string>;
     public readonly connectCommandCrossPlatform: pulumi.Output<string>;
     /** The directory roles assigned, by portal name and template id (what access tokens carry as `wids`). */
@@ -171,6 +191,28 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         this.renewBeforeDays = pulumi.output(renewBeforeDays);
         for (const g of generations) {
             g.facts.apply((f) => this.warnAboutExpiry(g.name, f, g === active, renewBeforeDays));
+        }
+
+        // Key Vault delivery follows the active certificate: a rotation writes a new secret version.
+        if (settings.keyVaultId !== undefined && active.privateKeyPem !== undefined) {
+            const delivery = new KeyVaultCertificateSecret(
+                `${name}-keyvault`,
+                {
+                    keyVaultId: settings.keyVaultId,
+                    secretName: settings.keyVaultSecretName ?? defaultSecretName(pulumi.getProject(), pulumi.getStack()),
+                    certificatePem: active.certPem,
+                    privateKeyPem: active.privateKeyPem,
+                    notAfter: active.facts.notAfter,
+                    notBefore: active.facts.notBefore,
+                    thumbprint: active.facts.thumbprint,
+                    appId: app.clientId,
+                    ...(settings.keyVaultReaderPrincipalIds ? { readerPrincipalIds: settings.keyVaultReaderPrincipalIds } : {}),
+                },
+                { parent: this },
+            );
+            this.keyVaultSecretUri = delivery.secretUri;
+        } else {
+            this.keyVaultSecretUri = undefined;
         }
 
         // 4. API permission, looked up in the tenant rather than hard-coded.
@@ -235,6 +277,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
             directoryRoles: this.directoryRoles,
             certificates: this.certificates,
             renewBeforeDays: this.renewBeforeDays,
+            keyVaultSecretUri: this.keyVaultSecretUri,
         });
     }
 
@@ -308,6 +351,9 @@ export function withDefaults(args: ExchangeAppOnlyAccessArgs): AccessSettings {
         owners: args.owners,
         certificates: args.certificates,
         renewBeforeDays: args.renewBeforeDays,
+        keyVaultId: args.keyVaultId,
+        keyVaultSecretName: args.keyVaultSecretName,
+        keyVaultReaderPrincipalIds: args.keyVaultReaderPrincipalIds,
     };
 }
 

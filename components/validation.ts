@@ -5,6 +5,7 @@
  */
 import { containsPrivateKey, inspectCertificate, pemBlocks } from "./certificate.ts";
 import { DEFAULT_RENEW_BEFORE_DAYS, expiryStatus } from "./expiry.ts";
+import { SECRET_NAME, tryParseKeyVaultId } from "./keyVaultId.ts";
 import { GLOBAL_ADMINISTRATOR, INITIAL_DOMAIN_SUFFIXES, SUPPORTED_ROLES, findRole } from "./microsoft.ts";
 
 /** One thing wrong with one setting. `key` is the bare setting name (`roles`, `certValidityDays`, ...). */
@@ -50,6 +51,9 @@ export interface AccessSettings {
     readonly owners?: readonly string[] | undefined;
     readonly certificates?: readonly CertificateGeneration[] | undefined;
     readonly renewBeforeDays?: number | undefined;
+    readonly keyVaultId?: string | undefined;
+    readonly keyVaultSecretName?: string | undefined;
+    readonly keyVaultReaderPrincipalIds?: readonly string[] | undefined;
 }
 
 export const DEFAULT_DISPLAY_NAME = "EXO Reporting Script";
@@ -102,8 +106,39 @@ export function checkSettings(s: AccessSettings, now: Date): CheckResult {
     if (!Number.isInteger(renew) || renew < 0 || renew > RENEW_BEFORE_DAYS_MAX) {
         err("renewBeforeDays", `must be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${show(renew)}).`);
     }
-    if (s.owners !== undefined) checkOwners(s.owners, err);
+    if (s.owners !== undefined) checkObjectIds("owners", s.owners, err);
+    checkKeyVault(s, err);
     return { errors, warnings };
+}
+
+function checkKeyVault(s: AccessSettings, err: (k: string, m: string) => void): void {
+    if (s.keyVaultId === undefined) {
+        if (s.keyVaultSecretName !== undefined) err("keyVaultSecretName", "has no effect without exo-cba:keyVaultId; set the vault or remove this key.");
+        if (s.keyVaultReaderPrincipalIds !== undefined) {
+            err("keyVaultReaderPrincipalIds", "has no effect without exo-cba:keyVaultId; set the vault or remove this key.");
+        }
+        return;
+    }
+    if (!tryParseKeyVaultId(s.keyVaultId)) {
+        err(
+            "keyVaultId",
+            `must be the resource id of an existing vault, /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name> (got ${show(s.keyVaultId)}). ` +
+                "Find it with: az keyvault show --name <vault> --query id --output tsv",
+        );
+    }
+    const generations = generationsOf(s);
+    const active = generations[generations.length - 1];
+    if (active?.certificatePem !== undefined) {
+        err(
+            "keyVaultId",
+            "needs the certificate's private key, and a brought certificate keeps its key outside the stack. Import the certificate " +
+                "into the vault yourself (az keyvault certificate import), or let the stack generate the active certificate.",
+        );
+    }
+    if (s.keyVaultSecretName !== undefined && !SECRET_NAME.test(s.keyVaultSecretName)) {
+        err("keyVaultSecretName", `must be 1 to 127 letters, digits or hyphens (got ${show(s.keyVaultSecretName)}).`);
+    }
+    if (s.keyVaultReaderPrincipalIds !== undefined) checkObjectIds("keyVaultReaderPrincipalIds", s.keyVaultReaderPrincipalIds, err);
 }
 
 /**
@@ -322,16 +357,16 @@ function checkCertificatePem(
     return facts.thumbprint;
 }
 
-function checkOwners(owners: readonly string[], err: (k: string, m: string) => void): void {
-    if (owners.length === 0) {
-        err("owners", "is an empty list; list at least one object id, or remove the key to make the deploying identity the owner.");
+function checkObjectIds(key: string, ids: readonly string[], err: (k: string, m: string) => void): void {
+    if (ids.length === 0) {
+        err(key, "is an empty list; list at least one object id, or remove the key.");
     }
     const seen = new Set<string>();
-    owners.forEach((id, i) => {
+    ids.forEach((id, i) => {
         if (!GUID.test(id)) {
-            err("owners", `item ${i} (${show(id)}) is not an object id; owners are user or service principal object ids (GUIDs).`);
+            err(key, `item ${i} (${show(id)}) is not an object id; use the object id (a GUID) of a user, group, service principal or managed identity.`);
         } else if (seen.has(id.toLowerCase())) {
-            err("owners", `lists ${show(id)} more than once; remove the duplicate.`);
+            err(key, `lists ${show(id)} more than once; remove the duplicate.`);
         }
         seen.add(id.toLowerCase());
     });

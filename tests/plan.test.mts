@@ -81,6 +81,15 @@ describe("plans of the other modes", () => {
         }
         assert.match(run.stdout, /rsaBits: 3072/);
     });
+    it("Key Vault delivery after a rotation: both generations, the secret and its reader", async () => {
+        const run = await plan(...fixture("keyvault"));
+        assert.equal(run.code, 0, run.stderr);
+        matchSnapshot("plan-keyvault.txt", run.stdout);
+        assert.match(run.stdout, /\+ azure-native:keyvault:Secret {2}exo-keyvault-secret/);
+        assert.match(run.stdout, /\+ tls:index\/privateKey:PrivateKey {2}exo-2027-key\n/);
+        assert.match(run.stdout, /\+ tls:index\/privateKey:PrivateKey {2}exo-initial-key\n\s+\(was exo-key\)/);
+        assert.match(run.stdout, /roleDefinitionId: \/subscriptions\/3f2e1d0c-9b8a-4765-8432-10fedcba9876\/providers\/Microsoft\.Authorization\/roleDefinitions\/4633458b-17de-408a-b874-0445c86b69e6/);
+    });
     it("shows encrypted values as [secret] and never reads or prints them", async () => {
         const run = await plan(...fixture("secure"));
         assert.equal(run.code, 0, run.stderr);

@@ -169,6 +169,53 @@ describe("owners", () => {
     it("refuses an empty list passed to the component", () => assertRejected({ owners: [] }, "owners", /empty list/));
 });
 
+describe("certificate generations", () => {
+    const made = opensslCertificate({ days: 30 });
+    it("accept names, self-signed settings and brought certificates together", () => {
+        const certificates = [{ name: "initial" }, { name: "2027", validityDays: 730, rsaBits: 3072 }, { name: "pki", certificatePem: made.certPem }];
+        assert.deepEqual(checkSettings({ ...VALID, certificates }, new Date()).errors, []);
+    });
+    it("refuse a name that cannot be part of a resource name", () =>
+        assertRejected({ certificates: [{ name: "next year" }] }, "certificates", /item 0 \("next year"\) needs a name of 1 to 32 letters/));
+    it("refuse names that differ only in case", () => assertRejected({ certificates: [{ name: "a" }, { name: "A" }] }, "certificates", /repeats a name/));
+    it("refuse a generation's own validity and key size out of range", () => {
+        const errors = errorsFor({ certificates: [{ name: "a", validityDays: 0, rsaBits: 1024 }] });
+        assert.deepEqual(errors.map((e) => e.message), [
+            'item 0 ("a") validityDays must be a whole number of days from 1 to 3650 (got 0).',
+            'item 0 ("a") rsaBits must be one of 2048, 3072, 4096 (got 1024).',
+        ]);
+    });
+    it("refuse validityDays on a brought certificate", () =>
+        assertRejected({ certificates: [{ name: "a", certificatePem: made.certPem, validityDays: 5 }] }, "certificates", /brings its own certificate, so validityDays and rsaBits do not apply/));
+    it("refuse the same certificate twice", () => {
+        const errors = checkSettings({ ...VALID, certificates: [{ name: "a", certificatePem: made.certPem }, { name: "b", certificatePem: made.certPem }] }, new Date()).errors;
+        assert.match(errors[0]?.message ?? "", /item 1 \("b"\) is the same certificate as item 0 \("a"\)/);
+    });
+    it("accept an expired older brought certificate, but not an expired active one", () => {
+        const expired = forgeCertificate(new Date("2024-01-01T00:00:00Z"), new Date("2025-01-01T00:00:00Z"));
+        assert.deepEqual(checkSettings({ ...VALID, certificates: [{ name: "old", certificatePem: expired }, { name: "new" }] }, NOW).errors, []);
+        assertRejected({ certificates: [{ name: "new" }, { name: "old", certificatePem: expired }] }, "certificates", /item 1 \("old"\) certificatePem expired on 2025-01-01T00:00:00Z/);
+    });
+    it("refuse renewBeforeDays out of range", () => assertRejected({ renewBeforeDays: 366 }, "renewBeforeDays", /0 to 365/));
+});
+
+describe("Key Vault delivery settings", () => {
+    const vault = "/subscriptions/3f2e1d0c-9b8a-4765-8432-10fedcba9876/resourceGroups/rg-exo/providers/Microsoft.KeyVault/vaults/kv-contoso-exo";
+    it("accept a vault id, a secret name and managed identities", () => {
+        assert.deepEqual(errorsFor({ keyVaultId: vault, keyVaultSecretName: "exo-contoso", keyVaultReaderPrincipalIds: ["9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"] }), []);
+    });
+    for (const id of ["kv-contoso-exo", "https://kv-contoso-exo.vault.azure.net/", `${vault}/secrets/x`, vault.replace("vaults/kv-contoso-exo", "vaults/k")]) {
+        it(`refuse ${JSON.stringify(id)} as a vault id`, () => assertRejected({ keyVaultId: id }, "keyVaultId", /resource id of an existing vault/));
+    }
+    it("refuse a secret name Key Vault would not take", () => assertRejected({ keyVaultId: vault, keyVaultSecretName: "exo_cba" }, "keyVaultSecretName", /letters, digits or hyphens/));
+    it("refuse a brought active certificate, whose key the stack does not have", () => {
+        const made = opensslCertificate({ days: 30 });
+        const errors = checkSettings({ ...VALID, keyVaultId: vault, certificatePem: made.certPem }, new Date()).errors;
+        assert.deepEqual(errors.map((e) => e.key), ["keyVaultId"]);
+        assert.match(errors[0]!.message, /needs the certificate's private key/);
+    });
+});
+
 describe("stack configuration parsing", () => {
     it("applies the documented defaults when keys are absent", () => {
         const { settings, errors } = parseConfig({}, NOW);
@@ -184,6 +231,9 @@ describe("stack configuration parsing", () => {
             owners: undefined,
             certificates: undefined,
             renewBeforeDays: 30,
+            keyVaultId: undefined,
+            keyVaultSecretName: undefined,
+            keyVaultReaderPrincipalIds: undefined,
         });
     });
     it('treats the Pulumi.yaml defaults "" and [] as not set', () => {

@@ -24,6 +24,10 @@ export const TENANT_ID = "72f988bf-0000-4a1b-9c2d-3e4f5a6b7c8d";
 export const DEPLOYER_OBJECT_ID = "6b1e1c2d-3f4a-4b5c-8d6e-7f8091a2b3c4";
 export const EXO_SP_OBJECT_ID = "a0c2b9de-1111-4e3f-9a8b-0c1d2e3f4a5b";
 export const OTHER_USER_ID = "0f5e4d3c-2b1a-4098-8776-655443322110";
+/** The managed identity of Contoso's Azure Automation account. */
+export const AUTOMATION_IDENTITY_ID = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
+export const SUBSCRIPTION_ID = "3f2e1d0c-9b8a-4765-8432-10fedcba9876";
+export const KEY_VAULT_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-exo-automation/providers/Microsoft.KeyVault/vaults/kv-contoso-exo`;
 
 export function contoso(overrides: Partial<TenantData> = {}): TenantData {
     return {
@@ -46,6 +50,12 @@ export function contoso(overrides: Partial<TenantData> = {}): TenantData {
                 ],
             },
             {
+                objectId: AUTOMATION_IDENTITY_ID,
+                clientId: "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b",
+                displayName: "aa-contoso-reports (managed identity)",
+                appRoles: [],
+            },
+            {
                 objectId: "5c8e0bfa-2222-4d5e-8f9a-0b1c2d3e4f5a",
                 clientId: "00000003-0000-0000-c000-000000000000",
                 displayName: "Microsoft Graph",
@@ -57,6 +67,7 @@ export function contoso(overrides: Partial<TenantData> = {}): TenantData {
             displayName: name === "Exchange Administrator" ? "Exchange Service Administrator" : name,
         })),
         userObjectIds: [OTHER_USER_ID],
+        keyVaults: [KEY_VAULT_ID],
         ...overrides,
     };
 }

@@ -37,6 +37,8 @@ export interface RecordedResource {
     readonly custom: boolean;
     /** URN of the parent ("" for the stack). */
     readonly parent: string;
+    /** Explicit provider reference ("<urn>::<id>"), or "" for the default provider. */
+    readonly provider: string;
     readonly inputs: Record<string, Value>;
     /** Outputs the simulated provider returned (in a preview only the inputs: the rest is unknown). */
     outputs: Record<string, Value>;
@@ -225,6 +227,7 @@ export class RecordingMonitor {
             name: r.getName(),
             custom: r.getCustom(),
             parent: r.getParent(),
+            provider: r.getProvider(),
             inputs: objectOf(r.getObject()),
             outputs: {},
             id: "",
@@ -265,10 +268,17 @@ export class RecordingMonitor {
             result = { id: prior.id, state: { ...prior.outputs, ...entry.inputs } };
         } else {
             entry.step = prior ? "replace" : "create";
-            result = await this.tenant.newResource({ type: entry.type, name: entry.name, inputs: entry.inputs });
+            result = await this.tenant.newResource({ type: entry.type, name: entry.name, inputs: entry.inputs, providerConfig: this.providerConfig(entry) });
         }
         (entry as { id: string }).id = result.id;
         return result;
+    }
+
+    /** The inputs of the explicit provider a resource names (its configuration), if any. */
+    private providerConfig(entry: RecordedResource): Record<string, Value> | undefined {
+        if (!entry.provider) return undefined;
+        const urn = entry.provider.slice(0, entry.provider.lastIndexOf("::"));
+        return this.recording.resources.find((r) => r.urn === urn)?.inputs;
     }
 
     /** The engine's URN scheme: a child's type is qualified by its parent's type chain. */
@@ -293,6 +303,7 @@ interface RegisterRequest {
     getName(): string;
     getCustom(): boolean;
     getParent(): string;
+    getProvider(): string;
     getObject(): StructLike | undefined;
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(fn: (deps: { getUrnsList(): string[] }, key: string) => void): void };

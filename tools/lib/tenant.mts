@@ -50,8 +50,10 @@ export interface TenantData {
     readonly servicePrincipals: readonly TenantServicePrincipal[];
     /** Built-in directory role templates: id and Graph displayName. */
     readonly roleTemplates: readonly { readonly id: string; readonly displayName: string }[];
-    /** Other users that may be named as owners. */
+    /** Other users, groups and managed identities that may be named as owners or readers. */
     readonly userObjectIds: readonly string[];
+    /** Azure Key Vaults that exist (ARM resource ids, RBAC authorization). */
+    readonly keyVaults?: readonly string[];
     /**
      * When simulated certificates are issued (RFC 3339). Unset: now, as the tls provider does; a test
      * sets it to put a certificate near or past its end.
@@ -69,6 +71,8 @@ interface ResourceArgs {
     readonly name: string;
     /** Plain values: secrets unwrapped, unknowns absent. */
     readonly inputs: Record<string, unknown>;
+    /** The explicit provider's configuration (plain), if the resource names one. */
+    readonly provider: Record<string, unknown> | undefined;
 }
 
 interface CallArgs {
@@ -136,14 +140,24 @@ export class SimulatedTenant {
      * Creates a resource. `inputs` are marked values; the returned state keeps them as given (a secret
      * input stays a secret output) and adds what the provider computes.
      */
-    async newResource(args: { type: string; name: string; inputs: Record<string, Value> }): Promise<{ id: string; state: Record<string, Value> }> {
+    async newResource(args: {
+        type: string;
+        name: string;
+        inputs: Record<string, Value>;
+        providerConfig?: Record<string, Value> | undefined;
+    }): Promise<{ id: string; state: Record<string, Value> }> {
         if (this.preview) {
             // The engine plans the inputs as outputs; everything computed stays unknown, and there is no id yet.
             return { id: "", state: { ...args.inputs } };
         }
         const model = this.models[args.type];
         if (!model) throw new Error(`the simulated tenant has no model of the resource type ${args.type}; add one before using it`);
-        const created = model({ type: args.type, name: args.name, inputs: unwrapForProvider(args.inputs) });
+        const created = model({
+            type: args.type,
+            name: args.name,
+            inputs: unwrapForProvider(args.inputs),
+            provider: args.providerConfig ? unwrapForProvider(args.providerConfig) : undefined,
+        });
         return { id: created.id, state: { ...args.inputs, ...(created.state as Record<string, Value>) } };
     }
 
@@ -304,6 +318,12 @@ export class SimulatedTenant {
                 },
             };
         },
+        "pulumi:providers:azure-native": (a) => {
+            if (typeof a.inputs["subscriptionId"] !== "string") throw new Error("the simulated azure-native provider needs a subscriptionId");
+            return { id: this.guid("provider", a.name), state: {} };
+        },
+        "azure-native:keyvault:Secret": (a) => this.keyVaultSecret(a),
+        "azure-native:authorization:RoleAssignment": (a) => this.azureRoleAssignment(a),
         "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment": (a) => {
             const roleId = requireString(a.inputs, "roleId");
             const principal = requireString(a.inputs, "principalObjectId");
@@ -351,6 +371,63 @@ export class SimulatedTenant {
                 setAuthorityKeyId: false,
             },
         };
+    }
+
+    /** Microsoft.KeyVault/vaults/secrets through ARM: the vault must exist in the provider's subscription. */
+    private keyVaultSecret(a: ResourceArgs): { id: string; state: Record<string, unknown> } {
+        const subscription = a.provider?.["subscriptionId"];
+        if (typeof subscription !== "string") {
+            throw new Error("azure-native: no subscription: the default provider has no subscriptionId configured in this simulation");
+        }
+        const group = requireString(a.inputs, "resourceGroupName");
+        const vaultName = requireString(a.inputs, "vaultName");
+        const vaultId = `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.KeyVault/vaults/${vaultName}`;
+        if (!(this.tenant.keyVaults ?? []).some((v) => v.toLowerCase() === vaultId.toLowerCase())) {
+            throw new GraphError(`ResourceNotFound: The Resource 'Microsoft.KeyVault/vaults/${vaultName}' under resource group '${group}' was not found.`);
+        }
+        const name = requireString(a.inputs, "secretName");
+        const properties = (a.inputs["properties"] ?? {}) as Record<string, unknown>;
+        const value = String(properties["value"] ?? "");
+        if (!value.includes("-----BEGIN CERTIFICATE-----") || !value.includes("PRIVATE KEY-----")) {
+            throw new Error("the simulated vault expected a PEM bundle with a certificate and a private key");
+        }
+        const attributes = (properties["attributes"] ?? {}) as Record<string, unknown>;
+        for (const field of ["expires", "notBefore"]) {
+            if (attributes[field] !== undefined && !Number.isInteger(attributes[field])) {
+                throw new GraphError(`BadRequest: attributes.${field} must be a whole number of seconds since 1970`);
+            }
+        }
+        const version = sha1(value).slice(0, 32);
+        const uri = `https://${vaultName.toLowerCase()}.vault.azure.net/secrets/${name}`;
+        // ARM never returns a secret's value.
+        const { value: _value, ...returned } = properties;
+        return {
+            id: `${vaultId}/secrets/${name}`,
+            state: { name, type: "Microsoft.KeyVault/vaults/secrets", properties: { ...returned, secretUri: uri, secretUriWithVersion: `${uri}/${version}` } },
+        };
+    }
+
+    private azureRoleAssignment(a: ResourceArgs): { id: string; state: Record<string, unknown> } {
+        const scope = requireString(a.inputs, "scope");
+        if (!/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/.+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+\/secrets\/[^/]+$/i.test(scope)) {
+            throw new Error(`the simulation models role assignments on Key Vault secrets only, not ${scope}`);
+        }
+        const role = requireString(a.inputs, "roleDefinitionId");
+        if (!/^\/subscriptions\/[0-9a-f-]{36}\/providers\/Microsoft\.Authorization\/roleDefinitions\/[0-9a-f-]{36}$/i.test(role)) {
+            throw new GraphError(`InvalidRoleDefinitionId: The role definition ID '${role}' is not valid.`);
+        }
+        const principal = requireString(a.inputs, "principalId");
+        if (!this.isPrincipal(principal)) throw new GraphError(`PrincipalNotFound: Principal ${principal} does not exist in the directory ${this.tenant.tenantId}.`);
+        const actualType = this.principals().some((p) => p.objectId === principal) ? "ServicePrincipal" : "User";
+        const declared = a.inputs["principalType"];
+        if (declared !== undefined && declared !== actualType) {
+            throw new GraphError(`UnmatchedPrincipalType: The PrincipalId '${principal}' has type '${actualType}', which is different from specified PrincipalType '${String(declared)}'.`);
+        }
+        const name = requireString(a.inputs, "roleAssignmentName");
+        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(name)) {
+            throw new GraphError(`InvalidRoleAssignmentId: The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`);
+        }
+        return { id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, state: { principalType: actualType } };
     }
 
     private applicationCertificate(a: ResourceArgs): { id: string; state: Record<string, unknown> } {
@@ -425,6 +502,8 @@ const UPDATABLE: Readonly<Record<string, readonly string[]>> = {
     "azuread:index/applicationRegistration:ApplicationRegistration": ["displayName", "notes", "signInAudience", "description"],
     "azuread:index/servicePrincipal:ServicePrincipal": ["owners", "notes", "description", "accountEnabled", "appRoleAssignmentRequired"],
     "azuread:index/applicationApiAccess:ApplicationApiAccess": ["roleIds", "scopeIds"],
+    // A new value is a new version of the same secret.
+    "azure-native:keyvault:Secret": ["properties", "tags"],
 };
 
 /** Issues a self-signed certificate the way the tls provider does (hashicorp/terraform-provider-tls). */

@@ -1,0 +1,100 @@
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import { Provider } from "@pulumi/azure-native/provider";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash, createPrivateKey } from "node:crypto";
+import { type KeyVaultRef, parseKeyVaultId } from "./keyVaultId.ts";
+
+/**
+ * Built-in Azure role "Key Vault Secrets User": read secret contents.
+ * https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/security#key-vault-secrets-user
+ */
+export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
+
+export interface KeyVaultCertificateSecretArgs {
+    /** ARM resource id of an existing vault that uses Azure RBAC. */
+    readonly keyVaultId: string;
+    readonly secretName: string;
+    readonly certificatePem: pulumi.Input<string>;
+    readonly privateKeyPem: pulumi.Input<string>;
+    /** Certificate NotAfter (RFC 3339): the secret expires with the certificate. */
+    readonly notAfter: pulumi.Input<string>;
+    readonly notBefore: pulumi.Input<string>;
+    readonly thumbprint: pulumi.Input<string>;
+    readonly appId: pulumi.Input<string>;
+    /**
+     * Object ids of managed identities or service principals granted "Key Vault Secrets User" on this
+     * secret only (e.g. an Automation account's identity).
+     * @default none
+     */
+    readonly readerPrincipalIds?: readonly string[];
+}
+
+/**
+ * The active certificate and its private key as one Key Vault secret (a PEM bundle, as Key Vault
+ * stores certificates), for runners that read it with a managed identity instead of a file.
+ */
+export class KeyVaultCertificateSecret extends pulumi.ComponentResource {
+    /** Versionless secret URI: always the newest version. */
+    public readonly secretUri: pulumi.Output<string>;
+
+    constructor(name: string, args: KeyVaultCertificateSecretArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("exo-cba:keyvault:CertificateSecret", name, {}, opts);
+        const vault: KeyVaultRef = parseKeyVaultId(args.keyVaultId);
+        // The vault's subscription decides, whatever subscription the CLI session defaults to.
+        const provider = new Provider(`${name}-provider`, { subscriptionId: vault.subscriptionId }, { parent: this });
+
+        const bundle = pulumi
+            .all([args.privateKeyPem, args.certificatePem])
+            .apply(([key, cert]) => `${createPrivateKey(key).export({ type: "pkcs8", format: "pem" }).toString()}${cert.trimEnd()}\n`);
+        const secret = new keyvault.Secret(
+            `${name}-secret`,
+            {
+                resourceGroupName: vault.resourceGroupName,
+                vaultName: vault.vaultName,
+                secretName: args.secretName,
+                properties: {
+                    value: pulumi.secret(bundle),
+                    contentType: "application/x-pem-file",
+                    attributes: {
+                        enabled: true,
+                        notBefore: pulumi.output(args.notBefore).apply(epochSeconds),
+                        expires: pulumi.output(args.notAfter).apply(epochSeconds),
+                    },
+                },
+                tags: { thumbprint: args.thumbprint, appId: args.appId, "managed-by": "exo-cba" },
+            },
+            { parent: this, provider },
+        );
+
+        for (const principalId of args.readerPrincipalIds ?? []) {
+            new authorization.RoleAssignment(
+                `${name}-reader-${principalId.toLowerCase()}`,
+                {
+                    // A name derived from what the assignment is, so a re-run never makes a second one.
+                    roleAssignmentName: stableGuid(`${args.keyVaultId}/secrets/${args.secretName}|${principalId.toLowerCase()}|${KEY_VAULT_SECRETS_USER_ROLE_ID}`),
+                    scope: secret.id,
+                    roleDefinitionId: `/subscriptions/${vault.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER_ROLE_ID}`,
+                    principalId,
+                    // The SDK would default to "User", which Azure refuses for a managed identity.
+                    principalType: "ServicePrincipal",
+                    description: `Reads the Exchange Online app-only certificate (${args.secretName}).`,
+                },
+                { parent: this, provider },
+            );
+        }
+
+        this.secretUri = secret.properties.secretUri;
+        this.registerOutputs({ secretUri: this.secretUri });
+    }
+}
+
+function epochSeconds(rfc3339: string): number {
+    return Math.floor(Date.parse(rfc3339) / 1000);
+}
+
+/** A GUID derived from `text` (the hash's bytes shaped as a version-5-style UUID). */
+function stableGuid(text: string): string {
+    const h = createHash("sha1").update(text).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
+}
