@@ -4,8 +4,7 @@ import * as tls from "@pulumi/tls";
 import { type CertificateFacts, inspectCertificate } from "./certificate.ts";
 import { connectCommand, connectCommandCrossPlatform } from "./connect.ts";
 import { DEFAULT_RENEW_BEFORE_DAYS, describeExpiry, expiryStatus } from "./expiry.ts";
-import { defaultSecretName } from "./keyVaultId.ts";
-import { KeyVaultCertificateSecret } from "./keyVaultSecret.ts";
+import { type KeyVaultModule, defaultSecretName } from "./keyVault.ts";
 import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE, findRole } from "./microsoft.ts";
 import {
     type AccessSettings,
@@ -195,6 +194,8 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
 
         // Key Vault delivery follows the active certificate: a rotation writes a new secret version.
         if (settings.keyVaultId !== undefined && active.privateKeyPem !== undefined) {
+            // Loaded only here: @pulumi/azure-native would otherwise double every stack's start-up and type-check time.
+            const { KeyVaultCertificateSecret } = require("./keyVaultSecret.ts") as KeyVaultModule;
             const delivery = new KeyVaultCertificateSecret(
                 `${name}-keyvault`,
                 {

@@ -3,32 +3,13 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import { Provider } from "@pulumi/azure-native/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash, createPrivateKey } from "node:crypto";
-import { type KeyVaultRef, parseKeyVaultId } from "./keyVaultId.ts";
+import { type KeyVaultCertificateSecretArgs, type KeyVaultModule, type KeyVaultRef, parseKeyVaultId } from "./keyVault.ts";
 
 /**
  * Built-in Azure role "Key Vault Secrets User": read secret contents.
  * https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/security#key-vault-secrets-user
  */
 export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
-
-export interface KeyVaultCertificateSecretArgs {
-    /** ARM resource id of an existing vault that uses Azure RBAC. */
-    readonly keyVaultId: string;
-    readonly secretName: string;
-    readonly certificatePem: pulumi.Input<string>;
-    readonly privateKeyPem: pulumi.Input<string>;
-    /** Certificate NotAfter (RFC 3339): the secret expires with the certificate. */
-    readonly notAfter: pulumi.Input<string>;
-    readonly notBefore: pulumi.Input<string>;
-    readonly thumbprint: pulumi.Input<string>;
-    readonly appId: pulumi.Input<string>;
-    /**
-     * Object ids of managed identities or service principals granted "Key Vault Secrets User" on this
-     * secret only (e.g. an Automation account's identity).
-     * @default none
-     */
-    readonly readerPrincipalIds?: readonly string[];
-}
 
 /**
  * The active certificate and its private key as one Key Vault secret (a PEM bundle, as Key Vault
@@ -88,6 +69,9 @@ export class KeyVaultCertificateSecret extends pulumi.ComponentResource {
         this.registerOutputs({ secretUri: this.secretUri });
     }
 }
+
+// exchangeAppOnlyAccess.ts loads this file on demand through the KeyVaultModule shape.
+({ KeyVaultCertificateSecret }) satisfies KeyVaultModule;
 
 function epochSeconds(rfc3339: string): number {
     return Math.floor(Date.parse(rfc3339) / 1000);

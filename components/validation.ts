@@ -5,7 +5,7 @@
  */
 import { containsPrivateKey, inspectCertificate, pemBlocks } from "./certificate.ts";
 import { DEFAULT_RENEW_BEFORE_DAYS, expiryStatus } from "./expiry.ts";
-import { SECRET_NAME, tryParseKeyVaultId } from "./keyVaultId.ts";
+import { SECRET_NAME, tryParseKeyVaultId } from "./keyVault.ts";
 import { GLOBAL_ADMINISTRATOR, INITIAL_DOMAIN_SUFFIXES, SUPPORTED_ROLES, findRole } from "./microsoft.ts";
 
 /** One thing wrong with one setting. `key` is the bare setting name (`roles`, `certValidityDays`, ...). */
