@@ -2,13 +2,12 @@
  * Expiry arithmetic at its boundaries, and `npm run check-expiry` as CI runs it.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { promisify } from "node:util";
 import { expiryStatus } from "../components/expiry.ts";
-import { PROJECT_DIR, tempDir } from "./support/harness.mts";
+import { type ToolRun, runTool } from "./support/cli.mts";
+import { tempDir } from "./support/harness.mts";
 
 const DAY = 86_400_000;
 const NOW = new Date("2027-02-27T12:00:00Z");
@@ -65,30 +64,14 @@ describe("expiry status", () => {
     });
 });
 
-const exec = promisify(execFile);
-
-interface CheckRun {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-    readonly summary: string;
-}
-
 /** Runs `npm run check-expiry` with the outputs on a file, as the scheduled workflow does. */
-async function checkExpiry(outputs: unknown, ...args: string[]): Promise<CheckRun> {
+async function checkExpiry(outputs: unknown, ...args: string[]): Promise<ToolRun & { summary: string }> {
     const dir = tempDir("expiry-");
     const file = path.join(dir, "outputs.json");
     fs.writeFileSync(file, typeof outputs === "string" ? outputs : JSON.stringify(outputs));
     const summaryFile = path.join(dir, "summary.md");
-    const env = { ...process.env, GITHUB_STEP_SUMMARY: summaryFile };
-    const read = () => (fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, "utf8") : "");
-    try {
-        const { stdout, stderr } = await exec("npm", ["run", "-s", "check-expiry", "--", "--stack", "contoso", "--outputs-file", file, ...args], { cwd: PROJECT_DIR, env });
-        return { code: 0, stdout, stderr, summary: read() };
-    } catch (e) {
-        const err = e as { code: number; stdout: string; stderr: string };
-        return { code: err.code, stdout: err.stdout, stderr: err.stderr, summary: read() };
-    }
+    const run = await runTool("check-expiry", ["--stack", "contoso", "--outputs-file", file, ...args], { env: { GITHUB_STEP_SUMMARY: summaryFile } });
+    return { ...run, summary: fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, "utf8") : "" };
 }
 
 function stackOutputs(generations: { name: string; daysLeft: number }[], extra: Record<string, unknown> = {}) {

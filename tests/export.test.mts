@@ -2,30 +2,16 @@
  * npm run export-cert, end to end on real files, read back by openssl.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { promisify } from "node:util";
-import { PROJECT_DIR, openssl, opensslCertificate, opensslReport, reveal, run, stackConfig, tempDir } from "./support/harness.mts";
+import { type ToolRun, runTool } from "./support/cli.mts";
+import { openssl, opensslCertificate, opensslReport, reveal, run, stackConfig, tempDir } from "./support/harness.mts";
 
-const exec = promisify(execFile);
 const PASSWORD = "correct horse battery staple";
 
-interface ExportRun {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
-
-async function exportCert(args: string[], env: Record<string, string | undefined> = { EXO_CBA_PFX_PASSWORD: PASSWORD }): Promise<ExportRun> {
-    try {
-        const { stdout, stderr } = await exec("npm", ["run", "-s", "export-cert", "--", ...args], { cwd: PROJECT_DIR, env: { ...process.env, ...env } });
-        return { code: 0, stdout, stderr };
-    } catch (e) {
-        const err = e as { code: number; stdout: string; stderr: string };
-        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-    }
+function exportCert(args: string[], env: Record<string, string | undefined> = { EXO_CBA_PFX_PASSWORD: PASSWORD }): Promise<ToolRun> {
+    return runTool("export-cert", args, { env });
 }
 
 /** openssl reading a file with the password in an environment variable (never on its command line). */
@@ -94,7 +80,8 @@ describe("exporting a self-signed stack's certificate", () => {
     });
     it("reads the outputs from standard input", async () => {
         const dir = tempDir("export-");
-        const r = await exec("sh", ["-c", `npm run -s export-cert -- --outputs-file - --out '${dir}' --format cer < '${outputsFile}'`], { cwd: PROJECT_DIR });
+        const r = await runTool("export-cert", ["--outputs-file", "-", "--out", dir, "--format", "cer"], { input: fs.readFileSync(outputsFile, "utf8") });
+        assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /Wrote .*exo-cba\.cer/);
         assert.deepEqual(fs.readdirSync(dir), ["exo-cba.cer"]);
     });

@@ -2,32 +2,18 @@
  * npm run plan: the offline plan, run as a user runs it, against committed snapshots.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { promisify } from "node:util";
+import { type ToolRun, runTool } from "./support/cli.mts";
 import { PROJECT_DIR } from "./support/harness.mts";
 import { matchSnapshot } from "./support/snapshot.mts";
 
-const exec = promisify(execFile);
 const FIXTURES = path.join(PROJECT_DIR, "tests", "fixtures", "stacks");
 
-interface PlanRun {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
-
 /** Runs `npm run plan -- <args>` as a user would. */
-async function plan(...args: string[]): Promise<PlanRun> {
-    try {
-        const { stdout, stderr } = await exec("npm", ["run", "-s", "plan", "--", ...args], { cwd: PROJECT_DIR, maxBuffer: 16 * 1024 * 1024 });
-        return { code: 0, stdout, stderr };
-    } catch (e) {
-        const err = e as { code: number; stdout: string; stderr: string };
-        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-    }
+function plan(...args: string[]): Promise<ToolRun> {
+    return runTool("plan", args);
 }
 
 function fixture(stack: string): string[] {

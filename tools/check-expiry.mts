@@ -9,8 +9,8 @@
  * With GITHUB_STEP_SUMMARY set (GitHub Actions), a Markdown summary is appended to that file.
  */
 import * as fs from "node:fs";
-import { parseArgs } from "node:util";
 import { DEFAULT_RENEW_BEFORE_DAYS, type ExpiryState, describeExpiry, expiryStatus } from "../components/expiry.ts";
+import { commandLine } from "./lib/cli.mts";
 import { OutputsError, type Outputs, readOutputs, stringOutput } from "./lib/stackOutputs.mts";
 
 const EXIT: Readonly<Record<ExpiryState | "input", number>> = { ok: 0, renew: 1, expired: 2, input: 3 };
@@ -108,26 +108,19 @@ function renderSummary(r: ExpiryReport): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-    let args;
-    try {
-        args = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string" },
-                "outputs-file": { type: "string" },
-                "renew-before-days": { type: "string" },
-                json: { type: "boolean", default: false },
-                help: { type: "boolean", short: "h", default: false },
-            },
-        }).values;
-    } catch (e) {
-        process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}`);
-        return EXIT.input;
-    }
-    if (args.help) {
-        process.stdout.write(USAGE);
-        return 0;
-    }
+    const parsed = commandLine(
+        argv,
+        {
+            stack: { type: "string" },
+            "outputs-file": { type: "string" },
+            "renew-before-days": { type: "string" },
+            json: { type: "boolean", default: false },
+        },
+        USAGE,
+        EXIT.input,
+    );
+    if ("exit" in parsed) return parsed.exit;
+    const args = parsed.values;
     const windowText = args["renew-before-days"];
     if (windowText !== undefined && !/^[0-9]+$/.test(windowText)) {
         process.stderr.write(`error: --renew-before-days must be a whole number of days (got ${JSON.stringify(windowText)})\n`);

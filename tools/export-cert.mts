@@ -13,8 +13,8 @@ import { X509Certificate, createPrivateKey, createPublicKey } from "node:crypto"
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import { connectCommand, connectCommandCrossPlatform, connectCommandPemFile } from "../components/connect.ts";
+import { commandLine } from "./lib/cli.mts";
 import { buildPfx } from "./lib/pfx.mts";
 import { OutputsError, optionalStringOutput, readOutputs, stringOutput } from "./lib/stackOutputs.mts";
 
@@ -45,31 +45,23 @@ interface Plan {
 }
 
 async function main(argv: string[]): Promise<number> {
-    let args;
-    try {
-        args = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string" },
-                "outputs-file": { type: "string" },
-                out: { type: "string", default: "." },
-                format: { type: "string", default: "all" },
-                name: { type: "string" },
-                "password-env": { type: "string", default: DEFAULT_PASSWORD_VARIABLE },
-                legacy: { type: "boolean", default: false },
-                force: { type: "boolean", default: false },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-        }).values;
-    } catch (e) {
-        process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}`);
-        return 2;
-    }
-    if (args.help) {
-        process.stdout.write(USAGE);
-        return 0;
-    }
+    const parsed = commandLine(
+        argv,
+        {
+            stack: { type: "string" },
+            "outputs-file": { type: "string" },
+            out: { type: "string", default: "." },
+            format: { type: "string", default: "all" },
+            name: { type: "string" },
+            "password-env": { type: "string", default: DEFAULT_PASSWORD_VARIABLE },
+            legacy: { type: "boolean", default: false },
+            force: { type: "boolean", default: false },
+        },
+        USAGE,
+        2,
+    );
+    if ("exit" in parsed) return parsed.exit;
+    const args = parsed.values;
     try {
         const format = args.format ?? "all";
         if (format !== "all" && !FORMATS.includes(format as Format)) {

@@ -6,7 +6,7 @@
  * against a tenant whose values are placeholders.
  */
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { commandLine } from "./lib/cli.mts";
 import { PROJECT_DIR } from "./lib/engine.mts";
 import { makePlan, renderJson, renderMermaid, renderText } from "./lib/plan.mts";
 import { StackConfigError, listStacks, loadStackConfig, readProjectFile, resolveStackConfig } from "./lib/stackConfig.mts";
@@ -22,28 +22,20 @@ const USAGE = `usage: npm run plan -- --stack <name> [--config-file <path>] [--j
 `;
 
 async function main(argv: string[]): Promise<number> {
-    let args;
-    try {
-        args = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string" },
-                "config-file": { type: "string" },
-                json: { type: "boolean", default: false },
-                mermaid: { type: "boolean", default: false },
-                "no-type-check": { type: "boolean", default: false },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-        }).values;
-    } catch (e) {
-        process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}`);
-        return 2;
-    }
-    if (args.help) {
-        process.stdout.write(USAGE);
-        return 0;
-    }
+    const parsed = commandLine(
+        argv,
+        {
+            stack: { type: "string" },
+            "config-file": { type: "string" },
+            json: { type: "boolean", default: false },
+            mermaid: { type: "boolean", default: false },
+            "no-type-check": { type: "boolean", default: false },
+        },
+        USAGE,
+        2,
+    );
+    if ("exit" in parsed) return parsed.exit;
+    const args = parsed.values;
     if (!args.stack) {
         process.stderr.write(`error: --stack is required (stacks here: ${listStacks(PROJECT_DIR).join(", ") || "none"})\n\n${USAGE}`);
         return 2;

@@ -5,7 +5,6 @@
  * Exchange.ManageAsApp and the configured directory roles, waiting out replication delay, and
  * explains what to fix when it does not.
  */
-import { parseArgs } from "node:util";
 import {
     DEFAULT_AUTHORITY_HOST,
     DEFAULT_FIRST_DELAY_MS,
@@ -22,6 +21,7 @@ import {
     stackFacts,
     verify,
 } from "./lib/verify.mts";
+import { commandLine } from "./lib/cli.mts";
 import { KeyError, PFX_PASSWORD_VARIABLE, keyFromFile, keyFromOutput, requestToken } from "./lib/verifyEntra.mts";
 import { OutputsError, readOutputs } from "./lib/stackOutputs.mts";
 
@@ -44,30 +44,23 @@ exit codes: 0 verified, 1 misconfigured, 2 invalid input, 3 not yet propagated (
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
-    let args;
-    try {
-        args = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string" },
-                "outputs-file": { type: "string" },
-                "key-file": { type: "string" },
-                json: { type: "boolean", default: false },
-                "max-wait": { type: "string" },
-                "first-delay": { type: "string" },
-                "authority-host": { type: "string" },
-                resource: { type: "string" },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-        }).values;
-    } catch (e) {
-        return usage((e as Error).message);
-    }
-    if (args.help) {
-        process.stdout.write(USAGE);
-        return 0;
-    }
+    const parsed = commandLine(
+        argv,
+        {
+            stack: { type: "string" },
+            "outputs-file": { type: "string" },
+            "key-file": { type: "string" },
+            json: { type: "boolean", default: false },
+            "max-wait": { type: "string" },
+            "first-delay": { type: "string" },
+            "authority-host": { type: "string" },
+            resource: { type: "string" },
+        },
+        USAGE,
+        EXIT_CODES["invalid-input"],
+    );
+    if ("exit" in parsed) return parsed.exit;
+    const args = parsed.values;
     let maxWaitMs: number, firstDelayMs: number, authorityHost: string, resource: string;
     try {
         if (args.stack === undefined && args["outputs-file"] === undefined) throw new UsageError("say which stack: --stack <name> or --outputs-file <file|->");

@@ -3,11 +3,12 @@
  * prints them (thumbprint and NotAfter from openssl, not from the tool), certificates openssl cannot
  * make (back-dated, via node-forge), PFX files made by openssl, and running the real CLI.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import forge from "node-forge";
-import { type MadeCertificate, PROJECT_DIR, opensslNotAfter, opensslThumbprint, tempDir } from "./harness.mts";
+import { type ToolRun, runTool } from "./cli.mts";
+import { type MadeCertificate, opensslNotAfter, opensslThumbprint, tempDir } from "./harness.mts";
 
 export interface DirectoryRole {
     readonly name: string;
@@ -82,34 +83,12 @@ export function opensslPfx(c: MadeCertificate, password: string): string {
     return pfx;
 }
 
-export interface VerifyRun {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-    readonly ms: number;
-}
+export type VerifyRun = ToolRun;
 
 /**
  * Runs the verify CLI as a user would: `npm run -s verify -- <args>` when `viaNpm`, else the node
  * command that script runs (the same thing, without npm's start-up time).
  */
 export function runVerify(args: readonly string[], options: { env?: Record<string, string | undefined>; input?: string; viaNpm?: boolean } = {}): Promise<VerifyRun> {
-    const [command, argv] = options.viaNpm
-        ? ["npm", ["run", "-s", "verify", "--", ...args]]
-        : [process.execPath, ["--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", "tools/verify.mts", ...args]];
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-        const child = spawn(command, argv as string[], { cwd: PROJECT_DIR, env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-        const timer = setTimeout(() => child.kill(), 30_000);
-        child.on("error", reject);
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started });
-        });
-        child.stdin.end(options.input ?? "");
-    });
+    return runTool("verify", args, { ...options, viaNpm: options.viaNpm ?? false, timeoutMs: 30_000 });
 }

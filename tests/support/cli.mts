@@ -1,0 +1,47 @@
+/**
+ * Runs the project's command-line tools the way a user does.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROJECT_DIR } from "../../tools/lib/engine.mts";
+
+export interface ToolRun {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+    readonly ms: number;
+}
+
+export interface ToolOptions {
+    readonly env?: Readonly<Record<string, string | undefined>>;
+    /** Standard input (default: empty). */
+    readonly input?: string;
+    /** Through `npm run -s <script> --` (default), or the node command that script runs, without npm's start-up. */
+    readonly viaNpm?: boolean;
+    readonly timeoutMs?: number;
+}
+
+const scripts = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+
+export function runTool(script: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolRun> {
+    const line = scripts[script];
+    if (!line?.startsWith("node ")) throw new Error(`package.json has no node script ${script}`);
+    const [command, argv] =
+        options.viaNpm === false ? [process.execPath, [...line.split(" ").slice(1), ...args]] : ["npm", ["run", "-s", script, "--", ...args]];
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, argv, { cwd: PROJECT_DIR, env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+        const timer = setTimeout(() => child.kill(), options.timeoutMs ?? 60_000);
+        child.on("error", reject);
+        child.on("close", (code) => {
+            clearTimeout(timer);
+            resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started });
+        });
+        child.stdin.end(options.input ?? "");
+    });
+}
