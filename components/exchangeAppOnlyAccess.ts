@@ -146,7 +146,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
 
         const client = azuread.getClientConfigOutput({ parent: this });
 
-        // 2. Application, owned by the configured principals or by whoever runs Pulumi.
+        // 1. Application, owned by the configured principals or by whoever runs Pulumi.
         const app = new azuread.ApplicationRegistration(
             `${name}-app`,
             {
@@ -165,7 +165,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
             new azuread.ApplicationOwner(`${name}-owner-deployer`, { applicationId: app.id, ownerObjectId: client.objectId }, { parent: this });
         }
 
-        // 3. Certificates and their credentials, one set per generation; the last generation is active.
+        // 2. Certificates and their credentials, one set per generation; the last generation is active.
         const generations = generationsOf(settings).map((g, i) => this.generation(name, g, i === 0, settings.displayName, app));
         const active = generations[generations.length - 1]!;
         const certPem = active.certPem;
@@ -192,7 +192,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
             g.facts.apply((f) => this.warnAboutExpiry(g.name, f, g === active, renewBeforeDays));
         }
 
-        // Key Vault delivery follows the active certificate: a rotation writes a new secret version.
+        // 3. Key Vault delivery (optional) follows the active certificate: a rotation writes a new secret version.
         if (settings.keyVaultId !== undefined && active.privateKeyPem !== undefined) {
             // Loaded only here: @pulumi/azure-native would otherwise double every stack's start-up and type-check time.
             const { KeyVaultCertificateSecret } = require("./keyVaultSecret.ts") as KeyVaultModule;
@@ -236,7 +236,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
 
         // 7. Directory roles, by template id (an activated role's object id replaces on every apply:
         //    terraform-provider-azuread #1068, #1581), assigned to the service principal.
-        const roles = settings.roles.flatMap((name) => findRole(name) ?? []); // checkSettings refused unknown names
+        const roles = settings.roles.flatMap((roleName) => findRole(roleName) ?? []); // checkSettings refused unknown names
         for (const role of roles) {
             new azuread.DirectoryRoleAssignment(
                 `${name}-role-${slug(role.name)}`,
