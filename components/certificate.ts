@@ -26,7 +26,7 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
 /** Lists the labels of the PEM blocks in `text` ("CERTIFICATE", "RSA PRIVATE KEY", ...). */
 export function pemBlocks(text: string): PemBlock[] {
-    return [...text.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1] ?? "" }));
+    return (text.match(PEM_BLOCK) ?? []).map((block) => ({ label: /^-----BEGIN ([A-Z0-9 ]+)-----/.exec(block)?.[1] ?? "" }));
 }
 
 /** True when any PEM block in `text` holds a private key (plain, encrypted, RSA or EC). */

@@ -144,7 +144,10 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         super("exo-cba:exchange:AppOnlyAccess", name, {}, opts);
         for (const w of warnings) void pulumi.log.warn(`${w.key} ${w.message}`, this);
 
-        const client = azuread.getClientConfigOutput({ parent: this });
+        // Invokes in promise form, narrowed at once: lifting whole result types into Outputs costs more
+        // type-checking than the rest of the program.
+        const client = azuread.getClientConfig({ parent: this });
+        const deployerObjectId = pulumi.output(client.then((c) => c.objectId));
 
         // 1. Application, owned by the configured principals or by whoever runs Pulumi.
         const app = new azuread.ApplicationRegistration(
@@ -156,40 +159,33 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const ownerIds: pulumi.Input<string[]> = settings.owners ? [...settings.owners] : client.objectId.apply((id) => [id]);
+        const ownerIds: pulumi.Input<string[]> = settings.owners ? [...settings.owners] : deployerObjectId.apply((id) => [id]);
         if (settings.owners) {
             for (const id of settings.owners) {
                 new azuread.ApplicationOwner(`${name}-owner-${id.toLowerCase()}`, { applicationId: app.id, ownerObjectId: id }, { parent: this });
             }
         } else {
-            new azuread.ApplicationOwner(`${name}-owner-deployer`, { applicationId: app.id, ownerObjectId: client.objectId }, { parent: this });
+            new azuread.ApplicationOwner(`${name}-owner-deployer`, { applicationId: app.id, ownerObjectId: deployerObjectId }, { parent: this });
         }
 
         // 2. Certificates and their credentials, one set per generation; the last generation is active.
         const generations = generationsOf(settings).map((g, i) => this.generation(name, g, i === 0, settings.displayName, app));
         const active = generations[generations.length - 1]!;
         const certPem = active.certPem;
-        const facts = active.facts;
         this.privateKeyPem = active.privateKeyPem;
-        this.certificates = pulumi.all(
-            generations.map((g) =>
-                g.facts.apply(
-                    (f): RegisteredCertificate => ({
-                        name: g.name,
-                        thumbprint: f.thumbprint,
-                        notBefore: f.notBefore,
-                        notAfter: f.notAfter,
-                        active: g === active,
-                        selfSigned: g.privateKeyPem !== undefined,
-                    }),
-                ),
-            ),
+        // One Output over the PEM strings: cheaper to type-check than one per generation's facts.
+        this.certificates = pulumi.output(generations.map((g) => g.certPem)).apply((pems: string[]) =>
+            pems.map((pem, i): RegisteredCertificate => {
+                const g = generations[i]!;
+                const f = inspectCertificate(pem);
+                return { name: g.name, thumbprint: f.thumbprint, notBefore: f.notBefore, notAfter: f.notAfter, active: g === active, selfSigned: g.privateKeyPem !== undefined };
+            }),
         );
         // The clock is read only to warn; no resource input depends on it.
         const renewBeforeDays = settings.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS;
         this.renewBeforeDays = pulumi.output(renewBeforeDays);
         for (const g of generations) {
-            g.facts.apply((f) => this.warnAboutExpiry(g.name, f, g === active, renewBeforeDays));
+            g.certPem.apply((pem) => this.warnAboutExpiry(g.name, inspectCertificate(pem), g === active, renewBeforeDays));
         }
 
         // 3. Key Vault delivery (optional) follows the active certificate: a rotation writes a new secret version.
@@ -203,9 +199,9 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
                     secretName: settings.keyVaultSecretName ?? defaultSecretName(pulumi.getProject(), pulumi.getStack()),
                     certificatePem: active.certPem,
                     privateKeyPem: active.privateKeyPem,
-                    notAfter: active.facts.notAfter,
-                    notBefore: active.facts.notBefore,
-                    thumbprint: active.facts.thumbprint,
+                    notAfter: active.notAfter,
+                    notBefore: active.certPem.apply((pem) => inspectCertificate(pem).notBefore),
+                    thumbprint: active.thumbprint,
                     appId: app.clientId,
                     ...(settings.keyVaultReaderPrincipalIds ? { readerPrincipalIds: settings.keyVaultReaderPrincipalIds } : {}),
                 },
@@ -249,19 +245,16 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         this.appId = app.clientId;
         this.applicationObjectId = app.objectId;
         this.servicePrincipalObjectId = sp.objectId;
-        this.tenantId = client.tenantId;
+        this.tenantId = pulumi.output(client.then((c) => c.tenantId));
         this.organization = settings.organization
             ? pulumi.output(settings.organization)
-            : azuread.getDomainsOutput({ onlyInitial: true }, { parent: this }).domains.apply(initialDomain);
-        this.thumbprint = facts.thumbprint;
-        this.certificateNotAfter = facts.notAfter;
+            : pulumi.output(azuread.getDomains({ onlyInitial: true }, { parent: this }).then((r) => initialDomain(r.domains)));
+        this.thumbprint = active.thumbprint;
+        this.certificateNotAfter = active.notAfter;
         this.certificatePem = certPem;
-        this.connectCommand = pulumi
-            .all([this.appId, this.organization, this.thumbprint])
-            .apply(([appId, organization, thumbprint]) => connectCommand({ appId, organization, thumbprint }));
-        this.connectCommandCrossPlatform = pulumi
-            .all([this.appId, this.organization])
-            .apply(([appId, organization]) => connectCommandCrossPlatform({ appId, organization }));
+        const connectValues = pulumi.output({ appId: this.appId, organization: this.organization, thumbprint: this.thumbprint });
+        this.connectCommand = connectValues.apply(connectCommand);
+        this.connectCommandCrossPlatform = connectValues.apply((v) => connectCommandCrossPlatform(v));
 
         this.registerOutputs({
             appId: this.appId,
@@ -313,14 +306,14 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         } else {
             certPem = pulumi.output(g.certificatePem);
         }
-        const facts = certPem.apply(inspectCertificate);
+        const notAfter = certPem.apply((pem) => inspectCertificate(pem).notAfter);
         // Graph refuses an end date later than the certificate's NotAfter, so take it from the certificate.
         new azuread.ApplicationCertificate(
             `${prefix}-credential`,
-            { applicationId: app.id, type: "AsymmetricX509Cert", value: certPem, endDate: facts.notAfter },
+            { applicationId: app.id, type: "AsymmetricX509Cert", value: certPem, endDate: notAfter },
             formerly("credential"),
         );
-        return { name: g.name, certPem, privateKeyPem, facts };
+        return { name: g.name, certPem, privateKeyPem, notAfter, thumbprint: certPem.apply((pem) => inspectCertificate(pem).thumbprint) };
     }
 
     private warnAboutExpiry(generation: string, f: CertificateFacts, active: boolean, renewBeforeDays: number): void {
@@ -336,7 +329,8 @@ interface Generation {
     readonly name: string;
     readonly certPem: pulumi.Output<string>;
     readonly privateKeyPem: pulumi.Output<string> | undefined;
-    readonly facts: pulumi.Output<CertificateFacts>;
+    readonly notAfter: pulumi.Output<string>;
+    readonly thumbprint: pulumi.Output<string>;
 }
 
 /** Fills in the documented defaults. */
@@ -369,7 +363,7 @@ interface ExchangeOnlineServicePrincipal {
  */
 function lookUpExchangeOnline(parent: pulumi.Resource): ExchangeOnlineServicePrincipal {
     const found = azuread.getServicePrincipal({ clientId: EXCHANGE_ONLINE_APP_ID }, { parent }).then(
-        (sp) => sp,
+        (sp) => ({ objectId: sp.objectId, appRoleIds: sp.appRoleIds }),
         (e: unknown) => {
             throw new pulumi.ResourceError(
                 `Could not read the "Office 365 Exchange Online" service principal (appId ${EXCHANGE_ONLINE_APP_ID}) in this tenant. ` +
@@ -381,21 +375,22 @@ function lookUpExchangeOnline(parent: pulumi.Resource): ExchangeOnlineServicePri
             );
         },
     );
-    const sp = pulumi.output(found);
     return {
-        objectId: sp.objectId,
-        manageAsAppRoleId: sp.appRoleIds.apply((ids) => {
-            const id = ids[MANAGE_AS_APP_ROLE];
-            if (id === undefined) {
-                throw new pulumi.ResourceError(
-                    `The tenant's Office 365 Exchange Online service principal publishes no "${MANAGE_AS_APP_ROLE}" app role ` +
-                        `(it has: ${Object.keys(ids).sort().join(", ") || "none"}). App-only Exchange Online PowerShell is not available here.`,
-                    parent,
-                    true,
-                );
-            }
-            return id;
-        }),
+        objectId: pulumi.output(found.then((sp) => sp.objectId)),
+        manageAsAppRoleId: pulumi.output(
+            found.then(({ appRoleIds: ids }) => {
+                const id = ids[MANAGE_AS_APP_ROLE];
+                if (id === undefined) {
+                    throw new pulumi.ResourceError(
+                        `The tenant's Office 365 Exchange Online service principal publishes no "${MANAGE_AS_APP_ROLE}" app role ` +
+                            `(it has: ${Object.keys(ids).sort().join(", ") || "none"}). App-only Exchange Online PowerShell is not available here.`,
+                        parent,
+                        true,
+                    );
+                }
+                return id;
+            }),
+        ),
     };
 }
 
