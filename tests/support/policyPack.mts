@@ -59,7 +59,7 @@ export interface RunningPack {
 
 function unary<Req, Res>(client: AnalyzerGrpc.AnalyzerClient, method: string, request: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
-        const fn = (client as unknown as Record<string, (r: Req, cb: (e: Error | null, res: Res) => void) => void>)[method]!;
+        const fn = (client as unknown as Record<string, (r: Req, cb: (e: Error | null, res: Res) => void) => void>)[method];
         fn.call(client, request, (e, res) => (e ? reject(e) : resolve(res)));
     });
 }
@@ -75,8 +75,15 @@ function diagnostics(res: AnalyzerPb.AnalyzeResponse): Diagnostic[] {
 
 /** Starts the pack in `dir` and returns once it listens. */
 export async function startPolicyPack(dir: string = POLICY_DIR): Promise<RunningPack> {
-    const { stdout: resolved } = await exec(process.execPath, ["-e", "console.log(require.resolve('@pulumi/pulumi/cmd/run-policy-pack'))"], { cwd: dir });
-    const child: ChildProcess = spawn(process.execPath, [resolved.trim(), "127.0.0.1:1", "."], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    const { stdout: resolved } = await exec(
+        process.execPath,
+        ["-e", "console.log(require.resolve('@pulumi/pulumi/cmd/run-policy-pack'))"],
+        { cwd: dir },
+    );
+    const child: ChildProcess = spawn(process.execPath, [resolved.trim(), "127.0.0.1:1", "."], {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     const port = await new Promise<string>((resolve, reject) => {
@@ -87,7 +94,7 @@ export async function startPolicyPack(dir: string = POLICY_DIR): Promise<Running
             const line = /^(\d+)\s*$/m.exec(out);
             if (line) {
                 clearTimeout(timer);
-                resolve(line[1]!);
+                resolve(line[1]);
             }
         });
         child.on("exit", (code) => {
@@ -98,7 +105,12 @@ export async function startPolicyPack(dir: string = POLICY_DIR): Promise<Running
     const client = new rpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const info = await unary<unknown, AnalyzerPb.AnalyzerInfo>(client, "getAnalyzerInfo", new Empty());
     const request = (r: TestResource, into: AnalyzerPb.AnalyzeRequest | AnalyzerPb.AnalyzerResource) =>
-        into.setType(r.type).setName(r.name).setUrn(urnOf(r)).setProperties(Struct.fromJavaScript(r.props as Record<string, StructPb.JavaScriptValue>)).setOptions(new pb.AnalyzerResourceOptions());
+        into
+            .setType(r.type)
+            .setName(r.name)
+            .setUrn(urnOf(r))
+            .setProperties(Struct.fromJavaScript(r.props as Record<string, StructPb.JavaScriptValue>))
+            .setOptions(new pb.AnalyzerResourceOptions());
     return {
         name: info.getName(),
         version: info.getVersion(),
@@ -111,9 +123,18 @@ export async function startPolicyPack(dir: string = POLICY_DIR): Promise<Running
             const req = new pb.ConfigureAnalyzerRequest();
             for (const [policy, { enforcementLevel, ...properties }] of Object.entries(config)) {
                 // The engine always sends a level: the configured one, else the policy's own.
-                const own = info.getPoliciesList().find((p) => p.getName() === policy)?.getEnforcementlevel() ?? 0;
+                const own =
+                    info
+                        .getPoliciesList()
+                        .find((p) => p.getName() === policy)
+                        ?.getEnforcementlevel() ?? 0;
                 const level = enforcementLevel === undefined ? own : LEVELS.indexOf(enforcementLevel as Level);
-                req.getPolicyconfigMap().set(policy, new pb.PolicyConfig().setEnforcementlevel(level).setProperties(Struct.fromJavaScript(properties as Record<string, StructPb.JavaScriptValue>)));
+                req.getPolicyconfigMap().set(
+                    policy,
+                    new pb.PolicyConfig()
+                        .setEnforcementlevel(level)
+                        .setProperties(Struct.fromJavaScript(properties as Record<string, StructPb.JavaScriptValue>)),
+                );
             }
             await unary(client, "configure", req);
         },
@@ -123,7 +144,9 @@ export async function startPolicyPack(dir: string = POLICY_DIR): Promise<Running
             return diagnostics(await unary<AnalyzerPb.AnalyzeRequest, AnalyzerPb.AnalyzeResponse>(client, "analyze", req));
         },
         async analyzeStack(resources) {
-            const req = new pb.AnalyzeStackRequest().setResourcesList(resources.map((r) => request(r, new pb.AnalyzerResource()) as AnalyzerPb.AnalyzerResource));
+            const req = new pb.AnalyzeStackRequest().setResourcesList(
+                resources.map((r) => request(r, new pb.AnalyzerResource()) as AnalyzerPb.AnalyzerResource),
+            );
             return diagnostics(await unary<AnalyzerPb.AnalyzeStackRequest, AnalyzerPb.AnalyzeResponse>(client, "analyzeStack", req));
         },
         stop() {
