@@ -16,8 +16,10 @@ export const connectCommandCrossPlatform = access.connectCommandCrossPlatform;
 export const directoryRoles = access.directoryRoles;
 export const certificates = access.certificates;
 export const renewBeforeDays = access.renewBeforeDays;
-// Self-signed mode only. A bring-your-own stack has no key, and exporting undefined would make
-// Pulumi warn on every run, so the output is added only when there is one.
-if (access.privateKeyPem) module.exports.privateKeyPem = access.privateKeyPem;
-// Only with Key Vault delivery (exo-cba:keyVaultId).
-if (access.keyVaultSecretUri) module.exports.keyVaultSecretUri = access.keyVaultSecretUri;
+// Outputs that exist in some configurations only: exporting undefined would make Pulumi warn on
+// every run, so they are added only when there is a value.
+const optionalOutputs = module.exports as Record<string, unknown>;
+// Self-signed active certificate only: a brought certificate's key is not in the stack.
+if (access.privateKeyPem) optionalOutputs["privateKeyPem"] = access.privateKeyPem;
+// Key Vault delivery (exo-cba:keyVaultId) only.
+if (access.keyVaultSecretUri) optionalOutputs["keyVaultSecretUri"] = access.keyVaultSecretUri;

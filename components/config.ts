@@ -55,7 +55,10 @@ export function parseConfig(raw: Readonly<Record<string, string>>, now: Date): P
     const values: Record<string, unknown> = {};
     for (const key of Object.keys(raw).sort()) {
         if (!(key in CONFIG_KEYS)) {
-            errors.push({ key, message: `is not a setting of this project.${suggestKey(key)} Known keys: ${Object.keys(CONFIG_KEYS).join(", ")}.` });
+            errors.push({
+                key,
+                message: `is not a setting of this project.${suggestKey(key)} Known keys: ${Object.keys(CONFIG_KEYS).join(", ")}.`,
+            });
         }
     }
     for (const [key, kind] of Object.entries(CONFIG_KEYS)) {
@@ -174,7 +177,8 @@ function parseGenerations(text: string): Parsed {
         }
         const o = item as Record<string, unknown>;
         const unknown = Object.keys(o).filter((k) => !GENERATION_FIELDS.includes(k));
-        if (unknown.length > 0) problems.push(`item ${i} has unknown field ${unknown.join(", ")} (allowed: ${GENERATION_FIELDS.join(", ")})`);
+        if (unknown.length > 0)
+            problems.push(`item ${i} has unknown field ${unknown.join(", ")} (allowed: ${GENERATION_FIELDS.join(", ")})`);
         const name = typeof o["name"] === "string" || typeof o["name"] === "number" ? String(o["name"]) : "";
         if (name === "") problems.push(`item ${i} needs a name`);
         const pem = o["certificatePem"];
@@ -187,7 +191,12 @@ function parseGenerations(text: string): Parsed {
             problems.push(`item ${i} ${field} must be a whole number (got ${show(v)})`);
             return undefined;
         };
-        return { name, certificatePem: typeof pem === "string" ? pem : undefined, validityDays: int("validityDays"), rsaBits: int("rsaBits") };
+        return {
+            name,
+            certificatePem: typeof pem === "string" ? pem : undefined,
+            validityDays: int("validityDays"),
+            rsaBits: int("rsaBits"),
+        };
     });
     return problems.length > 0 ? { ok: false, message: `${problems.join("; ")}.` } : { ok: true, value: generations };
 }
@@ -200,13 +209,13 @@ function suggestKey(key: string): string {
 function editDistance(a: string, b: string): number {
     const row = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {
-        let diagonal = row[0]!;
+        let diagonal = row[0];
         row[0] = i;
         for (let j = 1; j <= b.length; j++) {
-            const above = row[j]!;
-            row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            const above = row[j];
+            row[j] = Math.min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
             diagonal = above;
         }
     }
-    return row[b.length]!;
+    return row[b.length];
 }

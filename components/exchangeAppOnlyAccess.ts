@@ -162,23 +162,38 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         const ownerIds: pulumi.Input<string[]> = settings.owners ? [...settings.owners] : deployerObjectId.apply((id) => [id]);
         if (settings.owners) {
             for (const id of settings.owners) {
-                new azuread.ApplicationOwner(`${name}-owner-${id.toLowerCase()}`, { applicationId: app.id, ownerObjectId: id }, { parent: this });
+                new azuread.ApplicationOwner(
+                    `${name}-owner-${id.toLowerCase()}`,
+                    { applicationId: app.id, ownerObjectId: id },
+                    { parent: this },
+                );
             }
         } else {
-            new azuread.ApplicationOwner(`${name}-owner-deployer`, { applicationId: app.id, ownerObjectId: deployerObjectId }, { parent: this });
+            new azuread.ApplicationOwner(
+                `${name}-owner-deployer`,
+                { applicationId: app.id, ownerObjectId: deployerObjectId },
+                { parent: this },
+            );
         }
 
         // 2. Certificates and their credentials, one set per generation; the last generation is active.
         const generations = generationsOf(settings).map((g, i) => this.generation(name, g, i === 0, settings.displayName, app));
-        const active = generations[generations.length - 1]!;
+        const active = generations[generations.length - 1];
         const certPem = active.certPem;
         this.privateKeyPem = active.privateKeyPem;
         // One Output over the PEM strings: cheaper to type-check than one per generation's facts.
         this.certificates = pulumi.output(generations.map((g) => g.certPem)).apply((pems: string[]) =>
             pems.map((pem, i): RegisteredCertificate => {
-                const g = generations[i]!;
+                const g = generations[i];
                 const f = inspectCertificate(pem);
-                return { name: g.name, thumbprint: f.thumbprint, notBefore: f.notBefore, notAfter: f.notAfter, active: g === active, selfSigned: g.privateKeyPem !== undefined };
+                return {
+                    name: g.name,
+                    thumbprint: f.thumbprint,
+                    notBefore: f.notBefore,
+                    notAfter: f.notAfter,
+                    active: g === active,
+                    selfSigned: g.privateKeyPem !== undefined,
+                };
             }),
         );
         // The clock is read only to warn; no resource input depends on it.
@@ -190,7 +205,9 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
 
         // 3. Key Vault delivery (optional) follows the active certificate: a rotation writes a new secret version.
         if (settings.keyVaultId !== undefined && active.privateKeyPem !== undefined) {
-            // Loaded only here: @pulumi/azure-native would otherwise double every stack's start-up and type-check time.
+            // Loaded only here: @pulumi/azure-native would otherwise double every stack's start-up and
+            // type-check time. A static import would load it for every stack, an import() cannot be awaited here.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
             const { KeyVaultCertificateSecret } = require("./keyVaultSecret.ts") as KeyVaultModule;
             const delivery = new KeyVaultCertificateSecret(
                 `${name}-keyvault`,
@@ -280,7 +297,13 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
      * application credential. The first generation answers to the names the single-certificate
      * layout used, so stacks deployed before generations existed keep their certificate.
      */
-    private generation(name: string, g: ResolvedGeneration, first: boolean, displayName: string, app: azuread.ApplicationRegistration): Generation {
+    private generation(
+        name: string,
+        g: ResolvedGeneration,
+        first: boolean,
+        displayName: string,
+        app: azuread.ApplicationRegistration,
+    ): Generation {
         const prefix = `${name}-${g.name}`;
         const formerly = (role: string): pulumi.CustomResourceOptions => ({
             parent: this,
@@ -320,7 +343,8 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         const status = expiryStatus(f.notAfter, new Date(), active ? renewBeforeDays : 0);
         const label = `${active ? "The active" : "The older"} certificate "${generation}" (thumbprint ${f.thumbprint})`;
         if (status.state === "expired" && active) void pulumi.log.error(describeExpiry(label, status), this);
-        else if (status.state === "expired") void pulumi.log.warn(`${label} expired on ${f.notAfter}; retire it from exo-cba:certificates.`, this);
+        else if (status.state === "expired")
+            void pulumi.log.warn(`${label} expired on ${f.notAfter}; retire it from exo-cba:certificates.`, this);
         else if (status.state === "renew") void pulumi.log.warn(describeExpiry(label, status), this);
     }
 }

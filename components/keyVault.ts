@@ -46,7 +46,7 @@ const VAULT_ID =
 export function tryParseKeyVaultId(id: string): KeyVaultRef | undefined {
     const m = VAULT_ID.exec(id.trim());
     if (!m) return undefined;
-    return { subscriptionId: m[1]!.toLowerCase(), resourceGroupName: m[2]!, vaultName: m[3]! };
+    return { subscriptionId: m[1].toLowerCase(), resourceGroupName: m[2], vaultName: m[3] };
 }
 
 export function parseKeyVaultId(id: string): KeyVaultRef {

@@ -53,7 +53,9 @@ export class KeyVaultCertificateSecret extends pulumi.ComponentResource {
                 `${name}-reader-${principalId.toLowerCase()}`,
                 {
                     // A name derived from what the assignment is, so a re-run never makes a second one.
-                    roleAssignmentName: stableGuid(`${args.keyVaultId}/secrets/${args.secretName}|${principalId.toLowerCase()}|${KEY_VAULT_SECRETS_USER_ROLE_ID}`),
+                    roleAssignmentName: stableGuid(
+                        `${args.keyVaultId}/secrets/${args.secretName}|${principalId.toLowerCase()}|${KEY_VAULT_SECRETS_USER_ROLE_ID}`,
+                    ),
                     scope: secret.id,
                     roleDefinitionId: `/subscriptions/${vault.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER_ROLE_ID}`,
                     principalId,

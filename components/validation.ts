@@ -113,7 +113,8 @@ export function checkSettings(s: AccessSettings, now: Date): CheckResult {
 
 function checkKeyVault(s: AccessSettings, err: (k: string, m: string) => void): void {
     if (s.keyVaultId === undefined) {
-        if (s.keyVaultSecretName !== undefined) err("keyVaultSecretName", "has no effect without exo-cba:keyVaultId; set the vault or remove this key.");
+        if (s.keyVaultSecretName !== undefined)
+            err("keyVaultSecretName", "has no effect without exo-cba:keyVaultId; set the vault or remove this key.");
         if (s.keyVaultReaderPrincipalIds !== undefined) {
             err("keyVaultReaderPrincipalIds", "has no effect without exo-cba:keyVaultId; set the vault or remove this key.");
         }
@@ -178,7 +179,10 @@ function checkGenerations(s: AccessSettings, now: Date, err: (k: string, m: stri
         );
     }
     if (list.length === 0) {
-        err(key, "must keep at least one certificate: without one nothing can sign in. To remove the access altogether, run pulumi destroy.");
+        err(
+            key,
+            "must keep at least one certificate: without one nothing can sign in. To remove the access altogether, run pulumi destroy.",
+        );
         return;
     }
     if (list.length > MAX_GENERATIONS) {
@@ -273,7 +277,10 @@ function checkRoles(
     roles.forEach((name, i) => {
         if (!findRole(name)) {
             const suggestion = suggestRole(name);
-            err("roles", `item ${i} (${show(name)}) is not a role Microsoft supports for app-only Exchange Online access.${suggestion} ${allowedRolesText()}`);
+            err(
+                "roles",
+                `item ${i} (${show(name)}) is not a role Microsoft supports for app-only Exchange Online access.${suggestion} ${allowedRolesText()}`,
+            );
         } else if (seen.has(name)) {
             err("roles", `lists ${show(name)} more than once; remove the duplicate.`);
         }
@@ -287,7 +294,10 @@ function checkRoles(
                     "or a narrower role; if you really need it, also set exo-cba:allowGlobalAdministrator to true.",
             );
         } else {
-            warn("roles", "assigns Global Administrator to an unattended application; Microsoft recommends the least-privileged role that works.");
+            warn(
+                "roles",
+                "assigns Global Administrator to an unattended application; Microsoft recommends the least-privileged role that works.",
+            );
         }
     }
 }
@@ -344,7 +354,10 @@ function checkCertificatePem(
         return undefined;
     }
     if (facts.keyType !== "rsa") {
-        err(key, `${label}uses a ${facts.keyType.toUpperCase()} key; Entra client assertions for Exchange Online need an RSA key of at least ${BYO_RSA_BITS_MIN} bits.`);
+        err(
+            key,
+            `${label}uses a ${facts.keyType.toUpperCase()} key; Entra client assertions for Exchange Online need an RSA key of at least ${BYO_RSA_BITS_MIN} bits.`,
+        );
     } else if ((facts.rsaBits ?? 0) < BYO_RSA_BITS_MIN) {
         err(key, `${label}uses a ${facts.rsaBits}-bit RSA key; at least ${BYO_RSA_BITS_MIN} bits are required.`);
     }
@@ -352,7 +365,10 @@ function checkCertificatePem(
     if (expiryStatus(facts.notAfter, now, 0).state === "expired") {
         if (active) err(key, `${label}expired on ${facts.notAfter} (thumbprint ${facts.thumbprint}); supply a current certificate.`);
     } else if (Date.parse(facts.notBefore) > now.getTime()) {
-        err(key, `${label}is not valid until ${facts.notBefore} (thumbprint ${facts.thumbprint}); Entra rejects credentials that are not yet valid.`);
+        err(
+            key,
+            `${label}is not valid until ${facts.notBefore} (thumbprint ${facts.thumbprint}); Entra rejects credentials that are not yet valid.`,
+        );
     }
     return facts.thumbprint;
 }
@@ -364,7 +380,10 @@ function checkObjectIds(key: string, ids: readonly string[], err: (k: string, m:
     const seen = new Set<string>();
     ids.forEach((id, i) => {
         if (!GUID.test(id)) {
-            err(key, `item ${i} (${show(id)}) is not an object id; use the object id (a GUID) of a user, group, service principal or managed identity.`);
+            err(
+                key,
+                `item ${i} (${show(id)}) is not an object id; use the object id (a GUID) of a user, group, service principal or managed identity.`,
+            );
         } else if (seen.has(id.toLowerCase())) {
             err(key, `lists ${show(id)} more than once; remove the duplicate.`);
         }

@@ -6,7 +6,17 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Evaluation } from "../tools/lib/engine.mts";
 import { OTHER_USER_ID, DEPLOYER_OBJECT_ID } from "./support/contoso.mts";
-import { allText, ofType, only, opensslCertificate, opensslNotAfter, opensslThumbprint, run, stackConfig, str } from "./support/harness.mts";
+import {
+    allText,
+    ofType,
+    only,
+    opensslCertificate,
+    opensslNotAfter,
+    opensslThumbprint,
+    run,
+    stackConfig,
+    str,
+} from "./support/harness.mts";
 
 const CREDENTIAL = "azuread:index/applicationCertificate:ApplicationCertificate";
 const ROLE = "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment";
@@ -30,7 +40,10 @@ describe("bring-your-own certificate", () => {
     });
 
     it("creates no key and no certificate", () => {
-        assert.deepEqual(ev.recording.resources.filter((r) => r.type.startsWith("tls:")), []);
+        assert.deepEqual(
+            ev.recording.resources.filter((r) => r.type.startsWith("tls:")),
+            [],
+        );
     });
     it("uploads exactly the supplied certificate, ending at its NotAfter", () => {
         const credential = only(ev, CREDENTIAL);
@@ -53,10 +66,13 @@ describe("bring-your-own certificate", () => {
     });
     it("makes each configured owner an owner, named by object id", () => {
         const owners = ofType(ev, "azuread:index/applicationOwner:ApplicationOwner");
-        assert.deepEqual(owners.map((o) => [o.name, o.inputs["ownerObjectId"]]), [
-            [`exo-owner-${OTHER_USER_ID}`, OTHER_USER_ID],
-            [`exo-owner-${DEPLOYER_OBJECT_ID}`, DEPLOYER_OBJECT_ID],
-        ]);
+        assert.deepEqual(
+            owners.map((o) => [o.name, o.inputs["ownerObjectId"]]),
+            [
+                [`exo-owner-${OTHER_USER_ID}`, OTHER_USER_ID],
+                [`exo-owner-${DEPLOYER_OBJECT_ID}`, DEPLOYER_OBJECT_ID],
+            ],
+        );
         assert.deepEqual(only(ev, "azuread:index/servicePrincipal:ServicePrincipal").inputs["owners"], [OTHER_USER_ID, DEPLOYER_OBJECT_ID]);
     });
     it("assigns each configured role by its documented template id, named by role", () => {
@@ -67,7 +83,10 @@ describe("bring-your-own certificate", () => {
         ]);
     });
     it("names the application as configured", () => {
-        assert.equal(only(ev, "azuread:index/applicationRegistration:ApplicationRegistration").inputs["displayName"], "Contoso mailbox reports");
+        assert.equal(
+            only(ev, "azuread:index/applicationRegistration:ApplicationRegistration").inputs["displayName"],
+            "Contoso mailbox reports",
+        );
     });
 });
 
@@ -75,11 +94,19 @@ describe("a tenant without Exchange Online", () => {
     it("fails with an explanation instead of a provider error", async () => {
         const { contoso } = await import("./support/contoso.mts");
         const tenant = contoso();
-        const ev = await run(stackConfig({}), { tenant: { ...tenant, servicePrincipals: tenant.servicePrincipals.filter((s) => s.displayName !== "Office 365 Exchange Online") } });
+        const ev = await run(stackConfig({}), {
+            tenant: {
+                ...tenant,
+                servicePrincipals: tenant.servicePrincipals.filter((s) => s.displayName !== "Office 365 Exchange Online"),
+            },
+        });
         assert.equal(ev.failed, true);
         const text = ev.errors.join("\n");
         assert.match(text, /Office 365 Exchange Online/);
         assert.match(text, /Exchange Online subscription/);
-        assert.deepEqual(ofType(ev, "azuread:index/appRoleAssignment:AppRoleAssignment").filter((r) => !r.failure && r.id), []);
+        assert.deepEqual(
+            ofType(ev, "azuread:index/appRoleAssignment:AppRoleAssignment").filter((r) => !r.failure && r.id),
+            [],
+        );
     });
 });

@@ -57,9 +57,15 @@ describe("PEM inspection", () => {
         assert.ok(!containsPrivateKey(made.certPem));
     });
     it("lists block labels", () => {
-        assert.deepEqual(pemBlocks(made.keyPem + made.certPem).map((b) => b.label), ["PRIVATE KEY", "CERTIFICATE"]);
+        assert.deepEqual(
+            pemBlocks(made.keyPem + made.certPem).map((b) => b.label),
+            ["PRIVATE KEY", "CERTIFICATE"],
+        );
     });
     it("refuses garbage without echoing it", () => {
-        assert.throws(() => inspectCertificate("secret-looking-garbage"), (e: Error) => !e.message.includes("secret-looking-garbage"));
+        assert.throws(
+            () => inspectCertificate("secret-looking-garbage"),
+            (e: Error) => !e.message.includes("secret-looking-garbage"),
+        );
     });
 });

@@ -5,7 +5,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { connectCommand, connectCommandCrossPlatform } from "../components/connect.ts";
 
-const values = { appId: "11111111-2222-3333-4444-555555555555", organization: "contoso.onmicrosoft.com", thumbprint: "ABCDEF0123456789ABCDEF0123456789ABCDEF01" };
+const values = {
+    appId: "11111111-2222-3333-4444-555555555555",
+    organization: "contoso.onmicrosoft.com",
+    thumbprint: "ABCDEF0123456789ABCDEF0123456789ABCDEF01",
+};
 
 describe("Windows connect command", () => {
     it("uses the thumbprint from the certificate store", () => {
@@ -23,7 +27,10 @@ describe("Windows connect command", () => {
 describe("cross-platform connect command", () => {
     const line = connectCommandCrossPlatform(values);
     it("reads the PFX from a file and asks for its password", () => {
-        assert.match(line, /^Connect-ExchangeOnline -CertificateFilePath '<path-to-certificate\.pfx>' -CertificatePassword \(Read-Host -AsSecureString/);
+        assert.match(
+            line,
+            /^Connect-ExchangeOnline -CertificateFilePath '<path-to-certificate\.pfx>' -CertificatePassword \(Read-Host -AsSecureString/,
+        );
         assert.match(line, /-AppId '11111111-2222-3333-4444-555555555555' -Organization 'contoso\.onmicrosoft\.com'$/);
     });
     it("does not rely on a certificate store", () => assert.ok(!line.includes("-CertificateThumbprint")));

@@ -70,7 +70,9 @@ async function checkExpiry(outputs: unknown, ...args: string[]): Promise<ToolRun
     const file = path.join(dir, "outputs.json");
     fs.writeFileSync(file, typeof outputs === "string" ? outputs : JSON.stringify(outputs));
     const summaryFile = path.join(dir, "summary.md");
-    const run = await runTool("check-expiry", ["--stack", "contoso", "--outputs-file", file, ...args], { env: { GITHUB_STEP_SUMMARY: summaryFile } });
+    const run = await runTool("check-expiry", ["--stack", "contoso", "--outputs-file", file, ...args], {
+        env: { GITHUB_STEP_SUMMARY: summaryFile },
+    });
     return { ...run, summary: fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, "utf8") : "" };
 }
 
@@ -83,7 +85,7 @@ function stackOutputs(generations: { name: string; daysLeft: number }[], extra: 
         active: i === generations.length - 1,
         selfSigned: true,
     }));
-    const active = certificates[certificates.length - 1]!;
+    const active = certificates[certificates.length - 1];
     return { certificates, thumbprint: active.thumbprint, certificateNotAfter: active.notAfter, renewBeforeDays: 30, ...extra };
 }
 
@@ -107,14 +109,27 @@ describe("npm run check-expiry", () => {
         assert.match(run.summary, /❌/);
     });
     it("judges the active certificate and lists every registered one", async () => {
-        const run = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: -1 }, { name: "2027", daysLeft: 700 }]), "--json");
+        const run = await checkExpiry(
+            stackOutputs([
+                { name: "initial", daysLeft: -1 },
+                { name: "2027", daysLeft: 700 },
+            ]),
+            "--json",
+        );
         assert.equal(run.code, 0, "an expired older certificate does not fail the check");
-        const report = JSON.parse(run.stdout) as { result: string; message: string; certificates: { name: string; state: string; active: boolean; daysLeft: number }[] };
+        const report = JSON.parse(run.stdout) as {
+            result: string;
+            message: string;
+            certificates: { name: string; state: string; active: boolean; daysLeft: number }[];
+        };
         assert.equal(report.result, "ok");
-        assert.deepEqual(report.certificates.map((c) => [c.name, c.state, c.active]), [
-            ["initial", "expired", false],
-            ["2027", "ok", true],
-        ]);
+        assert.deepEqual(
+            report.certificates.map((c) => [c.name, c.state, c.active]),
+            [
+                ["initial", "expired", false],
+                ["2027", "ok", true],
+            ],
+        );
         assert.match(report.message, /older certificate "initial" can be retired/);
     });
     it("uses the stack's renewBeforeDays, unless --renew-before-days says otherwise", async () => {

@@ -47,32 +47,63 @@ describe("exporting a self-signed stack's certificate", () => {
         const dir = tempDir("export-");
         assert.equal((await exportCert(["--outputs-file", outputsFile, "--out", dir, "--name", "c"])).code, 0);
         const thumb = (args: string[], input?: string) =>
-            openssl(["x509", "-noout", "-fingerprint", "-sha1", ...args], input).replace(/^.*=/, "").trim().replaceAll(":", "");
+            openssl(["x509", "-noout", "-fingerprint", "-sha1", ...args], input)
+                .replace(/^.*=/, "")
+                .trim()
+                .replaceAll(":", "");
         assert.equal(thumb(["-inform", "der", "-in", path.join(dir, "c.cer")]), outputs["thumbprint"]);
         assert.equal(thumb(["-in", path.join(dir, "c.pem")]), outputs["thumbprint"]);
         const fromPfx = opensslPfx(["-nokeys"], path.join(dir, "c.pfx"));
         assert.equal(thumb([], fromPfx), outputs["thumbprint"]);
         const keyFromPfx = opensslPfx(["-nocerts", "-nodes"], path.join(dir, "c.pfx"));
-        assert.equal(openssl(["pkey", "-pubout"], keyFromPfx), openssl(["x509", "-noout", "-pubkey"], fromPfx), "the PFX's key belongs to its certificate");
-        assert.equal(openssl(["pkey", "-pubout", "-in", path.join(dir, "c.pem")]), openssl(["x509", "-noout", "-pubkey", "-in", path.join(dir, "c.pem")]));
+        assert.equal(
+            openssl(["pkey", "-pubout"], keyFromPfx),
+            openssl(["x509", "-noout", "-pubkey"], fromPfx),
+            "the PFX's key belongs to its certificate",
+        );
+        assert.equal(
+            openssl(["pkey", "-pubout", "-in", path.join(dir, "c.pem")]),
+            openssl(["x509", "-noout", "-pubkey", "-in", path.join(dir, "c.pem")]),
+        );
     });
     it("marks the PFX key for a CSP provider, which Windows needs for Exchange Online", async () => {
         const dir = tempDir("export-");
         assert.equal((await exportCert(["--outputs-file", outputsFile, "--out", dir, "--format", "pfx"])).code, 0);
-        const info = opensslReport(["pkcs12", "-in", path.join(dir, "exo-cba.pfx"), "-passin", "env:PFX_TEST_PASSWORD", "-info", "-nocerts", "-nodes"]);
+        const info = opensslReport([
+            "pkcs12",
+            "-in",
+            path.join(dir, "exo-cba.pfx"),
+            "-passin",
+            "env:PFX_TEST_PASSWORD",
+            "-info",
+            "-nocerts",
+            "-nodes",
+        ]);
         assert.match(info, /Microsoft CSP Name: Microsoft Enhanced RSA and AES Cryptographic Provider/);
         assert.match(info, /AES-256-CBC/);
     });
     it("with --legacy encrypts the PFX with 3DES for Windows Server 2016", async () => {
         const dir = tempDir("export-");
         assert.equal((await exportCert(["--outputs-file", outputsFile, "--out", dir, "--format", "pfx", "--legacy"])).code, 0);
-        const info = opensslReport(["pkcs12", "-in", path.join(dir, "exo-cba.pfx"), "-passin", "env:PFX_TEST_PASSWORD", "-info", "-nocerts", "-nodes"]);
+        const info = opensslReport([
+            "pkcs12",
+            "-in",
+            path.join(dir, "exo-cba.pfx"),
+            "-passin",
+            "env:PFX_TEST_PASSWORD",
+            "-info",
+            "-nocerts",
+            "-nodes",
+        ]);
         assert.match(info, /pbeWithSHA1And3-KeyTripleDES-CBC/);
     });
     it("prints the next steps for Windows and Linux with the real paths, and never the password or key", async () => {
         const dir = tempDir("export-");
         const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--name", "contoso"]);
-        assert.match(r.stdout, new RegExp(`Import-PfxCertificate -FilePath '${path.join(dir, "contoso.pfx")}' -CertStoreLocation Cert:\\\\CurrentUser\\\\My`));
+        assert.match(
+            r.stdout,
+            new RegExp(`Import-PfxCertificate -FilePath '${path.join(dir, "contoso.pfx")}' -CertStoreLocation Cert:\\\\CurrentUser\\\\My`),
+        );
         assert.ok(r.stdout.includes(`-CertificateThumbprint '${String(outputs["thumbprint"])}' -AppId '${String(outputs["appId"])}'`));
         assert.ok(r.stdout.includes(`-CertificateFilePath '${path.join(dir, "contoso.pfx")}'`));
         assert.ok(!r.stdout.includes(PASSWORD) && !r.stderr.includes(PASSWORD));
@@ -80,7 +111,9 @@ describe("exporting a self-signed stack's certificate", () => {
     });
     it("reads the outputs from standard input", async () => {
         const dir = tempDir("export-");
-        const r = await runTool("export-cert", ["--outputs-file", "-", "--out", dir, "--format", "cer"], { input: fs.readFileSync(outputsFile, "utf8") });
+        const r = await runTool("export-cert", ["--outputs-file", "-", "--out", dir, "--format", "cer"], {
+            input: fs.readFileSync(outputsFile, "utf8"),
+        });
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /Wrote .*exo-cba\.cer/);
         assert.deepEqual(fs.readdirSync(dir), ["exo-cba.cer"]);
@@ -101,7 +134,9 @@ describe("exporting a self-signed stack's certificate", () => {
         });
         it("when the password variable is not set, naming it", async () => {
             const dir = tempDir("export-");
-            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--password-env", "RUNNER_PFX_PASSWORD"], { EXO_CBA_PFX_PASSWORD: PASSWORD });
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--password-env", "RUNNER_PFX_PASSWORD"], {
+                EXO_CBA_PFX_PASSWORD: PASSWORD,
+            });
             assert.equal(r.code, 2);
             assert.match(r.stderr, /set the PFX password in the environment variable RUNNER_PFX_PASSWORD/);
             assert.deepEqual(fs.readdirSync(dir), []);

@@ -7,7 +7,20 @@ import { createPrivateKey } from "node:crypto";
 import { before, describe, it } from "node:test";
 import type { Evaluation } from "../tools/lib/engine.mts";
 import { AUTOMATION_IDENTITY_ID, KEY_VAULT_ID, SUBSCRIPTION_ID } from "./support/contoso.mts";
-import { allText, isSecret, ofType, only, openssl, opensslNotAfter, opensslThumbprint, rawConfig, run, stackConfig, steps, str } from "./support/harness.mts";
+import {
+    allText,
+    isSecret,
+    ofType,
+    only,
+    openssl,
+    opensslNotAfter,
+    opensslThumbprint,
+    rawConfig,
+    run,
+    stackConfig,
+    steps,
+    str,
+} from "./support/harness.mts";
 
 const SECRET = "azure-native:keyvault:Secret";
 const READER = "azure-native:authorization:RoleAssignment";
@@ -41,12 +54,16 @@ describe("Key Vault delivery", () => {
         const bundle = str(properties["value"]);
         assert.equal(properties["contentType"], "application/x-pem-file");
         assert.equal(opensslThumbprint(bundle), outputs["thumbprint"]);
-        assert.equal(openssl(["pkey", "-pubout"], bundle), openssl(["x509", "-noout", "-pubkey"], bundle), "the key must belong to the certificate");
+        assert.equal(
+            openssl(["pkey", "-pubout"], bundle),
+            openssl(["x509", "-noout", "-pubkey"], bundle),
+            "the key must belong to the certificate",
+        );
         assert.equal(createPrivateKey(bundle).asymmetricKeyType, "rsa");
     });
     it("expires with the certificate and is tagged with thumbprint and AppId", () => {
         const secret = only(ev, SECRET);
-        const attributes = (secret.inputs["properties"] as Record<string, Record<string, unknown>>)["attributes"]!;
+        const attributes = (secret.inputs["properties"] as Record<string, Record<string, unknown>>)["attributes"];
         const notAfter = opensslNotAfter(String(outputs["certificatePem"]));
         assert.equal(attributes["expires"], notAfter.getTime() / 1000);
         assert.equal(attributes["enabled"], true);
@@ -55,9 +72,16 @@ describe("Key Vault delivery", () => {
     it("lets each listed identity read that secret only, with Key Vault Secrets User", () => {
         const reader = only(ev, READER);
         assert.equal(reader.inputs["principalId"], AUTOMATION_IDENTITY_ID);
-        assert.equal(reader.inputs["principalType"], "ServicePrincipal", "a managed identity; the SDK's default \"User\" is refused by Azure");
+        assert.equal(
+            reader.inputs["principalType"],
+            "ServicePrincipal",
+            'a managed identity; the SDK\'s default "User" is refused by Azure',
+        );
         assert.equal(reader.inputs["scope"], only(ev, SECRET).id);
-        assert.equal(reader.inputs["roleDefinitionId"], `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER}`);
+        assert.equal(
+            reader.inputs["roleDefinitionId"],
+            `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER}`,
+        );
         assert.match(str(reader.inputs["roleAssignmentName"]), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     });
     it("exports the versionless secret URI", () => {
@@ -73,11 +97,20 @@ describe("Key Vault delivery", () => {
     });
     it("follows rotation: the new certificate becomes a new version of the same secret", async () => {
         const rotated = await run(
-            stackConfig({ "exo-cba:keyVaultId": KEY_VAULT_ID, "exo-cba:keyVaultReaderPrincipalIds": [AUTOMATION_IDENTITY_ID], "exo-cba:certificates": ["initial", "next"] }),
+            stackConfig({
+                "exo-cba:keyVaultId": KEY_VAULT_ID,
+                "exo-cba:keyVaultReaderPrincipalIds": [AUTOMATION_IDENTITY_ID],
+                "exo-cba:certificates": ["initial", "next"],
+            }),
             { prior: ev },
         );
         assert.equal(rotated.failed, false, rotated.errors.join("\n"));
-        assert.deepEqual(steps(rotated), ["create exo-next-cert", "create exo-next-credential", "create exo-next-key", "update exo-keyvault-secret"]);
+        assert.deepEqual(steps(rotated), [
+            "create exo-next-cert",
+            "create exo-next-credential",
+            "create exo-next-key",
+            "update exo-keyvault-secret",
+        ]);
         const bundle = str((only(rotated, SECRET).inputs["properties"] as Record<string, never>)["value"]);
         assert.equal(opensslThumbprint(bundle), rotated.outputs?.["thumbprint"]);
         assert.notEqual(rotated.outputs?.["thumbprint"], outputs["thumbprint"]);
@@ -95,14 +128,25 @@ describe("Key Vault settings that are refused", () => {
             }),
         );
         assert.equal(ev.failed, true);
-        assert.deepEqual(ev.recording.resources.map((r) => r.type), ["pulumi:pulumi:Stack"]);
+        assert.deepEqual(
+            ev.recording.resources.map((r) => r.type),
+            ["pulumi:pulumi:Stack"],
+        );
         const message = ev.errors.join("\n");
         assert.match(message, /exo-cba:keyVaultId must be the resource id of an existing vault, \/subscriptions\/.*az keyvault show/);
-        assert.match(message, /exo-cba:keyVaultId needs the certificate's private key, and a brought certificate keeps its key outside the stack/);
+        assert.match(
+            message,
+            /exo-cba:keyVaultId needs the certificate's private key, and a brought certificate keeps its key outside the stack/,
+        );
         assert.match(message, /exo-cba:keyVaultReaderPrincipalIds item 0 \("automation-account"\) is not an object id/);
     });
     it("readers or a secret name without a vault", async () => {
-        const ev = await run(rawConfig({ "exo-cba:keyVaultReaderPrincipalIds": JSON.stringify([AUTOMATION_IDENTITY_ID]), "exo-cba:keyVaultSecretName": "x" }));
+        const ev = await run(
+            rawConfig({
+                "exo-cba:keyVaultReaderPrincipalIds": JSON.stringify([AUTOMATION_IDENTITY_ID]),
+                "exo-cba:keyVaultSecretName": "x",
+            }),
+        );
         assert.equal(ev.failed, true);
         assert.match(ev.errors.join("\n"), /exo-cba:keyVaultReaderPrincipalIds has no effect without exo-cba:keyVaultId/);
         assert.match(ev.errors.join("\n"), /exo-cba:keyVaultSecretName has no effect without exo-cba:keyVaultId/);

@@ -41,12 +41,18 @@ describe("loading the program like the nodejs language host", () => {
         const ev = await run(stackConfig({}), { projectDir: dir, preview: true, typeCheck: true });
         assert.equal(ev.failed, true);
         assert.match(ev.errors.join("\n"), /TS2322/);
-        assert.deepEqual(ev.recording.resources.map((r) => r.type), ["pulumi:pulumi:Stack"]);
+        assert.deepEqual(
+            ev.recording.resources.map((r) => r.type),
+            ["pulumi:pulumi:Stack"],
+        );
     });
 
     it("compiles with the project's tsconfig: without allowImportingTsExtensions the imports are refused (TS5097)", async () => {
         const dir = projectCopy((d) =>
-            editJson(path.join(d, "tsconfig.json"), (j) => delete (j["compilerOptions"] as Record<string, unknown>)["allowImportingTsExtensions"]),
+            editJson(
+                path.join(d, "tsconfig.json"),
+                (j) => delete (j["compilerOptions"] as Record<string, unknown>)["allowImportingTsExtensions"],
+            ),
         );
         const ev = await run(stackConfig({}), { projectDir: dir, preview: true, typeCheck: true });
         assert.equal(ev.failed, true);

@@ -30,7 +30,10 @@ describe("plan of the dev stack", () => {
         assert.match(run.stdout, /principalObjectId: \[computed\] from exo-sp/);
     });
     it("prints the same data as JSON, byte for byte the same on every run", async () => {
-        const [a, b] = await Promise.all([plan("--stack", "dev", "--json", "--no-type-check"), plan("--stack", "dev", "--json", "--no-type-check")]);
+        const [a, b] = await Promise.all([
+            plan("--stack", "dev", "--json", "--no-type-check"),
+            plan("--stack", "dev", "--json", "--no-type-check"),
+        ]);
         assert.equal(a.code, 0, a.stderr);
         assert.equal(a.stdout, b.stdout);
         matchSnapshot("plan-dev.json", a.stdout);
@@ -74,7 +77,10 @@ describe("plans of the other modes", () => {
         assert.match(run.stdout, /\+ azure-native:keyvault:Secret {2}exo-keyvault-secret/);
         assert.match(run.stdout, /\+ tls:index\/privateKey:PrivateKey {2}exo-2027-key\n/);
         assert.match(run.stdout, /\+ tls:index\/privateKey:PrivateKey {2}exo-initial-key\n\s+\(was exo-key\)/);
-        assert.match(run.stdout, /roleDefinitionId: \/subscriptions\/3f2e1d0c-9b8a-4765-8432-10fedcba9876\/providers\/Microsoft\.Authorization\/roleDefinitions\/4633458b-17de-408a-b874-0445c86b69e6/);
+        assert.match(
+            run.stdout,
+            /roleDefinitionId: \/subscriptions\/3f2e1d0c-9b8a-4765-8432-10fedcba9876\/providers\/Microsoft\.Authorization\/roleDefinitions\/4633458b-17de-408a-b874-0445c86b69e6/,
+        );
     });
     it("shows encrypted values as [secret] and never reads or prints them", async () => {
         const run = await plan(...fixture("secure"));
@@ -97,7 +103,10 @@ describe("plans that pulumi preview would refuse", () => {
     it("a type the CLI refuses: the CLI's own words, before the program runs", async () => {
         const run = await plan(...fixture("typo"));
         assert.equal(run.code, 1);
-        assert.equal(run.stderr, "error: validating stack config: Stack 'typo' with configuration key 'certValidityDays' must be of type 'integer'\n");
+        assert.equal(
+            run.stderr,
+            "error: validating stack config: Stack 'typo' with configuration key 'certValidityDays' must be of type 'integer'\n",
+        );
     });
     it("an unknown stack", async () => {
         const run = await plan("--stack", "nope");

@@ -38,7 +38,9 @@ function registeredThumbprints(ev: Evaluation): string[] {
 
 describe("upgrading a stack deployed with the single-certificate layout (0.1.0)", () => {
     type StateResource = PriorState["resources"][number] & { name: string; registeredOutputs?: Record<string, unknown> };
-    const state = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "tests/fixtures/state-0.1.0.json"), "utf8")) as { resources: StateResource[] };
+    const state = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "tests/fixtures/state-0.1.0.json"), "utf8")) as {
+        resources: StateResource[];
+    };
     let ev: Evaluation;
     before(async () => {
         // The configuration the 0.1.0 stack was deployed with.
@@ -57,7 +59,11 @@ describe("upgrading a stack deployed with the single-certificate layout (0.1.0)"
         ]) {
             const old = state.resources.find((r) => r.name === former)!;
             const current = ev.recording.resources.find((r) => r.name === now)!;
-            assert.deepEqual(current.aliases.map((a) => a.name), [former], now);
+            assert.deepEqual(
+                current.aliases.map((a) => a.name),
+                [former],
+                now,
+            );
             assert.equal(current.step, "same", now);
             assert.deepEqual(current.inputs, old.inputs, `${now} must keep the inputs of ${former}`);
         }
@@ -103,13 +109,22 @@ describe("rotating a self-signed certificate", () => {
         assert.ok(Math.abs(notAfter - (Date.now() + 730 * DAY)) < DAY, "the new generation has its own lifetime");
     });
     it("after step 1 the certificates output lists both, the newest active", () => {
-        const list = outputs(d1)["certificates"] as { name: string; thumbprint: string; notAfter: string; active: boolean; selfSigned: boolean }[];
-        assert.deepEqual(list.map((c) => [c.name, c.active, c.selfSigned]), [
-            ["initial", false, true],
-            ["2027", true, true],
-        ]);
-        assert.equal(list[0]!.thumbprint, outputs(d0)["thumbprint"]);
-        assert.equal(list[1]!.thumbprint, outputs(d1)["thumbprint"]);
+        const list = outputs(d1)["certificates"] as {
+            name: string;
+            thumbprint: string;
+            notAfter: string;
+            active: boolean;
+            selfSigned: boolean;
+        }[];
+        assert.deepEqual(
+            list.map((c) => [c.name, c.active, c.selfSigned]),
+            [
+                ["initial", false, true],
+                ["2027", true, true],
+            ],
+        );
+        assert.equal(list[0].thumbprint, outputs(d0)["thumbprint"]);
+        assert.equal(list[1].thumbprint, outputs(d1)["thumbprint"]);
     });
     it("step 3 removes only the old generation", () => {
         outputs(d2);
@@ -150,7 +165,10 @@ describe("rotating a brought certificate", () => {
         assert.deepEqual(registeredThumbprints(d2), [opensslThumbprint(second.certPem)]);
     });
     it("the new certificate warns early when it is itself close to expiry", () => {
-        assert.ok(d0.warnings.some((w) => /The active certificate "initial".*expires on .* \(1\d days left\)/.test(w)), d0.warnings.join("\n"));
+        assert.ok(
+            d0.warnings.some((w) => /The active certificate "initial".*expires on .* \(1\d days left\)/.test(w)),
+            d0.warnings.join("\n"),
+        );
         assert.ok(!d1.warnings.some((w) => /expires on/.test(w)), "a 400-day certificate is outside the 30-day window");
     });
 });
@@ -163,7 +181,9 @@ describe("expiry alarms of a deployed stack", () => {
         assert.equal(d1.failed, false, d1.errors.join("\n"));
         assert.deepEqual(steps(d1), [], "a warning must not change any input");
         assert.ok(
-            d1.warnings.some((w) => /The active certificate "initial" \(thumbprint [0-9A-F]{40}\) expires on .* \(1[45] days left\)\. Rotate it now/.test(w)),
+            d1.warnings.some((w) =>
+                /The active certificate "initial" \(thumbprint [0-9A-F]{40}\) expires on .* \(1[45] days left\)\. Rotate it now/.test(w),
+            ),
             d1.warnings.join("\n"),
         );
     });
@@ -172,7 +192,12 @@ describe("expiry alarms of a deployed stack", () => {
         const d0 = await run(stackConfig({}), { tenant: contoso({ issuedAt: issued }) });
         const d1 = await run(stackConfig({}), { prior: d0 });
         assert.equal(d1.failed, true);
-        assert.ok(d1.errors.some((e) => /The active certificate "initial" .* expired on .*Add a new certificate generation to exo-cba:certificates/.test(e)), d1.errors.join("\n"));
+        assert.ok(
+            d1.errors.some((e) =>
+                /The active certificate "initial" .* expired on .*Add a new certificate generation to exo-cba:certificates/.test(e),
+            ),
+            d1.errors.join("\n"),
+        );
     });
 });
 
@@ -186,21 +211,32 @@ describe("rotation settings that are refused", () => {
             }),
         );
         assert.equal(ev.failed, true);
-        assert.deepEqual(ev.recording.resources.map((r) => r.type), ["pulumi:pulumi:Stack"]);
+        assert.deepEqual(
+            ev.recording.resources.map((r) => r.type),
+            ["pulumi:pulumi:Stack"],
+        );
         const message = ev.errors.join("\n");
         assert.match(message, /exo-cba:certificates item 2 needs a name/);
         assert.match(message, /item 3 has unknown field colour/);
-        const second = await run(rawConfig({ "exo-cba:certificatePem": made.certPem, "exo-cba:certificates": JSON.stringify(["a", "A", "b", "c"]) }));
+        const second = await run(
+            rawConfig({ "exo-cba:certificatePem": made.certPem, "exo-cba:certificates": JSON.stringify(["a", "A", "b", "c"]) }),
+        );
         const text = second.errors.join("\n");
         assert.match(text, /exo-cba:certificatePem cannot be used together with exo-cba:certificates/);
         assert.match(text, /exo-cba:certificates lists 4 certificates; at most 3/);
         assert.match(text, /exo-cba:certificates item 1 \("A"\) repeats a name/);
-        assert.deepEqual(second.recording.resources.map((r) => r.type), ["pulumi:pulumi:Stack"]);
+        assert.deepEqual(
+            second.recording.resources.map((r) => r.type),
+            ["pulumi:pulumi:Stack"],
+        );
     });
     it("refuses to remove the last certificate", async () => {
         const ev = await run(rawConfig({ "exo-cba:certificates": "[]" }));
         assert.equal(ev.failed, true);
         assert.match(ev.errors.join("\n"), /exo-cba:certificates must keep at least one certificate.*pulumi destroy/);
-        assert.deepEqual(ev.recording.resources.map((r) => r.type), ["pulumi:pulumi:Stack"]);
+        assert.deepEqual(
+            ev.recording.resources.map((r) => r.type),
+            ["pulumi:pulumi:Stack"],
+        );
     });
 });

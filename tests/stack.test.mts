@@ -124,7 +124,10 @@ describe("default stack: self-signed certificate", () => {
         });
         it("looks the permission up in the tenant instead of assuming it", () => {
             const lookups = ev.recording.invokes.filter((i) => i.token === "azuread:index/getServicePrincipal:getServicePrincipal");
-            assert.deepEqual(lookups.map((i) => i.args), [{ clientId: EXO_APP_ID }]);
+            assert.deepEqual(
+                lookups.map((i) => i.args),
+                [{ clientId: EXO_APP_ID }],
+            );
         });
         it("creates the service principal for the application's client id", () => {
             assert.equal(only(ev, T.sp).inputs["clientId"], only(ev, T.app).outputs["clientId"]);
@@ -229,7 +232,9 @@ describe("default stack: self-signed certificate", () => {
         it("registers identical inputs and outputs when the same stack runs again, and changes nothing", async () => {
             const again = await run(stackConfig({}), { prior: ev });
             const shape = (e: Evaluation) =>
-                e.recording.resources.map((r) => [r.urn, r.parent, r.inputs, r.dependencies]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+                [...e.recording.resources]
+                    .sort((a, b) => a.urn.localeCompare(b.urn))
+                    .map((r) => [r.urn, r.parent, r.inputs, r.dependencies]);
             assert.deepEqual(shape(again), shape(ev));
             assert.deepEqual(again.outputs, ev.outputs);
             assert.deepEqual(steps(again), [], "a second pulumi up with the same configuration must preview no changes");

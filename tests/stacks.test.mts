@@ -13,8 +13,14 @@ describe("tenant stacks for the CI matrix", () => {
         const dir = tempDir("stacks-");
         fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: exo-cba\nruntime: nodejs\n");
         fs.writeFileSync(path.join(dir, "Pulumi.zeta.yaml"), "config:\n  azuread:tenantId: 11111111-1111-1111-1111-111111111111\n");
-        fs.writeFileSync(path.join(dir, "Pulumi.alpha.yaml"), "config:\n  azuread:tenantId: 22222222-2222-2222-2222-222222222222\n  exo-cba:roles: [Global Reader]\n");
-        fs.writeFileSync(path.join(dir, "Pulumi.example.yaml"), "config:\n  # azuread:tenantId: 00000000-0000-0000-0000-000000000000\n  exo-cba:displayName: x\n");
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.alpha.yaml"),
+            "config:\n  azuread:tenantId: 22222222-2222-2222-2222-222222222222\n  exo-cba:roles: [Global Reader]\n",
+        );
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.example.yaml"),
+            "config:\n  # azuread:tenantId: 00000000-0000-0000-0000-000000000000\n  exo-cba:displayName: x\n",
+        );
         fs.writeFileSync(path.join(dir, "Pulumi.empty.yaml"), "");
         assert.deepEqual(tenantStacks(dir), ["alpha", "zeta"]);
     });

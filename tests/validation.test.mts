@@ -25,8 +25,8 @@ function errorsFor(patch: Partial<AccessSettings>, now = NOW) {
 function assertRejected(patch: Partial<AccessSettings>, key: string, pattern: RegExp) {
     const errors = errorsFor(patch);
     assert.equal(errors.length, 1, JSON.stringify(errors));
-    assert.equal(errors[0]!.key, key);
-    assert.match(errors[0]!.message, pattern);
+    assert.equal(errors[0].key, key);
+    assert.match(errors[0].message, pattern);
 }
 
 /** A certificate valid between two dates, made with node-forge (openssl 3.0 cannot back-date). */
@@ -89,7 +89,7 @@ describe("organization", () => {
         const result = checkSettings({ ...VALID, organization: "contoso.com" }, NOW);
         assert.deepEqual(result.errors, []);
         assert.equal(result.warnings[0]?.key, "organization");
-        assert.match(result.warnings[0]!.message, /initial/);
+        assert.match(result.warnings[0].message, /initial/);
     });
 });
 
@@ -97,7 +97,8 @@ describe("roles", () => {
     it("refuses an empty list", () => assertRejected({ roles: [] }, "roles", /at least one role/));
     it("refuses a role Microsoft does not support, listing the allowed ones", () =>
         assertRejected({ roles: ["User Administrator"] }, "roles", /not a role Microsoft supports.*Allowed: "Exchange Administrator"/));
-    it("suggests the right case", () => assertRejected({ roles: ["exchange administrator"] }, "roles", /Did you mean "Exchange Administrator"/));
+    it("suggests the right case", () =>
+        assertRejected({ roles: ["exchange administrator"] }, "roles", /Did you mean "Exchange Administrator"/));
     it("explains the Graph name of Exchange Administrator", () =>
         assertRejected({ roles: ["Exchange Service Administrator"] }, "roles", /portal name "Exchange Administrator"/));
     it("refuses duplicates", () => assertRejected({ roles: ["Global Reader", "Global Reader"] }, "roles", /more than once/));
@@ -125,9 +126,9 @@ describe("certificatePem (bring your own)", () => {
     it("refuses a pasted private key and never quotes it", () => {
         const errors = errorsFor({ certificatePem: made.keyPem + made.certPem }, new Date());
         assert.equal(errors.length, 1);
-        assert.match(errors[0]!.message, /contains a private key/);
-        const keyBody = made.keyPem.split("\n")[1]!;
-        assert.ok(!errors[0]!.message.includes(keyBody), "the message quotes key material");
+        assert.match(errors[0].message, /contains a private key/);
+        const keyBody = made.keyPem.split("\n")[1];
+        assert.ok(!errors[0].message.includes(keyBody), "the message quotes key material");
     });
     it("refuses a file with no PEM certificate, explaining DER conversion", () =>
         assertRejected({ certificatePem: "MIIC+zCCAeOgAwIBAgIJ" }, "certificatePem", /openssl x509 -inform der/));
@@ -145,7 +146,7 @@ describe("certificatePem (bring your own)", () => {
         const small = opensslCertificate({ bits: 1024, days: 30 });
         const errors = errorsFor({ certificatePem: small.certPem }, new Date());
         assert.equal(errors.length, 1);
-        assert.match(errors[0]!.message, /1024-bit RSA key; at least 2048/);
+        assert.match(errors[0].message, /1024-bit RSA key; at least 2048/);
     });
     it("refuses a non-RSA key", () => {
         const ec = opensslCertificate({ bits: "ec", days: 30 });
@@ -165,54 +166,108 @@ describe("certificatePem (bring your own)", () => {
 describe("owners", () => {
     it("refuses something that is not an object id", () => assertRejected({ owners: ["alice@contoso.com"] }, "owners", /not an object id/));
     it("refuses duplicates, ignoring case", () =>
-        assertRejected({ owners: ["6b1e1c2d-3f4a-4b5c-8d6e-7f8091a2b3c4", "6B1E1C2D-3F4A-4B5C-8D6E-7F8091A2B3C4"] }, "owners", /more than once/));
+        assertRejected(
+            { owners: ["6b1e1c2d-3f4a-4b5c-8d6e-7f8091a2b3c4", "6B1E1C2D-3F4A-4B5C-8D6E-7F8091A2B3C4"] },
+            "owners",
+            /more than once/,
+        ));
     it("refuses an empty list passed to the component", () => assertRejected({ owners: [] }, "owners", /empty list/));
 });
 
 describe("certificate generations", () => {
     const made = opensslCertificate({ days: 30 });
     it("accept names, self-signed settings and brought certificates together", () => {
-        const certificates = [{ name: "initial" }, { name: "2027", validityDays: 730, rsaBits: 3072 }, { name: "pki", certificatePem: made.certPem }];
+        const certificates = [
+            { name: "initial" },
+            { name: "2027", validityDays: 730, rsaBits: 3072 },
+            { name: "pki", certificatePem: made.certPem },
+        ];
         assert.deepEqual(checkSettings({ ...VALID, certificates }, new Date()).errors, []);
     });
     it("refuse a name that cannot be part of a resource name", () =>
-        assertRejected({ certificates: [{ name: "next year" }] }, "certificates", /item 0 \("next year"\) needs a name of 1 to 32 letters/));
-    it("refuse names that differ only in case", () => assertRejected({ certificates: [{ name: "a" }, { name: "A" }] }, "certificates", /repeats a name/));
+        assertRejected(
+            { certificates: [{ name: "next year" }] },
+            "certificates",
+            /item 0 \("next year"\) needs a name of 1 to 32 letters/,
+        ));
+    it("refuse names that differ only in case", () =>
+        assertRejected({ certificates: [{ name: "a" }, { name: "A" }] }, "certificates", /repeats a name/));
     it("refuse a generation's own validity and key size out of range", () => {
         const errors = errorsFor({ certificates: [{ name: "a", validityDays: 0, rsaBits: 1024 }] });
-        assert.deepEqual(errors.map((e) => e.message), [
-            'item 0 ("a") validityDays must be a whole number of days from 1 to 3650 (got 0).',
-            'item 0 ("a") rsaBits must be one of 2048, 3072, 4096 (got 1024).',
-        ]);
+        assert.deepEqual(
+            errors.map((e) => e.message),
+            [
+                'item 0 ("a") validityDays must be a whole number of days from 1 to 3650 (got 0).',
+                'item 0 ("a") rsaBits must be one of 2048, 3072, 4096 (got 1024).',
+            ],
+        );
     });
     it("refuse validityDays on a brought certificate", () =>
-        assertRejected({ certificates: [{ name: "a", certificatePem: made.certPem, validityDays: 5 }] }, "certificates", /brings its own certificate, so validityDays and rsaBits do not apply/));
+        assertRejected(
+            { certificates: [{ name: "a", certificatePem: made.certPem, validityDays: 5 }] },
+            "certificates",
+            /brings its own certificate, so validityDays and rsaBits do not apply/,
+        ));
     it("refuse the same certificate twice", () => {
-        const errors = checkSettings({ ...VALID, certificates: [{ name: "a", certificatePem: made.certPem }, { name: "b", certificatePem: made.certPem }] }, new Date()).errors;
+        const errors = checkSettings(
+            {
+                ...VALID,
+                certificates: [
+                    { name: "a", certificatePem: made.certPem },
+                    { name: "b", certificatePem: made.certPem },
+                ],
+            },
+            new Date(),
+        ).errors;
         assert.match(errors[0]?.message ?? "", /item 1 \("b"\) is the same certificate as item 0 \("a"\)/);
     });
     it("accept an expired older brought certificate, but not an expired active one", () => {
         const expired = forgeCertificate(new Date("2024-01-01T00:00:00Z"), new Date("2025-01-01T00:00:00Z"));
-        assert.deepEqual(checkSettings({ ...VALID, certificates: [{ name: "old", certificatePem: expired }, { name: "new" }] }, NOW).errors, []);
-        assertRejected({ certificates: [{ name: "new" }, { name: "old", certificatePem: expired }] }, "certificates", /item 1 \("old"\) certificatePem expired on 2025-01-01T00:00:00Z/);
+        assert.deepEqual(
+            checkSettings({ ...VALID, certificates: [{ name: "old", certificatePem: expired }, { name: "new" }] }, NOW).errors,
+            [],
+        );
+        assertRejected(
+            { certificates: [{ name: "new" }, { name: "old", certificatePem: expired }] },
+            "certificates",
+            /item 1 \("old"\) certificatePem expired on 2025-01-01T00:00:00Z/,
+        );
     });
     it("refuse renewBeforeDays out of range", () => assertRejected({ renewBeforeDays: 366 }, "renewBeforeDays", /0 to 365/));
 });
 
 describe("Key Vault delivery settings", () => {
-    const vault = "/subscriptions/3f2e1d0c-9b8a-4765-8432-10fedcba9876/resourceGroups/rg-exo/providers/Microsoft.KeyVault/vaults/kv-contoso-exo";
+    const vault =
+        "/subscriptions/3f2e1d0c-9b8a-4765-8432-10fedcba9876/resourceGroups/rg-exo/providers/Microsoft.KeyVault/vaults/kv-contoso-exo";
     it("accept a vault id, a secret name and managed identities", () => {
-        assert.deepEqual(errorsFor({ keyVaultId: vault, keyVaultSecretName: "exo-contoso", keyVaultReaderPrincipalIds: ["9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"] }), []);
+        assert.deepEqual(
+            errorsFor({
+                keyVaultId: vault,
+                keyVaultSecretName: "exo-contoso",
+                keyVaultReaderPrincipalIds: ["9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"],
+            }),
+            [],
+        );
     });
-    for (const id of ["kv-contoso-exo", "https://kv-contoso-exo.vault.azure.net/", `${vault}/secrets/x`, vault.replace("vaults/kv-contoso-exo", "vaults/k")]) {
-        it(`refuse ${JSON.stringify(id)} as a vault id`, () => assertRejected({ keyVaultId: id }, "keyVaultId", /resource id of an existing vault/));
+    for (const id of [
+        "kv-contoso-exo",
+        "https://kv-contoso-exo.vault.azure.net/",
+        `${vault}/secrets/x`,
+        vault.replace("vaults/kv-contoso-exo", "vaults/k"),
+    ]) {
+        it(`refuse ${JSON.stringify(id)} as a vault id`, () =>
+            assertRejected({ keyVaultId: id }, "keyVaultId", /resource id of an existing vault/));
     }
-    it("refuse a secret name Key Vault would not take", () => assertRejected({ keyVaultId: vault, keyVaultSecretName: "exo_cba" }, "keyVaultSecretName", /letters, digits or hyphens/));
+    it("refuse a secret name Key Vault would not take", () =>
+        assertRejected({ keyVaultId: vault, keyVaultSecretName: "exo_cba" }, "keyVaultSecretName", /letters, digits or hyphens/));
     it("refuse a brought active certificate, whose key the stack does not have", () => {
         const made = opensslCertificate({ days: 30 });
         const errors = checkSettings({ ...VALID, keyVaultId: vault, certificatePem: made.certPem }, new Date()).errors;
-        assert.deepEqual(errors.map((e) => e.key), ["keyVaultId"]);
-        assert.match(errors[0]!.message, /needs the certificate's private key/);
+        assert.deepEqual(
+            errors.map((e) => e.key),
+            ["keyVaultId"],
+        );
+        assert.match(errors[0].message, /needs the certificate's private key/);
     });
 });
 
@@ -255,7 +310,13 @@ describe("stack configuration parsing", () => {
     });
     it("names the key of every mistyped value", () => {
         const { settings, errors } = parseConfig(
-            { certValidityDays: "a year", certRsaBits: "2048.0", allowGlobalAdministrator: "yes", roles: "Exchange Administrator", owners: '{"a":1}' },
+            {
+                certValidityDays: "a year",
+                certRsaBits: "2048.0",
+                allowGlobalAdministrator: "yes",
+                roles: "Exchange Administrator",
+                owners: '{"a":1}',
+            },
             NOW,
         );
         assert.equal(settings, undefined);
@@ -270,7 +331,7 @@ describe("stack configuration parsing", () => {
     it("refuses unknown keys and suggests the near one", () => {
         const { errors } = parseConfig({ role: '["Global Reader"]' }, NOW);
         assert.equal(errors[0]?.key, "role");
-        assert.match(errors[0]!.message, /not a setting of this project\. Did you mean roles\?/);
+        assert.match(errors[0].message, /not a setting of this project\. Did you mean roles\?/);
     });
     it("reports type errors and rule errors together", () => {
         const { errors } = parseConfig({ certValidityDays: "x", certRsaBits: "1024", displayName: "" }, NOW);

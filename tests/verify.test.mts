@@ -10,7 +10,15 @@ import { after, before, describe, it } from "node:test";
 import { type StackFacts, type TokenOutcome, parseDuration, stackFacts, verify } from "../tools/lib/verify.mts";
 import { type MadeCertificate, openssl, opensslCertificate, opensslThumbprint } from "./support/harness.mts";
 import { JWT_BEARER, type Registration, type TokenEndpoint, signJwt, startTokenEndpoint } from "./support/tokenEndpoint.mts";
-import { type DirectoryRole, type VerifyRun, datedCertificate, opensslPfx, runVerify, scratchFile, stackOutputs } from "./support/verifyStack.mts";
+import {
+    type DirectoryRole,
+    type VerifyRun,
+    datedCertificate,
+    opensslPfx,
+    runVerify,
+    scratchFile,
+    stackOutputs,
+} from "./support/verifyStack.mts";
 
 // https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference
 const EXCHANGE_ADMINISTRATOR: DirectoryRole = { name: "Exchange Administrator", templateId: "29232cdf-9323-42fd-ade2-1d097af3e4de" };
@@ -92,11 +100,14 @@ async function run(
     args: string[],
     o: { maxWait?: string; env?: Record<string, string | undefined>; input?: string; viaNpm?: boolean; trustEndpoint?: boolean } = {},
 ): Promise<VerifyRun> {
-    const result = await runVerify(["--authority-host", endpoint.authorityHost, "--first-delay", "20ms", "--max-wait", o.maxWait ?? "0", ...args], {
-        env: { NODE_EXTRA_CA_CERTS: o.trustEndpoint === false ? undefined : endpoint.caFile, ...o.env },
-        ...(o.input !== undefined ? { input: o.input } : {}),
-        ...(o.viaNpm ? { viaNpm: true } : {}),
-    });
+    const result = await runVerify(
+        ["--authority-host", endpoint.authorityHost, "--first-delay", "20ms", "--max-wait", o.maxWait ?? "0", ...args],
+        {
+            env: { NODE_EXTRA_CA_CERTS: o.trustEndpoint === false ? undefined : endpoint.caFile, ...o.env },
+            ...(o.input !== undefined ? { input: o.input } : {}),
+            ...(o.viaNpm ? { viaNpm: true } : {}),
+        },
+    );
     assertNothingSecret(result);
     return result;
 }
@@ -110,7 +121,7 @@ function assertNothingSecret(r: VerifyRun): void {
         for (const line of body) assert.ok(!text.includes(line), "private key material was printed");
     }
     for (const jwt of [...endpoint.issued, ...endpoint.assertions]) {
-        assert.ok(!text.includes(jwt.split(".")[2]!), "an access token or client assertion was printed");
+        assert.ok(!text.includes(jwt.split(".")[2]), "an access token or client assertion was printed");
     }
     assert.ok(!text.includes(PFX_PASSWORD), "the PFX password was printed");
     runsChecked++;
@@ -138,15 +149,33 @@ describe("the stand-in token endpoint checks client assertions as Entra does", (
     });
 
     /** An assertion built here with node:crypto, naming the certificate by openssl's fingerprints. */
-    function assertion(o: { key?: string; alg?: "RS256" | "PS256"; aud?: string; iss?: string; exp?: number; named?: MadeCertificate } = {}): string {
+    function assertion(
+        o: { key?: string; alg?: "RS256" | "PS256"; aud?: string; iss?: string; exp?: number; named?: MadeCertificate } = {},
+    ): string {
         const named = o.named ?? cert;
         const now = Math.floor(Date.now() / 1000);
         const alg = o.alg ?? "RS256";
         const header =
             alg === "RS256"
                 ? { alg, typ: "JWT", x5t: Buffer.from(opensslThumbprint(named.certPem), "hex").toString("base64url") }
-                : { alg, typ: "JWT", "x5t#S256": Buffer.from(/=([0-9A-F:]+)/.exec(openssl(["x509", "-noout", "-fingerprint", "-sha256"], named.certPem))![1]!.replaceAll(":", ""), "hex").toString("base64url") };
-        const payload = { aud: o.aud ?? tokenUrl(), iss: o.iss ?? appId, sub: o.iss ?? appId, jti: crypto.randomUUID(), nbf: now, exp: o.exp ?? now + 600 };
+                : {
+                      alg,
+                      typ: "JWT",
+                      "x5t#S256": Buffer.from(
+                          /=([0-9A-F:]+)/
+                              .exec(openssl(["x509", "-noout", "-fingerprint", "-sha256"], named.certPem))![1]
+                              .replaceAll(":", ""),
+                          "hex",
+                      ).toString("base64url"),
+                  };
+        const payload = {
+            aud: o.aud ?? tokenUrl(),
+            iss: o.iss ?? appId,
+            sub: o.iss ?? appId,
+            jti: crypto.randomUUID(),
+            nbf: now,
+            exp: o.exp ?? now + 600,
+        };
         return signJwt(header, payload, crypto.createPrivateKey(o.key ?? cert.keyPem), alg);
     }
 
@@ -165,7 +194,10 @@ describe("the stand-in token endpoint checks client assertions as Entra does", (
             const answer = await post(assertion({ alg }));
             assert.equal(answer.status, 200, JSON.stringify(answer.body));
             assert.equal(answer.body["token_type"], "Bearer");
-            const claims = JSON.parse(Buffer.from(String(answer.body["access_token"]).split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+            const claims = JSON.parse(Buffer.from(String(answer.body["access_token"]).split(".")[1], "base64url").toString()) as Record<
+                string,
+                unknown
+            >;
             assert.equal(claims["aud"], EXCHANGE_ONLINE);
             assert.equal(claims["tid"], TENANT);
             assert.equal(claims["appid"], appId);
@@ -188,7 +220,10 @@ describe("the stand-in token endpoint checks client assertions as Entra does", (
         assert.match(String(answer.body["error_description"]), /^AADSTS700027: .*The key was not found/);
     });
     it("refuses a wrong audience, a wrong issuer and an expired assertion", async () => {
-        assert.deepEqual((await post(assertion({ aud: `${endpoint.authorityHost}/${UNKNOWN_TENANT}/oauth2/v2.0/token` }))).body["error_codes"], [700023]);
+        assert.deepEqual(
+            (await post(assertion({ aud: `${endpoint.authorityHost}/${UNKNOWN_TENANT}/oauth2/v2.0/token` }))).body["error_codes"],
+            [700023],
+        );
         assert.deepEqual((await post(assertion({ iss: crypto.randomUUID() }))).body["error_codes"], [700021]);
         assert.deepEqual((await post(assertion({ exp: Math.floor(Date.now() / 1000) - 3600 }))).body["error_codes"], [700024]);
     });
@@ -199,24 +234,25 @@ describe("a working self-signed stack", () => {
         const stack = deploy();
         const r = await run(["--outputs-file", stack.outputsFile], { viaNpm: true });
         assert.equal(r.code, 0, r.stdout + r.stderr);
-        assert.match(row(r.stdout, "PASS", "certificate")[1]!, new RegExp(`thumbprint ${opensslThumbprint(stack.certificate.certPem)}`));
+        assert.match(row(r.stdout, "PASS", "certificate")[1], new RegExp(`thumbprint ${opensslThumbprint(stack.certificate.certPem)}`));
         row(r.stdout, "PASS", "private key");
         row(r.stdout, "PASS", "sign-in");
         assert.equal(row(r.stdout, "PASS", "audience")[1], EXCHANGE_ONLINE);
         assert.equal(row(r.stdout, "PASS", "tenant")[1], TENANT);
         row(r.stdout, "PASS", "Exchange.ManageAsApp");
-        assert.match(row(r.stdout, "PASS", "role Exchange Administrator")[1]!, /29232cdf-9323-42fd-ade2-1d097af3e4de/);
+        assert.match(row(r.stdout, "PASS", "role Exchange Administrator")[1], /29232cdf-9323-42fd-ade2-1d097af3e4de/);
         assert.ok(!/FAIL|SKIP/.test(r.stdout));
         assert.match(r.stdout, /^VERIFIED: /m);
 
         const requests = requestsOf(stack.appId);
         assert.equal(requests.length, 1);
-        assert.equal(requests[0]!.path, `/${TENANT}/oauth2/v2.0/token`);
-        assert.equal(requests[0]!.status, 200, "the endpoint accepted the assertion's signature, audience, issuer and thumbprint");
-        assert.equal(requests[0]!.form["grant_type"], "client_credentials");
-        assert.equal(requests[0]!.form["scope"], `${EXCHANGE_ONLINE}/.default`);
-        assert.equal(requests[0]!.form["client_assertion_type"], JWT_BEARER);
-        for (const req of endpoint.received) assert.match(`${req.method} ${req.path}`, /^POST \/[^/]+\/oauth2\/v2\.0\/token$/, "no discovery or metadata request");
+        assert.equal(requests[0].path, `/${TENANT}/oauth2/v2.0/token`);
+        assert.equal(requests[0].status, 200, "the endpoint accepted the assertion's signature, audience, issuer and thumbprint");
+        assert.equal(requests[0].form["grant_type"], "client_credentials");
+        assert.equal(requests[0].form["scope"], `${EXCHANGE_ONLINE}/.default`);
+        assert.equal(requests[0].form["client_assertion_type"], JWT_BEARER);
+        for (const req of endpoint.received)
+            assert.match(`${req.method} ${req.path}`, /^POST \/[^/]+\/oauth2\/v2\.0\/token$/, "no discovery or metadata request");
     });
     it("reports the same as JSON, with the claims it checked and without the token", async () => {
         const stack = deploy({ roles: [EXCHANGE_ADMINISTRATOR, GLOBAL_READER] });
@@ -238,7 +274,16 @@ describe("a working self-signed stack", () => {
         assert.equal(report.cause, null);
         assert.deepEqual(
             report.checks.map((c) => `${c.status} ${c.name}`),
-            ["pass certificate", "pass private key", "pass sign-in", "pass audience", "pass tenant", "pass Exchange.ManageAsApp", "pass role Exchange Administrator", "pass role Global Reader"],
+            [
+                "pass certificate",
+                "pass private key",
+                "pass sign-in",
+                "pass audience",
+                "pass tenant",
+                "pass Exchange.ManageAsApp",
+                "pass role Exchange Administrator",
+                "pass role Global Reader",
+            ],
         );
         assert.deepEqual(report.claims.roles, ["Exchange.ManageAsApp"]);
         assert.deepEqual(report.claims.wids, [EXCHANGE_ADMINISTRATOR.templateId, GLOBAL_READER.templateId]);
@@ -270,7 +315,7 @@ describe("a stack that brings its own certificate", () => {
         const stack = deploy({ byo: true });
         const r = await run(["--outputs-file", stack.outputsFile, "--key-file", scratchFile("exo.key.pem", stack.certificate.keyPem)]);
         assert.equal(r.code, 0, r.stdout + r.stderr);
-        assert.match(row(r.stdout, "PASS", "private key")[1]!, /exo\.key\.pem, matches the certificate/);
+        assert.match(row(r.stdout, "PASS", "private key")[1], /exo\.key\.pem, matches the certificate/);
     });
     it("verifies with a PFX made by openssl, its password taken from EXO_CBA_PFX_PASSWORD", async () => {
         const stack = deploy({ byo: true });
@@ -282,7 +327,9 @@ describe("a stack that brings its own certificate", () => {
     it("says which variable holds a wrong PFX password, and never prints it", async () => {
         const stack = deploy({ byo: true });
         const pfx = opensslPfx(stack.certificate, PFX_PASSWORD);
-        const wrong = await run(["--outputs-file", stack.outputsFile, "--key-file", pfx], { env: { EXO_CBA_PFX_PASSWORD: `${PFX_PASSWORD}-not` } });
+        const wrong = await run(["--outputs-file", stack.outputsFile, "--key-file", pfx], {
+            env: { EXO_CBA_PFX_PASSWORD: `${PFX_PASSWORD}-not` },
+        });
         assert.equal(wrong.code, 2);
         assert.match(wrong.stderr, /the PFX password in EXO_CBA_PFX_PASSWORD is not this file's password/);
         assert.ok(!wrong.stderr.includes(`${PFX_PASSWORD}-not`));
@@ -299,7 +346,12 @@ describe("a stack that brings its own certificate", () => {
         assert.equal(r.code, 1);
         row(r.stdout, "FAIL", "private key");
         row(r.stdout, "SKIP", "sign-in");
-        assert.match(r.stdout, new RegExp(`holds the certificate ${opensslThumbprint(other.certPem)}, the stack ${opensslThumbprint(stack.certificate.certPem)}`));
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `holds the certificate ${opensslThumbprint(other.certPem)}, the stack ${opensslThumbprint(stack.certificate.certPem)}`,
+            ),
+        );
         assert.equal(requestsOf(stack.appId).length, 0);
     });
 });
@@ -312,7 +364,10 @@ describe("problems found before Entra is asked", () => {
         const stack = deploy({ certificate: expired });
         const r = await run(["--outputs-file", stack.outputsFile]);
         assert.equal(r.code, 1);
-        assert.match(row(r.stdout, "FAIL", "certificate")[1]!, new RegExp(`thumbprint ${opensslThumbprint(expired.certPem)} expired \\d{4}-`));
+        assert.match(
+            row(r.stdout, "FAIL", "certificate")[1],
+            new RegExp(`thumbprint ${opensslThumbprint(expired.certPem)} expired \\d{4}-`),
+        );
         assert.match(r.stdout, /^MISCONFIGURED: The certificate expired/m);
         assert.match(r.stdout, /Fix: Renew the certificate/);
         assert.equal(requestsOf(stack.appId).length, 0, "Entra was not asked");
@@ -321,8 +376,11 @@ describe("problems found before Entra is asked", () => {
         const stack = deploy({ privateKeyPem: certificate().keyPem });
         const r = await run(["--outputs-file", stack.outputsFile]);
         assert.equal(r.code, 1);
-        assert.match(row(r.stdout, "FAIL", "private key")[1]!, /from stack output privateKeyPem: does not belong to certificate/);
-        assert.match(r.stdout, /^MISCONFIGURED: The private key from stack output privateKeyPem does not belong to the stack's certificate/m);
+        assert.match(row(r.stdout, "FAIL", "private key")[1], /from stack output privateKeyPem: does not belong to certificate/);
+        assert.match(
+            r.stdout,
+            /^MISCONFIGURED: The private key from stack output privateKeyPem does not belong to the stack's certificate/m,
+        );
         assert.equal(requestsOf(stack.appId).length, 0);
     });
 });
@@ -332,9 +390,15 @@ describe("Entra refuses: causes waiting will not fix", () => {
         const stack = deploy({ registered: [certificate()] });
         const r = await run(["--outputs-file", stack.outputsFile], { maxWait: "5s" });
         assert.equal(r.code, 1);
-        assert.match(row(r.stdout, "FAIL", "sign-in")[1]!, /^AADSTS700027: /);
+        assert.match(row(r.stdout, "FAIL", "sign-in")[1], /^AADSTS700027: /);
         row(r.stdout, "SKIP", "Exchange.ManageAsApp");
-        assert.match(r.stdout, new RegExp(`^MISCONFIGURED: Entra does not accept certificate ${opensslThumbprint(stack.certificate.certPem)} for application ${stack.appId} \\(AADSTS700027\\)`, "m"));
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `^MISCONFIGURED: Entra does not accept certificate ${opensslThumbprint(stack.certificate.certPem)} for application ${stack.appId} \\(AADSTS700027\\)`,
+                "m",
+            ),
+        );
         assert.match(r.stdout, /Fix: .*`pulumi refresh`/);
         assert.equal(requestsOf(stack.appId).length, 1, "no retry for a cause waiting cannot fix");
         assert.equal(r.stderr, "");
@@ -354,11 +418,11 @@ describe("Entra refuses: causes waiting will not fix", () => {
         const audience = deploy({ register: { claims: () => ({ aud: "https://graph.microsoft.com" }) } });
         const a = await run(["--outputs-file", audience.outputsFile]);
         assert.equal(a.code, 1);
-        assert.match(row(a.stdout, "FAIL", "audience")[1]!, /https:\/\/graph\.microsoft\.com, expected https:\/\/outlook\.office365\.com/);
+        assert.match(row(a.stdout, "FAIL", "audience")[1], /https:\/\/graph\.microsoft\.com, expected https:\/\/outlook\.office365\.com/);
         const tenant = deploy({ register: { claims: () => ({ tid: UNKNOWN_TENANT }) } });
         const t = await run(["--outputs-file", tenant.outputsFile]);
         assert.equal(t.code, 1);
-        assert.match(row(t.stdout, "FAIL", "tenant")[1]!, new RegExp(`${UNKNOWN_TENANT}, expected ${TENANT}`));
+        assert.match(row(t.stdout, "FAIL", "tenant")[1], new RegExp(`${UNKNOWN_TENANT}, expected ${TENANT}`));
     });
 });
 
@@ -373,10 +437,16 @@ describe("the token lacks what Exchange Online needs", () => {
         assert.match(r.stdout, /Fix: .*exo-consent/);
     });
     it("a configured directory role missing from wids, while another is there", async () => {
-        const stack = deploy({ roles: [EXCHANGE_ADMINISTRATOR, GLOBAL_READER], register: { claims: () => ({ wids: [GLOBAL_READER.templateId] }) } });
+        const stack = deploy({
+            roles: [EXCHANGE_ADMINISTRATOR, GLOBAL_READER],
+            register: { claims: () => ({ wids: [GLOBAL_READER.templateId] }) },
+        });
         const r = await run(["--outputs-file", stack.outputsFile]);
         assert.equal(r.code, 3);
-        assert.equal(row(r.stdout, "FAIL", "role Exchange Administrator")[1], "29232cdf-9323-42fd-ade2-1d097af3e4de not in the token's wids");
+        assert.equal(
+            row(r.stdout, "FAIL", "role Exchange Administrator")[1],
+            "29232cdf-9323-42fd-ade2-1d097af3e4de not in the token's wids",
+        );
         row(r.stdout, "PASS", "role Global Reader");
         row(r.stdout, "PASS", "Exchange.ManageAsApp");
         assert.match(r.stdout, /^NOT YET PROPAGATED: The token does not carry the directory role Exchange Administrator/m);
@@ -389,12 +459,18 @@ describe("replication delay: waiting with progress", () => {
         const stack = deploy({ register: { unknownForFirst: 2 } });
         const r = await run(["--outputs-file", stack.outputsFile], { maxWait: "20s" });
         assert.equal(r.code, 0, r.stdout + r.stderr);
-        assert.deepEqual(requestsOf(stack.appId).map((q) => q.aadsts ?? q.status), [700016, 700016, 200]);
+        assert.deepEqual(
+            requestsOf(stack.appId).map((q) => q.aadsts ?? q.status),
+            [700016, 700016, 200],
+        );
         const progress = r.stderr.trim().split("\n");
         assert.equal(progress.length, 2, r.stderr);
-        assert.match(progress[0]!, /^attempt 1: Entra does not know application .* \(AADSTS700016\)\. Trying again in 20ms \(waited \d+ms of 20s\)\.$/);
-        assert.match(progress[1]!, /^attempt 2: .*Trying again in 40ms/);
-        assert.match(row(r.stdout, "PASS", "sign-in")[1]!, /\(attempt 3\)/);
+        assert.match(
+            progress[0],
+            /^attempt 1: Entra does not know application .* \(AADSTS700016\)\. Trying again in 20ms \(waited \d+ms of 20s\)\.$/,
+        );
+        assert.match(progress[1], /^attempt 2: .*Trying again in 40ms/);
+        assert.match(row(r.stdout, "PASS", "sign-in")[1], /\(attempt 3\)/);
     });
     it("a directory role that shows up in a later token", async () => {
         const stack = deploy({ register: { claims: (n) => ({ wids: n === 1 ? [] : [EXCHANGE_ADMINISTRATOR.templateId] }) } });
@@ -410,7 +486,13 @@ describe("replication delay: waiting with progress", () => {
         const attempts = requestsOf(stack.appId).length;
         assert.ok(attempts >= 2, `tried ${attempts} times`);
         assert.equal(r.stderr.trim().split("\n").length, attempts - 1, "one progress line per wait");
-        assert.match(r.stdout, new RegExp(`^NOT YET PROPAGATED: Entra does not know application ${stack.appId} .*Waited \\d+ms over ${attempts} attempts\\.`, "m"));
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `^NOT YET PROPAGATED: Entra does not know application ${stack.appId} .*Waited \\d+ms over ${attempts} attempts\\.`,
+                "m",
+            ),
+        );
         assert.match(r.stdout, /Why: .*another tenant/);
         assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
     });
@@ -428,7 +510,9 @@ describe("input verify cannot use: exit code 2, nothing checked", () => {
         assert.equal((JSON.parse(json.stdout) as { result: string }).result, "invalid-input");
     });
     it("outputs missing or malformed: every problem at once", async () => {
-        const outputs = { ...stackOutputs({ appId: crypto.randomUUID(), tenantId: TENANT, certificate: certificate(), roles: [EXCHANGE_ADMINISTRATOR] }) };
+        const outputs = {
+            ...stackOutputs({ appId: crypto.randomUUID(), tenantId: TENANT, certificate: certificate(), roles: [EXCHANGE_ADMINISTRATOR] }),
+        };
         delete outputs["tenantId"];
         outputs["appId"] = "EXO Reporting Script";
         outputs["directoryRoles"] = ["Exchange Administrator"];
@@ -451,7 +535,10 @@ describe("TLS stays verified", () => {
         const stack = deploy();
         const r = await run(["--outputs-file", stack.outputsFile], { trustEndpoint: false, maxWait: "20s" });
         assert.equal(r.code, 4);
-        assert.match(r.stdout, /^COULD NOT CHECK: Could not reach Entra at https:\/\/127\.0\.0\.1:\d+: TLS certificate not trusted .*NODE_EXTRA_CA_CERTS/m);
+        assert.match(
+            r.stdout,
+            /^COULD NOT CHECK: Could not reach Entra at https:\/\/127\.0\.0\.1:\d+: TLS certificate not trusted .*NODE_EXTRA_CA_CERTS/m,
+        );
         assert.equal(r.stderr, "", "an untrusted certificate is not retried");
         assert.equal(requestsOf(stack.appId).length, 0);
     });
@@ -466,7 +553,10 @@ describe("the retry schedule", () => {
         const f = facts();
         let clock = 0;
         const sleeps: number[] = [];
-        const notFound: TokenOutcome = { kind: "entra", error: { error: "unauthorized_client", aadsts: 700016, description: "AADSTS700016: Application not found." } };
+        const notFound: TokenOutcome = {
+            kind: "entra",
+            error: { error: "unauthorized_client", aadsts: 700016, description: "AADSTS700016: Application not found." },
+        };
         const report = await verify({
             facts: f,
             key: { key: crypto.createPrivateKey(f.privateKeyPem!), origin: "test", certificates: [] },
@@ -474,15 +564,19 @@ describe("the retry schedule", () => {
             resource: EXCHANGE_ONLINE,
             maxWaitMs: 15 * 60_000,
             firstDelayMs: 10_000,
-            requestToken: async () => notFound,
+            requestToken: () => Promise.resolve(notFound),
             now: () => clock,
-            sleep: async (ms) => {
+            sleep: (ms) => {
                 sleeps.push(ms);
                 clock += ms;
+                return Promise.resolve();
             },
         });
         // 10+20+40+80+120×6 = 870 s; the last wait is what is left of 900 s.
-        assert.deepEqual(sleeps.map((ms) => ms / 1000), [10, 20, 40, 80, 120, 120, 120, 120, 120, 120, 30]);
+        assert.deepEqual(
+            sleeps.map((ms) => ms / 1000),
+            [10, 20, 40, 80, 120, 120, 120, 120, 120, 120, 30],
+        );
         assert.equal(report.attempts, 12);
         assert.equal(report.result, "not-propagated");
         assert.equal(report.exitCode, 3);

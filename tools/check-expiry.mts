@@ -50,20 +50,34 @@ export function checkExpiry(outputs: Outputs, stack: string, now: Date, renewBef
         const status = expiryStatus(c.notAfter, now, c.active ? windowDays : 0);
         return { ...c, daysLeft: status.daysLeft, state: status.state };
     });
-    const active = certificates.find((c) => c.active) ?? certificates[certificates.length - 1]!;
+    const active = certificates.find((c) => c.active) ?? certificates[certificates.length - 1];
     const status = expiryStatus(active.notAfter, now, windowDays);
     const retire = certificates.filter((c) => !c.active && c.state === "expired").map((c) => `"${c.name}"`);
     const message =
         describeExpiry(`The active certificate "${active.name}" (thumbprint ${active.thumbprint})`, status) +
         (retire.length > 0 ? ` Expired older certificate${retire.length > 1 ? "s" : ""} ${retire.join(", ")} can be retired.` : "");
-    return { stack, checkedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"), renewBeforeDays: windowDays, result: status.state, message, certificates };
+    return {
+        stack,
+        checkedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+        renewBeforeDays: windowDays,
+        result: status.state,
+        message,
+        certificates,
+    };
 }
 
 /** The `certificates` output, or for stacks from before rotation the single active certificate. */
 function certificateList(outputs: Outputs): Omit<Checked, "daysLeft" | "state">[] {
     const list = outputs["certificates"];
     if (list === undefined) {
-        return [{ name: "initial", thumbprint: stringOutput(outputs, "thumbprint"), notAfter: stringOutput(outputs, "certificateNotAfter"), active: true }];
+        return [
+            {
+                name: "initial",
+                thumbprint: stringOutput(outputs, "thumbprint"),
+                notAfter: stringOutput(outputs, "certificateNotAfter"),
+                active: true,
+            },
+        ];
     }
     if (!Array.isArray(list) || list.length === 0) throw new OutputsError("output certificates should be a non-empty list");
     return list.map((item: unknown, i) => {
@@ -71,7 +85,12 @@ function certificateList(outputs: Outputs): Omit<Checked, "daysLeft" | "state">[
         if (typeof c["name"] !== "string" || typeof c["notAfter"] !== "string" || Number.isNaN(Date.parse(c["notAfter"]))) {
             throw new OutputsError(`output certificates item ${i} lacks a name or a valid notAfter`);
         }
-        return { name: c["name"], thumbprint: String(c["thumbprint"] ?? ""), notAfter: c["notAfter"], active: c["active"] === true };
+        return {
+            name: c["name"],
+            thumbprint: typeof c["thumbprint"] === "string" ? c["thumbprint"] : "",
+            notAfter: c["notAfter"],
+            active: c["active"] === true,
+        };
     });
 }
 
@@ -94,7 +113,9 @@ function renderText(r: ExpiryReport): string {
 
 function renderSummary(r: ExpiryReport): string {
     const icon = r.result === "ok" ? "✅" : r.result === "renew" ? "⚠️" : "❌";
-    const rows = r.certificates.map((c) => `| ${c.name}${c.active ? " (active)" : ""} | \`${c.thumbprint}\` | ${c.notAfter} | ${c.daysLeft} | ${c.state} |`);
+    const rows = r.certificates.map(
+        (c) => `| ${c.name}${c.active ? " (active)" : ""} | \`${c.thumbprint}\` | ${c.notAfter} | ${c.daysLeft} | ${c.state} |`,
+    );
     return [
         `### ${icon} Certificate expiry: tenant stack \`${r.stack}\` (${r.checkedAt.slice(0, 10)})`,
         "",
@@ -130,7 +151,12 @@ async function main(argv: string[]): Promise<number> {
     try {
         // Expiry needs no secret: the CLI is not asked to reveal the key.
         const outputs = await readOutputs({ stack: args.stack, outputsFile: args["outputs-file"], secrets: false });
-        report = checkExpiry(outputs, args.stack ?? "(from outputs file)", new Date(), windowText === undefined ? undefined : Number(windowText));
+        report = checkExpiry(
+            outputs,
+            args.stack ?? "(from outputs file)",
+            new Date(),
+            windowText === undefined ? undefined : Number(windowText),
+        );
     } catch (e) {
         if (!(e instanceof OutputsError)) throw e;
         process.stderr.write(`error: ${e.message}\n`);

@@ -69,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
         }
         const requested: Format[] = format === "all" ? [...FORMATS] : [format as Format];
         const name = args.name ?? args.stack ?? "exo-cba";
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new ExportError(`--name must be a plain file name (got ${JSON.stringify(name)})`);
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+            throw new ExportError(`--name must be a plain file name (got ${JSON.stringify(name)})`);
         const needsKey = requested.some((f) => f !== "cer");
         const outputs = await readOutputs({ stack: args.stack, outputsFile: args["outputs-file"], secrets: needsKey });
 
@@ -98,7 +99,9 @@ async function main(argv: string[]): Promise<number> {
         if (!fs.existsSync(plan.dir) || !fs.statSync(plan.dir).isDirectory()) throw new ExportError(`--out ${plan.dir} is not a directory`);
         const existing = targets.filter((t) => fs.existsSync(t));
         if (existing.length > 0 && !args.force) {
-            throw new ExportError(`${existing.join(", ")} already exist${existing.length === 1 ? "s" : ""}; nothing was written. Use --force to overwrite.`);
+            throw new ExportError(
+                `${existing.join(", ")} already exist${existing.length === 1 ? "s" : ""}; nothing was written. Use --force to overwrite.`,
+            );
         }
 
         const passwordVariable = args["password-env"] ?? DEFAULT_PASSWORD_VARIABLE;
@@ -109,12 +112,24 @@ async function main(argv: string[]): Promise<number> {
             if (f === "cer") contents.set(file, certificate.raw);
             if (f === "pem") contents.set(file, Buffer.from(`${certificatePem.trimEnd()}\n${pkcs8(privateKeyPem!)}`));
             if (f === "pfx") {
-                contents.set(file, buildPfx({ certificatePem, privateKeyPem: privateKeyPem!, password, friendlyName: name, legacy: args.legacy ?? false }));
+                contents.set(
+                    file,
+                    buildPfx({ certificatePem, privateKeyPem: privateKeyPem!, password, friendlyName: name, legacy: args.legacy ?? false }),
+                );
             }
         }
         writeAll(contents);
 
-        process.stdout.write(nextSteps({ plan, thumbprint: certificate.thumbprint, appId, organization, byo: privateKeyPem === undefined, variable: passwordVariable }));
+        process.stdout.write(
+            nextSteps({
+                plan,
+                thumbprint: certificate.thumbprint,
+                appId,
+                organization,
+                byo: privateKeyPem === undefined,
+                variable: passwordVariable,
+            }),
+        );
         return 0;
     } catch (e) {
         if (e instanceof ExportError || e instanceof OutputsError) {
@@ -134,7 +149,9 @@ function readCertificate(pem: string, thumbprint: string): { raw: Buffer; thumbp
     }
     const actual = cert.fingerprint.replaceAll(":", "").toUpperCase();
     if (actual !== thumbprint.toUpperCase()) {
-        throw new ExportError(`output thumbprint ${thumbprint} does not belong to output certificatePem (${actual}); read the outputs again from one deployment`);
+        throw new ExportError(
+            `output thumbprint ${thumbprint} does not belong to output certificatePem (${actual}); read the outputs again from one deployment`,
+        );
     }
     return { raw: cert.raw, thumbprint: actual, publicKey: cert.publicKey.export({ type: "spki", format: "pem" }).toString() };
 }
@@ -147,7 +164,9 @@ function checkKeyMatches(privateKeyPem: string, certificate: { publicKey: string
         throw new ExportError("output privateKeyPem is not a readable private key");
     }
     if (publicKey !== certificate.publicKey) {
-        throw new ExportError(`output privateKeyPem does not belong to the certificate ${certificate.thumbprint}; read the outputs again from one deployment`);
+        throw new ExportError(
+            `output privateKeyPem does not belong to the certificate ${certificate.thumbprint}; read the outputs again from one deployment`,
+        );
     }
 }
 
@@ -156,7 +175,8 @@ function pkcs8(privateKeyPem: string): string {
 }
 
 async function pfxPassword(variable: string): Promise<string> {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw new ExportError(`--password-env must name an environment variable (got ${JSON.stringify(variable)})`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable))
+        throw new ExportError(`--password-env must name an environment variable (got ${JSON.stringify(variable)})`);
     const fromEnv = process.env[variable];
     if (fromEnv !== undefined) {
         if (fromEnv === "") throw new ExportError(`environment variable ${variable} is empty; a PFX needs a password`);
@@ -177,7 +197,8 @@ function ask(prompt: string): Promise<string> {
     return new Promise((resolve) => {
         const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
         const write = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput.bind(rl);
-        (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => write(s.startsWith(prompt) ? prompt : "");
+        (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) =>
+            write(s.startsWith(prompt) ? prompt : "");
         rl.question(prompt, (answer) => {
             rl.close();
             process.stderr.write("\n");
@@ -229,9 +250,14 @@ function nextSteps(o: { plan: Plan; thumbprint: string; appId: string; organizat
         );
     }
     if (o.plan.formats.includes("pem")) {
-        lines.push("", "Any OS with PowerShell 7, from the PEM file (its key is not encrypted: keep it readable by the runner only):", `  ${connectCommandPemFile(values, file("pem"))}`);
+        lines.push(
+            "",
+            "Any OS with PowerShell 7, from the PEM file (its key is not encrypted: keep it readable by the runner only):",
+            `  ${connectCommandPemFile(values, file("pem"))}`,
+        );
     }
-    if (o.plan.formats.includes("pfx")) lines.push("", `The PFX password is the one from ${o.variable} (or the prompt); it is not stored anywhere.`);
+    if (o.plan.formats.includes("pfx"))
+        lines.push("", `The PFX password is the one from ${o.variable} (or the prompt); it is not stored anywhere.`);
     return `${lines.join("\n")}\n`;
 }
 

@@ -12,7 +12,9 @@ import { listStacks } from "./lib/stackConfig.mts";
 
 export function tenantStacks(projectDir: string): string[] {
     return listStacks(projectDir).filter((stack) => {
-        const doc = parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
+        const doc = parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) as {
+            config?: Record<string, unknown>;
+        } | null;
         const tenant = doc?.config?.["azuread:tenantId"];
         return typeof tenant === "string" && tenant !== "";
     });

@@ -63,7 +63,8 @@ async function main(argv: string[]): Promise<number> {
     const args = parsed.values;
     let maxWaitMs: number, firstDelayMs: number, authorityHost: string, resource: string;
     try {
-        if (args.stack === undefined && args["outputs-file"] === undefined) throw new UsageError("say which stack: --stack <name> or --outputs-file <file|->");
+        if (args.stack === undefined && args["outputs-file"] === undefined)
+            throw new UsageError("say which stack: --stack <name> or --outputs-file <file|->");
         if (args.stack !== undefined && args["outputs-file"] !== undefined) throw new UsageError("give one of --stack and --outputs-file");
         maxWaitMs = duration("--max-wait", args["max-wait"], DEFAULT_MAX_WAIT_MS);
         firstDelayMs = duration("--first-delay", args["first-delay"], DEFAULT_FIRST_DELAY_MS);
@@ -122,10 +123,13 @@ function httpsOrigin(flag: string, text: string): string {
     try {
         url = new URL(text);
     } catch {
-        throw new UsageError(`${flag} must be an https URL such as ${flag === "--resource" ? DEFAULT_RESOURCE : DEFAULT_AUTHORITY_HOST} (got ${JSON.stringify(text)})`);
+        throw new UsageError(
+            `${flag} must be an https URL such as ${flag === "--resource" ? DEFAULT_RESOURCE : DEFAULT_AUTHORITY_HOST} (got ${JSON.stringify(text)})`,
+        );
     }
     if (url.protocol !== "https:") throw new UsageError(`${flag} must use https (got ${JSON.stringify(text)})`);
-    if (url.pathname !== "/" || url.search || url.hash) throw new UsageError(`${flag} is a host only, without a path (got ${JSON.stringify(text)})`);
+    if (url.pathname !== "/" || url.search || url.hash)
+        throw new UsageError(`${flag} is a host only, without a path (got ${JSON.stringify(text)})`);
     return url.origin;
 }
 

@@ -22,13 +22,16 @@ export interface ToolOptions {
     readonly timeoutMs?: number;
 }
 
-const scripts = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+const scripts = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> })
+    .scripts;
 
 export function runTool(script: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolRun> {
     const line = scripts[script];
     if (!line?.startsWith("node ")) throw new Error(`package.json has no node script ${script}`);
     const [command, argv] =
-        options.viaNpm === false ? [process.execPath, [...line.split(" ").slice(1), ...args]] : ["npm", ["run", "-s", script, "--", ...args]];
+        options.viaNpm === false
+            ? [process.execPath, [...line.split(" ").slice(1), ...args]]
+            : ["npm", ["run", "-s", script, "--", ...args]];
     const started = Date.now();
     return new Promise((resolve, reject) => {
         const child = spawn(command, argv, { cwd: PROJECT_DIR, env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] });

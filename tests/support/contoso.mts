@@ -34,9 +34,33 @@ export function contoso(overrides: Partial<TenantData> = {}): TenantData {
         tenantId: TENANT_ID,
         deployer: { objectId: DEPLOYER_OBJECT_ID, clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46" },
         domains: [
-            { domainName: "contoso.com", initial: false, default: true, verified: true, adminManaged: true, root: true, supportedServices: ["Email"] },
-            { domainName: "contoso.onmicrosoft.com", initial: true, default: false, verified: true, adminManaged: true, root: true, supportedServices: ["Email"] },
-            { domainName: "new.contoso.com", initial: false, default: false, verified: false, adminManaged: true, root: false, supportedServices: [] },
+            {
+                domainName: "contoso.com",
+                initial: false,
+                default: true,
+                verified: true,
+                adminManaged: true,
+                root: true,
+                supportedServices: ["Email"],
+            },
+            {
+                domainName: "contoso.onmicrosoft.com",
+                initial: true,
+                default: false,
+                verified: true,
+                adminManaged: true,
+                root: true,
+                supportedServices: ["Email"],
+            },
+            {
+                domainName: "new.contoso.com",
+                initial: false,
+                default: false,
+                verified: false,
+                adminManaged: true,
+                root: false,
+                supportedServices: [],
+            },
         ],
         servicePrincipals: [
             {
@@ -59,7 +83,9 @@ export function contoso(overrides: Partial<TenantData> = {}): TenantData {
                 objectId: "5c8e0bfa-2222-4d5e-8f9a-0b1c2d3e4f5a",
                 clientId: "00000003-0000-0000-c000-000000000000",
                 displayName: "Microsoft Graph",
-                appRoles: [{ id: "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", value: "Application.Read.All", allowedMemberTypes: ["Application"] }],
+                appRoles: [
+                    { id: "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", value: "Application.Read.All", allowedMemberTypes: ["Application"] },
+                ],
             },
         ],
         roleTemplates: Object.entries(ROLE_TEMPLATE_IDS).map(([name, id]) => ({

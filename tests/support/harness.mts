@@ -70,7 +70,7 @@ export function ofType(ev: Evaluation, type: string): RecordedResource[] {
 export function only(ev: Evaluation, type: string): RecordedResource {
     const found = ofType(ev, type);
     if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
-    return found[0]!;
+    return found[0];
 }
 
 /** A plain string input or output (secrets revealed); throws if it is not a string. */
@@ -127,10 +127,21 @@ export function opensslCertificate(options: { bits?: number | "ec"; days?: numbe
     const key = path.join(dir, "key.pem");
     const cert = path.join(dir, "cert.pem");
     const keyArgs =
-        options.bits === "ec"
-            ? ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
-            : ["-newkey", `rsa:${options.bits ?? 2048}`];
-    openssl(["req", "-x509", ...keyArgs, "-nodes", "-keyout", key, "-out", cert, "-days", String(options.days ?? 30), "-subj", `/CN=${options.cn ?? "BYO test"}`]);
+        options.bits === "ec" ? ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] : ["-newkey", `rsa:${options.bits ?? 2048}`];
+    openssl([
+        "req",
+        "-x509",
+        ...keyArgs,
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        String(options.days ?? 30),
+        "-subj",
+        `/CN=${options.cn ?? "BYO test"}`,
+    ]);
     return { certPem: fs.readFileSync(cert, "utf8"), keyPem: fs.readFileSync(key, "utf8") };
 }
 

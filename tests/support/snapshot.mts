@@ -15,6 +15,13 @@ export function matchSnapshot(name: string, actual: string): void {
         fs.writeFileSync(file, actual);
         return;
     }
-    assert.ok(fs.existsSync(file), `no snapshot ${path.relative(PROJECT_DIR, file)}; create it with UPDATE_SNAPSHOTS=1 npm test and review it`);
-    assert.equal(actual, fs.readFileSync(file, "utf8"), `${name} differs from its snapshot; if the change is intended, run UPDATE_SNAPSHOTS=1 npm test and commit the diff`);
+    assert.ok(
+        fs.existsSync(file),
+        `no snapshot ${path.relative(PROJECT_DIR, file)}; create it with UPDATE_SNAPSHOTS=1 npm test and review it`,
+    );
+    assert.equal(
+        actual,
+        fs.readFileSync(file, "utf8"),
+        `${name} differs from its snapshot; if the change is intended, run UPDATE_SNAPSHOTS=1 npm test and commit the diff`,
+    );
 }

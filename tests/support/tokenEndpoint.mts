@@ -84,7 +84,13 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
             const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
             if (form["client_assertion"]) assertions.push(form["client_assertion"]);
             const answer = handle(req.method ?? "", pathname, form);
-            received.push({ method: req.method ?? "", path: pathname, form, status: answer.status, ...(answer.aadsts ? { aadsts: answer.aadsts } : {}) });
+            received.push({
+                method: req.method ?? "",
+                path: pathname,
+                form,
+                status: answer.status,
+                ...(answer.aadsts ? { aadsts: answer.aadsts } : {}),
+            });
             res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8" });
             res.end(JSON.stringify(answer.body));
         });
@@ -99,7 +105,10 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
     function fail(status: number, error: string, aadsts: number, message: string): Answer {
         const traceId = crypto.randomUUID();
         const correlationId = crypto.randomUUID();
-        const timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+        const timestamp = new Date()
+            .toISOString()
+            .replace("T", " ")
+            .replace(/\.\d+Z$/, "Z");
         return {
             status,
             aadsts,
@@ -117,10 +126,16 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
 
     function handle(method: string, pathname: string, form: Record<string, string>): Answer {
         const m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(pathname);
-        if (method !== "POST" || !m) return { status: 404, body: { error: "not_found", error_description: `nothing at ${method} ${pathname}` } };
-        const tenant = decodeURIComponent(m[1]!);
+        if (method !== "POST" || !m)
+            return { status: 404, body: { error: "not_found", error_description: `nothing at ${method} ${pathname}` } };
+        const tenant = decodeURIComponent(m[1]);
         if (!tenants.has(tenant.toLowerCase())) {
-            return fail(400, "invalid_request", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+            return fail(
+                400,
+                "invalid_request",
+                90002,
+                `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+            );
         }
         if (form["grant_type"] !== "client_credentials") {
             return fail(400, "unsupported_grant_type", 70003, `The app requested an unsupported grant type '${form["grant_type"] ?? ""}'.`);
@@ -138,12 +153,22 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
             );
         }
         if (form["client_assertion_type"] !== JWT_BEARER || !form["client_assertion"]) {
-            return fail(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_assertion' of type 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.");
+            return fail(
+                400,
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'client_assertion' of type 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.",
+            );
         }
         const scope = form["scope"] ?? "";
         const resource = resources.find((r) => scope === `${r}/.default`);
         if (!resource) {
-            return fail(400, "invalid_resource", 500011, `The resource principal named ${scope.replace(/\/\.default$/, "")} was not found in the tenant named ${tenant}.`);
+            return fail(
+                400,
+                "invalid_resource",
+                500011,
+                `The resource principal named ${scope.replace(/\/\.default$/, "")} was not found in the tenant named ${tenant}.`,
+            );
         }
         const rejected = checkAssertion(form["client_assertion"], app, `${base}/${tenant}/oauth2/v2.0/token`);
         if (rejected) return rejected;
@@ -179,14 +204,15 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
         if (parts.length !== 3) return invalidJwt();
         let header: Record<string, unknown>, payload: Record<string, unknown>;
         try {
-            header = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8")) as Record<string, unknown>;
-            payload = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
+            header = JSON.parse(Buffer.from(parts[0], "base64url").toString("utf8")) as Record<string, unknown>;
+            payload = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")) as Record<string, unknown>;
         } catch {
             return invalidJwt();
         }
         if (header["alg"] !== "RS256" && header["alg"] !== "PS256") return invalidJwt();
         const certs = app.certificates.map((pem) => new crypto.X509Certificate(pem));
-        const used = typeof header["x5t#S256"] === "string" ? { alg: "sha256", value: header["x5t#S256"] } : { alg: "sha1", value: header["x5t"] };
+        const used =
+            typeof header["x5t#S256"] === "string" ? { alg: "sha256", value: header["x5t#S256"] } : { alg: "sha1", value: header["x5t"] };
         const cert = certs.find((c) => crypto.createHash(used.alg).update(c.raw).digest("base64url") === used.value);
         const keyNotFound = (reason: string) =>
             fail(
@@ -197,16 +223,31 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
             );
         if (!cert) return keyNotFound("The key was not found.");
         const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
-        const signature = Buffer.from(parts[2]!, "base64url");
+        const signature = Buffer.from(parts[2], "base64url");
         const ok =
             header["alg"] === "RS256"
                 ? crypto.verify("sha256", signed, cert.publicKey, signature)
-                : crypto.verify("sha256", signed, { key: cert.publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+                : crypto.verify(
+                      "sha256",
+                      signed,
+                      { key: cert.publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+                      signature,
+                  );
         if (!ok) {
-            return fail(401, "invalid_client", 700027, `Client assertion failed signature validation. [Reason - Key was found, but use of the key to verify the signature failed., Thumbprint of key used by client: '${crypto.createHash("sha1").update(cert.raw).digest("hex").toUpperCase()}']`);
+            return fail(
+                401,
+                "invalid_client",
+                700027,
+                `Client assertion failed signature validation. [Reason - Key was found, but use of the key to verify the signature failed., Thumbprint of key used by client: '${crypto.createHash("sha1").update(cert.raw).digest("hex").toUpperCase()}']`,
+            );
         }
         if (payload["aud"] !== audience) {
-            return fail(401, "invalid_client", 700023, `Client assertion audience claim does not match Realm issuer. Expected '${audience}'.`);
+            return fail(
+                401,
+                "invalid_client",
+                700023,
+                `Client assertion audience claim does not match Realm issuer. Expected '${audience}'.`,
+            );
         }
         if (payload["iss"] !== app.clientId || payload["sub"] !== app.clientId) {
             return fail(401, "invalid_client", 700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
@@ -236,11 +277,20 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
         post(pathname, form) {
             return new Promise((resolve, reject) => {
                 const body = new URLSearchParams(form).toString();
-                const req = https.request(`${base}${pathname}`, { method: "POST", ca: caPem, headers: { "content-type": "application/x-www-form-urlencoded" } }, (res) => {
-                    const chunks: Buffer[] = [];
-                    res.on("data", (c: Buffer) => chunks.push(c));
-                    res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown> }));
-                });
+                const req = https.request(
+                    `${base}${pathname}`,
+                    { method: "POST", ca: caPem, headers: { "content-type": "application/x-www-form-urlencoded" } },
+                    (res) => {
+                        const chunks: Buffer[] = [];
+                        res.on("data", (c: Buffer) => chunks.push(c));
+                        res.on("end", () =>
+                            resolve({
+                                status: res.statusCode ?? 0,
+                                body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>,
+                            }),
+                        );
+                    },
+                );
                 req.on("error", reject);
                 req.end(body);
             });
@@ -253,7 +303,12 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
 }
 
 /** A compact JWS; RS256 or PS256 (salt = digest length, as Entra and jsonwebtoken use). */
-export function signJwt(header: Record<string, unknown>, payload: Record<string, unknown>, key: crypto.KeyObject, alg: "RS256" | "PS256"): string {
+export function signJwt(
+    header: Record<string, unknown>,
+    payload: Record<string, unknown>,
+    key: crypto.KeyObject,
+    alg: "RS256" | "PS256",
+): string {
     const data = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
     const signature =
         alg === "RS256"
@@ -266,10 +321,51 @@ export function signJwt(header: Record<string, unknown>, payload: Record<string,
 function makeServerCertificate(): { caPem: string; caFile: string; keyPem: string; certPem: string } {
     const dir = tempDir("token-endpoint-");
     const f = (name: string) => path.join(dir, name);
-    openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f("ca.key"), "-out", f("ca.pem"), "-days", "2", "-subj", "/CN=exo-cba test token endpoint CA",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    openssl([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        f("ca.key"),
+        "-out",
+        f("ca.pem"),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=exo-cba test token endpoint CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
     openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", f("server.key"), "-out", f("server.csr"), "-subj", "/CN=127.0.0.1"]);
-    fs.writeFileSync(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
-    openssl(["x509", "-req", "-in", f("server.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-days", "2", "-out", f("server.pem"), "-extfile", f("server.ext")]);
-    return { caPem: fs.readFileSync(f("ca.pem"), "utf8"), caFile: f("ca.pem"), keyPem: fs.readFileSync(f("server.key"), "utf8"), certPem: fs.readFileSync(f("server.pem"), "utf8") };
+    fs.writeFileSync(
+        f("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+    );
+    openssl([
+        "x509",
+        "-req",
+        "-in",
+        f("server.csr"),
+        "-CA",
+        f("ca.pem"),
+        "-CAkey",
+        f("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        f("server.pem"),
+        "-extfile",
+        f("server.ext"),
+    ]);
+    return {
+        caPem: fs.readFileSync(f("ca.pem"), "utf8"),
+        caFile: f("ca.pem"),
+        keyPem: fs.readFileSync(f("server.key"), "utf8"),
+        certPem: fs.readFileSync(f("server.pem"), "utf8"),
+    };
 }

@@ -55,7 +55,7 @@ export function scratchFile(name: string, content: string | Buffer): string {
 
 /** A certificate for `keyPem` valid between two dates (openssl 3.0 cannot back-date; node-forge can). */
 export function datedCertificate(keyPem: string, notBefore: Date, notAfter: Date): MadeCertificate {
-    const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+    const key = forge.pki.privateKeyFromPem(keyPem);
     const cert = forge.pki.createCertificate();
     cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
     cert.serialNumber = "0a";
@@ -76,10 +76,14 @@ export function opensslPfx(c: MadeCertificate, password: string): string {
     fs.writeFileSync(cert, c.certPem);
     fs.writeFileSync(key, c.keyPem);
     // The password goes through the environment, not argv, as a careful admin would do it.
-    execFileSync("openssl", ["pkcs12", "-export", "-in", cert, "-inkey", key, "-out", pfx, "-name", "exo-cba", "-passout", "env:TEST_PFX_PASSWORD"], {
-        env: { ...process.env, TEST_PFX_PASSWORD: password },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
+    execFileSync(
+        "openssl",
+        ["pkcs12", "-export", "-in", cert, "-inkey", key, "-out", pfx, "-name", "exo-cba", "-passout", "env:TEST_PFX_PASSWORD"],
+        {
+            env: { ...process.env, TEST_PFX_PASSWORD: password },
+            stdio: ["ignore", "pipe", "pipe"],
+        },
+    );
     return pfx;
 }
 
@@ -89,6 +93,9 @@ export type VerifyRun = ToolRun;
  * Runs the verify CLI as a user would: `npm run -s verify -- <args>` when `viaNpm`, else the node
  * command that script runs (the same thing, without npm's start-up time).
  */
-export function runVerify(args: readonly string[], options: { env?: Record<string, string | undefined>; input?: string; viaNpm?: boolean } = {}): Promise<VerifyRun> {
+export function runVerify(
+    args: readonly string[],
+    options: { env?: Record<string, string | undefined>; input?: string; viaNpm?: boolean } = {},
+): Promise<VerifyRun> {
     return runTool("verify", args, { ...options, viaNpm: options.viaNpm ?? false, timeoutMs: 30_000 });
 }

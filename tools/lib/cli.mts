@@ -6,7 +6,9 @@ import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 
 const HELP = { help: { type: "boolean", short: "h", default: false } } as const;
 
-export type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O & typeof HELP; strict: true }>>["values"];
+export type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<
+    typeof parseArgs<{ args: string[]; options: O & typeof HELP; strict: true }>
+>["values"];
 
 /**
  * The parsed values, or the exit code to stop with: 0 after printing `usage` for --help, `usageExit`
@@ -20,7 +22,7 @@ export function commandLine<O extends ParseArgsOptionsConfig>(
 ): { values: Parsed<O> } | { exit: number } {
     let values: Parsed<O>;
     try {
-        values = parseArgs({ args: argv, options: { ...options, ...HELP }, strict: true }).values as Parsed<O>;
+        values = parseArgs({ args: argv, options: { ...options, ...HELP }, strict: true }).values;
     } catch (e) {
         process.stderr.write(`error: ${(e as Error).message}\n\n${usage}`);
         return { exit: usageExit };

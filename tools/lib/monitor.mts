@@ -9,6 +9,13 @@
  * keeps its outputs; changed inputs "update" it in place or "replace" it (per the provider's rules);
  * anything new is "create"d and state the program no longer registers is "delete"d.
  */
+import type * as grpcJs from "@grpc/grpc-js";
+import type * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb.js";
+import type * as enginePb from "@pulumi/pulumi/proto/engine_pb.js";
+import type * as resourceGrpc from "@pulumi/pulumi/proto/resource_grpc_pb.js";
+import type * as resourcePb from "@pulumi/pulumi/proto/resource_pb.js";
+import type * as emptyPb from "google-protobuf/google/protobuf/empty_pb.js";
+import type * as structPb from "google-protobuf/google/protobuf/struct_pb.js";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { SimulatedTenant as Tenant } from "./tenant.mts";
@@ -95,7 +102,16 @@ interface Call<T> {
 const SEVERITIES = [undefined, "info", "warning", "error"] as const;
 
 /** What the engine advertises (compare sdk/nodejs/runtime/mocks.ts: everything but output values). */
-const FEATURES = ["secrets", "resourceReferences", "aliasSpecs", "deletedWith", "replaceWith", "transforms", "invokeTransforms", "parameterization"];
+const FEATURES = [
+    "secrets",
+    "resourceReferences",
+    "aliasSpecs",
+    "deletedWith",
+    "replaceWith",
+    "transforms",
+    "invokeTransforms",
+    "parameterization",
+];
 
 export class RecordingMonitor {
     readonly recording: Recording;
@@ -116,13 +132,13 @@ export class RecordingMonitor {
 
     /** Starts both services on a loopback port and returns the address. */
     async start(): Promise<string> {
-        const grpc = this.pulumiRequire("@grpc/grpc-js");
-        const { ResourceMonitorService } = this.pulumiRequire("./proto/resource_grpc_pb");
-        const { EngineService } = this.pulumiRequire("./proto/engine_grpc_pb");
+        const grpc = this.pulumiRequire("@grpc/grpc-js") as typeof grpcJs;
+        const { ResourceMonitorService } = this.pulumiRequire("./proto/resource_grpc_pb") as typeof resourceGrpc;
+        const { EngineService } = this.pulumiRequire("./proto/engine_grpc_pb") as typeof engineGrpc;
         const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
-        server.addService(ResourceMonitorService, this.monitorHandlers(grpc.status));
-        server.addService(EngineService, this.engineHandlers());
-        const port: number = await new Promise((resolve, reject) =>
+        server.addService(ResourceMonitorService, this.monitorHandlers(grpc.status) as unknown as grpcJs.UntypedServiceImplementation);
+        server.addService(EngineService, this.engineHandlers() as unknown as grpcJs.UntypedServiceImplementation);
+        const port = await new Promise<number>((resolve, reject) =>
             server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) =>
                 err ? reject(err) : resolve(p),
             ),
@@ -141,24 +157,27 @@ export class RecordingMonitor {
         this.recording.deleted = [...this.prior.keys()].filter((urn) => !this.matched.has(urn)).sort();
     }
 
-    private monitorHandlers(status: Record<string, number>): Record<string, (call: Call<never>, cb: Callback) => void> {
-        const proto = this.pulumiRequire("./proto/resource_pb");
-        const empty = this.pulumiRequire("google-protobuf/google/protobuf/empty_pb");
-        const struct = this.pulumiRequire("google-protobuf/google/protobuf/struct_pb");
-        const fail = (cb: Callback, message: string, code = status["UNKNOWN"] ?? 2) => cb({ code, details: message, message });
+    private monitorHandlers(status: typeof grpcJs.status): Record<string, (call: Call<never>, cb: Callback) => void> {
+        const proto = this.pulumiRequire("./proto/resource_pb") as typeof resourcePb;
+        const empty = this.pulumiRequire("google-protobuf/google/protobuf/empty_pb") as typeof emptyPb;
+        const struct = this.pulumiRequire("google-protobuf/google/protobuf/struct_pb") as typeof structPb;
+        const fail = (cb: Callback, message: string, code: number = status.UNKNOWN) => cb({ code, details: message, message });
+        // An object's wire form is an object again.
+        const structOf = (v: Record<string, unknown>) =>
+            struct.Struct.fromJavaScript(toWire(v) as Record<string, structPb.JavaScriptValue>);
         return {
             supportsFeature: (call: Call<{ getId(): string }>, cb) => {
                 cb(null, new proto.SupportsFeatureResponse().setHassupport(FEATURES.includes(call.request.getId())));
             },
-            getDeploymentInfo: (_call, cb) => fail(cb, "GetDeploymentInfo is not modelled", status["UNIMPLEMENTED"]),
+            getDeploymentInfo: (_call, cb) => fail(cb, "GetDeploymentInfo is not modelled", status.UNIMPLEMENTED),
             registerPackage: (_call, cb) => cb(null, new proto.RegisterPackageResponse().setRef("recording-engine-package")),
             signalAndWaitForShutdown: (_call, cb) => cb(null, new empty.Empty()),
             invoke: (call: Call<InvokeRequest>, cb) => {
                 const entry: RecordedInvoke = { token: call.request.getTok(), args: objectOf(call.request.getArgs()) };
                 this.recording.invokes.push(entry);
-                this.tenant
-                    .call({ token: entry.token, inputs: unwrapForProvider(entry.args) })
-                    .then((result) => cb(null, new proto.ResourceInvokeResponse().setReturn(struct.Struct.fromJavaScript(toWire(result)))))
+                Promise.resolve()
+                    .then(() => this.tenant.call({ token: entry.token, inputs: unwrapForProvider(entry.args) }))
+                    .then((result) => cb(null, new proto.ResourceInvokeResponse().setReturn(structOf(result))))
                     .catch((e: Error) => {
                         entry.failure = e.message;
                         fail(cb, `invocation of ${entry.token} returned an error: ${e.message}`);
@@ -166,11 +185,12 @@ export class RecordingMonitor {
             },
             registerResource: (call: Call<RegisterRequest>, cb) => {
                 const entry = this.record(call.request);
-                this.create(entry)
+                Promise.resolve()
+                    .then(() => this.create(entry))
                     .then(({ id, state }) => {
                         entry.outputs = state;
                         const resp = new proto.RegisterResourceResponse().setUrn(entry.urn).setId(id);
-                        resp.setObject(struct.Struct.fromJavaScript(toWire(state)));
+                        resp.setObject(structOf(state));
                         cb(null, resp);
                     })
                     .catch((e: Error) => {
@@ -186,18 +206,18 @@ export class RecordingMonitor {
             },
             readResource: (call: Call<{ getType(): string; getName(): string }>, cb) =>
                 fail(cb, `reading existing resources is not modelled (${call.request.getType()} ${call.request.getName()})`),
-            call: (_call, cb) => fail(cb, "provider method calls are not modelled", status["UNIMPLEMENTED"]),
-            existsResource: (_call, cb) => fail(cb, "ExistsResource is not modelled", status["UNIMPLEMENTED"]),
-            registerStackTransform: (_call, cb) => fail(cb, "stack transforms are not modelled", status["UNIMPLEMENTED"]),
-            registerStackInvokeTransform: (_call, cb) => fail(cb, "invoke transforms are not modelled", status["UNIMPLEMENTED"]),
-            registerResourceHook: (_call, cb) => fail(cb, "resource hooks are not modelled", status["UNIMPLEMENTED"]),
-            registerErrorHook: (_call, cb) => fail(cb, "error hooks are not modelled", status["UNIMPLEMENTED"]),
+            call: (_call, cb) => fail(cb, "provider method calls are not modelled", status.UNIMPLEMENTED),
+            existsResource: (_call, cb) => fail(cb, "ExistsResource is not modelled", status.UNIMPLEMENTED),
+            registerStackTransform: (_call, cb) => fail(cb, "stack transforms are not modelled", status.UNIMPLEMENTED),
+            registerStackInvokeTransform: (_call, cb) => fail(cb, "invoke transforms are not modelled", status.UNIMPLEMENTED),
+            registerResourceHook: (_call, cb) => fail(cb, "resource hooks are not modelled", status.UNIMPLEMENTED),
+            registerErrorHook: (_call, cb) => fail(cb, "error hooks are not modelled", status.UNIMPLEMENTED),
         };
     }
 
     private engineHandlers(): Record<string, (call: Call<never>, cb: Callback) => void> {
-        const proto = this.pulumiRequire("./proto/engine_pb");
-        const empty = this.pulumiRequire("google-protobuf/google/protobuf/empty_pb");
+        const proto = this.pulumiRequire("./proto/engine_pb") as typeof enginePb;
+        const empty = this.pulumiRequire("google-protobuf/google/protobuf/empty_pb") as typeof emptyPb;
         let root = "";
         return {
             log: (call: Call<{ getSeverity(): number; getMessage(): string; getUrn(): string }>, cb) => {
@@ -246,8 +266,11 @@ export class RecordingMonitor {
         return entry;
     }
 
-    private async create(entry: RecordedResource): Promise<{ id: string; state: Record<string, Value> }> {
-        const prior = [entry.urn, ...entry.aliases.map((a) => aliasUrn(entry, a))].map((u) => this.prior.get(u)).find((r) => r !== undefined);
+    /** Plans the step and lets the simulated provider create what is new or replaced; throws as the provider fails. */
+    private create(entry: RecordedResource): { id: string; state: Record<string, Value> } {
+        const prior = [entry.urn, ...entry.aliases.map((a) => aliasUrn(entry, a))]
+            .map((u) => this.prior.get(u))
+            .find((r) => r !== undefined);
         if (prior) {
             this.matched.add(prior.urn);
             entry.changed = changedInputs(prior.inputs, entry.inputs);
@@ -268,7 +291,12 @@ export class RecordingMonitor {
             result = { id: prior.id, state: { ...prior.outputs, ...entry.inputs } };
         } else {
             entry.step = prior ? "replace" : "create";
-            result = await this.tenant.newResource({ type: entry.type, name: entry.name, inputs: entry.inputs, providerConfig: this.providerConfig(entry) });
+            result = this.tenant.newResource({
+                type: entry.type,
+                name: entry.name,
+                inputs: entry.inputs,
+                providerConfig: this.providerConfig(entry),
+            });
         }
         (entry as { id: string }).id = result.id;
         return result;
@@ -339,7 +367,12 @@ function changedInputs(before: Record<string, Value>, after: Record<string, Valu
 function canonical(v: Value | undefined): string {
     const sorted = (x: Value): Value => {
         if (Array.isArray(x)) return x.map(sorted);
-        if (x !== null && typeof x === "object") return Object.fromEntries(Object.keys(x).sort().map((k) => [k, sorted(x[k] as Value)]));
+        if (x !== null && typeof x === "object")
+            return Object.fromEntries(
+                Object.keys(x)
+                    .sort()
+                    .map((k) => [k, sorted(x[k])]),
+            );
         return x;
     };
     return v === undefined ? "undefined" : JSON.stringify(sorted(reveal(v)));

@@ -40,13 +40,13 @@ export function buildPfx(o: PfxOptions): Buffer {
 
     // PFX ::= SEQUENCE { version, authSafe ContentInfo, macData }; authSafe's content holds the
     // AuthenticatedSafe as DER in an OCTET STRING, and the key's SafeContents likewise.
-    const authSafeOctets = contentOctets(nodes(unsigned)[1]!);
+    const authSafeOctets = contentOctets(nodes(unsigned)[1]);
     const authenticatedSafe = asn1.fromDer(authSafeOctets.value as string);
     const keyInfo = nodes(authenticatedSafe).find((ci) => safeContentsHasKey(asn1.fromDer(contentOctets(ci).value as string)));
     if (!keyInfo) throw new Error("node-forge produced a PFX without a key bag");
     const keyOctets = contentOctets(keyInfo);
     const safeContents = asn1.fromDer(keyOctets.value as string);
-    const keyBag = nodes(safeContents)[0]!;
+    const keyBag = nodes(safeContents)[0];
     const attributes = nodes(keyBag)[2];
     const cspAttribute = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
         asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(CSP_NAME_OID).getBytes()),
@@ -67,7 +67,7 @@ export function buildPfx(o: PfxOptions): Buffer {
     const macData = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
         asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
             asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-                asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(pki.oids["sha1"]!).getBytes()),
+                asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(pki.oids["sha1"]).getBytes()),
                 asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ""),
             ]),
             asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, hmac.digest().getBytes()),
@@ -86,11 +86,11 @@ function nodes(a: forge.asn1.Asn1): forge.asn1.Asn1[] {
 
 /** ContentInfo { contentType data, [0] EXPLICIT OCTET STRING } → that OCTET STRING node. */
 function contentOctets(contentInfo: forge.asn1.Asn1): forge.asn1.Asn1 {
-    const explicit = nodes(contentInfo)[1]!;
-    return nodes(explicit)[0]!;
+    const explicit = nodes(contentInfo)[1];
+    return nodes(explicit)[0];
 }
 
 function safeContentsHasKey(safeContents: forge.asn1.Asn1): boolean {
-    const shrouded = forge.asn1.oidToDer(forge.pki.oids["pkcs8ShroudedKeyBag"]!).getBytes();
+    const shrouded = forge.asn1.oidToDer(forge.pki.oids["pkcs8ShroudedKeyBag"]).getBytes();
     return nodes(safeContents).some((bag) => nodes(bag)[0]?.value === shrouded);
 }

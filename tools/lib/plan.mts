@@ -80,7 +80,7 @@ export function planOf(config: ResolvedConfig, ev: Evaluation): Plan {
                 source: config.secureKeys.includes(key) ? "secure" : config.defaultedKeys.includes(key) ? "default" : "stack",
             })),
         resources,
-        outputs: ev.outputs ? (sortKeys(redact(ev.outputs as Value)) as Record<string, Value>) : {},
+        outputs: ev.outputs ? (sortKeys(redact(ev.outputs)) as Record<string, Value>) : {},
         warnings: ev.warnings,
         errors,
     };
@@ -90,7 +90,7 @@ function planResource(r: RecordedResource, nameOf: (urn: string) => string): Pla
     const inputs: Record<string, Value> = {};
     const notes: string[] = [];
     for (const key of Object.keys(r.inputs).sort()) {
-        const value = r.inputs[key] as Value;
+        const value = r.inputs[key];
         const from = (r.propertyDependencies[key] ?? []).map(nameOf).sort();
         inputs[key] = show(value, from, notes);
     }
@@ -117,7 +117,7 @@ function show(v: Value, from: string[], notes: string[]): Value {
     if (Array.isArray(v)) return v.map((item) => show(item, from, notes));
     if (v !== null && typeof v === "object") {
         const out: Record<string, Value> = {};
-        for (const k of Object.keys(v).sort()) out[k] = show(v[k] as Value, from, notes);
+        for (const k of Object.keys(v).sort()) out[k] = show(v[k], from, notes);
         return out;
     }
     return v;
@@ -162,7 +162,9 @@ export function renderText(plan: Plan): string {
     const width = Math.max(0, ...plan.config.map((c) => c.key.length));
     for (const c of plan.config) {
         const shown = c.source === "secure" ? SECRET : c.value === "" ? '""' : inline(c.value);
-        lines.push(`    ${c.key.padEnd(width)}  ${shown}${c.source === "default" ? "   (default)" : c.source === "secure" ? "   (encrypted, not read)" : ""}`);
+        lines.push(
+            `    ${c.key.padEnd(width)}  ${shown}${c.source === "default" ? "   (default)" : c.source === "secure" ? "   (encrypted, not read)" : ""}`,
+        );
     }
     lines.push("");
     if (plan.errors.length > 0) {
@@ -191,7 +193,9 @@ export function renderText(plan: Plan): string {
         for (const w of plan.warnings) lines.push(...indent(`warning: ${w}`, 4));
     }
     lines.push("");
-    lines.push(`${FROM_TENANT}: read from the tenant by \`pulumi preview\`. ${COMPUTED}: known once \`pulumi up\` creates it. ${SECRET}: secret.`);
+    lines.push(
+        `${FROM_TENANT}: read from the tenant by \`pulumi preview\`. ${COMPUTED}: known once \`pulumi up\` creates it. ${SECRET}: secret.`,
+    );
     return `${lines.join("\n")}\n`;
 }
 
@@ -234,7 +238,7 @@ function sortKeys(v: Value): Value {
     if (Array.isArray(v)) return v.map(sortKeys);
     if (v !== null && typeof v === "object") {
         const out: Record<string, Value> = {};
-        for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k] as Value);
+        for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
         return out;
     }
     return v;

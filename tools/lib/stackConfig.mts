@@ -53,7 +53,9 @@ export function readProjectFile(projectDir: string): ProjectFile {
 export function loadStackConfig(projectDir: string, stack: string): ResolvedConfig {
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
-        throw new StackConfigError(`no stack configuration file ${path.basename(file)} in ${projectDir} (stacks: ${listStacks(projectDir).join(", ") || "none"})`);
+        throw new StackConfigError(
+            `no stack configuration file ${path.basename(file)} in ${projectDir} (stacks: ${listStacks(projectDir).join(", ") || "none"})`,
+        );
     }
     return resolveStackConfig(readProjectFile(projectDir), stack, fs.readFileSync(file, "utf8"));
 }
@@ -104,7 +106,9 @@ export function resolveStackConfig(project: ProjectFile, stack: string, stackYam
         const value = values.get(full);
         if (defaulted.includes(full) || value === undefined || schema.type === undefined || containsSecure(value)) continue;
         if (!matchesType(schema, value)) {
-            throw new StackConfigError(`validating stack config: Stack '${stack}' with configuration key '${key}' must be of type '${typeName(schema)}'`);
+            throw new StackConfigError(
+                `validating stack config: Stack '${stack}' with configuration key '${key}' must be of type '${typeName(schema)}'`,
+            );
         }
     }
 
@@ -128,11 +132,17 @@ function schemaOf(key: string, spec: unknown, projectName: string): ConfigSchema
     const namespaced = !key.includes(":") || key.startsWith(`${projectName}:`);
     // Shorthand: a bare value is the default of a project key, the value of another namespace's key.
     if (spec === null || typeof spec !== "object" || Array.isArray(spec)) return namespaced ? { default: spec } : { value: spec };
-    return spec as ConfigSchema;
+    return spec;
 }
 
 function isSecure(v: unknown): boolean {
-    return v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secure?: unknown }).secure === "string";
+    return (
+        v !== null &&
+        typeof v === "object" &&
+        !Array.isArray(v) &&
+        Object.keys(v).length === 1 &&
+        typeof (v as { secure?: unknown }).secure === "string"
+    );
 }
 
 function containsSecure(v: unknown): boolean {
@@ -153,10 +163,15 @@ function matchesType(schema: ConfigSchema, value: unknown): boolean {
         case "boolean":
             return typeof value === "boolean" || value === "true" || value === "false";
         case "array":
-            return Array.isArray(value) && (schema.items === undefined || value.every((item) => matchesType(schema.items as ConfigSchema, item)));
+            return (
+                Array.isArray(value) &&
+                (schema.items === undefined || value.every((item) => matchesType(schema.items as ConfigSchema, item)))
+            );
         case "object":
             return value !== null && typeof value === "object" && !Array.isArray(value);
+        case undefined:
         default:
+            // Untyped keys, and types this emulation does not know, are left to the program.
             return true;
     }
 }

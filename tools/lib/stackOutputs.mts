@@ -39,7 +39,9 @@ export async function readOutputs(source: OutputsSource): Promise<Outputs> {
         origin = `pulumi stack output --stack ${source.stack}`;
         text = await fromPulumi(source.stack, source.secrets ?? true);
     } else {
-        throw new OutputsError("say which stack: --stack <name>, or --outputs-file <file|-> with the JSON of `pulumi stack output --json --show-secrets`");
+        throw new OutputsError(
+            "say which stack: --stack <name>, or --outputs-file <file|-> with the JSON of `pulumi stack output --json --show-secrets`",
+        );
     }
     let parsed: unknown;
     try {
@@ -54,7 +56,9 @@ export async function readOutputs(source: OutputsSource): Promise<Outputs> {
     // Without --show-secrets the CLI prints "[secret]" in place of secret values.
     for (const [key, value] of Object.entries(outputs)) {
         if (value === "[secret]" && (source.secrets ?? true)) {
-            throw new OutputsError(`output ${key} is hidden as "[secret]": read the outputs with \`pulumi stack output --json --show-secrets\``);
+            throw new OutputsError(
+                `output ${key} is hidden as "[secret]": read the outputs with \`pulumi stack output --json --show-secrets\``,
+            );
         }
     }
     return outputs;

@@ -122,11 +122,17 @@ export class SimulatedTenant {
         this.preview = options.preview;
     }
 
-    async call(args: CallArgs): Promise<Record<string, unknown>> {
+    /** Answers an invoke; throws as the provider would fail. */
+    call(args: CallArgs): Record<string, unknown> {
         const t = this.tenant;
         switch (args.token) {
             case "azuread:index/getClientConfig:getClientConfig":
-                return { clientId: t.deployer.clientId, objectId: t.deployer.objectId, tenantId: t.tenantId, id: `${t.deployer.clientId}-${t.tenantId}` };
+                return {
+                    clientId: t.deployer.clientId,
+                    objectId: t.deployer.objectId,
+                    tenantId: t.tenantId,
+                    id: `${t.deployer.clientId}-${t.tenantId}`,
+                };
             case "azuread:index/getDomains:getDomains":
                 return this.getDomains(args.inputs);
             case "azuread:index/getServicePrincipal:getServicePrincipal":
@@ -140,12 +146,10 @@ export class SimulatedTenant {
      * Creates a resource. `inputs` are marked values; the returned state keeps them as given (a secret
      * input stays a secret output) and adds what the provider computes.
      */
-    async newResource(args: {
-        type: string;
-        name: string;
-        inputs: Record<string, Value>;
-        providerConfig?: Record<string, Value> | undefined;
-    }): Promise<{ id: string; state: Record<string, Value> }> {
+    newResource(args: { type: string; name: string; inputs: Record<string, Value>; providerConfig?: Record<string, Value> | undefined }): {
+        id: string;
+        state: Record<string, Value>;
+    } {
         if (this.preview) {
             // The engine plans the inputs as outputs; everything computed stays unknown, and there is no id yet.
             return { id: "", state: { ...args.inputs } };
@@ -179,7 +183,12 @@ export class SimulatedTenant {
             this.apps.set(objectId, { objectId, clientId: String(outputs["clientId"]), displayName: String(outputs["displayName"]) });
         } else if (type === "azuread:index/servicePrincipal:ServicePrincipal") {
             const objectId = String(outputs["objectId"]);
-            this.createdPrincipals.set(objectId, { objectId, clientId: String(outputs["clientId"]), displayName: String(outputs["displayName"]), appRoles: [] });
+            this.createdPrincipals.set(objectId, {
+                objectId,
+                clientId: String(outputs["clientId"]),
+                displayName: String(outputs["displayName"]),
+                appRoles: [],
+            });
         }
     }
 
@@ -267,7 +276,8 @@ export class SimulatedTenant {
             const app = this.application(a.inputs["applicationId"]);
             const apiClientId = requireString(a.inputs, "apiClientId");
             const api = this.principals().find((p) => p.clientId === apiClientId);
-            if (!api) throw new GraphError(`Request_BadRequest: no service principal for the API with client id ${apiClientId} in this tenant`);
+            if (!api)
+                throw new GraphError(`Request_BadRequest: no service principal for the API with client id ${apiClientId} in this tenant`);
             for (const roleId of asStrings(a.inputs["roleIds"])) {
                 if (!api.appRoles.some((r) => r.id === roleId && r.allowedMemberTypes.includes("Application"))) {
                     throw new GraphError(`Request_BadRequest: ${api.displayName} publishes no application role with id ${roleId}`);
@@ -319,7 +329,8 @@ export class SimulatedTenant {
             };
         },
         "pulumi:providers:azure-native": (a) => {
-            if (typeof a.inputs["subscriptionId"] !== "string") throw new Error("the simulated azure-native provider needs a subscriptionId");
+            if (typeof a.inputs["subscriptionId"] !== "string")
+                throw new Error("the simulated azure-native provider needs a subscriptionId");
             return { id: this.guid("provider", a.name), state: {} };
         },
         "azure-native:keyvault:Secret": (a) => this.keyVaultSecret(a),
@@ -332,13 +343,15 @@ export class SimulatedTenant {
             }
             if (!this.isPrincipal(principal)) throw notFound(principal);
             const scope = a.inputs["directoryScopeId"] ?? "/";
-            if (scope !== "/") throw new GraphError(`Request_BadRequest: the simulation only models tenant-wide scope "/", not ${String(scope)}`);
+            if (scope !== "/")
+                throw new GraphError(`Request_BadRequest: the simulation only models tenant-wide scope "/", not ${JSON.stringify(scope)}`);
             return { id: this.guid("role-assignment", a.name), state: { directoryScopeId: "/" } };
         },
     };
 
     private privateKey(a: ResourceArgs): { id: string; state: Record<string, unknown> } {
-        if (a.inputs["algorithm"] !== "RSA") throw new Error(`the simulation only generates RSA keys, not ${String(a.inputs["algorithm"])}`);
+        if (a.inputs["algorithm"] !== "RSA")
+            throw new Error(`the simulation only generates RSA keys, not ${String(a.inputs["algorithm"])}`);
         const bits = Number(a.inputs["rsaBits"] ?? 2048);
         const pem = generateKeyPairSync("rsa", { modulusLength: bits }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
         const forgeKey = forge.pki.privateKeyFromPem(pem);
@@ -383,11 +396,13 @@ export class SimulatedTenant {
         const vaultName = requireString(a.inputs, "vaultName");
         const vaultId = `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.KeyVault/vaults/${vaultName}`;
         if (!(this.tenant.keyVaults ?? []).some((v) => v.toLowerCase() === vaultId.toLowerCase())) {
-            throw new GraphError(`ResourceNotFound: The Resource 'Microsoft.KeyVault/vaults/${vaultName}' under resource group '${group}' was not found.`);
+            throw new GraphError(
+                `ResourceNotFound: The Resource 'Microsoft.KeyVault/vaults/${vaultName}' under resource group '${group}' was not found.`,
+            );
         }
         const name = requireString(a.inputs, "secretName");
         const properties = (a.inputs["properties"] ?? {}) as Record<string, unknown>;
-        const value = String(properties["value"] ?? "");
+        const value = typeof properties["value"] === "string" ? properties["value"] : "";
         if (!value.includes("-----BEGIN CERTIFICATE-----") || !value.includes("PRIVATE KEY-----")) {
             throw new Error("the simulated vault expected a PEM bundle with a certificate and a private key");
         }
@@ -403,13 +418,21 @@ export class SimulatedTenant {
         const { value: _value, ...returned } = properties;
         return {
             id: `${vaultId}/secrets/${name}`,
-            state: { name, type: "Microsoft.KeyVault/vaults/secrets", properties: { ...returned, secretUri: uri, secretUriWithVersion: `${uri}/${version}` } },
+            state: {
+                name,
+                type: "Microsoft.KeyVault/vaults/secrets",
+                properties: { ...returned, secretUri: uri, secretUriWithVersion: `${uri}/${version}` },
+            },
         };
     }
 
     private azureRoleAssignment(a: ResourceArgs): { id: string; state: Record<string, unknown> } {
         const scope = requireString(a.inputs, "scope");
-        if (!/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/.+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+\/secrets\/[^/]+$/i.test(scope)) {
+        if (
+            !/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/.+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+\/secrets\/[^/]+$/i.test(
+                scope,
+            )
+        ) {
             throw new Error(`the simulation models role assignments on Key Vault secrets only, not ${scope}`);
         }
         const role = requireString(a.inputs, "roleDefinitionId");
@@ -417,15 +440,20 @@ export class SimulatedTenant {
             throw new GraphError(`InvalidRoleDefinitionId: The role definition ID '${role}' is not valid.`);
         }
         const principal = requireString(a.inputs, "principalId");
-        if (!this.isPrincipal(principal)) throw new GraphError(`PrincipalNotFound: Principal ${principal} does not exist in the directory ${this.tenant.tenantId}.`);
+        if (!this.isPrincipal(principal))
+            throw new GraphError(`PrincipalNotFound: Principal ${principal} does not exist in the directory ${this.tenant.tenantId}.`);
         const actualType = this.principals().some((p) => p.objectId === principal) ? "ServicePrincipal" : "User";
         const declared = a.inputs["principalType"];
         if (declared !== undefined && declared !== actualType) {
-            throw new GraphError(`UnmatchedPrincipalType: The PrincipalId '${principal}' has type '${actualType}', which is different from specified PrincipalType '${String(declared)}'.`);
+            throw new GraphError(
+                `UnmatchedPrincipalType: The PrincipalId '${principal}' has type '${actualType}', which is different from specified PrincipalType ${JSON.stringify(declared)}.`,
+            );
         }
         const name = requireString(a.inputs, "roleAssignmentName");
         if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(name)) {
-            throw new GraphError(`InvalidRoleAssignmentId: The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`);
+            throw new GraphError(
+                `InvalidRoleAssignmentId: The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`,
+            );
         }
         return { id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, state: { principalType: actualType } };
     }
@@ -562,7 +590,9 @@ function issueSelfSigned(keyPem: string, subject: Record<string, unknown>, uses:
 }
 
 function notFound(id: string): GraphError {
-    return new GraphError(`Request_ResourceNotFound: Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+    return new GraphError(
+        `Request_ResourceNotFound: Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+    );
 }
 
 function requireString(inputs: Record<string, unknown>, key: string): string {

@@ -55,7 +55,11 @@ export function toWire(v: unknown): unknown {
         if ("$secret" in o) return { [SIG_KEY]: SECRET_SIG, value: toWire(o["$secret"]) };
         if (o["$unknown"] === true) return UNKNOWN;
         if (typeof o["$resource"] === "string") return { [SIG_KEY]: RESOURCE_SIG, urn: o["$resource"] };
-        return Object.fromEntries(Object.entries(o).filter(([, item]) => item !== undefined).map(([k, item]) => [k, toWire(item)]));
+        return Object.fromEntries(
+            Object.entries(o)
+                .filter(([, item]) => item !== undefined)
+                .map(([k, item]) => [k, toWire(item)]),
+        );
     }
     return v;
 }
@@ -67,7 +71,11 @@ export function unwrapForProvider(v: Record<string, Value>): Record<string, unkn
         if (isUnknown(x)) return undefined;
         if (Array.isArray(x)) return x.map(plain);
         if (x !== null && typeof x === "object") {
-            return Object.fromEntries(Object.entries(x).map(([k, item]) => [k, plain(item)]).filter(([, item]) => item !== undefined));
+            return Object.fromEntries(
+                Object.entries(x)
+                    .map(([k, item]) => [k, plain(item)])
+                    .filter(([, item]) => item !== undefined),
+            );
         }
         return x;
     };
@@ -94,7 +102,7 @@ export function redact(v: Value): Value {
     if (v !== null && typeof v === "object") {
         if (typeof v["$resource"] === "string") return v["$resource"];
         const out: { [key: string]: Value } = {};
-        for (const k of Object.keys(v).sort()) out[k] = redact(v[k] as Value);
+        for (const k of Object.keys(v).sort()) out[k] = redact(v[k]);
         return out;
     }
     return v;

@@ -125,7 +125,13 @@ function rolesOutput(outputs: Outputs): DirectoryRole[] {
     if (!Array.isArray(value)) throw new OutputsError(shape);
     return value.map((r: unknown) => {
         const role = r as Record<string, unknown> | null;
-        if (typeof role !== "object" || role === null || typeof role["name"] !== "string" || typeof role["templateId"] !== "string" || !GUID.test(role["templateId"])) {
+        if (
+            typeof role !== "object" ||
+            role === null ||
+            typeof role["name"] !== "string" ||
+            typeof role["templateId"] !== "string" ||
+            !GUID.test(role["templateId"])
+        ) {
             throw new OutputsError(shape);
         }
         return { name: role["name"], templateId: role["templateId"] };
@@ -188,7 +194,7 @@ export function checkLocally(facts: StackFacts, key: KeyMaterial, now: Date): Ju
             fix:
                 "Renew the certificate. Self-signed stack: `pulumi up --replace <urn>` with the exo-cert resource's URN " +
                 "(`pulumi stack --show-urns`); a new certificate and credential are made. Your own certificate: " +
-                "`pulumi config set exo-cba:certificatePem -- \"$(cat new.pem)\"`, then `pulumi up`. Then give the scripts the new thumbprint.",
+                '`pulumi config set exo-cba:certificatePem -- "$(cat new.pem)"`, then `pulumi up`. Then give the scripts the new thumbprint.',
         };
     } else {
         checks.push({ name: "certificate", status: "pass", detail: `thumbprint ${facts.thumbprint}, valid until ${iso(notAfter)}` });
@@ -206,8 +212,13 @@ export function checkLocally(facts: StackFacts, key: KeyMaterial, now: Date): Ju
         };
     } else if (!facts.certificate.checkPrivateKey(key.key)) {
         const alongside = key.certificates.map((c) => sha1Thumbprint(c));
-        const hint = alongside.length > 0 ? ` ${key.origin} holds the certificate ${alongside.join(", ")}, the stack ${facts.thumbprint}.` : "";
-        checks.push({ name: "private key", status: "fail", detail: `from ${key.origin}: does not belong to certificate ${facts.thumbprint}` });
+        const hint =
+            alongside.length > 0 ? ` ${key.origin} holds the certificate ${alongside.join(", ")}, the stack ${facts.thumbprint}.` : "";
+        checks.push({
+            name: "private key",
+            status: "fail",
+            detail: `from ${key.origin}: does not belong to certificate ${facts.thumbprint}`,
+        });
         cause ??= {
             id: "key-mismatch",
             result: "misconfigured",
@@ -220,7 +231,11 @@ export function checkLocally(facts: StackFacts, key: KeyMaterial, now: Date): Ju
                 "was replaced, export a new PFX from the current outputs.",
         };
     } else {
-        checks.push({ name: "private key", status: "pass", detail: `RSA ${key.key.asymmetricKeyDetails?.modulusLength ?? "?"} bits from ${key.origin}, matches the certificate` });
+        checks.push({
+            name: "private key",
+            status: "pass",
+            detail: `RSA ${key.key.asymmetricKeyDetails?.modulusLength ?? "?"} bits from ${key.origin}, matches the certificate`,
+        });
     }
     return cause ? { checks, cause } : { checks };
 }
@@ -297,10 +312,12 @@ export function checkToken(claims: TokenClaims, facts: StackFacts, resource: str
             fix:
                 "If `pulumi up` finished a while ago, check that the stack has its exo-consent resource (`pulumi stack --show-urns`), " +
                 "or in the Entra admin centre: App registrations → the app → API permissions → Office 365 Exchange Online → " +
-                "Exchange.ManageAsApp should say \"Granted\". Run `pulumi up` to recreate anything missing.",
+                'Exchange.ManageAsApp should say "Granted". Run `pulumi up` to recreate anything missing.',
         });
     }
-    const wids = Array.isArray(claims.wids) ? claims.wids.filter((w): w is string => typeof w === "string").map((w) => w.toLowerCase()) : [];
+    const wids = Array.isArray(claims.wids)
+        ? claims.wids.filter((w): w is string => typeof w === "string").map((w) => w.toLowerCase())
+        : [];
     for (const role of facts.directoryRoles) {
         if (wids.includes(role.templateId.toLowerCase())) {
             checks.push({ name: `role ${role.name}`, status: "pass", detail: `${role.templateId} in the token's wids` });
@@ -313,7 +330,7 @@ export function checkToken(claims: TokenClaims, facts: StackFacts, resource: str
                 summary: `The token does not carry the directory role ${role.name}: it is not assigned, or not yet visible.`,
                 why:
                     "Directory roles assigned to the service principal appear in the token's wids claim by template id. Without " +
-                    "one, Exchange cmdlets say the application \"isn't assigned to any management roles\". New assignments take minutes.",
+                    'one, Exchange cmdlets say the application "isn\'t assigned to any management roles". New assignments take minutes.',
                 fix:
                     `Check Entra admin centre → Roles and administrators → ${role.name} → Assignments for the application; ` +
                     "run `pulumi up` to recreate a missing assignment (exo-role-… resource).",
@@ -400,6 +417,7 @@ export function explainEntraError(e: EntraError, facts: StackFacts, authorityHos
                 why: "A disabled enterprise application cannot sign in.",
                 fix: "Entra admin centre → Enterprise applications → the app → Properties → Enabled for users to sign in: Yes.",
             };
+        case undefined:
         default:
             return {
                 ...base,
@@ -471,7 +489,12 @@ export async function verify(o: VerifyOptions): Promise<Report> {
 
     const local = checkLocally(o.facts, o.key, new Date(started));
     if (local.cause) {
-        return report(local.cause.result, [...local.checks, skipped("sign-in", "not attempted: fix the problem above first")], 0, local.cause);
+        return report(
+            local.cause.result,
+            [...local.checks, skipped("sign-in", "not attempted: fix the problem above first")],
+            0,
+            local.cause,
+        );
     }
 
     let delay = o.firstDelayMs;
@@ -496,14 +519,23 @@ export async function verify(o: VerifyOptions): Promise<Report> {
             }
             const token = checkToken(claims, o.facts, o.resource);
             judged = {
-                checks: [{ name: "sign-in", status: "pass", detail: `Entra issued an app-only token for ${o.resource} (attempt ${attempt})` }, ...token.checks],
+                checks: [
+                    { name: "sign-in", status: "pass", detail: `Entra issued an app-only token for ${o.resource} (attempt ${attempt})` },
+                    ...token.checks,
+                ],
                 ...(token.cause ? { cause: token.cause } : {}),
                 claims,
             };
         } else if (outcome.kind === "entra") {
             networkFailures = 0;
             const cause = explainEntraError(outcome.error, o.facts, o.authorityHost);
-            judged = { checks: [{ name: "sign-in", status: "fail", detail: outcome.error.description || outcome.error.error }, ...skippedTokenChecks(o.facts)], cause };
+            judged = {
+                checks: [
+                    { name: "sign-in", status: "fail", detail: outcome.error.description || outcome.error.error },
+                    ...skippedTokenChecks(o.facts),
+                ],
+                cause,
+            };
         } else {
             networkFailures++;
             const cause: Cause = {
@@ -516,7 +548,10 @@ export async function verify(o: VerifyOptions): Promise<Report> {
                     "Check the connection to --authority-host and run again. Behind a proxy, set HTTPS_PROXY and " +
                     "NODE_USE_ENV_PROXY=1 (Node reads proxy variables only then).",
             };
-            judged = { checks: [{ name: "sign-in", status: "fail", detail: `no answer from ${o.authorityHost}` }, ...skippedTokenChecks(o.facts)], cause };
+            judged = {
+                checks: [{ name: "sign-in", status: "fail", detail: `no answer from ${o.authorityHost}` }, ...skippedTokenChecks(o.facts)],
+                cause,
+            };
         }
 
         const checks = [...local.checks, ...judged.checks];
@@ -556,16 +591,25 @@ const HEADLINES: Readonly<Record<Result, string>> = {
 
 export function renderText(r: Report): string {
     const lines: string[] = [];
-    lines.push(`Checking app-only access for application ${r.appId} in tenant ${r.tenantId}${r.organization ? ` (${r.organization})` : ""}`);
+    lines.push(
+        `Checking app-only access for application ${r.appId} in tenant ${r.tenantId}${r.organization ? ` (${r.organization})` : ""}`,
+    );
     lines.push("");
     const width = Math.max(...r.checks.map((c) => c.name.length));
     for (const c of r.checks) lines.push(`  ${c.status.toUpperCase().padEnd(4)}  ${c.name.padEnd(width)}  ${c.detail}`);
     lines.push("");
     if (r.result === "verified") {
-        lines.push(`${HEADLINES.verified}: the certificate signs in as the application, and the Exchange Online token carries ${MANAGE_AS_APP_ROLE} and every configured role.`);
-        lines.push("Connect-ExchangeOnline with this certificate will work. A role assigned minutes ago can take Exchange Online a little longer to honour.");
+        lines.push(
+            `${HEADLINES.verified}: the certificate signs in as the application, and the Exchange Online token carries ${MANAGE_AS_APP_ROLE} and every configured role.`,
+        );
+        lines.push(
+            "Connect-ExchangeOnline with this certificate will work. A role assigned minutes ago can take Exchange Online a little longer to honour.",
+        );
     } else if (r.cause) {
-        const waited = r.result === "not-propagated" ? ` Waited ${formatDuration(r.waitedMs)} over ${r.attempts} attempt${r.attempts === 1 ? "" : "s"}.` : "";
+        const waited =
+            r.result === "not-propagated"
+                ? ` Waited ${formatDuration(r.waitedMs)} over ${r.attempts} attempt${r.attempts === 1 ? "" : "s"}.`
+                : "";
         lines.push(`${HEADLINES[r.result]}: ${r.cause.summary}${waited}`);
         lines.push(`  Why: ${r.cause.why}`);
         lines.push(`  Fix: ${r.cause.fix}`);
@@ -589,7 +633,16 @@ export function renderJson(r: Report): string {
             cause: r.cause
                 ? { id: r.cause.id, aadsts: r.cause.aadsts ?? null, summary: r.cause.summary, why: r.cause.why, fix: r.cause.fix }
                 : null,
-            claims: claims ? { aud: claims.aud ?? null, tid: claims.tid ?? null, appid: claims.appid ?? null, roles: claims.roles ?? null, wids: claims.wids ?? null, exp: claims.exp ?? null } : null,
+            claims: claims
+                ? {
+                      aud: claims.aud ?? null,
+                      tid: claims.tid ?? null,
+                      appid: claims.appid ?? null,
+                      roles: claims.roles ?? null,
+                      wids: claims.wids ?? null,
+                      exp: claims.exp ?? null,
+                  }
+                : null,
         },
         null,
         2,
@@ -607,7 +660,7 @@ export function parseDuration(text: string): number | undefined {
     if (/^0+$/.test(text)) return 0;
     if (!/^(\d+(ms|s|m|h))+$/.test(text)) return undefined;
     let total = 0;
-    for (const m of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(m[1]) * UNITS[m[2]!]!;
+    for (const m of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(m[1]) * UNITS[m[2]];
     return total;
 }
 

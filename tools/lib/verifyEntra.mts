@@ -3,7 +3,14 @@
  * Entra through MSAL. Key bytes, the client assertion and the token never leave this module in an
  * error message: only where they came from.
  */
-import { ConfidentialClientApplication, type INetworkModule, LogLevel, type NetworkRequestOptions, type NetworkResponse, ServerError } from "@azure/msal-node";
+import {
+    ConfidentialClientApplication,
+    type INetworkModule,
+    LogLevel,
+    type NetworkRequestOptions,
+    type NetworkResponse,
+    ServerError,
+} from "@azure/msal-node";
 import { type KeyObject, X509Certificate, createPrivateKey } from "node:crypto";
 import * as fs from "node:fs";
 import forge from "node-forge";
@@ -30,7 +37,9 @@ export function keyFromFile(file: string, password: string | undefined): KeyMate
     }
     const text = bytes.toString("latin1");
     if (text.includes("-----BEGIN")) {
-        const certificates = [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].flatMap((m) => readCertificate(m[0]));
+        const certificates = [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].flatMap((m) =>
+            readCertificate(m[0]),
+        );
         return { key: pemKey(text, file), origin: file, certificates };
     }
     return pfxKey(bytes, file, password);
@@ -38,11 +47,15 @@ export function keyFromFile(file: string, password: string | undefined): KeyMate
 
 function pemKey(pem: string, origin: string): KeyObject {
     if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {
-        throw new KeyError(`${origin} holds an encrypted PEM key: decrypt it (openssl pkey -in <file> -out <new file>) or pass a PFX with its password in ${PFX_PASSWORD_VARIABLE}`);
+        throw new KeyError(
+            `${origin} holds an encrypted PEM key: decrypt it (openssl pkey -in <file> -out <new file>) or pass a PFX with its password in ${PFX_PASSWORD_VARIABLE}`,
+        );
     }
     const block = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(pem);
     if (!block) {
-        throw new KeyError(`${origin} has no private key block (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----); a certificate alone cannot sign`);
+        throw new KeyError(
+            `${origin} has no private key block (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----); a certificate alone cannot sign`,
+        );
     }
     try {
         return createPrivateKey(block[0]);
@@ -72,13 +85,13 @@ function pfxKey(bytes: Buffer, file: string, password: string | undefined): KeyM
     ];
     if (bags.length === 0) throw new KeyError(`${file} has no private key, only certificates: export the PFX with its key`);
     if (bags.length > 1) throw new KeyError(`${file} has ${bags.length} private keys; export a PFX with only the certificate's key`);
-    const bag = bags[0]!;
+    const bag = bags[0];
     let key: KeyObject;
     try {
         // forge decodes RSA keys only; anything else (EC) is read from the DER so the RSA check can name it.
         key = bag.key
             ? createPrivateKey(forge.pki.privateKeyToPem(bag.key))
-            : createPrivateKey({ key: Buffer.from(forge.asn1.toDer(bag.asn1!).getBytes(), "binary"), format: "der", type: "pkcs8" });
+            : createPrivateKey({ key: Buffer.from(forge.asn1.toDer(bag.asn1).getBytes(), "binary"), format: "der", type: "pkcs8" });
     } catch {
         throw new KeyError(`${file} has a private key that cannot be read`);
     }
@@ -154,10 +167,14 @@ export async function requestToken(r: TokenRequest): Promise<TokenOutcome> {
         if (e instanceof ServerError && (e.errorCode || e.errorNo)) {
             const error = entraError(e);
             // Throttling and outages pass; they say nothing about the application.
-            if (status === 429 || status >= 500) return { kind: "network", message: `Entra answered HTTP ${status}: ${error.description || error.error}` };
+            if (status === 429 || status >= 500)
+                return { kind: "network", message: `Entra answered HTTP ${status}: ${error.description || error.error}` };
             return { kind: "entra", error };
         }
-        return { kind: "network", message: `unexpected answer (HTTP ${status || "none"}): ${(e as { errorCode?: string }).errorCode ?? (e as Error).name}` };
+        return {
+            kind: "network",
+            message: `unexpected answer (HTTP ${status || "none"}): ${(e as { errorCode?: string }).errorCode ?? (e as Error).name}`,
+        };
     }
 }
 
@@ -181,7 +198,12 @@ class FetchClient implements INetworkModule {
     private async send<T>(url: string, method: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
         let response: Response;
         try {
-            response = await fetch(url, { method, headers: options?.headers ?? {}, ...(method === "POST" ? { body: options?.body ?? "" } : {}), signal: AbortSignal.timeout(60_000) });
+            response = await fetch(url, {
+                method,
+                headers: options?.headers ?? {},
+                ...(method === "POST" ? { body: options?.body ?? "" } : {}),
+                signal: AbortSignal.timeout(60_000),
+            });
         } catch (e) {
             this.failure = describeFetchError(e);
             this.lasting = isTlsTrustError(e);
@@ -219,7 +241,7 @@ function describeFetchError(e: unknown): string {
 export function entraError(e: ServerError): EntraError {
     // MSAL's message is "Error(s): <codes> - Timestamp: … - Description: <description> - Correlation ID: …".
     const description = /Description: ([\s\S]*?)(?: - Correlation ID:|$)/.exec(e.errorMessage)?.[1] ?? e.errorMessage;
-    const firstLine = description.split(/\r?\n/)[0]!.trim();
+    const firstLine = description.split(/\r?\n/)[0].trim();
     const code = e.errorNo ? Number(e.errorNo) : Number(/AADSTS(\d+)/.exec(firstLine)?.[1] ?? NaN);
     return { error: e.errorCode, aadsts: Number.isFinite(code) ? code : undefined, description: firstLine };
 }
