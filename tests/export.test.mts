@@ -19,6 +19,11 @@ function opensslPfx(args: string[], file: string): string {
     return openssl(["pkcs12", "-in", file, "-passin", "env:PFX_TEST_PASSWORD", ...args]);
 }
 
+/** openssl's description of a PFX's key bag: encryption and bag attributes (printed on stderr). */
+function pfxReport(file: string): string {
+    return opensslReport(["pkcs12", "-in", file, "-passin", "env:PFX_TEST_PASSWORD", "-info", "-nocerts", "-nodes"]);
+}
+
 function mode(file: string): number {
     return fs.statSync(file).mode & 0o777;
 }
@@ -69,32 +74,14 @@ describe("exporting a self-signed stack's certificate", () => {
     it("marks the PFX key for a CSP provider, which Windows needs for Exchange Online", async () => {
         const dir = tempDir("export-");
         assert.equal((await exportCert(["--outputs-file", outputsFile, "--out", dir, "--format", "pfx"])).code, 0);
-        const info = opensslReport([
-            "pkcs12",
-            "-in",
-            path.join(dir, "exo-cba.pfx"),
-            "-passin",
-            "env:PFX_TEST_PASSWORD",
-            "-info",
-            "-nocerts",
-            "-nodes",
-        ]);
+        const info = pfxReport(path.join(dir, "exo-cba.pfx"));
         assert.match(info, /Microsoft CSP Name: Microsoft Enhanced RSA and AES Cryptographic Provider/);
         assert.match(info, /AES-256-CBC/);
     });
     it("with --legacy encrypts the PFX with 3DES for Windows Server 2016", async () => {
         const dir = tempDir("export-");
         assert.equal((await exportCert(["--outputs-file", outputsFile, "--out", dir, "--format", "pfx", "--legacy"])).code, 0);
-        const info = opensslReport([
-            "pkcs12",
-            "-in",
-            path.join(dir, "exo-cba.pfx"),
-            "-passin",
-            "env:PFX_TEST_PASSWORD",
-            "-info",
-            "-nocerts",
-            "-nodes",
-        ]);
+        const info = pfxReport(path.join(dir, "exo-cba.pfx"));
         assert.match(info, /pbeWithSHA1And3-KeyTripleDES-CBC/);
     });
     it("prints the next steps for Windows and Linux with the real paths, and never the password or key", async () => {
