@@ -15,10 +15,9 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { connectCommand, connectCommandCrossPlatform, connectCommandPemFile } from "../components/connect.ts";
 import { commandLine } from "./lib/cli.mts";
-import { buildPfx } from "./lib/pfx.mts";
+import { PFX_PASSWORD_VARIABLE, buildPfx } from "./lib/pfx.mts";
 import { OutputsError, optionalStringOutput, readOutputs, stringOutput } from "./lib/stackOutputs.mts";
 
-export const DEFAULT_PASSWORD_VARIABLE = "EXO_CBA_PFX_PASSWORD";
 type Format = "pfx" | "pem" | "cer";
 const FORMATS: readonly Format[] = ["cer", "pem", "pfx"];
 
@@ -29,7 +28,7 @@ const USAGE = `usage: npm run export-cert -- (--stack <name> | --outputs-file <f
   --out <dir>                where to write (default: the current directory)
   --format pfx|pem|cer|all   what to write (default: all)
   --name <file name>         file name without extension (default: the stack name, or exo-cba)
-  --password-env <VARIABLE>  environment variable holding the PFX password (default ${DEFAULT_PASSWORD_VARIABLE});
+  --password-env <VARIABLE>  environment variable holding the PFX password (default ${PFX_PASSWORD_VARIABLE});
                              unset, the password is asked for when a terminal is attached
   --legacy                   PFX encryption Windows Server 2016 and older can read (3DES) instead of AES-256
   --force                    overwrite existing files
@@ -53,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
             out: { type: "string", default: "." },
             format: { type: "string", default: "all" },
             name: { type: "string" },
-            "password-env": { type: "string", default: DEFAULT_PASSWORD_VARIABLE },
+            "password-env": { type: "string", default: PFX_PASSWORD_VARIABLE },
             legacy: { type: "boolean", default: false },
             force: { type: "boolean", default: false },
         },
@@ -104,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
             );
         }
 
-        const passwordVariable = args["password-env"] ?? DEFAULT_PASSWORD_VARIABLE;
+        const passwordVariable = args["password-env"] ?? PFX_PASSWORD_VARIABLE;
         const password = formats.includes("pfx") ? await pfxPassword(passwordVariable) : "";
         const contents = new Map<string, Buffer>();
         for (const f of formats) {

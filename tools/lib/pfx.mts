@@ -9,6 +9,12 @@
  */
 import forge from "node-forge";
 
+/**
+ * The environment variable a PFX password comes from, for every tool: a command-line argument would
+ * show in `ps` and shell history.
+ */
+export const PFX_PASSWORD_VARIABLE = "EXO_CBA_PFX_PASSWORD";
+
 export const CSP_NAME = "Microsoft Enhanced RSA and AES Cryptographic Provider";
 const CSP_NAME_OID = "1.3.6.1.4.1.311.17.1";
 const MAC_ITERATIONS = 2048;

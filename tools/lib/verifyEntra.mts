@@ -14,10 +14,10 @@ import {
 import { type KeyObject, X509Certificate, createPrivateKey } from "node:crypto";
 import * as fs from "node:fs";
 import forge from "node-forge";
+import { PFX_PASSWORD_VARIABLE } from "./pfx.mts";
 import type { EntraError, KeyMaterial, StackFacts, TokenOutcome } from "./verify.mts";
 
-/** The environment variable a PFX password comes from: a command-line argument would show in `ps` and shell history. */
-export const PFX_PASSWORD_VARIABLE = "EXO_CBA_PFX_PASSWORD";
+export { PFX_PASSWORD_VARIABLE };
 
 /** A key file or key output a person must fix; the message never quotes key material or the password. */
 export class KeyError extends Error {}
