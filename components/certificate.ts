@@ -47,13 +47,18 @@ export function inspectCertificate(pem: string): CertificateFacts {
     }
     const details = cert.publicKey.asymmetricKeyDetails;
     return {
-        thumbprint: cert.fingerprint.replaceAll(":", "").toUpperCase(),
+        thumbprint: thumbprintOf(cert),
         notBefore: rfc3339(certDate(cert.validFromDate, cert.validFrom)),
         notAfter: rfc3339(certDate(cert.validToDate, cert.validTo)),
         subject: cert.subject,
         keyType: cert.publicKey.asymmetricKeyType ?? "unknown",
         rsaBits: cert.publicKey.asymmetricKeyType === "rsa" ? details?.modulusLength : undefined,
     };
+}
+
+/** SHA-1 over the DER certificate as Windows shows it: upper-case hex, no colons. */
+export function thumbprintOf(cert: X509Certificate): string {
+    return cert.fingerprint.replaceAll(":", "").toUpperCase();
 }
 
 /** The certificate's SHA-1 thumbprint (see {@link CertificateFacts.thumbprint}). */

@@ -9,6 +9,7 @@
  * With GITHUB_STEP_SUMMARY set (GitHub Actions), a Markdown summary is appended to that file.
  */
 import * as fs from "node:fs";
+import { rfc3339 } from "../components/certificate.ts";
 import { DEFAULT_RENEW_BEFORE_DAYS, type ExpiryState, describeExpiry, expiryStatus } from "../components/expiry.ts";
 import { commandLine } from "./lib/cli.mts";
 import { OutputsError, type Outputs, readOutputs, stringOutput } from "./lib/stackOutputs.mts";
@@ -58,7 +59,7 @@ export function checkExpiry(outputs: Outputs, stack: string, now: Date, renewBef
         (retire.length > 0 ? ` Expired older certificate${retire.length > 1 ? "s" : ""} ${retire.join(", ")} can be retired.` : "");
     return {
         stack,
-        checkedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+        checkedAt: rfc3339(now),
         renewBeforeDays: windowDays,
         result: status.state,
         message,

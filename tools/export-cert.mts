@@ -13,6 +13,7 @@ import { X509Certificate, createPrivateKey, createPublicKey } from "node:crypto"
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
+import { thumbprintOf } from "../components/certificate.ts";
 import { connectCommand, connectCommandCrossPlatform, connectCommandPemFile } from "../components/connect.ts";
 import { commandLine } from "./lib/cli.mts";
 import { PFX_PASSWORD_VARIABLE, buildPfx } from "./lib/pfx.mts";
@@ -146,7 +147,7 @@ function readCertificate(pem: string, thumbprint: string): { raw: Buffer; thumbp
     } catch {
         throw new ExportError("output certificatePem is not a readable certificate");
     }
-    const actual = cert.fingerprint.replaceAll(":", "").toUpperCase();
+    const actual = thumbprintOf(cert);
     if (actual !== thumbprint.toUpperCase()) {
         throw new ExportError(
             `output thumbprint ${thumbprint} does not belong to output certificatePem (${actual}); read the outputs again from one deployment`,

@@ -2,12 +2,12 @@
  * The offline plan: what `pulumi up` would create for a stack, read from a recording of the real
  * program run in preview mode against a tenant whose values are all placeholders.
  */
-import { X509Certificate } from "node:crypto";
+import { inspectCertificate } from "../../components/certificate.ts";
 import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES } from "../../components/microsoft.ts";
 import { type Evaluation, type RecordedResource, evaluate } from "./engine.mts";
 import type { ResolvedConfig } from "./stackConfig.mts";
 import { FROM_TENANT, placeholderTenant } from "./tenant.mts";
-import { COMPUTED, SECRET, type Value, isSecret, isUnknown, redact } from "./values.mts";
+import { COMPUTED, SECRET, type Value, isSecret, isUnknown, redact, sortKeys } from "./values.mts";
 
 export interface PlanConfigEntry {
     readonly key: string;
@@ -125,9 +125,8 @@ function show(v: Value, from: string[], notes: string[]): Value {
 
 function describeCertificate(pem: string): string {
     try {
-        const cert = new X509Certificate(pem);
-        const thumbprint = cert.fingerprint.replaceAll(":", "");
-        return `certificate ${cert.subject.replaceAll("\n", ", ")}, thumbprint ${thumbprint}, valid until ${new Date(cert.validTo).toISOString().replace(".000Z", "Z")}`;
+        const f = inspectCertificate(pem);
+        return `certificate ${f.subject.replaceAll("\n", ", ")}, thumbprint ${f.thumbprint}, valid until ${f.notAfter}`;
     } catch {
         return "certificate (unreadable)";
     }
@@ -232,14 +231,4 @@ function indent(text: string, n: number): string[] {
 
 function compare(a: string, b: string): number {
     return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function sortKeys(v: Value): Value {
-    if (Array.isArray(v)) return v.map(sortKeys);
-    if (v !== null && typeof v === "object") {
-        const out: Record<string, Value> = {};
-        for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
-        return out;
-    }
-    return v;
 }

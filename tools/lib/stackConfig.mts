@@ -10,6 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { sortKeys } from "./values.mts";
 
 export const SECURE_PLACEHOLDER = "[secret]";
 
@@ -185,17 +186,4 @@ function toConfigString(value: unknown): string {
     if (typeof value === "string") return value;
     if (typeof value === "number" || typeof value === "boolean") return String(value);
     return JSON.stringify(sortKeys(value));
-}
-
-// Go's encoding/json writes map keys in sorted order.
-function sortKeys(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map(sortKeys);
-    if (v !== null && typeof v === "object") {
-        return Object.fromEntries(
-            Object.keys(v)
-                .sort()
-                .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
-        );
-    }
-    return v;
 }

@@ -82,6 +82,19 @@ export function unwrapForProvider(v: Record<string, Value>): Record<string, unkn
     return plain(v) as Record<string, unknown>;
 }
 
+/** The same value with object keys in sorted order, so JSON of it is stable (Go's encoding/json sorts too). */
+export function sortKeys<T>(v: T): T {
+    if (Array.isArray(v)) return v.map(sortKeys) as T;
+    if (v !== null && typeof v === "object") {
+        return Object.fromEntries(
+            Object.keys(v)
+                .sort()
+                .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+        ) as T;
+    }
+    return v;
+}
+
 /** Strips the secret markers (for assertions on the underlying value). Unknowns stay marked. */
 export function reveal(v: Value): Value {
     if (isSecret(v)) return reveal(v.$secret);

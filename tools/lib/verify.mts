@@ -5,6 +5,7 @@
  * everything here takes the clock and the token request as arguments, so it is testable as is.
  */
 import { type KeyObject, X509Certificate } from "node:crypto";
+import { rfc3339, thumbprintOf } from "../../components/certificate.ts";
 import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE } from "../../components/microsoft.ts";
 import { type Outputs, OutputsError, optionalStringOutput, stringOutput } from "./stackOutputs.mts";
 
@@ -89,9 +90,9 @@ export function stackFacts(outputs: Outputs): StackFacts {
             problems.push("output certificatePem is not a readable PEM certificate");
         }
     }
-    if (certificate && thumbprint !== undefined && sha1Thumbprint(certificate) !== thumbprint.toUpperCase()) {
+    if (certificate && thumbprint !== undefined && thumbprintOf(certificate) !== thumbprint.toUpperCase()) {
         problems.push(
-            `output thumbprint ${thumbprint} is not the thumbprint of output certificatePem (${sha1Thumbprint(certificate)}); ` +
+            `output thumbprint ${thumbprint} is not the thumbprint of output certificatePem (${thumbprintOf(certificate)}); ` +
                 "the outputs do not come from one deployment: read them again with `pulumi stack output --json --show-secrets`",
         );
     }
@@ -138,11 +139,6 @@ function rolesOutput(outputs: Outputs): DirectoryRole[] {
     });
 }
 
-/** SHA-1 over the DER certificate, 40 upper-case hex digits: what Entra and Windows call the thumbprint. */
-export function sha1Thumbprint(cert: X509Certificate): string {
-    return cert.fingerprint.replaceAll(":", "").toUpperCase();
-}
-
 /** The private key to sign with, and where it came from (for messages; never its bytes). */
 export interface KeyMaterial {
     readonly key: KeyObject;
@@ -185,11 +181,11 @@ export function checkLocally(facts: StackFacts, key: KeyMaterial, now: Date): Ju
     const validTo = new Date(facts.certificate.validTo);
     const notAfter = validTo < facts.certificateNotAfter ? validTo : facts.certificateNotAfter;
     if (notAfter.getTime() <= now.getTime()) {
-        checks.push({ name: "certificate", status: "fail", detail: `thumbprint ${facts.thumbprint} expired ${iso(notAfter)}` });
+        checks.push({ name: "certificate", status: "fail", detail: `thumbprint ${facts.thumbprint} expired ${rfc3339(notAfter)}` });
         cause = {
             id: "certificate-expired",
             result: "misconfigured",
-            summary: `The certificate expired ${iso(notAfter)}.`,
+            summary: `The certificate expired ${rfc3339(notAfter)}.`,
             why: "Entra refuses an expired certificate, and the application's key credential ended with it.",
             fix:
                 "Renew the certificate. Self-signed stack: `pulumi up --replace <urn>` with the exo-cert resource's URN " +
@@ -197,7 +193,7 @@ export function checkLocally(facts: StackFacts, key: KeyMaterial, now: Date): Ju
                 '`pulumi config set exo-cba:certificatePem -- "$(cat new.pem)"`, then `pulumi up`. Then give the scripts the new thumbprint.',
         };
     } else {
-        checks.push({ name: "certificate", status: "pass", detail: `thumbprint ${facts.thumbprint}, valid until ${iso(notAfter)}` });
+        checks.push({ name: "certificate", status: "pass", detail: `thumbprint ${facts.thumbprint}, valid until ${rfc3339(notAfter)}` });
     }
 
     const type = key.key.asymmetricKeyType;
@@ -211,7 +207,7 @@ export function checkLocally(facts: StackFacts, key: KeyMaterial, now: Date): Ju
             fix: "Use an RSA certificate of at least 2048 bits (exo-cba makes one when exo-cba:certificatePem is empty).",
         };
     } else if (!facts.certificate.checkPrivateKey(key.key)) {
-        const alongside = key.certificates.map((c) => sha1Thumbprint(c));
+        const alongside = key.certificates.map((c) => thumbprintOf(c));
         const hint =
             alongside.length > 0 ? ` ${key.origin} holds the certificate ${alongside.join(", ")}, the stack ${facts.thumbprint}.` : "";
         checks.push({
@@ -670,10 +666,6 @@ export function formatDuration(ms: number): string {
     if (s < 60) return `${s}s`;
     const m = Math.floor(s / 60);
     return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-}
-
-function iso(d: Date): string {
-    return d.toISOString().replace(".000Z", "Z");
 }
 
 function show(v: unknown): string {
