@@ -98,9 +98,9 @@ export function checkSettings(s: AccessSettings, now: Date): CheckResult {
     const bits = rsaBitsProblem(s.certRsaBits);
     if (bits) err("certRsaBits", bits);
     if (s.certificates !== undefined) {
-        checkGenerations(s, now, err);
+        checkGenerations(s, now, err, warn);
     } else if (s.certificatePem !== undefined) {
-        checkCertificatePem("certificatePem", "", s.certificatePem, true, now, err);
+        checkCertificatePem("certificatePem", "", s.certificatePem, true, now, err, warn);
     }
     const renew = s.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS;
     if (!Number.isInteger(renew) || renew < 0 || renew > RENEW_BEFORE_DAYS_MAX) {
@@ -168,7 +168,12 @@ function rsaBitsProblem(bits: number): string | undefined {
 
 const GENERATION_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/i;
 
-function checkGenerations(s: AccessSettings, now: Date, err: (k: string, m: string) => void): void {
+function checkGenerations(
+    s: AccessSettings,
+    now: Date,
+    err: (k: string, m: string) => void,
+    warn: (k: string, m: string) => void,
+): void {
     const key = "certificates";
     const list = s.certificates ?? [];
     if (s.certificatePem !== undefined) {
@@ -207,7 +212,7 @@ function checkGenerations(s: AccessSettings, now: Date, err: (k: string, m: stri
                 err(key, `${label} brings its own certificate, so validityDays and rsaBits do not apply; remove them.`);
             }
             const active = i === list.length - 1;
-            const thumbprint = checkCertificatePem(key, `${label} certificatePem `, g.certificatePem, active, now, err);
+            const thumbprint = checkCertificatePem(key, `${label} certificatePem `, g.certificatePem, active, now, err, warn);
             if (thumbprint && thumbprints.has(thumbprint)) {
                 err(key, `${label} is the same certificate as ${thumbprints.get(thumbprint)}; a new generation needs a new certificate.`);
             }
@@ -323,6 +328,7 @@ function checkCertificatePem(
     active: boolean,
     now: Date,
     err: (k: string, m: string) => void,
+    warn: (k: string, m: string) => void,
 ): string | undefined {
     if (containsPrivateKey(pem)) {
         err(
@@ -365,9 +371,13 @@ function checkCertificatePem(
     if (expiryStatus(facts.notAfter, now, 0).state === "expired") {
         if (active) err(key, `${label}expired on ${facts.notAfter} (thumbprint ${facts.thumbprint}); supply a current certificate.`);
     } else if (Date.parse(facts.notBefore) > now.getTime()) {
-        err(
+        // Graph registers a credential whose certificate starts later (a PKI's clock a few seconds ahead, or a
+        // certificate staged for the next rotation); Entra refuses sign-ins with it until its NotBefore
+        // (azureautomation/azure-automation-ise-addon #136: "Found key 'Start=…'" in the AADSTS50012 refusal).
+        warn(
             key,
-            `${label}is not valid until ${facts.notBefore} (thumbprint ${facts.thumbprint}); Entra rejects credentials that are not yet valid.`,
+            `${label}is not valid until ${facts.notBefore} (thumbprint ${facts.thumbprint}): it is registered now, but sign-ins with it ` +
+                `fail until then. Runners can use it from ${facts.notBefore}.`,
         );
     }
     return facts.thumbprint;

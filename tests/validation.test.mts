@@ -4,11 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import forge from "node-forge";
 import { parseConfig } from "../components/config.ts";
 import { type AccessSettings, checkSettings } from "../components/validation.ts";
-import { opensslCertificate } from "./support/harness.mts";
+import { makeCertificate } from "./support/certificates.mts";
 
+/** The rules take the clock as an argument: every certificate below is dated relative to this instant. */
 const NOW = new Date("2026-11-27T12:00:00Z");
 const VALID: AccessSettings = {
     displayName: "EXO Reporting Script",
@@ -22,25 +22,11 @@ function errorsFor(patch: Partial<AccessSettings>, now = NOW) {
     return checkSettings({ ...VALID, ...patch }, now).errors;
 }
 
-function assertRejected(patch: Partial<AccessSettings>, key: string, pattern: RegExp) {
-    const errors = errorsFor(patch);
+function assertRejected(patch: Partial<AccessSettings>, key: string, pattern: RegExp, now = NOW) {
+    const errors = errorsFor(patch, now);
     assert.equal(errors.length, 1, JSON.stringify(errors));
     assert.equal(errors[0].key, key);
     assert.match(errors[0].message, pattern);
-}
-
-/** A certificate valid between two dates, made with node-forge (openssl 3.0 cannot back-date). */
-function forgeCertificate(notBefore: Date, notAfter: Date, bits = 2048): string {
-    const keys = forge.pki.rsa.generateKeyPair(bits);
-    const cert = forge.pki.createCertificate();
-    cert.publicKey = keys.publicKey;
-    cert.serialNumber = "01";
-    cert.validity.notBefore = notBefore;
-    cert.validity.notAfter = notAfter;
-    cert.setSubject([{ name: "commonName", value: "dated" }]);
-    cert.setIssuer([{ name: "commonName", value: "dated" }]);
-    cert.sign(keys.privateKey, forge.md.sha256.create());
-    return forge.pki.certificateToPem(cert);
 }
 
 describe("a valid configuration", () => {
@@ -118,13 +104,13 @@ describe("certValidityDays and certRsaBits", () => {
 });
 
 describe("certificatePem (bring your own)", () => {
-    const made = opensslCertificate({ days: 30 });
+    const made = makeCertificate({ now: NOW, fromDays: -1, toDays: 30 });
 
     it("accepts a current 2048-bit RSA certificate", () => {
-        assert.deepEqual(errorsFor({ certificatePem: made.certPem }, new Date()), []);
+        assert.deepEqual(checkSettings({ ...VALID, certificatePem: made.certPem }, NOW), { errors: [], warnings: [] });
     });
     it("refuses a pasted private key and never quotes it", () => {
-        const errors = errorsFor({ certificatePem: made.keyPem + made.certPem }, new Date());
+        const errors = errorsFor({ certificatePem: made.keyPem + made.certPem });
         assert.equal(errors.length, 1);
         assert.match(errors[0].message, /contains a private key/);
         const keyBody = made.keyPem.split("\n")[1];
@@ -133,7 +119,7 @@ describe("certificatePem (bring your own)", () => {
     it("refuses a file with no PEM certificate, explaining DER conversion", () =>
         assertRejected({ certificatePem: "MIIC+zCCAeOgAwIBAgIJ" }, "certificatePem", /openssl x509 -inform der/));
     it("refuses a chain", () => {
-        const other = opensslCertificate({ days: 30 });
+        const other = makeCertificate({ now: NOW });
         assertRejected({ certificatePem: made.certPem + other.certPem }, "certificatePem", /2 certificates/);
     });
     it("refuses an unreadable certificate block", () =>
@@ -143,23 +129,33 @@ describe("certificatePem (bring your own)", () => {
             /not a readable X\.509/,
         ));
     it("refuses RSA below 2048 bits", () => {
-        const small = opensslCertificate({ bits: 1024, days: 30 });
-        const errors = errorsFor({ certificatePem: small.certPem }, new Date());
+        const small = makeCertificate({ now: NOW, key: 1024 });
+        const errors = errorsFor({ certificatePem: small.certPem });
         assert.equal(errors.length, 1);
         assert.match(errors[0].message, /1024-bit RSA key; at least 2048/);
     });
     it("refuses a non-RSA key", () => {
-        const ec = opensslCertificate({ bits: "ec", days: 30 });
-        const errors = errorsFor({ certificatePem: ec.certPem }, new Date());
+        const ec = makeCertificate({ now: NOW, key: "ec" });
+        const errors = errorsFor({ certificatePem: ec.certPem });
+        assert.equal(errors.length, 1);
         assert.match(errors[0]?.message ?? "", /EC key.*RSA/);
     });
     it("refuses an expired certificate, naming its end date", () => {
-        const pem = forgeCertificate(new Date("2024-01-01T00:00:00Z"), new Date("2025-01-01T00:00:00Z"));
-        assertRejected({ certificatePem: pem }, "certificatePem", /expired on 2025-01-01T00:00:00Z/);
+        const { certPem } = makeCertificate({ now: NOW, fromDays: -400, toDays: -35 });
+        assertRejected({ certificatePem: certPem }, "certificatePem", /expired on 2026-10-23T12:00:00Z/);
     });
-    it("refuses a certificate that is not valid yet", () => {
-        const pem = forgeCertificate(new Date("2027-01-01T00:00:00Z"), new Date("2028-01-01T00:00:00Z"));
-        assertRejected({ certificatePem: pem }, "certificatePem", /not valid until 2027-01-01T00:00:00Z/);
+    it("refuses a certificate one second past its NotAfter, accepts it at that second", () => {
+        const { certPem } = makeCertificate({ now: NOW, fromDays: -30, toDays: 0 });
+        assert.deepEqual(errorsFor({ certificatePem: certPem }), []);
+        assertRejected({ certificatePem: certPem }, "certificatePem", /expired on 2026-11-27T12:00:00Z/, new Date(NOW.getTime() + 1000));
+    });
+    it("accepts a certificate that is not valid yet, warning when runners can use it", () => {
+        const { certPem } = makeCertificate({ now: NOW, fromDays: 35, toDays: 400 });
+        const result = checkSettings({ ...VALID, certificatePem: certPem }, NOW);
+        assert.deepEqual(result.errors, []);
+        assert.equal(result.warnings.length, 1);
+        assert.equal(result.warnings[0].key, "certificatePem");
+        assert.match(result.warnings[0].message, /not valid until 2027-01-01T12:00:00Z .*Runners can use it from 2027-01-01T12:00:00Z/);
     });
 });
 
@@ -175,14 +171,14 @@ describe("owners", () => {
 });
 
 describe("certificate generations", () => {
-    const made = opensslCertificate({ days: 30 });
+    const made = makeCertificate({ now: NOW });
     it("accept names, self-signed settings and brought certificates together", () => {
         const certificates = [
             { name: "initial" },
             { name: "2027", validityDays: 730, rsaBits: 3072 },
             { name: "pki", certificatePem: made.certPem },
         ];
-        assert.deepEqual(checkSettings({ ...VALID, certificates }, new Date()).errors, []);
+        assert.deepEqual(checkSettings({ ...VALID, certificates }, NOW).errors, []);
     });
     it("refuse a name that cannot be part of a resource name", () =>
         assertRejected(
@@ -217,12 +213,12 @@ describe("certificate generations", () => {
                     { name: "b", certificatePem: made.certPem },
                 ],
             },
-            new Date(),
+            NOW,
         ).errors;
         assert.match(errors[0]?.message ?? "", /item 1 \("b"\) is the same certificate as item 0 \("a"\)/);
     });
     it("accept an expired older brought certificate, but not an expired active one", () => {
-        const expired = forgeCertificate(new Date("2024-01-01T00:00:00Z"), new Date("2025-01-01T00:00:00Z"));
+        const expired = makeCertificate({ now: NOW, fromDays: -400, toDays: -35 }).certPem;
         assert.deepEqual(
             checkSettings({ ...VALID, certificates: [{ name: "old", certificatePem: expired }, { name: "new" }] }, NOW).errors,
             [],
@@ -230,7 +226,7 @@ describe("certificate generations", () => {
         assertRejected(
             { certificates: [{ name: "new" }, { name: "old", certificatePem: expired }] },
             "certificates",
-            /item 1 \("old"\) certificatePem expired on 2025-01-01T00:00:00Z/,
+            /item 1 \("old"\) certificatePem expired on 2026-10-23T12:00:00Z/,
         );
     });
     it("refuse renewBeforeDays out of range", () => assertRejected({ renewBeforeDays: 366 }, "renewBeforeDays", /0 to 365/));
@@ -261,8 +257,8 @@ describe("Key Vault delivery settings", () => {
     it("refuse a secret name Key Vault would not take", () =>
         assertRejected({ keyVaultId: vault, keyVaultSecretName: "exo_cba" }, "keyVaultSecretName", /letters, digits or hyphens/));
     it("refuse a brought active certificate, whose key the stack does not have", () => {
-        const made = opensslCertificate({ days: 30 });
-        const errors = checkSettings({ ...VALID, keyVaultId: vault, certificatePem: made.certPem }, new Date()).errors;
+        const made = makeCertificate({ now: NOW });
+        const errors = checkSettings({ ...VALID, keyVaultId: vault, certificatePem: made.certPem }, NOW).errors;
         assert.deepEqual(
             errors.map((e) => e.key),
             ["keyVaultId"],
