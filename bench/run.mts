@@ -17,8 +17,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { contoso } from "../tests/support/contoso.mts";
-import { PROJECT_DIR, evaluate } from "../tools/lib/engine.mts";
-import { loadStackConfig } from "../tools/lib/stackConfig.mts";
+import { PROJECT_DIR, evaluate } from "../engine/engine.mts";
+import { loadStackConfig } from "../engine/stackConfig.mts";
 
 const BENCH_DIR = path.join(PROJECT_DIR, "bench");
 const MINIMAL_DIR = path.join(BENCH_DIR, "minimal");

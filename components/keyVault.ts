@@ -1,9 +1,10 @@
 /**
- * Key Vault delivery without azure-native: resource ids, names, and the shape of the component that
- * keyVaultSecret.ts implements. That file imports @pulumi/azure-native, whose type declarations run to
+ * Key Vault delivery without azure-native: resource ids, names, and deliverToKeyVault, which loads the
+ * component in keyVaultSecret.ts. That file imports @pulumi/azure-native, whose type declarations run to
  * half a million lines, so it is loaded only for stacks that deliver to Key Vault.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { GUID_PATTERN } from "./microsoft.ts";
 
 export interface KeyVaultCertificateSecretArgs {
     /** ARM resource id of an existing vault that uses Azure RBAC. */
@@ -24,7 +25,7 @@ export interface KeyVaultCertificateSecretArgs {
     readonly readerPrincipalIds?: readonly string[];
 }
 
-/** What keyVaultSecret.ts exports. */
+/** What keyVaultSecret.ts exports (checked there with `satisfies`). */
 export interface KeyVaultModule {
     readonly KeyVaultCertificateSecret: new (
         name: string,
@@ -33,14 +34,37 @@ export interface KeyVaultModule {
     ) => pulumi.ComponentResource & { readonly secretUri: pulumi.Output<string> };
 }
 
+/**
+ * Writes the certificate and key into the vault as one secret (keyVaultSecret.ts) and returns the
+ * versionless secret URI. The module is required here, on first use: a static import would load
+ * azure-native for every stack, and an import() cannot be awaited inside a component's constructor.
+ */
+export function deliverToKeyVault(
+    name: string,
+    args: KeyVaultCertificateSecretArgs,
+    opts: pulumi.ComponentResourceOptions,
+): pulumi.Output<string> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { KeyVaultCertificateSecret } = require("./keyVaultSecret.ts") as KeyVaultModule;
+    return new KeyVaultCertificateSecret(name, args, opts).secretUri;
+}
+
 export interface KeyVaultRef {
     readonly subscriptionId: string;
     readonly resourceGroupName: string;
     readonly vaultName: string;
 }
 
-const VAULT_ID =
-    /^\/subscriptions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/resourceGroups\/([-\w._()]{1,90})\/providers\/Microsoft\.KeyVault\/vaults\/([a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9])$/i;
+/**
+ * /subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>. A group name is 1 to
+ * 90 letters, digits, underscores, parentheses, hyphens and periods, not ending in a period (so never "." or
+ * ".."); a vault name 3 to 24 letters, digits and hyphens, starting with a letter.
+ * https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
+ */
+const VAULT_ID = new RegExp(
+    `^/subscriptions/(${GUID_PATTERN})/resourceGroups/([-\\w.()]{0,89}[-\\w()])/providers/Microsoft\\.KeyVault/vaults/([a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9])$`,
+    "i",
+);
 
 /** Parses "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>", or returns undefined. */
 export function tryParseKeyVaultId(id: string): KeyVaultRef | undefined {

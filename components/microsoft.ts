@@ -14,6 +14,14 @@ export const EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000";
 /** The application permission (app role value) that lets an app run Exchange Online PowerShell. */
 export const MANAGE_AS_APP_ROLE = "Exchange.ManageAsApp";
 
+/** An Entra object or application id: a GUID in its 8-4-4-4-12 hex form, any letter case. */
+export const GUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const GUID = new RegExp(`^${GUID_PATTERN}$`, "i");
+
+export function isGuid(text: string): boolean {
+    return GUID.test(text);
+}
+
 /** Suffixes of the initial (Microsoft-issued) domain in the commercial and sovereign clouds. */
 export const INITIAL_DOMAIN_SUFFIXES = [".onmicrosoft.com", ".onmicrosoft.us", ".partner.onmschina.cn"] as const;
 

@@ -3,32 +3,18 @@
  * clock is a parameter, so the same rules serve the stack configuration, the component itself
  * and the unit tests.
  */
-import { containsPrivateKey, inspectCertificate, pemBlocks } from "./certificate.ts";
-import { DEFAULT_RENEW_BEFORE_DAYS, expiryStatus } from "./expiry.ts";
+import { inspectCertificate, pemBlocks } from "./certificate.ts";
+import { expiryStatus } from "./expiry.ts";
 import { SECRET_NAME, tryParseKeyVaultId } from "./keyVault.ts";
-import { GLOBAL_ADMINISTRATOR, INITIAL_DOMAIN_SUFFIXES, SUPPORTED_ROLES, findRole } from "./microsoft.ts";
+import { GLOBAL_ADMINISTRATOR, INITIAL_DOMAIN_SUFFIXES, SUPPORTED_ROLES, findRole, isGuid } from "./microsoft.ts";
+import { containsPrivateKey, hasControlCharacters, show } from "./redaction.ts";
+import type { Problem, Settings } from "./settings.ts";
 
-/** One thing wrong with one setting. `key` is the bare setting name (`roles`, `certValidityDays`, ...). */
-export interface Problem {
-    readonly key: string;
-    readonly message: string;
-}
+export type { Problem };
 
 export interface CheckResult {
     readonly errors: Problem[];
     readonly warnings: Problem[];
-}
-
-/** One certificate generation; the last one of a list is the active certificate. */
-export interface CertificateGeneration {
-    /** Label, unique within the stack; part of the resource names (letters, digits, hyphens). */
-    readonly name: string;
-    /** Bring your own: the public PEM. Unset: a key and self-signed certificate are generated. */
-    readonly certificatePem?: string | undefined;
-    /** Self-signed lifetime in days; unset: certValidityDays. */
-    readonly validityDays?: number | undefined;
-    /** Self-signed RSA key size; unset: certRsaBits. */
-    readonly rsaBits?: number | undefined;
 }
 
 /** A generation with its defaults filled in. */
@@ -38,28 +24,6 @@ export interface ResolvedGeneration {
     readonly validityDays: number;
     readonly rsaBits: number;
 }
-
-/** The settings the rules look at; every field mirrors a config key of the same name. */
-export interface AccessSettings {
-    readonly displayName: string;
-    readonly organization?: string | undefined;
-    readonly roles: readonly string[];
-    readonly allowGlobalAdministrator: boolean;
-    readonly certValidityDays: number;
-    readonly certRsaBits: number;
-    readonly certificatePem?: string | undefined;
-    readonly owners?: readonly string[] | undefined;
-    readonly certificates?: readonly CertificateGeneration[] | undefined;
-    readonly renewBeforeDays?: number | undefined;
-    readonly keyVaultId?: string | undefined;
-    readonly keyVaultSecretName?: string | undefined;
-    readonly keyVaultReaderPrincipalIds?: readonly string[] | undefined;
-}
-
-export const DEFAULT_DISPLAY_NAME = "EXO Reporting Script";
-export const DEFAULT_ROLES: readonly string[] = ["Exchange Administrator"];
-export const DEFAULT_VALIDITY_DAYS = 365;
-export const DEFAULT_RSA_BITS = 2048;
 
 /** The generation a stack has before exo-cba:certificates is used. */
 export const INITIAL_GENERATION = "initial";
@@ -77,14 +41,13 @@ export const RSA_BITS_ALLOWED: readonly number[] = [2048, 3072, 4096];
 /** Entra client assertions are RS256/PS256, and Microsoft asks for at least 2048-bit RSA. */
 export const BYO_RSA_BITS_MIN = 2048;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 /**
  * Checks every rule and returns all errors and warnings at once, so a user fixes a
  * configuration in one round.
  */
-export function checkSettings(s: AccessSettings, now: Date): CheckResult {
+export function checkSettings(s: Settings, now: Date): CheckResult {
     const errors: Problem[] = [];
     const warnings: Problem[] = [];
     const err = (key: string, message: string) => errors.push({ key, message });
@@ -102,7 +65,7 @@ export function checkSettings(s: AccessSettings, now: Date): CheckResult {
     } else if (s.certificatePem !== undefined) {
         checkCertificatePem("certificatePem", "", s.certificatePem, true, now, err, warn);
     }
-    const renew = s.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS;
+    const renew = s.renewBeforeDays;
     if (!Number.isInteger(renew) || renew < 0 || renew > RENEW_BEFORE_DAYS_MAX) {
         err("renewBeforeDays", `must be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${show(renew)}).`);
     }
@@ -111,7 +74,7 @@ export function checkSettings(s: AccessSettings, now: Date): CheckResult {
     return { errors, warnings };
 }
 
-function checkKeyVault(s: AccessSettings, err: (k: string, m: string) => void): void {
+function checkKeyVault(s: Settings, err: (k: string, m: string) => void): void {
     if (s.keyVaultId === undefined) {
         if (s.keyVaultSecretName !== undefined)
             err("keyVaultSecretName", "has no effect without exo-cba:keyVaultId; set the vault or remove this key.");
@@ -146,7 +109,7 @@ function checkKeyVault(s: AccessSettings, err: (k: string, m: string) => void): 
  * The certificate generations, oldest first, defaults filled in. Without exo-cba:certificates the
  * stack has one generation, "initial", made from certificatePem / certValidityDays / certRsaBits.
  */
-export function generationsOf(s: AccessSettings): ResolvedGeneration[] {
+export function generationsOf(s: Settings): ResolvedGeneration[] {
     const list = s.certificates ?? [{ name: INITIAL_GENERATION, certificatePem: s.certificatePem }];
     return list.map((g) => ({
         name: g.name,
@@ -168,12 +131,7 @@ function rsaBitsProblem(bits: number): string | undefined {
 
 const GENERATION_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/i;
 
-function checkGenerations(
-    s: AccessSettings,
-    now: Date,
-    err: (k: string, m: string) => void,
-    warn: (k: string, m: string) => void,
-): void {
+function checkGenerations(s: Settings, now: Date, err: (k: string, m: string) => void, warn: (k: string, m: string) => void): void {
     const key = "certificates";
     const list = s.certificates ?? [];
     if (s.certificatePem !== undefined) {
@@ -233,6 +191,9 @@ function checkDisplayName(name: string, err: (k: string, m: string) => void): vo
         err("displayName", `must be at most ${DISPLAY_NAME_MAX} characters (got ${name.length}).`);
     } else if (name !== name.trim()) {
         err("displayName", `must not start or end with spaces (got ${show(name)}).`);
+    } else if (hasControlCharacters(name)) {
+        // It reaches the application's name, the certificate's subject and every terminal that prints them.
+        err("displayName", `must not contain control characters such as line breaks, tabs or terminal escapes (got ${show(name)}).`);
     }
 }
 
@@ -389,7 +350,7 @@ function checkObjectIds(key: string, ids: readonly string[], err: (k: string, m:
     }
     const seen = new Set<string>();
     ids.forEach((id, i) => {
-        if (!GUID.test(id)) {
+        if (!isGuid(id)) {
             err(
                 key,
                 `item ${i} (${show(id)}) is not an object id; use the object id (a GUID) of a user, group, service principal or managed identity.`,
@@ -399,17 +360,4 @@ function checkObjectIds(key: string, ids: readonly string[], err: (k: string, m:
         }
         seen.add(id.toLowerCase());
     });
-}
-
-/** Renders problems as one message, one line each. */
-export function describeProblems(title: string, problems: readonly Problem[], keyPrefix = ""): string {
-    const lines = problems.map((p) => `  - ${keyPrefix}${p.key} ${p.message}`);
-    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-    return `${title} (${count}; nothing was created or changed):\n${lines.join("\n")}`;
-}
-
-/** Quotes a value for an error message, shortened so a pasted blob cannot flood the output. */
-export function show(value: unknown): string {
-    const text = JSON.stringify(value) ?? String(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import type { Evaluation } from "../tools/lib/engine.mts";
+import type { Evaluation } from "../engine/engine.mts";
 import { OTHER_USER_ID, DEPLOYER_OBJECT_ID } from "./support/contoso.mts";
 import {
     allText,

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import type { Evaluation } from "../tools/lib/engine.mts";
+import type { Evaluation } from "../engine/engine.mts";
 import { allText, opensslCertificate, rawConfig, run } from "./support/harness.mts";
 
 /** The language host's exit code after it logged an error the user can act on (sdk/nodejs/cmd/run). */

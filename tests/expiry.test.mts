@@ -59,8 +59,10 @@ describe("expiry status", () => {
             else process.env["TZ"] = before;
         }
     });
-    it("refuses something that is not a date", () => {
-        assert.throws(() => expiryStatus("next year", NOW, 30), /not a date/);
+    it("refuses something that is not an RFC 3339 date, including what Date.parse would read", () => {
+        for (const text of ["next year", "1", "2027", "2027-03-10", "2027-02-30T00:00:00Z", "2027-03-10T24:00:00Z", "Mar 10 2027"]) {
+            assert.throws(() => expiryStatus(text, NOW, 30), /not an RFC 3339 date/, text);
+        }
     });
 });
 
@@ -99,12 +101,15 @@ describe("npm run check-expiry", () => {
     it("fails with exit code 1 inside the window, naming the certificate and its date", async () => {
         const run = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: 12 }]));
         assert.equal(run.code, 1);
-        assert.match(run.stdout, /The active certificate "initial" .* expires on \d{4}-\d\d-\d\dT.*\(12 days left\)\. Rotate it now/);
+        assert.match(
+            run.stdout,
+            /The active certificate "initial" .* expires on \d{4}-\d\d-\d\dT.*\(12 days left\)\. Rotate with an overlap/,
+        );
         assert.match(run.summary, /⚠️ Certificate expiry: tenant stack `contoso`/);
     });
-    it("fails with exit code 2 once expired", async () => {
+    it("fails with exit code 3 once expired", async () => {
         const run = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: -3 }]));
-        assert.equal(run.code, 2);
+        assert.equal(run.code, 3);
         assert.match(run.stdout, /expired on/);
         assert.match(run.summary, /❌/);
     });
@@ -130,7 +135,7 @@ describe("npm run check-expiry", () => {
                 ["2027", "ok", true],
             ],
         );
-        assert.match(report.message, /older certificate "initial" can be retired/);
+        assert.match(report.message, /older certificate "initial" expired on .*; retire it/);
     });
     it("uses the stack's renewBeforeDays, unless --renew-before-days says otherwise", async () => {
         const outputs = stackOutputs([{ name: "initial", daysLeft: 45 }], { renewBeforeDays: 60 });
@@ -142,13 +147,45 @@ describe("npm run check-expiry", () => {
         assert.equal(run.code, 1);
         assert.match(run.stdout, /initial \(active\)/);
     });
-    it("explains unusable outputs with exit code 3", async () => {
+    it("explains unusable outputs with exit code 2, the code of every tool for invalid input", async () => {
         const malformed = await checkExpiry("{not json");
-        assert.equal(malformed.code, 3);
-        assert.match(malformed.stderr, /is not JSON; expected the output of `pulumi stack output --json --show-secrets`/);
+        assert.equal(malformed.code, 2);
+        assert.match(malformed.stderr, /is not JSON; expected the output of `pulumi stack output --json`/);
         const empty = await checkExpiry({});
-        assert.equal(empty.code, 3);
+        assert.equal(empty.code, 2);
         assert.match(empty.stderr, /no output thumbprint/);
+    });
+    it("refuses a renewal window that would silence the alarm, instead of passing", async () => {
+        for (const value of [-400, "30", 1.5, 366, null]) {
+            const run = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: 5 }], { renewBeforeDays: value }));
+            assert.equal(run.code, 2, `renewBeforeDays ${JSON.stringify(value)}: ${run.stdout}`);
+            assert.match(run.stderr, /^error: output renewBeforeDays should be a whole number of days from 0 to 365/);
+        }
+        const flag = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: 5 }]), "--renew-before-days=-1");
+        assert.equal(flag.code, 2);
+        assert.match(flag.stderr, /--renew-before-days must be a whole number of days from 0 to 365/);
+    });
+    it('reads notAfter as RFC 3339 only: "1" is not the year 2001', async () => {
+        const outputs = stackOutputs([{ name: "initial", daysLeft: 100 }]);
+        outputs.certificates[0].notAfter = "1";
+        const run = await checkExpiry(outputs);
+        assert.equal(run.code, 2);
+        assert.match(
+            run.stderr,
+            /^error: output certificates item 0 notAfter should be an RFC 3339 date such as 2027-11-01T09:00:00Z \(got "1"\)\n$/,
+        );
+    });
+    it("copies no Markdown, HTML or terminal escapes from the outputs into the job summary or the terminal", async () => {
+        const name = "x](https://evil.example/) <img src=x> | row |\n### heading \u001b[2J";
+        const outputs = stackOutputs([{ name, daysLeft: 100 }]);
+        const run = await checkExpiry(outputs);
+        assert.equal(run.code, 0, run.stderr);
+        assert.ok(!run.stdout.includes("\u001b"), "an escape sequence reached the terminal");
+        const row = run.summary.split("\n").find((l) => l.includes("evil"));
+        assert.ok(row, run.summary);
+        assert.ok(!/(^|[^\\])[[\]<>|]/.test(row.replace(/^\| | \| .*$/g, "")), `unescaped Markdown in ${row}`);
+        assert.ok(!row.includes("https://"), "a link would be formed");
+        assert.equal(run.summary.split("\n").filter((l) => l.startsWith("###")).length, 1, "the name added a heading");
     });
     it("needs no secret: outputs read without --show-secrets are enough", async () => {
         const run = await checkExpiry({ ...stackOutputs([{ name: "a", daysLeft: 100 }]), privateKeyPem: "[secret]" });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createPrivateKey } from "node:crypto";
 import { before, describe, it } from "node:test";
-import type { Evaluation } from "../tools/lib/engine.mts";
+import type { Evaluation } from "../engine/engine.mts";
 import { AUTOMATION_IDENTITY_ID, KEY_VAULT_ID, SUBSCRIPTION_ID } from "./support/contoso.mts";
 import {
     allText,

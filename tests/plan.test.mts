@@ -108,9 +108,9 @@ describe("plans that pulumi preview would refuse", () => {
             "error: validating stack config: Stack 'typo' with configuration key 'certValidityDays' must be of type 'integer'\n",
         );
     });
-    it("an unknown stack", async () => {
+    it("an unknown stack: invalid input, exit code 2", async () => {
         const run = await plan("--stack", "nope");
-        assert.equal(run.code, 1);
+        assert.equal(run.code, 2);
         assert.match(run.stderr, /no stack configuration file Pulumi\.nope\.yaml .*\(stacks: dev\)/);
     });
     it("no stack at all: usage, exit code 2", async () => {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import type { Evaluation, PriorState } from "../tools/lib/engine.mts";
+import type { Evaluation, PriorState } from "../engine/engine.mts";
 import { contoso } from "./support/contoso.mts";
 import {
     PROJECT_DIR,
@@ -182,7 +182,9 @@ describe("expiry alarms of a deployed stack", () => {
         assert.deepEqual(steps(d1), [], "a warning must not change any input");
         assert.ok(
             d1.warnings.some((w) =>
-                /The active certificate "initial" \(thumbprint [0-9A-F]{40}\) expires on .* \(1[45] days left\)\. Rotate it now/.test(w),
+                /The active certificate "initial" \(thumbprint [0-9A-F]{40}\) expires on .* \(1[45] days left\)\. Rotate with an overlap/.test(
+                    w,
+                ),
             ),
             d1.warnings.join("\n"),
         );
@@ -194,7 +196,7 @@ describe("expiry alarms of a deployed stack", () => {
         assert.equal(d1.failed, true);
         assert.ok(
             d1.errors.some((e) =>
-                /The active certificate "initial" .* expired on .*Add a new certificate generation to exo-cba:certificates/.test(e),
+                /The active certificate "initial" .* expired on .*add a new generation to exo-cba:certificates and run pulumi up/.test(e),
             ),
             d1.errors.join("\n"),
         );
@@ -217,7 +219,7 @@ describe("rotation settings that are refused", () => {
         );
         const message = ev.errors.join("\n");
         assert.match(message, /exo-cba:certificates item 2 needs a name/);
-        assert.match(message, /item 3 has unknown field colour/);
+        assert.match(message, /item 3 has unknown field "colour" \(allowed: name, certificatePem, validityDays, rsaBits\)/);
         const second = await run(
             rawConfig({ "exo-cba:certificatePem": made.certPem, "exo-cba:certificates": JSON.stringify(["a", "A", "b", "c"]) }),
         );

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import type { Evaluation } from "../tools/lib/engine.mts";
-import { redact } from "../tools/lib/values.mts";
+import type { Evaluation } from "../engine/engine.mts";
+import { redact } from "../engine/values.mts";
 import { DEPLOYER_OBJECT_ID, EXO_APP_ID, EXO_SP_OBJECT_ID, MANAGE_AS_APP_ROLE_ID, TENANT_ID } from "./support/contoso.mts";
 import {
     allText,

@@ -5,24 +5,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseConfig } from "../components/config.ts";
-import { type AccessSettings, checkSettings } from "../components/validation.ts";
+import { type Settings, withDefaults } from "../components/settings.ts";
+import { checkSettings } from "../components/validation.ts";
 import { makeCertificate } from "./support/certificates.mts";
 
 /** The rules take the clock as an argument: every certificate below is dated relative to this instant. */
 const NOW = new Date("2026-11-27T12:00:00Z");
-const VALID: AccessSettings = {
-    displayName: "EXO Reporting Script",
-    roles: ["Exchange Administrator"],
-    allowGlobalAdministrator: false,
-    certValidityDays: 365,
-    certRsaBits: 2048,
-};
+/** The defaults (their values are checked against the README in "stack configuration parsing"). */
+const VALID: Settings = withDefaults({});
 
-function errorsFor(patch: Partial<AccessSettings>, now = NOW) {
+function errorsFor(patch: Partial<Settings>, now = NOW) {
     return checkSettings({ ...VALID, ...patch }, now).errors;
 }
 
-function assertRejected(patch: Partial<AccessSettings>, key: string, pattern: RegExp, now = NOW) {
+function assertRejected(patch: Partial<Settings>, key: string, pattern: RegExp, now = NOW) {
     const errors = errorsFor(patch, now);
     assert.equal(errors.length, 1, JSON.stringify(errors));
     assert.equal(errors[0].key, key);

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
+import { StackOutputs } from "../tools/lib/outputs.mts";
 import { type StackFacts, type TokenOutcome, parseDuration, stackFacts, verify } from "../tools/lib/verify.mts";
 import { type MadeCertificate, openssl, opensslCertificate, opensslThumbprint } from "./support/harness.mts";
 import { JWT_BEARER, type Registration, type TokenEndpoint, signJwt, startTokenEndpoint } from "./support/tokenEndpoint.mts";
@@ -547,7 +548,12 @@ describe("TLS stays verified", () => {
 describe("the retry schedule", () => {
     function facts(): StackFacts {
         const c = certificate();
-        return stackFacts(stackOutputs({ appId: crypto.randomUUID(), tenantId: TENANT, certificate: c, roles: [EXCHANGE_ADMINISTRATOR] }));
+        return stackFacts(
+            new StackOutputs(
+                stackOutputs({ appId: crypto.randomUUID(), tenantId: TENANT, certificate: c, roles: [EXCHANGE_ADMINISTRATOR] }),
+                "test",
+            ),
+        );
     }
     it("doubles from the first delay up to two minutes, and makes its last attempt at the deadline", async () => {
         const f = facts();

@@ -15,18 +15,16 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { thumbprintOf } from "../components/certificate.ts";
 import { connectCommand, connectCommandCrossPlatform, connectCommandPemFile } from "../components/connect.ts";
-import { commandLine } from "./lib/cli.mts";
+import { OUTPUT_OPTIONS, UserError, commandLine, outputOptionsUsage, runTool } from "./lib/cli.mts";
+import { readOutputs } from "./lib/outputs.mts";
 import { PFX_PASSWORD_VARIABLE, buildPfx } from "./lib/pfx.mts";
-import { OutputsError, optionalStringOutput, readOutputs, stringOutput } from "./lib/stackOutputs.mts";
 
 type Format = "pfx" | "pem" | "cer";
 const FORMATS: readonly Format[] = ["cer", "pem", "pfx"];
 
 const USAGE = `usage: npm run export-cert -- (--stack <name> | --outputs-file <file|->) [options]
 
-  --stack <name>             read the outputs with \`pulumi stack output --json --show-secrets --stack <name>\`
-  --outputs-file <file|->    read that JSON from a file, or from standard input with -
-  --out <dir>                where to write (default: the current directory)
+${outputOptionsUsage(true)}  --out <dir>                where to write (default: the current directory)
   --format pfx|pem|cer|all   what to write (default: all)
   --name <file name>         file name without extension (default: the stack name, or exo-cba)
   --password-env <VARIABLE>  environment variable holding the PFX password (default ${PFX_PASSWORD_VARIABLE});
@@ -36,7 +34,7 @@ const USAGE = `usage: npm run export-cert -- (--stack <name> | --outputs-file <f
 `;
 
 /** A problem the user can fix; the message never contains key material or the password. */
-class ExportError extends Error {}
+const ExportError = UserError;
 
 interface Plan {
     readonly dir: string;
@@ -45,11 +43,10 @@ interface Plan {
 }
 
 async function main(argv: string[]): Promise<number> {
-    const parsed = commandLine(
+    const args = commandLine(
         argv,
         {
-            stack: { type: "string" },
-            "outputs-file": { type: "string" },
+            ...OUTPUT_OPTIONS,
             out: { type: "string", default: "." },
             format: { type: "string", default: "all" },
             name: { type: "string" },
@@ -58,11 +55,9 @@ async function main(argv: string[]): Promise<number> {
             force: { type: "boolean", default: false },
         },
         USAGE,
-        2,
     );
-    if ("exit" in parsed) return parsed.exit;
-    const args = parsed.values;
-    try {
+    if (!args) return 0;
+    {
         const format = args.format ?? "all";
         if (format !== "all" && !FORMATS.includes(format as Format)) {
             throw new ExportError(`--format must be pfx, pem, cer or all (got ${JSON.stringify(format)})`);
@@ -74,11 +69,11 @@ async function main(argv: string[]): Promise<number> {
         const needsKey = requested.some((f) => f !== "cer");
         const outputs = await readOutputs({ stack: args.stack, outputsFile: args["outputs-file"], secrets: needsKey });
 
-        const certificatePem = stringOutput(outputs, "certificatePem");
-        const thumbprint = stringOutput(outputs, "thumbprint");
-        const appId = stringOutput(outputs, "appId");
-        const organization = stringOutput(outputs, "organization");
-        const privateKeyPem = optionalStringOutput(outputs, "privateKeyPem");
+        const certificatePem = outputs.string("certificatePem");
+        const thumbprint = outputs.string("thumbprint");
+        const appId = outputs.string("appId");
+        const organization = outputs.string("organization");
+        const privateKeyPem = outputs.optionalString("privateKeyPem");
         const certificate = readCertificate(certificatePem, thumbprint);
 
         // A brought certificate's key lives where the certificate was made: only the public part exists here.
@@ -131,12 +126,6 @@ async function main(argv: string[]): Promise<number> {
             }),
         );
         return 0;
-    } catch (e) {
-        if (e instanceof ExportError || e instanceof OutputsError) {
-            process.stderr.write(`error: ${e.message}\n`);
-            return 2;
-        }
-        throw e;
     }
 }
 
@@ -261,4 +250,4 @@ function nextSteps(o: { plan: Plan; thumbprint: string; appId: string; organizat
     return `${lines.join("\n")}\n`;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+await runTool(main);

@@ -6,11 +6,20 @@
  * against a tenant whose values are placeholders.
  */
 import * as path from "node:path";
-import { commandLine } from "./lib/cli.mts";
-import { PROJECT_DIR } from "./lib/engine.mts";
-import { makePlan, renderJson, renderMermaid, renderText } from "./lib/plan.mts";
-import { StackConfigError, listStacks, loadStackConfig, readProjectFile, resolveStackConfig } from "./lib/stackConfig.mts";
-import * as fs from "node:fs";
+import { PROJECT_DIR } from "../engine/engine.mts";
+import { makePlan, renderJson, renderMermaid, renderText } from "../engine/plan.mts";
+import {
+    StackConfigError,
+    listStacks,
+    loadStackConfig,
+    readFileCapped,
+    readProjectFile,
+    resolveStackConfig,
+} from "../engine/stackConfig.mts";
+import { EXIT_INVALID_INPUT, UserError, commandLine, runTool, stackName } from "./lib/cli.mts";
+
+/** The stack's configuration is refused, by the CLI's rules or the program's: `pulumi preview` would stop. */
+const EXIT_REFUSED = 1;
 
 const USAGE = `usage: npm run plan -- --stack <name> [--config-file <path>] [--json | --mermaid] [--no-type-check]
 
@@ -19,10 +28,12 @@ const USAGE = `usage: npm run plan -- --stack <name> [--config-file <path>] [--j
   --json                 print the plan as JSON (stable order: two plans diff cleanly)
   --mermaid              print a Mermaid graph of the resources and their dependencies
   --no-type-check        skip TypeScript type checking (PULUMI_NODEJS_TRANSPILE_ONLY=true), about twice as fast
+
+exit codes: 0 planned, ${EXIT_REFUSED} the configuration is refused, ${EXIT_INVALID_INPUT} invalid input
 `;
 
 async function main(argv: string[]): Promise<number> {
-    const parsed = commandLine(
+    const args = commandLine(
         argv,
         {
             stack: { type: "string" },
@@ -32,30 +43,21 @@ async function main(argv: string[]): Promise<number> {
             "no-type-check": { type: "boolean", default: false },
         },
         USAGE,
-        2,
     );
-    if ("exit" in parsed) return parsed.exit;
-    const args = parsed.values;
-    if (!args.stack) {
-        process.stderr.write(`error: --stack is required (stacks here: ${listStacks(PROJECT_DIR).join(", ") || "none"})\n\n${USAGE}`);
-        return 2;
-    }
-    if (args.json && args.mermaid) {
-        process.stderr.write(`error: choose one of --json and --mermaid\n\n${USAGE}`);
-        return 2;
-    }
+    if (!args) return 0;
+    if (!args.stack)
+        throw new UserError(`--stack is required (stacks here: ${listStacks(PROJECT_DIR).join(", ") || "none"}; --help lists the options)`);
+    if (args.json && args.mermaid) throw new UserError("choose one of --json and --mermaid");
+    const stack = stackName(args.stack, false);
 
     let config;
     try {
         const file = args["config-file"];
         config = file
-            ? resolveStackConfig(readProjectFile(PROJECT_DIR), args.stack, fs.readFileSync(path.resolve(file), "utf8"))
-            : loadStackConfig(PROJECT_DIR, args.stack);
+            ? resolveStackConfig(readProjectFile(PROJECT_DIR), stack, readFileCapped(path.resolve(file)), path.basename(file))
+            : loadStackConfig(PROJECT_DIR, stack);
     } catch (e) {
-        if (e instanceof StackConfigError || (e as NodeJS.ErrnoException).code === "ENOENT") {
-            process.stderr.write(`error: ${(e as Error).message}\n`);
-            return 1;
-        }
+        if (e instanceof StackConfigError) throw new UserError(e.message, e.unreadable ? EXIT_INVALID_INPUT : EXIT_REFUSED);
         throw e;
     }
 
@@ -64,10 +66,10 @@ async function main(argv: string[]): Promise<number> {
     else if (args.mermaid) process.stdout.write(renderMermaid(plan));
     else process.stdout.write(renderText(plan));
     if (plan.errors.length > 0) {
-        if (args.json || args.mermaid) for (const e of plan.errors) process.stderr.write(`error: ${e}\n`);
-        return 1;
+        if (args.json || args.mermaid) throw new UserError(plan.errors.join("\n"), EXIT_REFUSED);
+        return EXIT_REFUSED;
     }
     return 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+await runTool(main);

@@ -3,9 +3,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_DIR } from "./lib/engine.mts";
-import { makePlan, renderMermaid } from "./lib/plan.mts";
-import { loadStackConfig } from "./lib/stackConfig.mts";
+import { PROJECT_DIR } from "../engine/engine.mts";
+import { makePlan, renderMermaid } from "../engine/plan.mts";
+import { loadStackConfig } from "../engine/stackConfig.mts";
 
 const file = path.join(PROJECT_DIR, "README.md");
 const plan = await makePlan(loadStackConfig(PROJECT_DIR, "dev"), { typeCheck: false });

@@ -21,15 +21,13 @@ import {
     stackFacts,
     verify,
 } from "./lib/verify.mts";
-import { commandLine } from "./lib/cli.mts";
+import { OUTPUT_OPTIONS, UserError, commandLine, outputOptionsUsage, runTool } from "./lib/cli.mts";
+import { readOutputs } from "./lib/outputs.mts";
 import { KeyError, PFX_PASSWORD_VARIABLE, keyFromFile, keyFromOutput, requestToken } from "./lib/verifyEntra.mts";
-import { OutputsError, readOutputs } from "./lib/stackOutputs.mts";
 
 const USAGE = `usage: npm run verify -- (--stack <name> | --outputs-file <file|->) [options]
 
-  --stack <name>            read the outputs with \`pulumi stack output --json --show-secrets --stack <name>\`
-  --outputs-file <file|->   read that JSON from a file, or from standard input with -
-  --key-file <pem|pfx>      the private key, for a stack that brings its own certificate (PEM, or PFX
+${outputOptionsUsage(true)}  --key-file <pem|pfx>      the private key, for a stack that brings its own certificate (PEM, or PFX
                             with its password in the environment variable ${PFX_PASSWORD_VARIABLE})
   --json                    print the result as JSON (progress still goes to standard error)
   --max-wait <duration>     how long to keep trying while the failure looks like replication delay
@@ -41,14 +39,13 @@ const USAGE = `usage: npm run verify -- (--stack <name> | --outputs-file <file|-
 exit codes: 0 verified, 1 misconfigured, 2 invalid input, 3 not yet propagated (gave up waiting), 4 could not reach Entra
 `;
 
-class UsageError extends Error {}
+const UsageError = UserError;
 
 async function main(argv: string[]): Promise<number> {
-    const parsed = commandLine(
+    const args = commandLine(
         argv,
         {
-            stack: { type: "string" },
-            "outputs-file": { type: "string" },
+            ...OUTPUT_OPTIONS,
             "key-file": { type: "string" },
             json: { type: "boolean", default: false },
             "max-wait": { type: "string" },
@@ -57,15 +54,12 @@ async function main(argv: string[]): Promise<number> {
             resource: { type: "string" },
         },
         USAGE,
-        EXIT_CODES["invalid-input"],
     );
-    if ("exit" in parsed) return parsed.exit;
-    const args = parsed.values;
+    if (!args) return 0;
     let maxWaitMs: number, firstDelayMs: number, authorityHost: string, resource: string;
     try {
         if (args.stack === undefined && args["outputs-file"] === undefined)
             throw new UsageError("say which stack: --stack <name> or --outputs-file <file|->");
-        if (args.stack !== undefined && args["outputs-file"] !== undefined) throw new UsageError("give one of --stack and --outputs-file");
         maxWaitMs = duration("--max-wait", args["max-wait"], DEFAULT_MAX_WAIT_MS);
         firstDelayMs = duration("--first-delay", args["first-delay"], DEFAULT_FIRST_DELAY_MS);
         if (firstDelayMs === 0) throw new UsageError("--first-delay must be more than 0");
@@ -79,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     let facts: StackFacts;
     let key: KeyMaterial;
     try {
-        facts = stackFacts(await readOutputs({ stack: args.stack, outputsFile: args["outputs-file"] }));
+        facts = stackFacts(await readOutputs({ stack: args.stack, outputsFile: args["outputs-file"], secrets: true }));
         const keyFile = args["key-file"];
         if (keyFile !== undefined) {
             key = keyFromFile(keyFile, process.env[PFX_PASSWORD_VARIABLE]);
@@ -92,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
             );
         }
     } catch (e) {
-        if (e instanceof OutputsError || e instanceof KeyError) return invalidInput(e.message, args.json);
+        if (e instanceof UserError || e instanceof KeyError) return invalidInput(e.message, args.json);
         throw e;
     }
 
@@ -145,4 +139,4 @@ function invalidInput(message: string, json: boolean | undefined): number {
     return code;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+await runTool(main);

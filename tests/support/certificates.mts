@@ -76,7 +76,7 @@ export function makeCertificate(o: CertificateOptions & { readonly freshKey?: bo
     ]);
     serial += 1;
     const serialBytes = createHash("sha256").update(`${process.pid}/${serial}/${notBefore.toISOString()}`).digest().subarray(0, 16);
-    serialBytes[0] = serialBytes[0]! & 0x7f; // a positive INTEGER
+    serialBytes[0] = serialBytes[0] & 0x7f; // a positive INTEGER
     const spki = asn1.fromDer(forge.util.createBuffer(publicKey.export({ type: "spki", format: "der" }).toString("binary")));
     const tbs = asn1.create(U, T.SEQUENCE, true, [
         asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [asn1.create(U, T.INTEGER, false, asn1.integerToDer(2).getBytes())]),

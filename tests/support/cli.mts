@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_DIR } from "../../tools/lib/engine.mts";
+import { PROJECT_DIR } from "../../engine/engine.mts";
 
 export interface ToolRun {
     readonly code: number;

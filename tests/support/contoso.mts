@@ -2,7 +2,7 @@
  * Test tenant "Contoso". Microsoft's ids are typed here from Microsoft's documentation, not imported
  * from the program, so a wrong constant in the program cannot agree with itself.
  */
-import type { TenantData } from "../../tools/lib/tenant.mts";
+import type { TenantData } from "../../engine/tenant.mts";
 
 /** learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2 (manifest example) */
 export const EXO_APP_ID = "00000002-0000-0ff1-ce00-000000000000";

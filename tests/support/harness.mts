@@ -6,10 +6,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { type Evaluation, PROJECT_DIR, type PriorState, type RecordedResource, evaluate } from "../../tools/lib/engine.mts";
-import { type ResolvedConfig, readProjectFile, resolveStackConfig } from "../../tools/lib/stackConfig.mts";
-import type { TenantData } from "../../tools/lib/tenant.mts";
-import { type Value, isSecret, reveal } from "../../tools/lib/values.mts";
+import { type Evaluation, PROJECT_DIR, type PriorState, type RecordedResource, evaluate } from "../../engine/engine.mts";
+import { type ResolvedConfig, readProjectFile, resolveStackConfig } from "../../engine/stackConfig.mts";
+import type { TenantData } from "../../engine/tenant.mts";
+import { type Value, isSecret, reveal } from "../../engine/values.mts";
 import { contoso } from "./contoso.mts";
 
 export { PROJECT_DIR };

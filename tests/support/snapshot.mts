@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_DIR } from "../../tools/lib/engine.mts";
+import { PROJECT_DIR } from "../../engine/engine.mts";
 
 const DIR = path.join(PROJECT_DIR, "tests", "snapshots");
 

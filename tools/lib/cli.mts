@@ -1,8 +1,25 @@
 /**
- * Argument parsing shared by the command-line tools: node:util parseArgs with --help built in and
- * one way of reporting a bad argument.
+ * The contract every command-line tool keeps: arguments through node:util parseArgs with --help, the
+ * stack-output options, one error type for input a person must fix (carrying its exit code), and one
+ * runner that prints any failure as a single line, redacted, without a stack trace.
  */
+import * as fs from "node:fs";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import { printable } from "../../components/redaction.ts";
+
+/** Exit code of every tool for input a person must fix: a flag, a file, stack outputs. Nothing was done. */
+export const EXIT_INVALID_INPUT = 2;
+/** Exit code for a failure nobody could fix by changing the input (a bug): also one line, no stack trace. */
+export const EXIT_INTERNAL = 70;
+
+/** A problem with the input, worded for the person who supplied it. The runner prints `error: <message>`. */
+export class UserError extends Error {
+    readonly exitCode: number;
+    constructor(message: string, exitCode: number = EXIT_INVALID_INPUT) {
+        super(message);
+        this.exitCode = exitCode;
+    }
+}
 
 const HELP = { help: { type: "boolean", short: "h", default: false } } as const;
 
@@ -10,26 +27,133 @@ export type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<
     typeof parseArgs<{ args: string[]; options: O & typeof HELP; strict: true }>
 >["values"];
 
-/**
- * The parsed values, or the exit code to stop with: 0 after printing `usage` for --help, `usageExit`
- * after an unknown or malformed argument (reported on stderr with the usage).
- */
-export function commandLine<O extends ParseArgsOptionsConfig>(
-    argv: string[],
-    options: O,
-    usage: string,
-    usageExit: number,
-): { values: Parsed<O> } | { exit: number } {
+/** The parsed values, or undefined after --help (the usage was printed). A malformed argument throws UserError. */
+export function commandLine<O extends ParseArgsOptionsConfig>(argv: string[], options: O, usage: string): Parsed<O> | undefined {
     let values: Parsed<O>;
     try {
         values = parseArgs({ args: argv, options: { ...options, ...HELP }, strict: true }).values;
     } catch (e) {
-        process.stderr.write(`error: ${(e as Error).message}\n\n${usage}`);
-        return { exit: usageExit };
+        // node:util's first line says what is wrong ("Unknown option '--x'"); --help has the rest.
+        throw new UserError(`${((e as Error).message.split("\n")[0] ?? "").replace(/\.$/, "")} (--help lists the options)`);
     }
     if ((values as { help?: boolean }).help) {
         process.stdout.write(usage);
-        return { exit: 0 };
+        return undefined;
     }
-    return { values };
+    return values;
+}
+
+/**
+ * Where a tool reads a deployed stack's outputs. One contract for every tool:
+ *   --stack <name>            alone: `pulumi stack output --json --stack <name>` (--show-secrets when needed)
+ *   --outputs-file <file|->   that JSON from a file or standard input; with --stack, the name only labels it
+ */
+export const OUTPUT_OPTIONS = {
+    stack: { type: "string" },
+    "outputs-file": { type: "string" },
+} as const;
+
+export function outputOptionsUsage(secrets: boolean): string {
+    const command = `pulumi stack output --json${secrets ? " --show-secrets" : ""}`;
+    return (
+        `  --stack <name>            the stack: its outputs are read with \`${command} --stack <name>\`\n` +
+        "  --outputs-file <file|->   read that JSON from a file, or from standard input with -, where the Pulumi CLI\n" +
+        "                            is elsewhere; --stack then only names the stack\n"
+    );
+}
+
+/** Pulumi's stack name rule (pkg/backend: ^[A-Za-z0-9_.-]{1,100}$), optionally qualified as org/project/stack. */
+const STACK_NAME = /^(?:[A-Za-z0-9_.-]{1,100}\/){0,2}[A-Za-z0-9_.-]{1,100}$/;
+
+/** Checks a --stack value; a qualified name (org/project/stack) only where `qualified` allows it. */
+export function stackName(value: string, qualified = true): string {
+    const simple = /^[A-Za-z0-9_.-]{1,100}$/.test(value) && !/^\.+$/.test(value);
+    if (simple || (qualified && STACK_NAME.test(value) && !value.split("/").some((p) => /^\.+$/.test(p)))) return value;
+    throw new UserError(
+        `--stack must be a stack name: 1 to 100 letters, digits, hyphens, underscores or periods` +
+            `${qualified ? ", optionally as org/project/stack" : ""} (got ${JSON.stringify(printable(value).slice(0, 120))})`,
+    );
+}
+
+/**
+ * Runs a tool's main function and sets the exit code. A UserError prints its one-line message and
+ * exit code; anything else is a bug and prints one line too. Messages are redacted (private keys,
+ * tokens) and control characters escaped, whatever they quote.
+ */
+export async function runTool(main: (argv: string[]) => Promise<number>): Promise<void> {
+    try {
+        process.exitCode = await main(process.argv.slice(2));
+    } catch (e) {
+        if (e instanceof UserError) {
+            process.stderr.write(`error: ${printable(e.message)}\n`);
+            process.exitCode = e.exitCode;
+        } else {
+            const message = e instanceof Error ? e.message : String(e);
+            process.stderr.write(`error: unexpected failure (${printable(message.split("\n")[0] ?? "")}); please report it\n`);
+            process.exitCode = EXIT_INTERNAL;
+        }
+    }
+}
+
+/**
+ * Reads a file a person named (`what` says which option, for messages), refusing a directory, a missing
+ * file and anything larger than `maxBytes` (reading stops there: /dev/zero or a pasted disk image cannot
+ * exhaust memory). "-" reads standard input under the same limit.
+ */
+export async function readInputFile(file: string, what: string, maxBytes: number): Promise<Buffer> {
+    const limit = `${what} is larger than ${formatBytes(maxBytes)}; is it the right file?`;
+    if (file === "-") {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of process.stdin) {
+            size += (chunk as Buffer).length;
+            if (size > maxBytes) throw new UserError(`standard input for ${limit}`);
+            chunks.push(chunk as Buffer);
+        }
+        return Buffer.concat(chunks);
+    }
+    let fd: number;
+    try {
+        fd = fs.openSync(file, "r");
+    } catch (e) {
+        throw new UserError(`cannot read ${what} ${file}: ${describeFsError(e)}`);
+    }
+    try {
+        if (fs.fstatSync(fd).isDirectory()) throw new UserError(`${what} ${file} is a directory, not a file`);
+        const buffer = Buffer.alloc(maxBytes + 1);
+        let size = 0;
+        for (;;) {
+            const n = fs.readSync(fd, buffer, size, buffer.length - size, null);
+            if (n === 0) break;
+            size += n;
+            if (size > maxBytes) throw new UserError(`${what} ${file}: ${limit}`);
+        }
+        return buffer.subarray(0, size);
+    } catch (e) {
+        if (e instanceof UserError) throw e;
+        throw new UserError(`cannot read ${what} ${file}: ${describeFsError(e)}`);
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/** A file system error in a few words ("no such file", "permission denied", ...), never a stack. */
+export function describeFsError(e: unknown): string {
+    const code = (e as NodeJS.ErrnoException).code;
+    const known: Record<string, string> = {
+        ENOENT: "no such file",
+        EACCES: "permission denied",
+        EPERM: "operation not permitted",
+        EISDIR: "it is a directory",
+        ENOTDIR: "a part of the path is not a directory",
+        ELOOP: "too many symbolic links",
+        EEXIST: "it already exists",
+        ENOSPC: "no space left on the device",
+        EROFS: "read-only file system",
+    };
+    return (code && known[code]) ?? code ?? (e instanceof Error ? e.message : String(e));
+}
+
+function formatBytes(n: number): string {
+    return n >= 1024 * 1024 ? `${n / 1024 / 1024} MiB` : `${n / 1024} KiB`;
 }

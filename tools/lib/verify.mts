@@ -7,7 +7,8 @@
 import { type KeyObject, X509Certificate } from "node:crypto";
 import { rfc3339, thumbprintOf } from "../../components/certificate.ts";
 import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE } from "../../components/microsoft.ts";
-import { type Outputs, OutputsError, optionalStringOutput, stringOutput } from "./stackOutputs.mts";
+import { UserError } from "./cli.mts";
+import type { StackOutputs } from "./outputs.mts";
 
 /** The outcome of a run; each has its own exit code (README "Check that it works"). */
 export type Result = "verified" | "misconfigured" | "invalid-input" | "not-propagated" | "unreachable";
@@ -56,30 +57,30 @@ export interface StackFacts {
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads and cross-checks the outputs; every problem is reported at once in one OutputsError. */
-export function stackFacts(outputs: Outputs): StackFacts {
+export function stackFacts(outputs: StackOutputs): StackFacts {
     const problems: string[] = [];
     const read = <T,>(f: () => T): T | undefined => {
         try {
             return f();
         } catch (e) {
-            if (!(e instanceof OutputsError)) throw e;
+            if (!(e instanceof UserError)) throw e;
             problems.push(e.message);
             return undefined;
         }
     };
-    const guid = (name: string) =>
+    const guid = (name: "appId" | "tenantId") =>
         read(() => {
-            const v = stringOutput(outputs, name);
-            if (!GUID.test(v)) throw new OutputsError(`output ${name} should be a GUID (got ${JSON.stringify(v)})`);
+            const v = outputs.string(name);
+            if (!GUID.test(v)) throw new UserError(`output ${name} should be a GUID (got ${JSON.stringify(v)})`);
             return v;
         });
     const appId = guid("appId");
     const tenantId = guid("tenantId");
-    const organization = read(() => optionalStringOutput(outputs, "organization"));
-    const thumbprint = read(() => stringOutput(outputs, "thumbprint"));
-    const certificatePem = read(() => stringOutput(outputs, "certificatePem"));
-    const privateKeyPem = read(() => optionalStringOutput(outputs, "privateKeyPem"));
-    const notAfterText = read(() => stringOutput(outputs, "certificateNotAfter"));
+    const organization = read(() => outputs.optionalString("organization"));
+    const thumbprint = read(() => outputs.string("thumbprint"));
+    const certificatePem = read(() => outputs.string("certificatePem"));
+    const privateKeyPem = read(() => outputs.optionalString("privateKeyPem"));
+    const notAfterText = read(() => outputs.string("certificateNotAfter"));
     const directoryRoles = read(() => rolesOutput(outputs));
 
     let certificate: X509Certificate | undefined;
@@ -103,7 +104,7 @@ export function stackFacts(outputs: Outputs): StackFacts {
             problems.push(`output certificateNotAfter should be an RFC 3339 date (got ${JSON.stringify(notAfterText)})`);
         }
     }
-    if (problems.length > 0) throw new OutputsError(problems.join("\n"));
+    if (problems.length > 0) throw new UserError(problems.join("\n"));
     return {
         appId: appId!,
         tenantId: tenantId!,
@@ -117,13 +118,13 @@ export function stackFacts(outputs: Outputs): StackFacts {
     };
 }
 
-function rolesOutput(outputs: Outputs): DirectoryRole[] {
-    const value = outputs["directoryRoles"];
+function rolesOutput(outputs: StackOutputs): DirectoryRole[] {
+    const value = outputs.raw("directoryRoles");
     if (value === undefined) {
-        throw new OutputsError("the stack has no output directoryRoles; `pulumi up` with this version of exo-cba adds it");
+        throw new UserError("the stack has no output directoryRoles; `pulumi up` with this version of exo-cba adds it");
     }
     const shape = 'output directoryRoles should be a list of {"name": ..., "templateId": <GUID>}';
-    if (!Array.isArray(value)) throw new OutputsError(shape);
+    if (!Array.isArray(value)) throw new UserError(shape);
     return value.map((r: unknown) => {
         const role = r as Record<string, unknown> | null;
         if (
@@ -133,7 +134,7 @@ function rolesOutput(outputs: Outputs): DirectoryRole[] {
             typeof role["templateId"] !== "string" ||
             !GUID.test(role["templateId"])
         ) {
-            throw new OutputsError(shape);
+            throw new UserError(shape);
         }
         return { name: role["name"], templateId: role["templateId"] };
     });

@@ -2,8 +2,9 @@
  * The offline plan: what `pulumi up` would create for a stack, read from a recording of the real
  * program run in preview mode against a tenant whose values are all placeholders.
  */
-import { inspectCertificate } from "../../components/certificate.ts";
-import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES } from "../../components/microsoft.ts";
+import { inspectCertificate } from "../components/certificate.ts";
+import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES } from "../components/microsoft.ts";
+import { printable, redactSecrets } from "../components/redaction.ts";
 import { type Evaluation, type RecordedResource, evaluate } from "./engine.mts";
 import type { ResolvedConfig } from "./stackConfig.mts";
 import { FROM_TENANT, placeholderTenant } from "./tenant.mts";
@@ -67,8 +68,10 @@ export function planOf(config: ResolvedConfig, ev: Evaluation): Plan {
         }
     };
     visit("");
-    const errors = [...ev.errors];
-    if (ev.failed && errors.length === 0) errors.push(`the program exited with code ${ev.exitCode}: ${ev.stderr.trim()}`);
+    // Whatever the program or a configuration value holds, a plan never carries a private key or a token:
+    // a fork's pull request copies it into a public job summary.
+    const errors = ev.errors.map(redactSecrets);
+    if (ev.failed && errors.length === 0) errors.push(redactSecrets(`the program exited with code ${ev.exitCode}: ${ev.stderr.trim()}`));
     return {
         project: config.project,
         stack: config.stack,
@@ -76,12 +79,12 @@ export function planOf(config: ResolvedConfig, ev: Evaluation): Plan {
             .sort()
             .map((key) => ({
                 key,
-                value: config.config[key] ?? "",
+                value: redactSecrets(config.config[key] ?? ""),
                 source: config.secureKeys.includes(key) ? "secure" : config.defaultedKeys.includes(key) ? "default" : "stack",
             })),
         resources,
         outputs: ev.outputs ? (sortKeys(redact(ev.outputs)) as Record<string, Value>) : {},
-        warnings: ev.warnings,
+        warnings: ev.warnings.map(redactSecrets),
         errors,
     };
 }
@@ -169,7 +172,7 @@ export function renderText(plan: Plan): string {
     if (plan.errors.length > 0) {
         lines.push("Errors (pulumi preview would stop here):");
         for (const e of plan.errors) lines.push(...indent(`error: ${e}`, 4));
-        return `${lines.join("\n")}\n`;
+        return `${lines.map(printable).join("\n")}\n`;
     }
     const created = plan.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     lines.push(`Resources: ${created.length} to create`);
@@ -195,7 +198,7 @@ export function renderText(plan: Plan): string {
     lines.push(
         `${FROM_TENANT}: read from the tenant by \`pulumi preview\`. ${COMPUTED}: known once \`pulumi up\` creates it. ${SECRET}: secret.`,
     );
-    return `${lines.join("\n")}\n`;
+    return `${lines.map(printable).join("\n")}\n`;
 }
 
 /** A Mermaid flowchart: parents contain children (solid), dependencies dotted. */

@@ -21,7 +21,7 @@ import type { Value } from "./values.mts";
 
 export type { LogLine, PriorState, RecordedAlias, RecordedInvoke, RecordedResource, Recording, Step } from "./monitor.mts";
 
-export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 export interface EvaluateOptions {
     readonly config: ResolvedConfig;

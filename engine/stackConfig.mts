@@ -12,6 +12,9 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { sortKeys } from "./values.mts";
 
+/** Stack and project files are a few kilobytes; a larger one is not read (nor a 30 MB value in one). */
+export const MAX_STACK_FILE_BYTES = 1024 * 1024;
+
 export const SECURE_PLACEHOLDER = "[secret]";
 
 export interface ResolvedConfig {
@@ -27,8 +30,17 @@ export interface ResolvedConfig {
     readonly defaultedKeys: string[];
 }
 
-/** A configuration problem, worded as the CLI words it. */
-export class StackConfigError extends Error {}
+/**
+ * A configuration problem, worded as the CLI words it. `unreadable`: the file itself could not be
+ * read or parsed (as opposed to configuration the CLI refuses).
+ */
+export class StackConfigError extends Error {
+    readonly unreadable: boolean;
+    constructor(message: string, unreadable = false) {
+        super(message);
+        this.unreadable = unreadable;
+    }
+}
 
 interface ConfigSchema {
     readonly type?: string;
@@ -45,20 +57,76 @@ export interface ProjectFile {
 
 export function readProjectFile(projectDir: string): ProjectFile {
     const file = path.join(projectDir, "Pulumi.yaml");
-    const project = parse(fs.readFileSync(file, "utf8")) as ProjectFile;
-    if (!project || typeof project.name !== "string") throw new StackConfigError(`${file} has no project name`);
-    return project;
+    const project = parseYaml(readFileCapped(file), "Pulumi.yaml");
+    if (typeof project["name"] !== "string") throw new StackConfigError(`${file} has no project name`, true);
+    return project as unknown as ProjectFile;
 }
+
+/** A simple stack name (pkg/backend's rule), so Pulumi.<stack>.yaml is always a file in the project directory. */
+const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
 /** Reads Pulumi.<stack>.yaml from the project directory and resolves it. */
 export function loadStackConfig(projectDir: string, stack: string): ResolvedConfig {
+    if (!STACK_NAME.test(stack) || /^\.+$/.test(stack)) {
+        throw new StackConfigError(
+            `stack names may only contain letters, digits, hyphens, underscores or periods, at most 100 (got ${JSON.stringify(stack.slice(0, 100))})`,
+            true,
+        );
+    }
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         throw new StackConfigError(
             `no stack configuration file ${path.basename(file)} in ${projectDir} (stacks: ${listStacks(projectDir).join(", ") || "none"})`,
+            true,
         );
     }
-    return resolveStackConfig(readProjectFile(projectDir), stack, fs.readFileSync(file, "utf8"));
+    return resolveStackConfig(readProjectFile(projectDir), stack, readFileCapped(file), path.basename(file));
+}
+
+/** A file's text, refused when it is not a regular file or larger than MAX_STACK_FILE_BYTES. */
+export function readFileCapped(file: string): string {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(file);
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new StackConfigError(`cannot read ${file}: ${code === "ENOENT" ? "no such file" : (code ?? "error")}`, true);
+    }
+    if (stat.isDirectory()) throw new StackConfigError(`${file} is a directory, not a stack configuration file`, true);
+    if (!stat.isFile()) throw new StackConfigError(`${file} is not a regular file`, true);
+    if (stat.size > MAX_STACK_FILE_BYTES) {
+        throw new StackConfigError(
+            `${file} is ${Math.ceil(stat.size / 1024)} KiB; a stack configuration file is at most ${MAX_STACK_FILE_BYTES / 1024} KiB`,
+            true,
+        );
+    }
+    return fs.readFileSync(file, "utf8");
+}
+
+/**
+ * Parses a YAML file whose top level must be a mapping (or empty). Syntax errors, duplicate keys (the
+ * CLI's Go YAML refuses them too) and alias bombs become one line naming the file and the place.
+ */
+export function parseYaml(text: string, fileName: string): Record<string, unknown> {
+    let doc: unknown;
+    try {
+        doc = parse(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: false });
+    } catch (e) {
+        const err = e as Error & { linePos?: { line: number; col: number }[] };
+        const where = err.linePos?.[0] ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : "";
+        const what = /alias count/i.test(err.message)
+            ? "too many YAML aliases (refused as a resource exhaustion attack)"
+            : (err.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+        throw new StackConfigError(`${fileName} is not valid YAML${where}: ${what}`, true);
+    }
+    if (doc === null || doc === undefined) return {};
+    if (typeof doc !== "object" || Array.isArray(doc)) {
+        throw new StackConfigError(
+            `${fileName} must hold a YAML mapping (keys such as config:), not ${Array.isArray(doc) ? "a list" : `a ${typeof doc}`}`,
+            true,
+        );
+    }
+    return doc as Record<string, unknown>;
 }
 
 /** The stacks that have a Pulumi.<stack>.yaml in the project directory. */
@@ -71,13 +139,21 @@ export function listStacks(projectDir: string): string[] {
 }
 
 /** Resolves a stack file's text against the project file. */
-export function resolveStackConfig(project: ProjectFile, stack: string, stackYaml: string): ResolvedConfig {
-    const doc = (parse(stackYaml) ?? {}) as { config?: Record<string, unknown>; environment?: unknown };
+export function resolveStackConfig(
+    project: ProjectFile,
+    stack: string,
+    stackYaml: string,
+    fileName = `Pulumi.${stack}.yaml`,
+): ResolvedConfig {
+    const doc = parseYaml(stackYaml, fileName) as { config?: unknown; environment?: unknown };
+    if (doc.config !== undefined && doc.config !== null && (typeof doc.config !== "object" || Array.isArray(doc.config))) {
+        throw new StackConfigError(`${fileName}: config must be a mapping of keys to values`, true);
+    }
     if (doc.environment !== undefined) {
         throw new StackConfigError(`stack ${stack} imports Pulumi ESC environments, which cannot be read offline`);
     }
     const values = new Map<string, unknown>();
-    for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
+    for (const [rawKey, value] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
         // Stack keys without a namespace belong to the project (workspace/loaders.go).
         values.set(rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`, value);
     }

@@ -4,10 +4,8 @@
  * full (parent, dependencies, aliases, secrets, ...); log lines are recorded as the CLI would print
  * them. Like Pulumi's own mock monitor, it records additionalSecretOutputs but does not apply them.
  *
- * Given the recording of an earlier deployment as the stack's state, it also plans steps the way the
- * engine does: a resource found by URN or by one of its aliases with unchanged inputs is "same" and
- * keeps its outputs; changed inputs "update" it in place or "replace" it (per the provider's rules);
- * anything new is "create"d and state the program no longer registers is "delete"d.
+ * Given the recording of an earlier deployment as the stack's state, each registration gets the step
+ * the engine would take (steps.mts), and only what is created or replaced reaches the simulated provider.
  */
 import type * as grpcJs from "@grpc/grpc-js";
 import type * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb.js";
@@ -18,20 +16,11 @@ import type * as emptyPb from "google-protobuf/google/protobuf/empty_pb.js";
 import type * as structPb from "google-protobuf/google/protobuf/struct_pb.js";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { type PriorState, type RecordedAlias, type Step, StepPlanner } from "./steps.mts";
 import { SimulatedTenant as Tenant } from "./tenant.mts";
-import { fromWire, reveal, toWire, unwrapForProvider, type Value } from "./values.mts";
+import { fromWire, toWire, unwrapForProvider, type Value } from "./values.mts";
 
-export interface RecordedAlias {
-    readonly name?: string;
-    readonly type?: string;
-    readonly project?: string;
-    readonly stack?: string;
-    readonly parentUrn?: string;
-    readonly noParent?: boolean;
-    readonly urn?: string;
-}
-
-export type Step = "create" | "same" | "update" | "replace";
+export type { PriorState, RecordedAlias, Step };
 
 export interface RecordedResource {
     readonly urn: string;
@@ -89,11 +78,6 @@ export interface Recording {
     deleted: string[];
 }
 
-/** What the engine keeps of a deployment: enough to match, compare and reuse resources. */
-export interface PriorState {
-    readonly resources: readonly Pick<RecordedResource, "urn" | "type" | "inputs" | "outputs" | "id" | "failure">[];
-}
-
 type Callback = (err: { code: number; details: string; message: string } | null, resp?: unknown) => void;
 interface Call<T> {
     readonly request: T;
@@ -117,13 +101,12 @@ export class RecordingMonitor {
     readonly recording: Recording;
     private readonly pulumiRequire: NodeJS.Require;
     private readonly tenant: Tenant;
-    private readonly prior: Map<string, PriorState["resources"][number]>;
-    private readonly matched = new Set<string>();
+    private readonly steps: StepPlanner;
     private server: { forceShutdown(): void } | undefined;
 
     constructor(projectDir: string, project: string, stack: string, preview: boolean, tenant: Tenant, prior?: PriorState) {
         this.tenant = tenant;
-        this.prior = new Map((prior?.resources ?? []).filter((r) => !r.failure).map((r) => [r.urn, r]));
+        this.steps = new StepPlanner(prior, (type) => Tenant.updatable(type));
         this.recording = { project, stack, preview, resources: [], invokes: [], logs: [], deleted: [] };
         // The gRPC library and protocol classes the project's own SDK uses.
         const sdk = createRequire(path.join(projectDir, "package.json")).resolve("@pulumi/pulumi");
@@ -154,7 +137,7 @@ export class RecordingMonitor {
 
     /** Ends the deployment: what the prior state holds and the program did not register is deleted. */
     finish(): void {
-        this.recording.deleted = [...this.prior.keys()].filter((urn) => !this.matched.has(urn)).sort();
+        this.recording.deleted = this.steps.deleted();
     }
 
     private monitorHandlers(status: typeof grpcJs.status): Record<string, (call: Call<never>, cb: Callback) => void> {
@@ -268,29 +251,19 @@ export class RecordingMonitor {
 
     /** Plans the step and lets the simulated provider create what is new or replaced; throws as the provider fails. */
     private create(entry: RecordedResource): { id: string; state: Record<string, Value> } {
-        const prior = [entry.urn, ...entry.aliases.map((a) => aliasUrn(entry, a))]
-            .map((u) => this.prior.get(u))
-            .find((r) => r !== undefined);
-        if (prior) {
-            this.matched.add(prior.urn);
-            entry.changed = changedInputs(prior.inputs, entry.inputs);
-        }
+        const { step, prior, changed } = this.steps.plan(entry);
+        entry.step = step;
+        entry.changed = changed;
         // Components and the stack have no provider: their outputs come with registerResourceOutputs.
-        if (!entry.custom) {
-            entry.step = prior ? "same" : "create";
-            return { id: "", state: {} };
-        }
+        if (!entry.custom) return { id: "", state: {} };
         let result: { id: string; state: Record<string, Value> };
-        if (prior && entry.changed.length === 0) {
-            entry.step = "same";
+        if (prior && step === "same") {
             this.tenant.adopt(entry.type, unwrapForProvider(prior.outputs));
             result = { id: prior.id, state: prior.outputs };
-        } else if (prior && entry.changed.every((k) => Tenant.updatable(entry.type).includes(k))) {
-            entry.step = "update";
+        } else if (prior && step === "update") {
             this.tenant.adopt(entry.type, unwrapForProvider({ ...prior.outputs, ...entry.inputs }));
             result = { id: prior.id, state: { ...prior.outputs, ...entry.inputs } };
         } else {
-            entry.step = prior ? "replace" : "create";
             result = this.tenant.newResource({
                 type: entry.type,
                 name: entry.name,
@@ -356,38 +329,6 @@ interface AliasMessage {
               getNoparent(): boolean;
           }
         | undefined;
-}
-
-/** Input names whose values differ (secret or not, a value is the same value). */
-function changedInputs(before: Record<string, Value>, after: Record<string, Value>): string[] {
-    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    return [...keys].filter((k) => canonical(before[k]) !== canonical(after[k])).sort();
-}
-
-function canonical(v: Value | undefined): string {
-    const sorted = (x: Value): Value => {
-        if (Array.isArray(x)) return x.map(sorted);
-        if (x !== null && typeof x === "object")
-            return Object.fromEntries(
-                Object.keys(x)
-                    .sort()
-                    .map((k) => [k, sorted(x[k])]),
-            );
-        return x;
-    };
-    return v === undefined ? "undefined" : JSON.stringify(sorted(reveal(v)));
-}
-
-/** The URN an alias points at (the engine's alias resolution for the common cases). */
-function aliasUrn(r: RecordedResource, a: RecordedAlias): string {
-    if (a.urn) return a.urn;
-    // urn:pulumi:<stack>::<project>::<parent types$type>::<name>
-    const [head, project, qualifiedType, name] = r.urn.split("::") as [string, string, string, string];
-    const types = qualifiedType.split("$");
-    if (a.type) types[types.length - 1] = a.type;
-    if (a.noParent) types.splice(0, types.length - 1);
-    else if (a.parentUrn) types.splice(0, types.length - 1, ...(a.parentUrn.split("::")[2] ?? "").split("$"));
-    return [a.stack ? `urn:pulumi:${a.stack}` : head, a.project ?? project, types.join("$"), a.name ?? name].join("::");
 }
 
 function objectOf(s: StructLike | undefined): Record<string, Value> {

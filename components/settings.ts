@@ -1,0 +1,341 @@
+/**
+ * Every setting of the stack (namespace `exo-cba`), declared once: key, type, default, what is allowed
+ * and a one-line description. Parsing the strings Pulumi hands the program, the defaults, the resolved
+ * Settings type and the component's arguments all follow from SETTINGS; Pulumi.yaml's `config:` block
+ * and the README's configuration table are tested against it. The rules a value must keep live in
+ * validation.ts. Pure: no Pulumi runtime.
+ */
+import { show } from "./redaction.ts";
+
+export const CONFIG_NAMESPACE = "exo-cba";
+
+/**
+ * How a value is written: a string, a whole number, true/false, a list of strings, or a list of items
+ * (names or objects), which Pulumi.yaml cannot declare, so the key has no type there.
+ */
+export type Kind = "string" | "integer" | "boolean" | "strings" | "items";
+
+export interface Setting<V> {
+    readonly kind: Kind;
+    /** The value when the key is not set. */
+    readonly default: V;
+    /** The README's "Default" column, for a person. */
+    readonly defaultText: string;
+    /** The README's "Allowed" column (Markdown). */
+    readonly allowed: string;
+    /** One line, as Pulumi.yaml's description. */
+    readonly description: string;
+    /** "items" only: reads one list item, pushing what is wrong with it to `problems`. */
+    readonly readItem?: (item: unknown, index: number, problems: string[]) => unknown;
+}
+
+interface Doc {
+    readonly defaultText: string;
+    readonly allowed: string;
+    readonly description: string;
+}
+
+const text = (d: Doc & { readonly default: string }): Setting<string> => ({ kind: "string", ...d });
+const optionalText = (d: Doc): Setting<string | undefined> => ({ kind: "string", default: undefined, ...d });
+const whole = (d: Doc & { readonly default: number }): Setting<number> => ({ kind: "integer", ...d });
+const flag = (d: Doc & { readonly default: boolean }): Setting<boolean> => ({ kind: "boolean", ...d });
+const names = (d: Doc & { readonly default: readonly string[] }): Setting<readonly string[]> => ({ kind: "strings", ...d });
+const optionalNames = (d: Doc): Setting<readonly string[] | undefined> => ({ kind: "strings", default: undefined, ...d });
+const items = <T>(
+    d: Doc & { readonly readItem: (item: unknown, index: number, problems: string[]) => T },
+): Setting<readonly T[] | undefined> => ({
+    kind: "items",
+    default: undefined,
+    ...d,
+});
+
+/** One certificate generation; the last one of a list is the active certificate. */
+export interface CertificateGeneration {
+    /** Label, unique within the stack; part of the resource names (letters, digits, hyphens). */
+    readonly name: string;
+    /** Bring your own: the public PEM. Unset: a key and self-signed certificate are generated. */
+    readonly certificatePem?: string | undefined;
+    /** Self-signed lifetime in days; unset: certValidityDays. */
+    readonly validityDays?: number | undefined;
+    /** Self-signed RSA key size; unset: certRsaBits. */
+    readonly rsaBits?: number | undefined;
+}
+
+export const SETTINGS = {
+    displayName: text({
+        default: "EXO Reporting Script",
+        defaultText: "`EXO Reporting Script`",
+        allowed: "Not blank, at most 120 characters, no control characters. Names the application and is the certificate's CN.",
+        description: "Display name of the Entra application; also the certificate subject (CN). Not blank, at most 120 characters.",
+    }),
+    organization: optionalText({
+        defaultText: "the tenant's initial `*.onmicrosoft.com` domain, looked up",
+        allowed:
+            "A bare domain name (no scheme, no path, at least one dot). Connect-ExchangeOnline needs the *initial* domain; anything else gets a warning. Setting it also spares the deployer the `Domain.Read.All` permission.",
+        description:
+            "Value for Connect-ExchangeOnline -Organization, a bare domain such as contoso.onmicrosoft.com. Empty looks up the tenant's initial domain.",
+    }),
+    roles: names({
+        default: ["Exchange Administrator"],
+        defaultText: '`["Exchange Administrator"]`',
+        allowed:
+            "At least one of: Exchange Administrator, Exchange Recipient Administrator, Global Reader, Compliance Administrator, Security Reader, Security Administrator, Helpdesk Administrator, Global Administrator (portal names, case-sensitive, no duplicates).",
+        description:
+            "Entra roles (portal names) for the application, from the eight Microsoft supports for app-only Exchange Online access.",
+    }),
+    allowGlobalAdministrator: flag({
+        default: false,
+        defaultText: "`false`",
+        allowed: "Must be `true` before `roles` may contain Global Administrator.",
+        description: "Must be true before roles may contain Global Administrator.",
+    }),
+    certValidityDays: whole({
+        default: 365,
+        defaultText: "`365`",
+        allowed: "1 to 3650. Self-signed mode only.",
+        description: "Lifetime of the self-signed certificate in days, 1 to 3650.",
+    }),
+    certRsaBits: whole({
+        default: 2048,
+        defaultText: "`2048`",
+        allowed: "2048, 3072 or 4096. Self-signed mode only.",
+        description: "RSA key size of the self-signed certificate, 2048, 3072 or 4096.",
+    }),
+    certificatePem: optionalText({
+        defaultText: "empty: generate a key and certificate",
+        allowed:
+            "Bring your own: the **public** certificate in PEM. One certificate, RSA of at least 2048 bits, not expired, no private key block. One that starts later (a certificate staged for the next rotation) is accepted with a warning saying from when runners can sign in with it.",
+        description:
+            "Bring your own certificate - its public PEM only (no private key). Empty generates a key and self-signed certificate.",
+    }),
+    owners: optionalNames({
+        defaultText: "empty: the identity running Pulumi",
+        allowed: "Object ids (GUIDs) of users or service principals that own the application and service principal.",
+        description: "Object ids of the application's owners. Empty makes the identity running Pulumi the owner.",
+    }),
+    certificates: items<CertificateGeneration>({
+        defaultText: "empty: one generation named `initial`, from `certificatePem` / `certValidityDays` / `certRsaBits`",
+        allowed:
+            "Certificate generations for [rotation](#rotate-the-certificate), oldest first; the last is active. Each item is a name, or `{ name, certificatePem }` (bring your own) or `{ name, validityDays, rsaBits }` (self-signed; defaults `certValidityDays` / `certRsaBits`). Names: 1–32 letters, digits, inner hyphens, unique. At most 3 items, at least 1. Not together with `certificatePem`.",
+        description:
+            "Certificate generations for rotation, oldest first; the last one is active. Each item is a name or an object with name and either certificatePem (bring your own) or validityDays/rsaBits (self-signed). Empty means one generation named initial, from certificatePem / certValidityDays / certRsaBits.",
+        readItem: readGeneration,
+    }),
+    renewBeforeDays: whole({
+        default: 30,
+        defaultText: "`30`",
+        allowed:
+            "0 to 365. `pulumi preview`/`up` warn when the active certificate expires within this many days; `npm run check-expiry` uses it too.",
+        description: "Warn when the active certificate expires within this many days, 0 to 365.",
+    }),
+    keyVaultId: optionalText({
+        defaultText: "empty: no Key Vault delivery",
+        allowed:
+            "ARM resource id of an existing vault (Azure RBAC) that receives the active certificate and key as one secret: `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`. Needs a self-signed active certificate. See [Key Vault](#azure-key-vault-and-an-automation-runbook).",
+        description:
+            "ARM resource id of an existing Key Vault (Azure RBAC) that receives the active certificate and key as one PEM secret. Empty means no Key Vault delivery. Needs a self-signed active certificate.",
+    }),
+    keyVaultSecretName: optionalText({
+        defaultText: "empty: `<project>-<stack>` (e.g. `exo-cba-contoso`)",
+        allowed: "1–127 letters, digits, hyphens. Only with `keyVaultId`.",
+        description: "Name of the Key Vault secret; empty means <project>-<stack>. Letters, digits, hyphens.",
+    }),
+    keyVaultReaderPrincipalIds: optionalNames({
+        defaultText: "empty",
+        allowed:
+            "Object ids of managed identities or service principals granted *Key Vault Secrets User* on the secret only (e.g. an Automation account's identity). Only with `keyVaultId`.",
+        description:
+            "Object ids of managed identities or service principals (e.g. an Automation account's) granted Key Vault Secrets User on that secret only.",
+    }),
+} as const satisfies Record<string, Setting<unknown>>;
+
+export type SettingKey = keyof typeof SETTINGS;
+export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
+
+type ValueOf<S> = S extends Setting<infer V> ? V : never;
+
+/** The resolved settings: every key, defaults filled in ("not set" is undefined where there is no default). */
+export type Settings = { readonly [K in SettingKey]: ValueOf<(typeof SETTINGS)[K]> };
+
+/** The component's arguments: any setting, each defaulting as SETTINGS says. */
+export type SettingsInput = { readonly [K in SettingKey]?: ValueOf<(typeof SETTINGS)[K]> };
+
+/** Fills in the defaults of SETTINGS. */
+export function withDefaults(input: SettingsInput): Settings {
+    const out: Record<string, unknown> = {};
+    for (const key of SETTING_KEYS) out[key] = input[key] ?? SETTINGS[key].default;
+    return out as Settings;
+}
+
+/** One thing wrong with one setting. `key` is the bare setting name (`roles`, `certValidityDays`, ...). */
+export interface Problem {
+    readonly key: string;
+    readonly message: string;
+}
+
+/**
+ * The largest value any setting takes: three PEM certificates or twenty federated credentials are a few
+ * kilobytes. A larger value is a mistake (a whole file pasted), refused before it is parsed.
+ */
+export const MAX_VALUE_BYTES = 64 * 1024;
+
+/**
+ * Reads the strings Pulumi hands the program (`{"displayName": "...", "roles": "[\"...\"]"}`, keys
+ * without the namespace) into typed values. Pulumi.yaml gives unset keys the defaults "" and [], which
+ * mean "not set" (an explicit `[]` of an items setting is kept: it is a value the rules judge).
+ */
+export function readSettings(raw: Readonly<Record<string, string>>): { input: SettingsInput; problems: Problem[] } {
+    const problems: Problem[] = [];
+    const input: Record<string, unknown> = {};
+    for (const key of Object.keys(raw).sort()) {
+        if (!(key in SETTINGS)) {
+            problems.push({ key, message: `is not a setting of this project.${suggestKey(key)} Known keys: ${SETTING_KEYS.join(", ")}.` });
+        }
+    }
+    for (const key of SETTING_KEYS) {
+        const value = raw[key];
+        if (value === undefined) continue;
+        if (Buffer.byteLength(value) > MAX_VALUE_BYTES) {
+            problems.push({
+                key,
+                message: `is ${Math.ceil(Buffer.byteLength(value) / 1024)} KiB; a setting holds at most ${MAX_VALUE_BYTES / 1024} KiB. Was a whole file pasted?`,
+            });
+            continue;
+        }
+        const parsed = readValue(SETTINGS[key], value);
+        if ("message" in parsed) problems.push({ key, message: parsed.message });
+        else if (parsed.value !== undefined) input[key] = parsed.value;
+    }
+    return { input: input, problems };
+}
+
+function readValue(setting: Setting<unknown>, text: string): { value: unknown } | { message: string } {
+    switch (setting.kind) {
+        case "string":
+            return { value: text === "" && setting.default === undefined ? undefined : text };
+        case "integer":
+            return /^-?[0-9]{1,9}$/.test(text.trim())
+                ? { value: Number.parseInt(text, 10) }
+                : { message: `must be a whole number (got ${show(text)}).` };
+        case "boolean":
+            return text === "true" || text === "false"
+                ? { value: text === "true" }
+                : { message: `must be true or false (got ${show(text)}).` };
+        case "strings": {
+            const list = jsonList(text);
+            if (list?.every((item) => typeof item === "string"))
+                return { value: list.length === 0 && setting.default === undefined ? undefined : list };
+            return { message: `must be a list of strings, written in the stack file as a YAML list (got ${show(text)}).` };
+        }
+        case "items": {
+            if (text === "") return { value: undefined };
+            const list = jsonList(text);
+            if (!list) return { message: `must be a list, written in the stack file as a YAML list (got ${show(text)}).` };
+            const problems: string[] = [];
+            const value = list.map((item, i) => setting.readItem!(item, i, problems));
+            return problems.length > 0 ? { message: `${problems.join("; ")}.` } : { value };
+        }
+    }
+}
+
+function jsonList(text: string): unknown[] | undefined {
+    try {
+        const value: unknown = JSON.parse(text);
+        return Array.isArray(value) ? value : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * Reads an item that is an object of known fields (or, where `nameOnly` allows, a bare name). Unknown
+ * fields are named, never their values: a key pasted under a wrong field must not be echoed.
+ */
+export function readObjectItem(
+    item: unknown,
+    index: number,
+    fields: readonly string[],
+    problems: string[],
+    nameOnly: boolean,
+): Record<string, unknown> | undefined {
+    if (nameOnly && (typeof item === "string" || typeof item === "number")) return { name: String(item) };
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+        problems.push(`item ${index} must be ${nameOnly ? "a name or " : ""}an object with ${fields.join(", ")} (got ${show(item)})`);
+        return undefined;
+    }
+    const o = item as Record<string, unknown>;
+    const unknown = Object.keys(o).filter((k) => !fields.includes(k));
+    if (unknown.length > 0) {
+        problems.push(`item ${index} has unknown field ${unknown.map((k) => show(k)).join(", ")} (allowed: ${fields.join(", ")})`);
+    }
+    return o;
+}
+
+/** A field that must be text, or a number that `pulumi config set --path` stored for a numeric-looking text. */
+export function textField(o: Record<string, unknown>, field: string, label: string, problems: string[]): string | undefined {
+    const v = o[field];
+    if (v === undefined) return undefined;
+    if (typeof v === "string") return v;
+    if (typeof v === "number") return String(v);
+    problems.push(`${label} ${field} must be text (got ${show(v)})`);
+    return undefined;
+}
+
+/** A field that must be a whole number (or digits as text). */
+export function wholeField(o: Record<string, unknown>, field: string, label: string, problems: string[]): number | undefined {
+    const v = o[field];
+    if (v === undefined) return undefined;
+    if (typeof v === "number" && Number.isInteger(v)) return v;
+    if (typeof v === "string" && /^[0-9]{1,9}$/.test(v)) return Number.parseInt(v, 10);
+    problems.push(`${label} ${field} must be a whole number (got ${show(v)})`);
+    return undefined;
+}
+
+const GENERATION_FIELDS = ["name", "certificatePem", "validityDays", "rsaBits"];
+
+/**
+ * exo-cba:certificates: each item is a name ("2027") or an object with a name and, for a supplied
+ * certificate, certificatePem, or for a generated one, validityDays and rsaBits. `pulumi config set
+ * --path` stores numeric-looking values as numbers, so "2027" may arrive as 2027.
+ */
+function readGeneration(item: unknown, i: number, problems: string[]): CertificateGeneration {
+    const o = readObjectItem(item, i, GENERATION_FIELDS, problems, true);
+    if (!o) return { name: "" };
+    const label = `item ${i}`;
+    const name = textField(o, "name", label, problems) ?? "";
+    if (name === "") problems.push(`${label} needs a name`);
+    const certificatePem = o["certificatePem"];
+    if (certificatePem !== undefined && typeof certificatePem !== "string") problems.push(`${label} certificatePem must be text`);
+    return {
+        name,
+        certificatePem: typeof certificatePem === "string" ? certificatePem : undefined,
+        validityDays: wholeField(o, "validityDays", label, problems),
+        rsaBits: wholeField(o, "rsaBits", label, problems),
+    };
+}
+
+function suggestKey(key: string): string {
+    const near = SETTING_KEYS.find((known) => editDistance(known.toLowerCase(), key.toLowerCase()) <= 3);
+    return near ? ` Did you mean ${near}?` : "";
+}
+
+function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+
+/** Renders problems as one message, one line each. */
+export function describeProblems(title: string, problems: readonly Problem[], keyPrefix = ""): string {
+    const lines = problems.map((p) => `  - ${keyPrefix}${p.key} ${p.message}`);
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    return `${title} (${count}; nothing was created or changed):\n${lines.join("\n")}`;
+}

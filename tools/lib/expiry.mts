@@ -1,0 +1,168 @@
+/**
+ * npm run check-expiry, the rules: every certificate a stack registered, judged at `now` on the active
+ * one, from outputs that are read strictly (a hostile or corrupted outputs file must not silence the
+ * alarm), and rendered for a terminal, as JSON, or as a GitHub job summary.
+ */
+import { rfc3339 } from "../../components/certificate.ts";
+import { type ExpiryState, describeExpiry, describeRetirement, expiryStatus, parseRfc3339 } from "../../components/expiry.ts";
+import { printable } from "../../components/redaction.ts";
+import { SETTINGS } from "../../components/settings.ts";
+import { RENEW_BEFORE_DAYS_MAX } from "../../components/validation.ts";
+import { UserError } from "./cli.mts";
+import type { StackOutputs } from "./outputs.mts";
+
+/** Exit codes: the result, or EXIT_INVALID_INPUT (2, cli.mts) when the outputs or flags are unusable. */
+export const EXPIRY_EXIT: Readonly<Record<ExpiryState, number>> = { ok: 0, renew: 1, expired: 3 };
+
+export interface CheckedCertificate {
+    readonly name: string;
+    readonly thumbprint: string;
+    readonly notAfter: string;
+    readonly active: boolean;
+    readonly daysLeft: number;
+    readonly state: ExpiryState;
+}
+
+export interface ExpiryReport {
+    readonly stack: string;
+    readonly checkedAt: string;
+    readonly renewBeforeDays: number;
+    readonly result: ExpiryState;
+    readonly message: string;
+    readonly certificates: CheckedCertificate[];
+}
+
+/** The renewal window a person asked for with --renew-before-days. */
+export function renewWindow(text: string): number {
+    const days = /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN;
+    if (!(days <= RENEW_BEFORE_DAYS_MAX)) {
+        throw new UserError(
+            `--renew-before-days must be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${JSON.stringify(text)})`,
+        );
+    }
+    return days;
+}
+
+/** Judges a stack's certificates at `now`; pure apart from its inputs. */
+export function checkExpiry(outputs: StackOutputs, stack: string, now: Date, renewBeforeDays?: number): ExpiryReport {
+    const windowDays = renewBeforeDays ?? windowOutput(outputs);
+    const certificates = certificateList(outputs).map((c) => {
+        const status = expiryStatus(c.notAfter, now, c.active ? windowDays : 0);
+        return { ...c, daysLeft: status.daysLeft, state: status.state };
+    });
+    const active = certificates.find((c) => c.active) ?? certificates[certificates.length - 1];
+    const status = expiryStatus(active.notAfter, now, windowDays);
+    const older = certificates.filter((c) => !c.active && c.state === "expired");
+    const message = [
+        describeExpiry(`The active certificate "${active.name}" (thumbprint ${active.thumbprint})`, status),
+        ...older.map((c) => describeRetirement(`The older certificate "${c.name}"`, expiryStatus(c.notAfter, now, 0))),
+    ].join(" ");
+    return { stack, checkedAt: rfc3339(now), renewBeforeDays: windowDays, result: status.state, message, certificates };
+}
+
+/** The renewBeforeDays output, held to the setting's own rule: a negative or odd value would silence the alarm. */
+function windowOutput(outputs: StackOutputs): number {
+    const value = outputs.raw("renewBeforeDays");
+    if (value === undefined) return SETTINGS.renewBeforeDays.default;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > RENEW_BEFORE_DAYS_MAX) {
+        throw new UserError(
+            `output renewBeforeDays should be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${printable(JSON.stringify(value) ?? "").slice(0, 40)}); ` +
+                "read the outputs again, or pass --renew-before-days",
+        );
+    }
+    return value;
+}
+
+const THUMBPRINT = /^[0-9A-F]{40}$/i;
+
+/** The `certificates` output, or for stacks from before rotation the single active certificate. */
+function certificateList(outputs: StackOutputs): Omit<CheckedCertificate, "daysLeft" | "state">[] {
+    const list = outputs.raw("certificates");
+    if (list === undefined) {
+        return [
+            {
+                name: "initial",
+                thumbprint: thumbprintOf(outputs.string("thumbprint"), "output thumbprint"),
+                notAfter: dateOf(outputs.string("certificateNotAfter"), "output certificateNotAfter"),
+                active: true,
+            },
+        ];
+    }
+    if (!Array.isArray(list) || list.length === 0) throw new UserError("output certificates should be a non-empty list");
+    const read = list.map((item: unknown, i) => {
+        const c = (item !== null && typeof item === "object" ? item : {}) as Record<string, unknown>;
+        const label = `output certificates item ${i}`;
+        if (typeof c["name"] !== "string" || c["name"] === "") throw new UserError(`${label} has no name`);
+        if (typeof c["notAfter"] !== "string") throw new UserError(`${label} has no notAfter`);
+        if (c["active"] !== undefined && typeof c["active"] !== "boolean") throw new UserError(`${label} active should be true or false`);
+        return {
+            name: c["name"],
+            thumbprint: thumbprintOf(c["thumbprint"], `${label} thumbprint`),
+            notAfter: dateOf(c["notAfter"], `${label} notAfter`),
+            active: c["active"] === true,
+        };
+    });
+    if (read.filter((c) => c.active).length > 1) throw new UserError("output certificates marks more than one certificate active");
+    return read;
+}
+
+function thumbprintOf(value: unknown, label: string): string {
+    if (typeof value !== "string" || !THUMBPRINT.test(value)) throw new UserError(`${label} should be 40 hexadecimal digits`);
+    return value.toUpperCase();
+}
+
+function dateOf(value: string, label: string): string {
+    if (parseRfc3339(value) === undefined) {
+        throw new UserError(
+            `${label} should be an RFC 3339 date such as 2027-11-01T09:00:00Z (got ${JSON.stringify(printable(value).slice(0, 40))})`,
+        );
+    }
+    return value;
+}
+
+export function renderText(r: ExpiryReport): string {
+    const lines = [`Certificates of stack ${printable(r.stack)}, checked ${r.checkedAt} (renewal window ${r.renewBeforeDays} days):`];
+    const names = r.certificates.map((c) => printable(c.active ? `${c.name} (active)` : c.name));
+    const width = Math.max(...names.map((n) => n.length));
+    r.certificates.forEach((c, i) => {
+        const state = c.state === "ok" ? "ok" : c.state === "renew" ? "RENEW" : "EXPIRED";
+        lines.push(`  ${names[i].padEnd(width)}  ${c.thumbprint}  until ${c.notAfter}  ${String(c.daysLeft).padStart(5)} days  ${state}`);
+    });
+    lines.push("", printable(r.message));
+    return `${lines.join("\n")}\n`;
+}
+
+export function renderJson(r: ExpiryReport): string {
+    return `${JSON.stringify(r, null, 2)}\n`;
+}
+
+/** A GitHub job summary (Markdown): every value a stack's outputs supplied is escaped, so none can add links, HTML or rows. */
+export function renderSummary(r: ExpiryReport): string {
+    const icon = r.result === "ok" ? "✅" : r.result === "renew" ? "⚠️" : "❌";
+    const rows = r.certificates.map(
+        (c) =>
+            `| ${markdown(c.name)}${c.active ? " (active)" : ""} | \`${c.thumbprint}\` | ${markdown(c.notAfter)} | ${c.daysLeft} | ${c.state} |`,
+    );
+    return [
+        `### ${icon} Certificate expiry: tenant stack ${/^[\w./-]+$/.test(r.stack) ? `\`${r.stack}\`` : markdown(r.stack)} (${r.checkedAt.slice(0, 10)})`,
+        "",
+        markdown(r.message),
+        "",
+        "| Certificate | Thumbprint | Valid until | Days left | State |",
+        "|---|---|---|---|---|",
+        ...rows,
+        "",
+    ].join("\n");
+}
+
+/**
+ * Text as Markdown shows it literally, on one line: the characters that start emphasis, code, links,
+ * images, HTML, headings or table cells are backslash-escaped (CommonMark allows it for any ASCII
+ * punctuation), and "://" is broken so no autolink forms.
+ */
+export function markdown(text: string): string {
+    return printable(text)
+        .replace(/[\r\n]+/g, " ")
+        .replace(/[\\`*_[\]<>|#!~&]/g, (c) => `\\${c}`)
+        .replaceAll("://", "\\://");
+}

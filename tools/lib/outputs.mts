@@ -1,0 +1,120 @@
+/**
+ * Reading a deployed stack's outputs for the tools, by the names components/outputs.ts declares: from
+ * the Pulumi CLI (`pulumi stack output --json [--show-secrets]`), or the same JSON from a file or
+ * standard input, so the tools work where the CLI is elsewhere (and in tests). The --stack /
+ * --outputs-file contract is in cli.mts.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { OutputName } from "../../components/outputs.ts";
+import { UserError, readInputFile, stackName } from "./cli.mts";
+
+/** `pulumi stack output --json` of a real stack is a few kilobytes; more is not a stack's outputs. */
+export const MAX_OUTPUTS_BYTES = 4 * 1024 * 1024;
+
+export interface OutputsSource {
+    /** --stack: the stack, for `pulumi stack output` (and, with outputsFile, its name only). */
+    readonly stack?: string | undefined;
+    /** --outputs-file: the JSON of `pulumi stack output --json [--show-secrets]`, or "-" for standard input. */
+    readonly outputsFile?: string | undefined;
+    /**
+     * Whether the tool needs secret outputs (the private key). Without, the CLI is not asked to reveal
+     * them and "[secret]" placeholders are fine.
+     */
+    readonly secrets: boolean;
+}
+
+/** A stack's outputs, read by name; every accessor names the output in its error. */
+export class StackOutputs {
+    readonly values: Readonly<Record<string, unknown>>;
+    /** Where they came from, for messages. */
+    readonly origin: string;
+
+    constructor(values: Readonly<Record<string, unknown>>, origin: string) {
+        this.values = values;
+        this.origin = origin;
+    }
+
+    has(name: OutputName): boolean {
+        return this.values[name] !== undefined;
+    }
+
+    raw(name: OutputName): unknown {
+        return this.values[name];
+    }
+
+    /** A non-empty string output, or a UserError naming it. */
+    string(name: OutputName): string {
+        const value = this.values[name];
+        if (typeof value !== "string" || value === "") {
+            throw new UserError(
+                value === undefined
+                    ? `the stack has no output ${name}; is this an exo-cba stack, deployed with \`pulumi up\`?`
+                    : `output ${name} should be a non-empty string`,
+            );
+        }
+        return value;
+    }
+
+    /** Like string(), but undefined when the output is absent. */
+    optionalString(name: OutputName): string | undefined {
+        return this.values[name] === undefined ? undefined : this.string(name);
+    }
+}
+
+/** Reads the outputs as OutputsSource says; every failure is a UserError that never quotes a value. */
+export async function readOutputs(source: OutputsSource): Promise<StackOutputs> {
+    let text: string;
+    let origin: string;
+    if (source.outputsFile !== undefined) {
+        origin = source.outputsFile === "-" ? "standard input" : source.outputsFile;
+        text = (await readInputFile(source.outputsFile, "--outputs-file", MAX_OUTPUTS_BYTES)).toString("utf8");
+    } else if (source.stack !== undefined) {
+        const stack = stackName(source.stack);
+        origin = `pulumi stack output --stack ${stack}`;
+        text = await fromPulumi(stack, source.secrets);
+    } else {
+        throw new UserError(`say which stack: --stack <name>, or --outputs-file <file|-> with the JSON of \`${command(source.secrets)}\``);
+    }
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(text);
+    } catch {
+        throw new UserError(`${origin} is not JSON; expected the output of \`${command(source.secrets)}\``);
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        throw new UserError(`${origin} is not a JSON object of stack outputs; expected the output of \`${command(source.secrets)}\``);
+    }
+    const outputs = parsed as Record<string, unknown>;
+    // Without --show-secrets the CLI prints "[secret]" in place of secret values.
+    if (source.secrets) {
+        for (const [key, value] of Object.entries(outputs)) {
+            if (value === "[secret]") {
+                throw new UserError(`output ${key} is hidden as "[secret]": read the outputs with \`${command(true)}\``);
+            }
+        }
+    }
+    return new StackOutputs(outputs, origin);
+}
+
+function command(secrets: boolean): string {
+    return `pulumi stack output --json${secrets ? " --show-secrets" : ""}`;
+}
+
+async function fromPulumi(stack: string, secrets: boolean): Promise<string> {
+    try {
+        const args = ["stack", "output", "--json", ...(secrets ? ["--show-secrets"] : []), "--stack", stack];
+        const { stdout } = await promisify(execFile)("pulumi", args, { maxBuffer: MAX_OUTPUTS_BYTES });
+        return stdout;
+    } catch (e) {
+        const err = e as NodeJS.ErrnoException & { stderr?: string };
+        if (err.code === "ENOENT") {
+            throw new UserError(
+                `the Pulumi CLI is not installed here. Run \`${command(secrets)} --stack <name> > outputs.json\` ` +
+                    "where it is, and pass --outputs-file outputs.json (or pipe it and pass --outputs-file -)",
+            );
+        }
+        // The CLI's own message (its first line): which stack, which login. Never the outputs.
+        throw new UserError(`pulumi stack output failed: ${(err.stderr ?? err.message).trim().split("\n")[0] ?? ""}`);
+    }
+}
