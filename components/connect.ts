@@ -40,7 +40,12 @@ export function connectCommandPemFile(v: Omit<ConnectValues, "thumbprint">, pemP
     );
 }
 
-/** PowerShell single-quoted literal: nothing inside is expanded; a ' is doubled. */
-function quote(value: string): string {
-    return `'${value.replaceAll("'", "''")}'`;
+/**
+ * A PowerShell single-quoted string literal: nothing inside is expanded. PowerShell ends such a string
+ * at any of five quote characters, the ASCII one and the typographic U+2018, U+2019, U+201A and U+201B,
+ * and reads each one doubled as itself (about_Quoting_Rules; the tokenizer's SpecialCharacters
+ * quoteSingleLeft, quoteSingleRight, quoteSingleBase and quoteReversed), so every one of them is doubled.
+ */
+export function quote(value: string): string {
+    return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (c) => c + c)}'`;
 }

@@ -70,3 +70,26 @@ function role(
 ): DirectoryRoleInfo {
     return { name, templateId, exchangeOnline, securityAndCompliance, allExchangeTasks };
 }
+
+/** The Microsoft clouds a stack can live in (the `cloud` setting). */
+export type CloudName = "global" | "gcc-high" | "dod" | "china";
+
+export interface Cloud {
+    readonly name: CloudName;
+    /** Shown to people. */
+    readonly title: string;
+    /** The azuread provider's `environment` for this cloud (azuread:environment). */
+    readonly azureadEnvironment: "global" | "usgovernment" | "china";
+    /** Connect-ExchangeOnline/Connect-IPPSSession -ExchangeEnvironmentName; O365Default needs no parameter. */
+    readonly exchangeEnvironmentName: string;
+    /** Entra's sign-in host (token endpoint origin). */
+    readonly authorityHost: string;
+    /** Exchange Online's resource: tokens are requested for `<resource>/.default`. */
+    readonly exchangeResource: string;
+    /** Connect-IPPSSession -ConnectionUri; undefined where the default (worldwide) applies. */
+    readonly complianceConnectionUri: string | undefined;
+    /** Connect-IPPSSession -AzureADAuthorizationEndpointUri; undefined where the default applies. */
+    readonly complianceAuthorizationEndpointUri: string | undefined;
+    /** Also grant Exchange.ManageAsApp from Exchange Online Protection (US Government clouds). */
+    readonly exchangeOnlineProtectionGrant: boolean;
+}

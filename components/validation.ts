@@ -215,6 +215,7 @@ function checkOrganization(org: string, err: (k: string, m: string) => void, war
 
 function organizationHint(org: string): string | undefined {
     if (org.trim() === "") return "it is blank.";
+    if (containsPrivateKey(org)) return "it holds a private key, which never belongs in the configuration.";
     if (org.includes("://")) return "remove the scheme (https://).";
     if (org.includes("/")) return "remove the path.";
     if (org.includes("@")) return "that looks like an e-mail address; use only the part after @.";

@@ -148,11 +148,15 @@ function runProgram(
     });
 }
 
-/** The environment without a developer's Pulumi or Azure session, so every evaluation starts alike. */
+/**
+ * The environment without a developer's Pulumi or Azure session, so every evaluation starts alike, and
+ * without the NODE_OPTIONS npm adds for this project's own scripts (.npmrc): the Pulumi CLI starts the
+ * program outside npm.
+ */
 function scrubbedEnv(): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) {
-        if (v !== undefined && !/^(PULUMI_|ARM_|AZURE_)/.test(k)) env[k] = v;
+        if (v !== undefined && !/^(PULUMI_|ARM_|AZURE_|NODE_OPTIONS$)/.test(k)) env[k] = v;
     }
     return env;
 }

@@ -110,7 +110,7 @@ export function readFileCapped(file: string): string {
 export function parseYaml(text: string, fileName: string): Record<string, unknown> {
     let doc: unknown;
     try {
-        doc = parse(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: false });
+        doc = parse(text, { uniqueKeys: true, maxAliasCount: 100 });
     } catch (e) {
         const err = e as Error & { linePos?: { line: number; col: number }[] };
         const where = err.linePos?.[0] ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : "";

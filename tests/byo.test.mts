@@ -5,24 +5,15 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Evaluation } from "../engine/engine.mts";
-import { OTHER_USER_ID, DEPLOYER_OBJECT_ID } from "./support/contoso.mts";
-import {
-    allText,
-    ofType,
-    only,
-    opensslCertificate,
-    opensslNotAfter,
-    opensslThumbprint,
-    run,
-    stackConfig,
-    str,
-} from "./support/harness.mts";
+import { makeCertificate } from "./support/certificates.mts";
+import { DEPLOYER_OBJECT_ID, OTHER_USER_ID } from "./support/contoso.mts";
+import { allText, ofType, only, opensslNotAfter, opensslThumbprint, run, stackConfig, str } from "./support/harness.mts";
 
 const CREDENTIAL = "azuread:index/applicationCertificate:ApplicationCertificate";
 const ROLE = "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment";
 
 describe("bring-your-own certificate", () => {
-    const made = opensslCertificate({ days: 200, cn: "Runner certificate" });
+    const made = makeCertificate({ now: new Date(), toDays: 200, cn: "Runner certificate" });
     let ev: Evaluation;
     let outputs: Record<string, unknown>;
     before(async () => {

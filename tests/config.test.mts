@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Evaluation } from "../engine/engine.mts";
-import { allText, opensslCertificate, rawConfig, run } from "./support/harness.mts";
+import { makeCertificate } from "./support/certificates.mts";
+import { allText, rawConfig, run } from "./support/harness.mts";
 
 /** The language host's exit code after it logged an error the user can act on (sdk/nodejs/cmd/run). */
 const USER_ACTIONABLE_EXIT = 32;
@@ -23,7 +24,7 @@ function assertRefusedBeforeAnything(ev: Evaluation) {
 }
 
 describe("a configuration wrong in every key", () => {
-    const made = opensslCertificate({ days: 30 });
+    const made = makeCertificate({ now: new Date() });
     let ev: Evaluation;
     before(async () => {
         ev = await run(

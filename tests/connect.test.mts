@@ -35,3 +35,17 @@ describe("cross-platform connect command", () => {
     });
     it("does not rely on a certificate store", () => assert.ok(!line.includes("-CertificateThumbprint")));
 });
+
+describe("PowerShell quoting", () => {
+    // PowerShell closes a single-quoted string at ', ‘ (U+2018), ’ (U+2019), ‚ (U+201A) and ‛ (U+201B),
+    // and reads each doubled as a literal one (about_Quoting_Rules).
+    for (const q of ["'", "\u2018", "\u2019", "\u201a", "\u201b"]) {
+        it(`doubles U+${q.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")} so it cannot end the string`, () => {
+            const line = connectCommandCrossPlatform(values, `C:\\certs\\o${q}; Remove-Item C:\\ -Recurse #.pfx`);
+            assert.ok(line.includes(`-CertificateFilePath 'C:\\certs\\o${q}${q}; Remove-Item C:\\ -Recurse #.pfx' `), line);
+        });
+    }
+    it("leaves other characters, including $ and backticks, as they are: a single-quoted string expands nothing", () => {
+        assert.match(connectCommandCrossPlatform(values, "C:\\$env:TEMP\\`n.pfx"), /-CertificateFilePath 'C:\\\$env:TEMP\\`n\.pfx' /);
+    });
+});

@@ -3,24 +3,12 @@
  * one left (the recording engine plans steps like the Pulumi engine: same, create, replace, delete).
  */
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import type { Evaluation, PriorState } from "../engine/engine.mts";
+import type { Evaluation } from "../engine/engine.mts";
+import { makeCertificate } from "./support/certificates.mts";
 import { contoso } from "./support/contoso.mts";
-import {
-    PROJECT_DIR,
-    ofType,
-    openssl,
-    opensslCertificate,
-    opensslNotAfter,
-    opensslThumbprint,
-    rawConfig,
-    run,
-    stackConfig,
-    steps,
-    str,
-} from "./support/harness.mts";
+import { legacyState } from "./support/legacyState.mts";
+import { ofType, openssl, opensslNotAfter, opensslThumbprint, rawConfig, run, stackConfig, steps, str } from "./support/harness.mts";
 
 const CREDENTIAL = "azuread:index/applicationCertificate:ApplicationCertificate";
 const DAY = 86_400_000;
@@ -37,10 +25,7 @@ function registeredThumbprints(ev: Evaluation): string[] {
 }
 
 describe("upgrading a stack deployed with the single-certificate layout (0.1.0)", () => {
-    type StateResource = PriorState["resources"][number] & { name: string; registeredOutputs?: Record<string, unknown> };
-    const state = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "tests/fixtures/state-0.1.0.json"), "utf8")) as {
-        resources: StateResource[];
-    };
+    const state = legacyState(new Date());
     let ev: Evaluation;
     before(async () => {
         // The configuration the 0.1.0 stack was deployed with.
@@ -135,8 +120,8 @@ describe("rotating a self-signed certificate", () => {
 });
 
 describe("rotating a brought certificate", () => {
-    const first = opensslCertificate({ days: 20, cn: "runner 2026" });
-    const second = opensslCertificate({ days: 400, cn: "runner 2027" });
+    const first = makeCertificate({ now: new Date(), toDays: 20, cn: "runner 2026" });
+    const second = makeCertificate({ now: new Date(), toDays: 400, cn: "runner 2027", freshKey: true });
     let d0: Evaluation;
     let d1: Evaluation;
     let d2: Evaluation;
@@ -205,7 +190,7 @@ describe("expiry alarms of a deployed stack", () => {
 
 describe("rotation settings that are refused", () => {
     it("reports every generation problem at once, before any resource", async () => {
-        const made = opensslCertificate({ days: 30 });
+        const made = makeCertificate({ now: new Date() });
         const ev = await run(
             rawConfig({
                 "exo-cba:certificatePem": made.certPem,

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { tenantStacks } from "../tools/stacks.mts";
+import { tenantStacks } from "../tools/lib/stacks.mts";
 import { PROJECT_DIR, tempDir } from "./support/harness.mts";
 
 describe("tenant stacks for the CI matrix", () => {

@@ -50,6 +50,24 @@ describe("displayName", () => {
     it("refuses a blank name", () => assertRejected({ displayName: "   " }, "displayName", /blank/));
     it("refuses more than 120 characters", () => assertRejected({ displayName: "x".repeat(121) }, "displayName", /at most 120/));
     it("accepts exactly 120 characters", () => assert.deepEqual(errorsFor({ displayName: "x".repeat(120) }), []));
+    for (const [what, name] of [
+        ["a terminal escape", "EXO \u001b[31mred\u001b[0m"],
+        ["a line break", "EXO\nReporting"],
+        ["a carriage return that rewrites the line", "EXO\rOK"],
+        ["a tab", "EXO\tReporting"],
+        ["a right-to-left override", "EXO \u202egnitroper"],
+        ["a C1 control", "EXO \u009b2J"],
+    ] as const) {
+        it(`refuses ${what}, which would reach the application's name, the certificate and terminals`, () => {
+            const errors = errorsFor({ displayName: name });
+            assert.equal(errors.length, 1);
+            assert.equal(errors[0].key, "displayName");
+            assert.match(errors[0].message, /control characters/);
+            // eslint-disable-next-line no-control-regex -- the point is to find control characters
+            assert.ok(!/[\u0000-\u001f\u007f-\u009f\u202e]/.test(errors[0].message), "the message carries the control character itself");
+        });
+    }
+    it("accepts letters of any script", () => assert.deepEqual(errorsFor({ displayName: "Exchange-Berichte für Zürich – 東京" }), []));
 });
 
 describe("organization", () => {
@@ -104,6 +122,26 @@ describe("certificatePem (bring your own)", () => {
 
     it("accepts a current 2048-bit RSA certificate", () => {
         assert.deepEqual(checkSettings({ ...VALID, certificatePem: made.certPem }, NOW), { errors: [], warnings: [] });
+    });
+    it("refuses a private key whatever the case of its header, and never quotes it", () => {
+        const lower = made.keyPem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, (m) => m.toLowerCase());
+        const errors = errorsFor({ certificatePem: lower + made.certPem });
+        assert.equal(errors.length, 1);
+        assert.match(errors[0].message, /contains a private key/);
+        for (const line of made.keyPem.split("\n").slice(1, -2)) assert.ok(!errors[0].message.includes(line));
+    });
+    it("never quotes a private key pasted into a setting that expects a name", () => {
+        const errors = errorsFor({
+            organization: made.keyPem,
+            keyVaultId: made.keyPem,
+            keyVaultSecretName: made.keyPem,
+            roles: [made.keyPem],
+        });
+        assert.deepEqual(errors.map((e) => e.key).sort(), ["keyVaultId", "keyVaultSecretName", "organization", "roles"]);
+        for (const e of errors) {
+            assert.ok(!/-----\s*BEGIN/i.test(e.message), e.message);
+            assert.ok(!e.message.includes(made.keyPem.split("\n")[1].slice(0, 16)), `key material quoted: ${e.message}`);
+        }
     });
     it("refuses a pasted private key and never quotes it", () => {
         const errors = errorsFor({ certificatePem: made.keyPem + made.certPem });
@@ -246,6 +284,10 @@ describe("Key Vault delivery settings", () => {
         "https://kv-contoso-exo.vault.azure.net/",
         `${vault}/secrets/x`,
         vault.replace("vaults/kv-contoso-exo", "vaults/k"),
+        vault.replace("resourceGroups/rg-exo", "resourceGroups/.."),
+        vault.replace("resourceGroups/rg-exo", "resourceGroups/."),
+        vault.replace("resourceGroups/rg-exo", "resourceGroups/rg-exo/../other"),
+        vault.replace("resourceGroups/rg-exo", "resourceGroups/rg."),
     ]) {
         it(`refuse ${JSON.stringify(id)} as a vault id`, () =>
             assertRejected({ keyVaultId: id }, "keyVaultId", /resource id of an existing vault/));

@@ -1,42 +1,12 @@
 /**
- * npm run -s stacks: the tenant stacks CI deploys, as a JSON array for a GitHub Actions matrix.
- *
- * A stack takes part when its Pulumi.<stack>.yaml pins the tenant with azuread:tenantId; the
- * example stack (Pulumi.dev.yaml) does not, so it is left out. Adding a tenant is adding its file.
- * A stack file that cannot be read is reported on standard error (as a GitHub annotation under
- * Actions) and listed all the same: its own job then fails with the reason, and the other tenants go on.
+ * npm run -s stacks: the tenant stacks CI deploys (tools/lib/stacks.mts), as a JSON array for a GitHub
+ * Actions matrix. An unreadable stack file is reported on standard error (as a GitHub annotation under
+ * Actions) and listed all the same.
  */
-import * as path from "node:path";
 import { printable } from "../components/redaction.ts";
 import { PROJECT_DIR } from "../engine/engine.mts";
-import { StackConfigError, listStacks, parseYaml, readFileCapped } from "../engine/stackConfig.mts";
 import { runTool } from "./lib/cli.mts";
-
-export interface TenantStacks {
-    /** Stacks that pin a tenant, and stacks whose file could not be read. */
-    readonly stacks: string[];
-    /** One line per unreadable stack file. */
-    readonly problems: string[];
-}
-
-export function tenantStacks(projectDir: string): TenantStacks {
-    const stacks: string[] = [];
-    const problems: string[] = [];
-    for (const stack of listStacks(projectDir)) {
-        const file = `Pulumi.${stack}.yaml`;
-        try {
-            const config = parseYaml(readFileCapped(path.join(projectDir, file)), file)["config"];
-            const tenant =
-                config !== null && typeof config === "object" ? (config as Record<string, unknown>)["azuread:tenantId"] : undefined;
-            if (typeof tenant === "string" && tenant !== "") stacks.push(stack);
-        } catch (e) {
-            if (!(e instanceof StackConfigError)) throw e;
-            problems.push(e.message);
-            stacks.push(stack);
-        }
-    }
-    return { stacks, problems };
-}
+import { tenantStacks } from "./lib/stacks.mts";
 
 function main(argv: string[]): Promise<number> {
     const { stacks, problems } = tenantStacks(argv[0] ?? PROJECT_DIR);
@@ -53,4 +23,4 @@ function main(argv: string[]): Promise<number> {
     return Promise.resolve(0);
 }
 
-if (import.meta.main) await runTool(main);
+await runTool(main);

@@ -25,6 +25,9 @@ export interface ToolOptions {
 const scripts = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> })
     .scripts;
 
+/** The NODE_OPTIONS npm gives every script of this project (.npmrc node-options), for running a script's node command directly. */
+export const NPM_NODE_OPTIONS = /^node-options=(.*)$/m.exec(fs.readFileSync(path.join(PROJECT_DIR, ".npmrc"), "utf8"))?.[1]?.trim() ?? "";
+
 export function runTool(script: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolRun> {
     const line = scripts[script];
     if (!line?.startsWith("node ")) throw new Error(`package.json has no node script ${script}`);
@@ -34,7 +37,8 @@ export function runTool(script: string, args: readonly string[], options: ToolOp
             : ["npm", ["run", "-s", script, "--", ...args]];
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        const child = spawn(command, argv, { cwd: PROJECT_DIR, env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
+        const env = { ...process.env, ...(options.viaNpm === false ? { NODE_OPTIONS: NPM_NODE_OPTIONS } : {}), ...options.env };
+        const child = spawn(command, argv, { cwd: PROJECT_DIR, env, stdio: ["pipe", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));

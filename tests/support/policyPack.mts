@@ -78,10 +78,13 @@ export async function startPolicyPack(dir: string = POLICY_DIR): Promise<Running
     const { stdout: resolved } = await exec(
         process.execPath,
         ["-e", "console.log(require.resolve('@pulumi/pulumi/cmd/run-policy-pack'))"],
-        { cwd: dir },
+        { cwd: dir, env: { ...process.env, NODE_OPTIONS: "" } },
     );
+    // The CLI starts the pack outside npm: without the NODE_OPTIONS npm adds for this project's scripts.
+    const { NODE_OPTIONS: _npmOptions, ...env } = process.env;
     const child: ChildProcess = spawn(process.execPath, [resolved.trim(), "127.0.0.1:1", "."], {
         cwd: dir,
+        env,
         stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
