@@ -6,6 +6,7 @@
 import * as crypto from "node:crypto";
 import {
     type Policies,
+    type PolicyResource,
     type ReportViolation,
     type ResourceValidationArgs,
     type ResourceValidationPolicy,
@@ -18,18 +19,81 @@ import {
 const TYPES = {
     privateKey: "tls:index/privateKey:PrivateKey",
     selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
+    application: "azuread:index/application:Application",
     applicationCertificate: "azuread:index/applicationCertificate:ApplicationCertificate",
     applicationApiAccess: "azuread:index/applicationApiAccess:ApplicationApiAccess",
+    servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
     appRoleAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
+    delegatedPermissionGrant: "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
     directoryRoleAssignment: "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment",
+    directoryRoleMember: "azuread:index/directoryRoleMember:DirectoryRoleMember",
+    directoryRoleEligibility: "azuread:index/directoryRoleEligibilityScheduleRequest:DirectoryRoleEligibilityScheduleRequest",
+    administrativeUnitRoleMember: "azuread:index/administrativeUnitRoleMember:AdministrativeUnitRoleMember",
+    federatedIdentityCredential: "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+    flexibleFederatedIdentityCredential:
+        "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
 } as const;
 
 /** Global Administrator's role template id. https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference */
 const GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10";
-/** Office 365 Exchange Online and its Exchange.ManageAsApp app role. https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2 */
-const EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000";
-const EXCHANGE_ONLINE_DISPLAY_NAME = "Office 365 Exchange Online";
-const MANAGE_AS_APP_ROLE_ID = "dc50a0fb-09a3-484d-be87-e023b12c6440";
+
+/**
+ * The built-in roles Microsoft supports for app-only Exchange Online access, by template id: the only
+ * roles exo-cba assigns. Template ids: https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference;
+ * the list: https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2#assign-microsoft-entra-roles-to-the-application
+ */
+const SUPPORTED_ROLES: ReadonlyMap<string, string> = new Map([
+    ["29232cdf-9323-42fd-ade2-1d097af3e4de", "Exchange Administrator"],
+    ["31392ffb-586c-42d1-9346-e59415a2cc4e", "Exchange Recipient Administrator"],
+    ["f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Global Reader"],
+    ["17315797-102d-40b4-93e0-432062caca18", "Compliance Administrator"],
+    ["5d6b6bb7-de71-4623-b4af-96380a352509", "Security Reader"],
+    ["194ae4cb-b126-40b2-bd5b-6091b380977d", "Security Administrator"],
+    ["729827e3-9c14-49f7-bb1b-9608f156bbb8", "Helpdesk Administrator"],
+    [GLOBAL_ADMINISTRATOR, "Global Administrator"],
+]);
+
+/** An API whose only permission exo-cba may request or grant is its Exchange.ManageAsApp app role. */
+interface ExchangeApi {
+    readonly name: string;
+    readonly appId: string;
+    readonly manageAsApp: string;
+    /** Its service principal's displayName, where a source confirms it. */
+    readonly displayName: string | undefined;
+}
+
+const EXCHANGE_APIS: readonly ExchangeApi[] = [
+    {
+        // https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2 (manifest example)
+        name: "Office 365 Exchange Online",
+        appId: "00000002-0000-0ff1-ce00-000000000000",
+        manageAsApp: "dc50a0fb-09a3-484d-be87-e023b12c6440",
+        displayName: "Office 365 Exchange Online",
+    },
+    {
+        // GCC High and DoD also grant it from Exchange Online Protection: CISA ScubaGear docs/prerequisites/noninteractive.md
+        name: "Exchange Online Protection",
+        appId: "00000007-0000-0ff1-ce00-000000000000",
+        manageAsApp: "455e5cd2-84e8-4751-8344-5672145dfa17",
+        displayName: undefined,
+    },
+];
+const EXCHANGE_ONLINE = EXCHANGE_APIS[0];
+
+/**
+ * Exchange Online's full_access_as_app (EWS with full access to every mailbox). The id belongs to that API
+ * alone, so an assignment of it is refused without knowing the tenant's service principal.
+ * https://learn.microsoft.com/exchange/client-developer/exchange-web-services/how-to-authenticate-an-ews-application-by-using-oauth
+ */
+const FULL_ACCESS_AS_APP = "dc890d15-9560-4a4c-9b7f-a736ec74ec40";
+const PERMISSION_NAMES: ReadonlyMap<string, string> = new Map([
+    [FULL_ACCESS_AS_APP, "full_access_as_app"],
+    ...EXCHANGE_APIS.map((api): [string, string] => [api.manageAsApp, `${api.name}'s Exchange.ManageAsApp`]),
+]);
+
+/** Entra's token-exchange audience for workload identity federation. https://learn.microsoft.com/graph/api/resources/federatedidentitycredential */
+const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+
 /** Entra signs client assertions with RS256/PS256, so the key must be RSA; below 2048 bits is refused. */
 const MIN_RSA_BITS = 2048;
 /** The tls provider's rsaBits default. https://www.pulumi.com/registry/packages/tls/api-docs/privatekey/ */
@@ -44,22 +108,60 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const UNKNOWN: unique symbol = Symbol("unknown during preview");
 
 /**
- * One input as plain data. The policy SDK hands over a proxy that throws on an unknown value; copying
- * nested values touches every element, so an unknown anywhere inside makes the whole value UNKNOWN.
+ * One input as plain data. The policy SDK hands over a proxy that throws on reading an unknown value;
+ * this copy puts UNKNOWN where it would throw, so one unknown element leaves its neighbours checkable.
  */
 function read(props: Record<string, unknown>, key: string): unknown {
+    return readPlain(() => props[key]);
+}
+
+function readPlain(get: () => unknown): unknown {
+    let value: unknown;
     try {
-        const value = props[key];
-        return value !== null && typeof value === "object" ? (JSON.parse(JSON.stringify(value)) as unknown) : value;
+        value = get();
     } catch (e) {
         if (e instanceof UnknownValueError) return UNKNOWN;
         throw e;
     }
+    if (value === null || typeof value !== "object") return value;
+    const source = value as Record<string, unknown>;
+    const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
+    for (const key of Object.keys(source)) (copy as Record<string, unknown>)[key] = readPlain(() => source[key]);
+    return copy;
+}
+
+/** The same id, whatever its letter case; Entra ids are case-insensitive GUIDs. */
+function sameId(a: unknown, b: string): boolean {
+    return typeof a === "string" && a.toLowerCase() === b;
+}
+
+/** A list input as read: its known items, UNKNOWN for a whole unknown list, undefined when absent, or a value that is no list. */
+type ListInput = unknown[] | typeof UNKNOWN | undefined | { readonly notAList: unknown };
+
+function knownItems(list: unknown): ListInput {
+    if (list === UNKNOWN || list === undefined) return list;
+    if (!Array.isArray(list)) return { notAList: list };
+    return (list as unknown[]).filter((item) => item !== UNKNOWN);
+}
+
+/**
+ * A number input as the number it spells: a JSON number, or a string of decimal digits (a stack file
+ * or program may pass "1024"). Anything else, "1e9" or "0x800" included, cannot be checked: undefined.
+ */
+function numberOf(value: unknown): number | undefined {
+    if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+    if (typeof value === "string" && /^\d+(\.\d+)?$/.test(value)) return Number(value);
+    return undefined;
 }
 
 /** The stack a resource belongs to: urn:pulumi:<stack>::<project>::<type>::<name>. */
 function stackOf(urn: string): string {
     return /^urn:pulumi:([^:]+)::/.exec(urn)?.[1] ?? "";
+}
+
+/** A value for a message: strings quoted, anything else as JSON. */
+function show(value: unknown): string {
+    return JSON.stringify(value) ?? String(value);
 }
 
 interface CertificateFacts {
@@ -111,7 +213,8 @@ interface NoGlobalAdministratorConfig {
 
 const noGlobalAdministrator: ResourceValidationPolicy = {
     name: "no-global-administrator",
-    description: "No directory role assignment grants Global Administrator, unless the stack is listed in allowedStacks.",
+    description:
+        "No directory role assignment grants Global Administrator (to any principal), unless the stack is listed in allowedStacks.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -123,18 +226,58 @@ const noGlobalAdministrator: ResourceValidationPolicy = {
             },
         },
     },
+    // By template id only: an activated role's object id is tenant-specific, and supported-directory-roles refuses it.
     validateResource: forType(TYPES.directoryRoleAssignment, (args, report) => {
         const roleId = read(args.props, "roleId");
-        if (typeof roleId !== "string" || roleId.toLowerCase() !== GLOBAL_ADMINISTRATOR) return;
+        if (!sameId(roleId, GLOBAL_ADMINISTRATOR)) return;
         const stack = stackOf(args.urn);
         const allowed = args.getConfig<NoGlobalAdministratorConfig>().allowedStacks ?? [];
         if (allowed.includes(stack)) return;
         report(
-            `${args.name} assigns Global Administrator (role template ${GLOBAL_ADMINISTRATOR}) in stack "${stack}": the application could ` +
+            `${args.name} assigns Global Administrator (role template ${GLOBAL_ADMINISTRATOR}) in stack "${stack}": the principal could ` +
                 "then do anything in the tenant. Use the least-privileged role that works (exo-cba:roles). If this stack really needs it, " +
                 `add "${stack}" to allowedStacks of no-global-administrator in policy/config.json, a change reviewed on its own.`,
         );
     }),
+};
+
+function supportedRoleList(): string {
+    return [...SUPPORTED_ROLES].map(([id, name]) => `${name} (${id})`).join(", ");
+}
+
+/** Resources that grant a directory role by other means than a DirectoryRoleAssignment, and why each is refused. */
+const OTHER_ROLE_GRANTS: readonly [type: string, what: string][] = [
+    [TYPES.directoryRoleMember, "names the role by its activated object id, which differs per tenant and could be any role"],
+    [TYPES.directoryRoleEligibility, "makes a principal eligible for a role through Privileged Identity Management"],
+    [TYPES.administrativeUnitRoleMember, "names the role by its activated object id, which differs per tenant and could be any role"],
+];
+
+const supportedDirectoryRoles: ResourceValidationPolicy = {
+    name: "supported-directory-roles",
+    description:
+        "Directory roles are granted only with a DirectoryRoleAssignment whose roleId is the template id of a role Microsoft supports for app-only Exchange Online.",
+    enforcementLevel: "mandatory",
+    validateResource: [
+        forType(TYPES.directoryRoleAssignment, (args, report) => {
+            const roleId = read(args.props, "roleId");
+            if (roleId === UNKNOWN) return;
+            if (typeof roleId === "string" && SUPPORTED_ROLES.has(roleId.toLowerCase())) return;
+            report(
+                `${args.name} assigns directory role ${show(roleId)}, which is not the template id of a role exo-cba supports. ` +
+                    "Assign by template id (an activated role's object id differs per tenant, so it cannot be checked and may be any role; " +
+                    "roles such as Privileged Role Administrator can grant themselves every other), one of: " +
+                    `${supportedRoleList()}.`,
+            );
+        }),
+        ...OTHER_ROLE_GRANTS.map(([type, what]) =>
+            forType(type, (args, report) => {
+                report(
+                    `${args.name} is a ${type.split(":").pop() ?? type}, which ${what}; exo-cba never uses it. Grant directory roles with ` +
+                        "azuread.DirectoryRoleAssignment and the role's template id (exo-cba:roles).",
+                );
+            }),
+        ),
+    ],
 };
 
 const rsaKeySize: ResourceValidationPolicy = {
@@ -153,10 +296,12 @@ const rsaKeySize: ResourceValidationPolicy = {
                 return;
             }
             if (bits === UNKNOWN) return;
-            const size = bits ?? TLS_DEFAULT_RSA_BITS;
-            if (typeof size !== "number" || size < MIN_RSA_BITS) {
+            const size = bits === undefined ? TLS_DEFAULT_RSA_BITS : numberOf(bits);
+            if (size === undefined) {
+                report(`${args.name} has rsaBits ${show(bits)}, which is not a number; use 2048, 3072 or 4096 (exo-cba:certRsaBits).`);
+            } else if (size < MIN_RSA_BITS) {
                 report(
-                    `${args.name} makes a ${JSON.stringify(size)}-bit RSA key; use at least ${MIN_RSA_BITS} bits (exo-cba:certRsaBits: 2048, 3072 or 4096).`,
+                    `${args.name} makes a ${size}-bit RSA key; use at least ${MIN_RSA_BITS} bits (exo-cba:certRsaBits: 2048, 3072 or 4096).`,
                 );
             }
         }),
@@ -212,49 +357,127 @@ const credentialWithinCertificate: ResourceValidationPolicy = {
     }),
 };
 
+function exchangeApiOf(appId: unknown): ExchangeApi | undefined {
+    return EXCHANGE_APIS.find((api) => sameId(appId, api.appId));
+}
+
+function permissionName(id: unknown): string {
+    const name = typeof id === "string" ? PERMISSION_NAMES.get(id.toLowerCase()) : undefined;
+    return name ? `${name} (${id as string})` : show(id);
+}
+
+/** The sentence that ends every exchange-online-manage-as-app-only message. */
+function onlyManageAsApp(api: ExchangeApi): string {
+    return (
+        `From ${api.name} only Exchange.ManageAsApp (${api.manageAsApp}, an application permission) may be requested or granted: ` +
+        "app-only PowerShell needs nothing else, and permissions such as full_access_as_app open every mailbox. Remove the others."
+    );
+}
+
+/** Checks an API's role and scope ids as ApplicationApiAccess and requiredResourceAccesses state them. */
+function extraPermissions(api: ExchangeApi, roles: unknown[], scopes: unknown[]): string[] {
+    return [
+        ...roles.filter((id) => !sameId(id, api.manageAsApp)).map((id) => `application permission ${permissionName(id)}`),
+        ...scopes.map((id) => `delegated permission ${permissionName(id)}`),
+    ];
+}
+
+/**
+ * The service principals, by object id, that stand for an Exchange API in this stack. An assignment names
+ * its resource by that object id, which differs per tenant; it is recognised by an assignment of the API's
+ * own Exchange.ManageAsApp or full_access_as_app, by the resource's display name (known after creation), or
+ * by a ServicePrincipal resource of the API's appId (useExisting) in the stack.
+ */
+function exchangeServicePrincipals(resources: readonly PolicyResource[]): Map<string, ExchangeApi> {
+    const found = new Map<string, ExchangeApi>();
+    for (const r of resources) {
+        if (r.type === TYPES.appRoleAssignment) {
+            const objectId = read(r.props, "resourceObjectId");
+            if (typeof objectId !== "string") continue;
+            const role = read(r.props, "appRoleId");
+            const name = read(r.props, "resourceDisplayName");
+            const api =
+                EXCHANGE_APIS.find((a) => sameId(role, a.manageAsApp) || (a.displayName !== undefined && name === a.displayName)) ??
+                (sameId(role, FULL_ACCESS_AS_APP) ? EXCHANGE_ONLINE : undefined);
+            if (api) found.set(objectId.toLowerCase(), api);
+        } else if (r.type === TYPES.servicePrincipal) {
+            const api = exchangeApiOf(read(r.props, "clientId"));
+            const objectId = read(r.props, "objectId");
+            if (api && typeof objectId === "string") found.set(objectId.toLowerCase(), api);
+        }
+    }
+    return found;
+}
+
 const exchangeOnlineManageAsAppOnly: ResourceValidationPolicy & StackValidationPolicy = {
     name: "exchange-online-manage-as-app-only",
-    description: "The only Office 365 Exchange Online application permission requested or granted is Exchange.ManageAsApp.",
+    description:
+        "The only permission of Office 365 Exchange Online or Exchange Online Protection requested or granted is that API's Exchange.ManageAsApp.",
     enforcementLevel: "mandatory",
-    validateResource: forType(TYPES.applicationApiAccess, (args, report) => {
-        const api = read(args.props, "apiClientId");
-        const roleIds = read(args.props, "roleIds");
-        if (typeof api !== "string" || api.toLowerCase() !== EXCHANGE_ONLINE_APP_ID || roleIds === UNKNOWN || !Array.isArray(roleIds))
-            return;
-        const others = roleIds.filter((id) => typeof id !== "string" || id.toLowerCase() !== MANAGE_AS_APP_ROLE_ID);
-        if (others.length > 0) {
-            report(
-                `${args.name} requests Exchange Online application permission${others.length > 1 ? "s" : ""} ${others.map(String).join(", ")} ` +
-                    `besides Exchange.ManageAsApp (${MANAGE_AS_APP_ROLE_ID}). App-only PowerShell needs only that one; ` +
-                    "permissions such as full_access_as_app open every mailbox. Remove them.",
-            );
-        }
-    }),
-    // An assignment names the resource by its service principal's object id, which differs per tenant. The
-    // Exchange Online one is recognised by what is assigned on it (Exchange.ManageAsApp) or by its name.
-    validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-        const assignments = args.resources.filter((r) => r.type === TYPES.appRoleAssignment);
-        const exchange = new Set<string>();
-        for (const a of assignments) {
-            const resource = read(a.props, "resourceObjectId");
-            if (typeof resource !== "string") continue;
-            const role = read(a.props, "appRoleId");
-            if (
-                (typeof role === "string" && role.toLowerCase() === MANAGE_AS_APP_ROLE_ID) ||
-                read(a.props, "resourceDisplayName") === EXCHANGE_ONLINE_DISPLAY_NAME
-            ) {
-                exchange.add(resource.toLowerCase());
+    validateResource: [
+        forType(TYPES.applicationApiAccess, (args, report) => {
+            const api = exchangeApiOf(read(args.props, "apiClientId"));
+            if (!api) return; // another API, or not known yet
+            const problems: string[] = [];
+            const lists: Record<string, unknown[]> = {};
+            for (const key of ["roleIds", "scopeIds"]) {
+                const items = knownItems(read(args.props, key));
+                if (Array.isArray(items)) lists[key] = items;
+                else if (items !== UNKNOWN && items !== undefined) problems.push(`${key} ${show(items.notAList)} is not a list`);
             }
-        }
-        for (const a of assignments) {
-            const resource = read(a.props, "resourceObjectId");
-            const role = read(a.props, "appRoleId");
-            if (typeof resource !== "string" || !exchange.has(resource.toLowerCase()) || role === UNKNOWN) continue;
-            if (typeof role !== "string" || role.toLowerCase() !== MANAGE_AS_APP_ROLE_ID) {
-                report(
-                    `${a.name} grants app role ${String(role)} on Office 365 Exchange Online; only Exchange.ManageAsApp (${MANAGE_AS_APP_ROLE_ID}) may be granted. Remove it.`,
-                    a.urn,
-                );
+            problems.push(...extraPermissions(api, lists.roleIds ?? [], lists.scopeIds ?? []));
+            if (problems.length > 0) report(`${args.name} requests from ${api.name}: ${problems.join("; ")}. ${onlyManageAsApp(api)}`);
+        }),
+        forType(TYPES.application, (args, report) => {
+            const accesses = knownItems(read(args.props, "requiredResourceAccesses"));
+            if (!Array.isArray(accesses)) return; // none, unknown, or refused by the provider's schema
+            for (const access of accesses) {
+                const entry = (access ?? {}) as Record<string, unknown>;
+                const api = exchangeApiOf(entry.resourceAppId);
+                const items = knownItems(entry.resourceAccesses);
+                if (!api || !Array.isArray(items)) continue;
+                const roles: unknown[] = [];
+                const scopes: unknown[] = [];
+                const others: string[] = [];
+                for (const item of items) {
+                    const { id, type } = (item ?? {}) as Record<string, unknown>;
+                    if (id === UNKNOWN || type === UNKNOWN) continue;
+                    if (type === "Role") roles.push(id);
+                    else if (type === "Scope") scopes.push(id);
+                    else others.push(`${permissionName(id)} of type ${show(type)}`);
+                }
+                const problems = [...extraPermissions(api, roles, scopes), ...others];
+                if (problems.length > 0) {
+                    report(
+                        `${args.name} requests from ${api.name} (requiredResourceAccesses): ${problems.join("; ")}. ${onlyManageAsApp(api)}`,
+                    );
+                }
+            }
+        }),
+        // Checked as each assignment is about to be created: stack policies run only after an update has made everything.
+        forType(TYPES.appRoleAssignment, (args, report) => {
+            if (!sameId(read(args.props, "appRoleId"), FULL_ACCESS_AS_APP)) return;
+            report(`${args.name} grants ${permissionName(FULL_ACCESS_AS_APP)}. ${onlyManageAsApp(EXCHANGE_ONLINE)}`);
+        }),
+    ],
+    // Stack policies see every resource at once but run after the update (pulumi/docs #15367): a preview
+    // (which CI runs first) is where these stop a grant before it exists.
+    validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+        const exchange = exchangeServicePrincipals(args.resources);
+        const apiAt = (objectId: unknown) => (typeof objectId === "string" ? exchange.get(objectId.toLowerCase()) : undefined);
+        for (const r of args.resources) {
+            if (r.type === TYPES.appRoleAssignment) {
+                const api = apiAt(read(r.props, "resourceObjectId"));
+                const role = read(r.props, "appRoleId");
+                // full_access_as_app is reported by the resource check above.
+                if (!api || role === UNKNOWN || sameId(role, api.manageAsApp) || sameId(role, FULL_ACCESS_AS_APP)) continue;
+                report(`${r.name} grants app role ${permissionName(role)} on ${api.name}. ${onlyManageAsApp(api)}`, r.urn);
+            } else if (r.type === TYPES.delegatedPermissionGrant) {
+                const api = apiAt(read(r.props, "resourceServicePrincipalObjectId"));
+                if (!api) continue;
+                const claims = knownItems(read(r.props, "claimValues"));
+                const what = Array.isArray(claims) && claims.length > 0 ? claims.map(show).join(", ") : "delegated permissions";
+                report(`${r.name} grants ${what} on ${api.name} (a delegated permission grant). ${onlyManageAsApp(api)}`, r.urn);
             }
         }
     },
@@ -279,10 +502,16 @@ const selfSignedValidity: ResourceValidationPolicy = {
         },
     },
     validateResource: forType(TYPES.selfSignedCert, (args, report) => {
-        const hours = read(args.props, "validityPeriodHours");
-        if (typeof hours !== "number") return;
+        const given = read(args.props, "validityPeriodHours");
+        if (given === UNKNOWN) return;
         const maxDays = args.getConfig<SelfSignedValidityConfig>().maxValidityDays ?? DEFAULT_MAX_VALIDITY_DAYS;
-        if (hours > maxDays * 24) {
+        const hours = numberOf(given);
+        if (hours === undefined) {
+            report(
+                `${args.name} has validityPeriodHours ${given === undefined ? "unset" : show(given)}, which is not a number of hours; ` +
+                    `it cannot be checked against the ${maxDays}-day limit. Set exo-cba:certValidityDays.`,
+            );
+        } else if (hours > maxDays * 24) {
             report(
                 `${args.name} would be valid for ${hours % 24 === 0 ? `${hours / 24} days` : `${hours} hours`}; at most ${maxDays} days are allowed. Lower exo-cba:certValidityDays ` +
                     "(or validityDays of its generation), or raise maxValidityDays of self-signed-validity in policy/config.json.",
@@ -333,14 +562,100 @@ function certificateExpiry(now: () => Date): ResourceValidationPolicy {
     };
 }
 
+interface FederatedIdentityCredentialConfig {
+    readonly allowedAudiences?: readonly string[];
+}
+
+/**
+ * Why a subject would let more than one exact workload sign in, or undefined. Entra matches the subject
+ * literally, but a wildcard shows the intent to match many; a pull request subject is what every pull
+ * request's workflow run gets, before anyone reviews its code (GitHub Docs: "About security hardening with
+ * OpenID Connect", example subject claims).
+ */
+function subjectProblem(subject: string): string | undefined {
+    if (subject.includes("*")) return `subject ${show(subject)} has a wildcard; name one workload exactly`;
+    const pullRequest = subject.split(":").some((part) => /^pull_request(_target)?$/i.test(part)) || /(^|:)ref:refs\/pull\//i.test(subject);
+    if (pullRequest) {
+        return (
+            `subject ${show(subject)} trusts pull requests: any pull request could get an Exchange token with this application's roles. ` +
+            "Trust a protected environment (repo:<owner>/<repo>:environment:<name>) or branch (repo:<owner>/<repo>:ref:refs/heads/main) instead"
+        );
+    }
+    if (subject.trim() === "") return "subject is empty";
+    return undefined;
+}
+
+const federatedIdentityCredential: ResourceValidationPolicy = {
+    name: "federated-identity-credential",
+    description:
+        "A federated identity credential trusts one exact workload: no wildcard or pull-request subject, an https issuer, an allowed audience.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            allowedAudiences: {
+                type: "array",
+                items: { type: "string" },
+                default: [TOKEN_EXCHANGE_AUDIENCE],
+                description: "The audiences a federated identity credential may accept (the list replaces the default).",
+            },
+        },
+    },
+    validateResource: [
+        forType(TYPES.federatedIdentityCredential, (args, report) => {
+            const problems: string[] = [];
+            const subject = read(args.props, "subject");
+            if (subject !== UNKNOWN) {
+                const problem = typeof subject === "string" ? subjectProblem(subject) : `subject ${show(subject)} is not a string`;
+                if (problem) problems.push(problem);
+            }
+            const issuer = read(args.props, "issuer");
+            if (issuer !== UNKNOWN && !isHttpsUrl(issuer)) {
+                problems.push(`issuer ${show(issuer)} is not an https:// URL (Entra fetches the issuer's signing keys from it)`);
+            }
+            const allowed = args.getConfig<FederatedIdentityCredentialConfig>().allowedAudiences ?? [TOKEN_EXCHANGE_AUDIENCE];
+            const audiences = read(args.props, "audiences");
+            if (audiences !== UNKNOWN) {
+                const list = Array.isArray(audiences) ? audiences : undefined;
+                const others = (list ?? []).filter((a) => a !== UNKNOWN && !(typeof a === "string" && allowed.includes(a)));
+                if (!list || list.length !== 1) {
+                    problems.push(`audiences ${show(audiences)} must hold exactly one audience, one of ${allowed.map(show).join(", ")}`);
+                } else if (others.length > 0) {
+                    problems.push(
+                        `audience ${others.map(show).join(", ")} is not one of ${allowed.map(show).join(", ")} ` +
+                            "(allowedAudiences of federated-identity-credential in policy/config.json)",
+                    );
+                }
+            }
+            if (problems.length > 0) report(`${args.name}: ${problems.join("; ")}.`);
+        }),
+        forType(TYPES.flexibleFederatedIdentityCredential, (args, report) => {
+            report(
+                `${args.name} is an ApplicationFlexibleFederatedIdentityCredential, whose claims-matching expressions accept wildcards; ` +
+                    "exo-cba never uses it. Use an ApplicationFederatedIdentityCredential with one exact subject.",
+            );
+        }),
+    ],
+};
+
+function isHttpsUrl(value: unknown): boolean {
+    if (typeof value !== "string" || !value.startsWith("https://")) return false;
+    try {
+        return new URL(value).host !== "";
+    } catch {
+        return false;
+    }
+}
+
 /** Every policy of the pack; `now` is the clock the expiry warning reads. */
 export function createPolicies(now: () => Date = () => new Date()): Policies {
     return [
         noGlobalAdministrator,
+        supportedDirectoryRoles,
         rsaKeySize,
         credentialWithinCertificate,
         exchangeOnlineManageAsAppOnly,
         selfSignedValidity,
         certificateExpiry(now),
+        federatedIdentityCredential,
     ];
 }

@@ -10,8 +10,9 @@ import { after, before, describe, it } from "node:test";
 import type * as Azuread from "@pulumi/azuread";
 import type * as Tls from "@pulumi/tls";
 import { createPolicies } from "../policy/policies.ts";
-import { EXO_APP_ID, MANAGE_AS_APP_ROLE_ID, ROLE_TEMPLATE_IDS } from "./support/contoso.mts";
-import { type MadeCertificate, opensslCertificate, opensslNotAfter } from "./support/harness.mts";
+import { DAY_MS, type MadeCertificate, makeCertificate } from "./support/certificates.mts";
+import { AUTOMATION_IDENTITY_ID, EXO_APP_ID, EXO_SP_OBJECT_ID, MANAGE_AS_APP_ROLE_ID, ROLE_TEMPLATE_IDS } from "./support/contoso.mts";
+import { opensslNotAfter } from "./support/harness.mts";
 import {
     type Outcome,
     type PolicyConfig,
@@ -36,21 +37,50 @@ function tokenOf(resourceClass: unknown): string {
 const T = {
     privateKey: tokenOf(tls.PrivateKey),
     selfSignedCert: tokenOf(tls.SelfSignedCert),
+    application: tokenOf(azuread.Application),
     credential: tokenOf(azuread.ApplicationCertificate),
     apiAccess: tokenOf(azuread.ApplicationApiAccess),
     appRoleAssignment: tokenOf(azuread.AppRoleAssignment),
+    servicePrincipal: tokenOf(azuread.ServicePrincipal),
+    delegatedGrant: tokenOf(azuread.ServicePrincipalDelegatedPermissionGrant),
     roleAssignment: tokenOf(azuread.DirectoryRoleAssignment),
+    roleMember: tokenOf(azuread.DirectoryRoleMember),
+    roleEligibility: tokenOf(azuread.DirectoryRoleEligibilityScheduleRequest),
+    unitRoleMember: tokenOf(azuread.AdministrativeUnitRoleMember),
+    federated: tokenOf(azuread.ApplicationFederatedIdentityCredential),
+    flexibleFederated: tokenOf(azuread.ApplicationFlexibleFederatedIdentityCredential),
 };
 
 const GLOBAL_ADMINISTRATOR = ROLE_TEMPLATE_IDS["Global Administrator"];
 const EXCHANGE_ADMINISTRATOR = ROLE_TEMPLATE_IDS["Exchange Administrator"];
-/** Another Exchange Online app role (the contoso fixture's full_access_as_app). */
-const OTHER_EXO_ROLE = "ef54d2bf-783f-4e0f-bca1-3210c0444d99";
-const EXO_SP = "a0c2b9de-1111-4e3f-9a8b-0c1d2e3f4a5b";
-const GRAPH_SP = "5c8e0bfa-2222-4d5e-8f9a-0b1c2d3e4f5a";
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference */
+const PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814";
+/** What an activated role's object id looks like: a GUID of the tenant's own, here Global Administrator's in Contoso. */
+const ACTIVATED_GLOBAL_ADMINISTRATOR_OBJECT_ID = "0b3f9a52-7d4e-4c1a-9e2b-5f6a7b8c9d0e";
 
-const policies = createPolicies();
+/**
+ * Office 365 Exchange Online's full_access_as_app (EWS, every mailbox): the app-only manifest in
+ * learn.microsoft.com/exchange/client-developer/exchange-web-services/how-to-authenticate-an-ews-application-by-using-oauth
+ */
+const FULL_ACCESS_AS_APP = "dc890d15-9560-4a4c-9b7f-a736ec74ec40";
+/** Office 365 Exchange Online's Mail.ReadWrite application permission (the same id as Microsoft Graph's). */
+const MAIL_READ_WRITE = "e2a3a72e-5f79-4c64-b1b1-878b674786c9";
+/** Office 365 Exchange Online's EWS.AccessAsUser.All delegated permission (scope), from the same EWS page. */
+const EWS_ACCESS_AS_USER = "3b5f3d61-589b-4a3c-a359-5dd4b5ee5bd5";
+/** GCC High / DoD: Exchange Online Protection and its Exchange.ManageAsApp (CISA ScubaGear docs/prerequisites/noninteractive.md). */
+const EOP_APP_ID = "00000007-0000-0ff1-ce00-000000000000";
+const EOP_MANAGE_AS_APP_ROLE_ID = "455e5cd2-84e8-4751-8344-5672145dfa17";
+const EOP_SP = "b1d3cae0-3333-4f40-8b9c-1d2e3f4a5b6c";
+const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
+const GRAPH_SP = "5c8e0bfa-2222-4d5e-8f9a-0b1c2d3e4f5a";
+const EXO_SP = EXO_SP_OBJECT_ID;
+/** The stack's own service principal. */
+const STACK_SP = "11111111-1111-4111-8111-111111111111";
+
+/** The instant these tests are set at: every certificate is dated from it, every clock-reading policy gets it. */
+const NOW = new Date("2031-05-14T09:30:00Z");
+
+const policies = createPolicies(() => NOW);
 
 function run(policy: string, resource: TestResource, config?: PolicyConfig): Promise<Outcome> {
     return validateResource(policyNamed(policies, policy), resource, config);
@@ -74,16 +104,16 @@ function credential(cert: MadeCertificate, props: Record<string, unknown> = {}):
     };
 }
 
-function roleAssignment(roleId: string, stack?: string): TestResource {
+function roleAssignment(roleId: unknown, options: { stack?: string; principalObjectId?: unknown } = {}): TestResource {
     return {
         type: T.roleAssignment,
         name: "exo-role-x",
-        props: { roleId, principalObjectId: UNKNOWN_STRING, directoryScopeId: "/" },
-        ...(stack ? { stack } : {}),
+        props: { roleId, principalObjectId: options.principalObjectId ?? UNKNOWN_STRING, directoryScopeId: "/" },
+        ...(options.stack ? { stack: options.stack } : {}),
     };
 }
 
-const rsa2048 = opensslCertificate({ bits: 2048, days: 365, cn: "policy test" });
+const rsa2048 = makeCertificate({ now: NOW, fromDays: -1, toDays: 365, cn: "policy test" });
 
 describe("no-global-administrator", () => {
     it("refuses an assignment of Global Administrator, naming the stack and where to allow it", async () => {
@@ -96,16 +126,88 @@ describe("no-global-administrator", () => {
     it("recognises the template id in any letter case", async () => {
         assert.equal(messages(await run("no-global-administrator", roleAssignment(GLOBAL_ADMINISTRATOR.toUpperCase()))).length, 1);
     });
+    it("refuses it for any principal: a managed identity's service principal as much as the stack's own", async () => {
+        for (const principalObjectId of [AUTOMATION_IDENTITY_ID, STACK_SP]) {
+            const found = messages(await run("no-global-administrator", roleAssignment(GLOBAL_ADMINISTRATOR, { principalObjectId })));
+            assert.equal(found.length, 1, principalObjectId);
+        }
+    });
     it("lets other roles through", async () => {
         assert.deepEqual(messages(await run("no-global-administrator", roleAssignment(EXCHANGE_ADMINISTRATOR))), []);
     });
     it("allows it in a stack listed in allowedStacks, and only there", async () => {
         const config = { allowedStacks: ["fabrikam"] };
-        assert.deepEqual(messages(await run("no-global-administrator", roleAssignment(GLOBAL_ADMINISTRATOR, "fabrikam"), config)), []);
-        assert.equal(messages(await run("no-global-administrator", roleAssignment(GLOBAL_ADMINISTRATOR, "contoso"), config)).length, 1);
+        assert.deepEqual(
+            messages(await run("no-global-administrator", roleAssignment(GLOBAL_ADMINISTRATOR, { stack: "fabrikam" }), config)),
+            [],
+        );
+        assert.equal(
+            messages(await run("no-global-administrator", roleAssignment(GLOBAL_ADMINISTRATOR, { stack: "contoso" }), config)).length,
+            1,
+        );
     });
     it("skips a role id a preview cannot know yet", async () => {
         assert.deepEqual(messages(await run("no-global-administrator", roleAssignment(UNKNOWN_STRING))), []);
+    });
+});
+
+describe("supported-directory-roles", () => {
+    const check = (resource: TestResource) => run("supported-directory-roles", resource);
+    it("accepts each role Microsoft supports for app-only Exchange Online, by template id in any letter case", async () => {
+        for (const [role, id] of Object.entries(ROLE_TEMPLATE_IDS)) {
+            assert.deepEqual(messages(await check(roleAssignment(id))), [], role);
+            assert.deepEqual(messages(await check(roleAssignment(id.toUpperCase()))), [], role);
+        }
+    });
+    it("refuses a role assigned by its activated object id, and says to use the template id", async () => {
+        const found = messages(await check(roleAssignment(ACTIVATED_GLOBAL_ADMINISTRATOR_OBJECT_ID)));
+        assert.equal(found.length, 1);
+        assert.ok(found[0].includes(ACTIVATED_GLOBAL_ADMINISTRATOR_OBJECT_ID), "names the id");
+        assert.match(found[0], /template id/);
+        assert.ok(found[0].includes(EXCHANGE_ADMINISTRATOR), "lists the supported template ids");
+    });
+    it("refuses Privileged Role Administrator, which could grant itself any role, for any principal", async () => {
+        for (const principalObjectId of [STACK_SP, AUTOMATION_IDENTITY_ID]) {
+            const found = messages(await check(roleAssignment(PRIVILEGED_ROLE_ADMINISTRATOR, { principalObjectId })));
+            assert.equal(found.length, 1);
+            assert.ok(found[0].includes(PRIVILEGED_ROLE_ADMINISTRATOR));
+        }
+    });
+    it("refuses a role id that is not a string or has stray characters", async () => {
+        assert.equal(messages(await check(roleAssignment(` ${EXCHANGE_ADMINISTRATOR}`))).length, 1);
+        assert.equal(messages(await check(roleAssignment(`{${EXCHANGE_ADMINISTRATOR}}`))).length, 1);
+        assert.equal(messages(await check(roleAssignment(42))).length, 1);
+    });
+    it("skips a role id a preview cannot know yet", async () => {
+        assert.deepEqual(messages(await check(roleAssignment(UNKNOWN_STRING))), []);
+    });
+    it("refuses DirectoryRoleMember outright, whatever it names and even before the ids are known", async () => {
+        for (const props of [
+            { roleObjectId: ACTIVATED_GLOBAL_ADMINISTRATOR_OBJECT_ID, memberObjectId: STACK_SP },
+            { roleObjectId: UNKNOWN_STRING, memberObjectId: UNKNOWN_STRING },
+        ]) {
+            const found = messages(await check({ type: T.roleMember, name: "exo-role-member", props }));
+            assert.equal(found.length, 1, JSON.stringify(props));
+            assert.match(found[0], /DirectoryRoleAssignment/);
+        }
+    });
+    it("refuses the other ways of granting a directory role: eligibility requests and administrative-unit roles", async () => {
+        const eligibility = messages(
+            await check({
+                type: T.roleEligibility,
+                name: "exo-eligible",
+                props: { roleDefinitionId: EXCHANGE_ADMINISTRATOR, principalId: STACK_SP, directoryScopeId: "/", justification: "x" },
+            }),
+        );
+        assert.equal(eligibility.length, 1);
+        const unit = messages(
+            await check({
+                type: T.unitRoleMember,
+                name: "exo-unit-role",
+                props: { administrativeUnitObjectId: UNKNOWN_STRING, memberObjectId: STACK_SP, roleObjectId: UNKNOWN_STRING },
+            }),
+        );
+        assert.equal(unit.length, 1);
     });
 });
 
@@ -121,6 +223,17 @@ describe("rsa-key-size", () => {
         assert.equal(found.length, 1);
         assert.match(found[0], /1024-bit RSA key; use at least 2048 bits/);
     });
+    it("reads a size given as a string as the number it spells", async () => {
+        const found = messages(await run("rsa-key-size", key({ algorithm: "RSA", rsaBits: "1024" })));
+        assert.equal(found.length, 1);
+        assert.match(found[0], /1024-bit RSA key/);
+        assert.deepEqual(messages(await run("rsa-key-size", key({ algorithm: "RSA", rsaBits: "4096" }))), []);
+    });
+    it("refuses a size that is no number, since it cannot be checked", async () => {
+        for (const rsaBits of ["big", "", "2048 ", "0x800", true, null]) {
+            assert.equal(messages(await run("rsa-key-size", key({ algorithm: "RSA", rsaBits }))).length, 1, JSON.stringify(rsaBits));
+        }
+    });
     it("refuses a key that is not RSA: Entra client assertions are RS256/PS256", async () => {
         const found = messages(await run("rsa-key-size", key({ algorithm: "ECDSA", ecdsaCurve: "P256" })));
         assert.equal(found.length, 1);
@@ -131,10 +244,10 @@ describe("rsa-key-size", () => {
     });
     it("checks the key of a registered certificate too", async () => {
         assert.deepEqual(messages(await run("rsa-key-size", credential(rsa2048))), []);
-        const small = messages(await run("rsa-key-size", credential(opensslCertificate({ bits: 1024, days: 30 }))));
+        const small = messages(await run("rsa-key-size", credential(makeCertificate({ now: NOW, key: 1024 }))));
         assert.equal(small.length, 1);
         assert.match(small[0], /1024-bit RSA key/);
-        const ec = messages(await run("rsa-key-size", credential(opensslCertificate({ bits: "ec", days: 30 }))));
+        const ec = messages(await run("rsa-key-size", credential(makeCertificate({ now: NOW, key: "ec" }))));
         assert.equal(ec.length, 1);
         assert.match(ec[0], /EC key/);
     });
@@ -143,6 +256,9 @@ describe("rsa-key-size", () => {
 describe("credential-within-certificate", () => {
     const notAfter = opensslNotAfter(rsa2048.certPem);
     const at = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+    it("reads the test certificate's NotAfter where it was put (the oracle agrees with the maker)", () => {
+        assert.equal(notAfter.getTime(), NOW.getTime() + 365 * DAY_MS);
+    });
     it("accepts an end date equal to or before the certificate's NotAfter", async () => {
         assert.deepEqual(
             messages(await run("credential-within-certificate", credential(rsa2048, { endDate: at(notAfter.getTime()) }))),
@@ -210,11 +326,19 @@ describe("credential-within-certificate", () => {
 });
 
 describe("exchange-online-manage-as-app-only", () => {
-    const apiAccess = (apiClientId: string, roleIds: unknown): TestResource => ({
+    const policy = "exchange-online-manage-as-app-only";
+    const apiAccess = (apiClientId: unknown, roleIds: unknown, scopeIds?: unknown): TestResource => ({
         type: T.apiAccess,
         name: "exo-api-access",
-        props: { applicationId: "/applications/x", apiClientId, roleIds },
+        props: { applicationId: "/applications/x", apiClientId, roleIds, ...(scopeIds === undefined ? {} : { scopeIds }) },
     });
+    const application = (requiredResourceAccesses: unknown): TestResource => ({
+        type: T.application,
+        name: "exo-app",
+        props: { displayName: "exo-cba", requiredResourceAccesses },
+    });
+    const role = (id: unknown) => ({ id, type: "Role" });
+    const scope = (id: unknown) => ({ id, type: "Scope" });
     const assignment = (
         name: string,
         resourceObjectId: unknown,
@@ -223,55 +347,158 @@ describe("exchange-online-manage-as-app-only", () => {
     ): TestResource => ({
         type: T.appRoleAssignment,
         name,
-        props: { principalObjectId: "11111111-1111-1111-1111-111111111111", resourceObjectId, appRoleId, ...extra },
+        props: { principalObjectId: STACK_SP, resourceObjectId, appRoleId, ...extra },
     });
-    const stack = (resources: TestResource[]) => validateStack(policyNamed(policies, "exchange-online-manage-as-app-only"), resources);
+    const stack = (resources: TestResource[]) => validateStack(policyNamed(policies, policy), resources);
 
-    it("accepts a request for Exchange.ManageAsApp alone", async () => {
-        assert.deepEqual(messages(await run("exchange-online-manage-as-app-only", apiAccess(EXO_APP_ID, [MANAGE_AS_APP_ROLE_ID]))), []);
+    describe("requested with ApplicationApiAccess", () => {
+        it("accepts Exchange.ManageAsApp alone, from Exchange Online and from Exchange Online Protection", async () => {
+            assert.deepEqual(messages(await run(policy, apiAccess(EXO_APP_ID, [MANAGE_AS_APP_ROLE_ID]))), []);
+            assert.deepEqual(messages(await run(policy, apiAccess(EOP_APP_ID, [EOP_MANAGE_AS_APP_ROLE_ID]))), []);
+            assert.deepEqual(messages(await run(policy, apiAccess(EXO_APP_ID.toUpperCase(), [MANAGE_AS_APP_ROLE_ID.toUpperCase()]))), []);
+        });
+        it("refuses full_access_as_app, by name, and any other Exchange Online application permission", async () => {
+            const found = messages(await run(policy, apiAccess(EXO_APP_ID, [MANAGE_AS_APP_ROLE_ID, FULL_ACCESS_AS_APP])));
+            assert.equal(found.length, 1);
+            assert.match(found[0], new RegExp(`full_access_as_app \\(${FULL_ACCESS_AS_APP}\\)`));
+            const other = messages(await run(policy, apiAccess(EXO_APP_ID, [MAIL_READ_WRITE])));
+            assert.equal(other.length, 1);
+            assert.ok(other[0].includes(MAIL_READ_WRITE));
+        });
+        it("refuses delegated permissions (scopeIds) from Exchange Online", async () => {
+            const found = messages(await run(policy, apiAccess(EXO_APP_ID, [MANAGE_AS_APP_ROLE_ID], [EWS_ACCESS_AS_USER])));
+            assert.equal(found.length, 1);
+            assert.ok(found[0].includes(EWS_ACCESS_AS_USER));
+        });
+        it("allows from Exchange Online Protection only its own Exchange.ManageAsApp", async () => {
+            assert.equal(messages(await run(policy, apiAccess(EOP_APP_ID, [EOP_MANAGE_AS_APP_ROLE_ID, FULL_ACCESS_AS_APP]))).length, 1);
+            // Exchange Online's role id means nothing on Exchange Online Protection.
+            assert.equal(messages(await run(policy, apiAccess(EOP_APP_ID, [MANAGE_AS_APP_ROLE_ID]))).length, 1);
+            assert.equal(messages(await run(policy, apiAccess(EXO_APP_ID, [EOP_MANAGE_AS_APP_ROLE_ID]))).length, 1);
+        });
+        it("leaves other APIs alone", async () => {
+            assert.deepEqual(messages(await run(policy, apiAccess(GRAPH_APP_ID, [MAIL_READ_WRITE], [EWS_ACCESS_AS_USER]))), []);
+        });
+        it("skips what a preview cannot know yet, and still checks the rest", async () => {
+            assert.deepEqual(messages(await run(policy, apiAccess(EXO_APP_ID, UNKNOWN_ARRAY))), []);
+            assert.deepEqual(messages(await run(policy, apiAccess(EXO_APP_ID, [UNKNOWN_STRING]))), []);
+            assert.deepEqual(messages(await run(policy, apiAccess(UNKNOWN_STRING, [FULL_ACCESS_AS_APP]))), []);
+            assert.equal(messages(await run(policy, apiAccess(EXO_APP_ID, [UNKNOWN_STRING, FULL_ACCESS_AS_APP]))).length, 1);
+        });
     });
-    it("refuses any other Exchange Online application permission requested beside it", async () => {
-        const found = messages(
-            await run("exchange-online-manage-as-app-only", apiAccess(EXO_APP_ID, [MANAGE_AS_APP_ROLE_ID, OTHER_EXO_ROLE])),
-        );
-        assert.equal(found.length, 1);
-        assert.ok(found[0].includes(OTHER_EXO_ROLE));
+
+    describe("requested in an Application's requiredResourceAccesses", () => {
+        it("accepts Exchange.ManageAsApp from each resource, and leaves other APIs alone", async () => {
+            const found = await run(
+                policy,
+                application([
+                    { resourceAppId: EXO_APP_ID, resourceAccesses: [role(MANAGE_AS_APP_ROLE_ID)] },
+                    { resourceAppId: EOP_APP_ID, resourceAccesses: [role(EOP_MANAGE_AS_APP_ROLE_ID)] },
+                    { resourceAppId: GRAPH_APP_ID, resourceAccesses: [role(MAIL_READ_WRITE), scope(EWS_ACCESS_AS_USER)] },
+                ]),
+            );
+            assert.deepEqual(messages(found), []);
+        });
+        it("refuses full_access_as_app requested there", async () => {
+            const found = messages(
+                await run(
+                    policy,
+                    application([{ resourceAppId: EXO_APP_ID, resourceAccesses: [role(MANAGE_AS_APP_ROLE_ID), role(FULL_ACCESS_AS_APP)] }]),
+                ),
+            );
+            assert.equal(found.length, 1);
+            assert.match(found[0], /full_access_as_app/);
+        });
+        it("refuses a delegated permission, the ManageAsApp id requested as a scope, and any other permission of Exchange Online Protection", async () => {
+            for (const accesses of [
+                { resourceAppId: EXO_APP_ID, resourceAccesses: [scope(EWS_ACCESS_AS_USER)] },
+                { resourceAppId: EXO_APP_ID, resourceAccesses: [scope(MANAGE_AS_APP_ROLE_ID)] },
+                { resourceAppId: EOP_APP_ID, resourceAccesses: [role(EOP_MANAGE_AS_APP_ROLE_ID), role(MAIL_READ_WRITE)] },
+            ]) {
+                assert.equal(messages(await run(policy, application([accesses]))).length, 1, JSON.stringify(accesses));
+            }
+        });
+        it("skips what a preview cannot know yet, and still checks the rest", async () => {
+            assert.deepEqual(messages(await run(policy, application(UNKNOWN_ARRAY))), []);
+            assert.deepEqual(
+                messages(await run(policy, application([{ resourceAppId: UNKNOWN_STRING, resourceAccesses: [role(FULL_ACCESS_AS_APP)] }]))),
+                [],
+            );
+            const found = messages(
+                await run(
+                    policy,
+                    application([{ resourceAppId: EXO_APP_ID, resourceAccesses: [role(UNKNOWN_STRING), role(FULL_ACCESS_AS_APP)] }]),
+                ),
+            );
+            assert.equal(found.length, 1);
+        });
     });
-    it("leaves other APIs alone", async () => {
-        assert.deepEqual(
-            messages(await run("exchange-online-manage-as-app-only", apiAccess("00000003-0000-0000-c000-000000000000", [OTHER_EXO_ROLE]))),
-            [],
-        );
-    });
-    it("skips role ids a preview cannot know yet, as a whole list or one item", async () => {
-        assert.deepEqual(messages(await run("exchange-online-manage-as-app-only", apiAccess(EXO_APP_ID, UNKNOWN_ARRAY))), []);
-        assert.deepEqual(messages(await run("exchange-online-manage-as-app-only", apiAccess(EXO_APP_ID, [UNKNOWN_STRING]))), []);
-    });
-    it("accepts the consent assignment and assignments on other APIs", async () => {
-        const o = await stack([
-            assignment("exo-consent", EXO_SP, MANAGE_AS_APP_ROLE_ID),
-            assignment("graph", GRAPH_SP, "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"),
-        ]);
-        assert.deepEqual(messages(o), []);
-    });
-    it("refuses another app role granted on the Exchange Online service principal, at that resource", async () => {
-        const extra = assignment("exo-full-access", EXO_SP, OTHER_EXO_ROLE);
-        const o = await stack([assignment("exo-consent", EXO_SP, MANAGE_AS_APP_ROLE_ID), extra]);
-        assert.equal(messages(o).length, 1);
-        assert.equal(o.violations[0].urn, urnOf(extra));
-    });
-    it("recognises Exchange Online by its name when nothing else is granted on it", async () => {
-        const o = await stack([
-            assignment("exo-full-access", EXO_SP, OTHER_EXO_ROLE, { resourceDisplayName: "Office 365 Exchange Online" }),
-        ]);
-        assert.equal(messages(o).length, 1);
-    });
-    it("skips assignments whose resource a preview cannot know yet", async () => {
-        const o = await stack([
-            assignment("exo-consent", UNKNOWN_STRING, MANAGE_AS_APP_ROLE_ID),
-            assignment("other", UNKNOWN_STRING, OTHER_EXO_ROLE),
-        ]);
-        assert.deepEqual(messages(o), []);
+
+    describe("granted with AppRoleAssignment", () => {
+        it("refuses full_access_as_app as each assignment is checked, before it is created, wherever it points", async () => {
+            // Its id is Exchange Online's alone, so the resource need not be recognised.
+            const found = messages(await run(policy, assignment("exo-full-access", UNKNOWN_STRING, FULL_ACCESS_AS_APP)));
+            assert.equal(found.length, 1);
+            assert.match(found[0], /full_access_as_app/);
+        });
+        it("accepts the consent assignments and assignments on other APIs", async () => {
+            const o = await stack([
+                assignment("exo-consent", EXO_SP, MANAGE_AS_APP_ROLE_ID),
+                assignment("eop-consent", EOP_SP, EOP_MANAGE_AS_APP_ROLE_ID),
+                assignment("mi-consent", EXO_SP, MANAGE_AS_APP_ROLE_ID, { principalObjectId: AUTOMATION_IDENTITY_ID }),
+                assignment("graph", GRAPH_SP, MAIL_READ_WRITE),
+            ]);
+            assert.deepEqual(messages(o), []);
+        });
+        it("refuses another app role granted on the Exchange Online service principal, at that resource", async () => {
+            const extra = assignment("exo-mail", EXO_SP, MAIL_READ_WRITE);
+            const o = await stack([assignment("exo-consent", EXO_SP, MANAGE_AS_APP_ROLE_ID), extra]);
+            assert.equal(messages(o).length, 1);
+            assert.equal(o.violations[0].urn, urnOf(extra));
+        });
+        it("refuses another app role granted on the Exchange Online Protection service principal", async () => {
+            const extra = assignment("eop-other", EOP_SP, "8f819283-077c-4c68-aa24-0ad706da26e0");
+            const o = await stack([assignment("eop-consent", EOP_SP, EOP_MANAGE_AS_APP_ROLE_ID), extra]);
+            assert.equal(messages(o).length, 1);
+            assert.equal(o.violations[0].urn, urnOf(extra));
+        });
+        it("recognises Exchange Online by its name when nothing else is granted on it", async () => {
+            const o = await stack([assignment("exo-mail", EXO_SP, MAIL_READ_WRITE, { resourceDisplayName: "Office 365 Exchange Online" })]);
+            assert.equal(messages(o).length, 1);
+        });
+        it("recognises Exchange Online by a ServicePrincipal in the stack that stands for it (useExisting)", async () => {
+            const sp: TestResource = {
+                type: T.servicePrincipal,
+                name: "exchange-online",
+                props: { clientId: EXO_APP_ID, useExisting: true, objectId: EXO_SP },
+            };
+            const o = await stack([sp, assignment("exo-mail", EXO_SP, MAIL_READ_WRITE)]);
+            assert.equal(messages(o).length, 1);
+        });
+        it("refuses a delegated permission grant on the Exchange Online service principal", async () => {
+            const grant: TestResource = {
+                type: T.delegatedGrant,
+                name: "exo-delegated",
+                props: {
+                    servicePrincipalObjectId: STACK_SP,
+                    resourceServicePrincipalObjectId: EXO_SP,
+                    claimValues: ["EWS.AccessAsUser.All"],
+                },
+            };
+            const o = await stack([assignment("exo-consent", EXO_SP, MANAGE_AS_APP_ROLE_ID), grant]);
+            assert.equal(messages(o).length, 1);
+            assert.equal(o.violations[0].urn, urnOf(grant));
+            assert.match(o.violations[0].message, /EWS\.AccessAsUser\.All/);
+        });
+        it("skips assignments whose resource or role a preview cannot know yet", async () => {
+            const o = await stack([
+                assignment("exo-consent", UNKNOWN_STRING, MANAGE_AS_APP_ROLE_ID),
+                assignment("other", UNKNOWN_STRING, MAIL_READ_WRITE),
+                assignment("exo-consent-2", EXO_SP, MANAGE_AS_APP_ROLE_ID),
+                assignment("later", EXO_SP, UNKNOWN_STRING),
+            ]);
+            assert.deepEqual(messages(o), []);
+        });
     });
 });
 
@@ -287,6 +514,17 @@ describe("self-signed-validity", () => {
         assert.equal(found.length, 1);
         assert.match(found[0], /valid for 731 days; at most 730 days/);
         assert.match(messages(await run("self-signed-validity", cert(730 * 24 + 1)))[0] ?? "", /valid for 17521 hours; at most 730 days/);
+    });
+    it("reads a validity given as a string as the number it spells", async () => {
+        const found = messages(await run("self-signed-validity", cert("99999")));
+        assert.equal(found.length, 1);
+        assert.match(found[0], /valid for 99999 hours/);
+        assert.deepEqual(messages(await run("self-signed-validity", cert("8760"))), []);
+    });
+    it("refuses a validity that is no number, or none, since it cannot be checked", async () => {
+        for (const hours of ["forever", "", "1e9", false, undefined]) {
+            assert.equal(messages(await run("self-signed-validity", cert(hours))).length, 1, JSON.stringify(hours));
+        }
     });
     it("takes the maximum from maxValidityDays", async () => {
         assert.deepEqual(messages(await run("self-signed-validity", cert(3650 * 24), { maxValidityDays: 3650 })), []);
@@ -316,12 +554,117 @@ describe("certificate-expiry", () => {
     it("says so once the certificate has expired", async () => {
         assert.match(messages(await check(-2))[0] ?? "", /expired on/);
     });
+    it("reads the clock it is given: a certificate dated from NOW is quiet at NOW", async () => {
+        assert.deepEqual(messages(await run("certificate-expiry", credential(rsa2048))), []);
+        const soon = makeCertificate({ now: NOW, toDays: 5 });
+        assert.match(messages(await run("certificate-expiry", credential(soon)))[0] ?? "", /\(5 days left\)/);
+    });
     it("takes the window from expiringWithinDays", async () => {
         assert.equal(messages(await check(45, { expiringWithinDays: 60 })).length, 1);
         assert.deepEqual(messages(await check(10, { expiringWithinDays: 5 })), []);
     });
     it("is advisory: it warns, it does not block", () => {
         assert.equal(policyNamed(policies, "certificate-expiry").enforcementLevel, "advisory");
+    });
+});
+
+describe("federated-identity-credential", () => {
+    const policy = "federated-identity-credential";
+    const GITHUB = "https://token.actions.githubusercontent.com";
+    const EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+    const fic = (props: Record<string, unknown>): TestResource => ({
+        type: T.federated,
+        name: "exo-github",
+        props: {
+            applicationId: "/applications/x",
+            displayName: "github-production",
+            issuer: GITHUB,
+            subject: "repo:contoso/exo-automation:environment:production",
+            audiences: [EXCHANGE_AUDIENCE],
+            ...props,
+        },
+    });
+    it("accepts an exact subject from an https issuer with the token-exchange audience", async () => {
+        for (const subject of [
+            "repo:contoso/exo-automation:environment:production",
+            "repo:contoso/exo-automation:ref:refs/heads/main",
+            "repo:contoso/exo-automation:ref:refs/tags/v1.2.0",
+        ]) {
+            assert.deepEqual(messages(await run(policy, fic({ subject }))), [], subject);
+        }
+    });
+    it("refuses a pull_request subject: any pull request could get an Exchange token", async () => {
+        const found = messages(await run(policy, fic({ subject: "repo:contoso/exo-automation:pull_request" })));
+        assert.equal(found.length, 1);
+        assert.match(found[0], /pull request/);
+        assert.match(found[0], /environment/);
+    });
+    it("refuses pull requests in other spellings: pull_request_target, another letter case, a pull request's ref", async () => {
+        for (const subject of [
+            "repo:contoso/exo-automation:Pull_Request",
+            "repo:contoso/exo-automation:environment:production:event_name:pull_request_target",
+            "repo:contoso/exo-automation:ref:refs/pull/42/merge",
+        ]) {
+            assert.equal(messages(await run(policy, fic({ subject }))).length, 1, subject);
+        }
+    });
+    it("refuses a wildcard anywhere in the subject", async () => {
+        for (const subject of ["repo:contoso/*", "repo:contoso/exo-automation:*", "*"]) {
+            const found = messages(await run(policy, fic({ subject })));
+            assert.equal(found.length, 1, subject);
+            assert.match(found[0], /wildcard/);
+        }
+    });
+    it("refuses an issuer that is not https", async () => {
+        for (const issuer of [
+            "http://token.actions.githubusercontent.com",
+            "token.actions.githubusercontent.com",
+            " https://x.example",
+            "",
+        ]) {
+            const found = messages(await run(policy, fic({ issuer })));
+            assert.equal(found.length, 1, issuer);
+            assert.match(found[0], /https/);
+        }
+    });
+    it("refuses another audience, or more than one, unless allowedAudiences lists it", async () => {
+        assert.equal(messages(await run(policy, fic({ audiences: ["api://AzureADTokenExchangeChina"] }))).length, 1);
+        assert.equal(messages(await run(policy, fic({ audiences: [EXCHANGE_AUDIENCE, "api://other"] }))).length, 1);
+        assert.equal(messages(await run(policy, fic({ audiences: [] }))).length, 1);
+        const china = { allowedAudiences: ["api://AzureADTokenExchangeChina"] };
+        assert.deepEqual(messages(await run(policy, fic({ audiences: ["api://AzureADTokenExchangeChina"] }), china)), []);
+        assert.equal(messages(await run(policy, fic({}), china)).length, 1, "the list replaces the default");
+    });
+    it("reports every problem of one credential in one message", async () => {
+        const found = messages(await run(policy, fic({ subject: "repo:contoso/*:pull_request", issuer: "http://x", audiences: ["x"] })));
+        assert.equal(found.length, 1);
+        assert.match(found[0], /wildcard/);
+        assert.match(found[0], /https/);
+        assert.match(found[0], /audience/);
+    });
+    it("skips what a preview cannot know yet, and still checks the rest", async () => {
+        assert.deepEqual(
+            messages(await run(policy, fic({ subject: UNKNOWN_STRING, issuer: UNKNOWN_STRING, audiences: UNKNOWN_ARRAY }))),
+            [],
+        );
+        assert.equal(messages(await run(policy, fic({ subject: UNKNOWN_STRING, issuer: "http://x" }))).length, 1);
+    });
+    it("refuses a flexible federated credential outright: its claim expressions match with wildcards", async () => {
+        const found = messages(
+            await run(policy, {
+                type: T.flexibleFederated,
+                name: "exo-flexible",
+                props: {
+                    applicationId: "/applications/x",
+                    displayName: "x",
+                    issuer: GITHUB,
+                    audience: EXCHANGE_AUDIENCE,
+                    claimsMatchingExpression: "claims['sub'] matches 'repo:contoso/exo-automation:*'",
+                },
+            }),
+        );
+        assert.equal(found.length, 1);
+        assert.match(found[0], /ApplicationFederatedIdentityCredential/);
     });
 });
 
@@ -338,24 +681,32 @@ describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
         assert.equal(pack.version, manifest.version);
         assert.deepEqual(Object.fromEntries(pack.policies.map((p) => [p.name, p.enforcementLevel])), {
             "no-global-administrator": "mandatory",
+            "supported-directory-roles": "mandatory",
             "rsa-key-size": "mandatory",
             "credential-within-certificate": "mandatory",
             "exchange-online-manage-as-app-only": "mandatory",
             "self-signed-validity": "mandatory",
             "certificate-expiry": "advisory",
+            "federated-identity-credential": "mandatory",
         });
     });
-    it("accepts policy/config.json: known policies, declared properties of the declared types", async () => {
+    it("accepts policy/config.json: every policy with settings, declared properties of the declared types, their defaults", async () => {
         const config = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "config.json"), "utf8")) as Record<string, Record<string, unknown>>;
         for (const [policy, values] of Object.entries(config)) {
             const info = pack.policies.find((p) => p.name === policy);
             assert.ok(info, `policy/config.json configures ${policy}, which the pack does not have`);
             for (const [key, value] of Object.entries(values)) {
                 if (key === "enforcementLevel") continue;
-                const schema = info.configSchema[key] as { type?: string } | undefined;
+                const schema = info.configSchema[key] as { type?: string; default?: unknown } | undefined;
                 assert.ok(schema, `${policy}.${key} is not in the policy's configSchema`);
                 const type = Array.isArray(value) ? "array" : Number.isInteger(value) ? "integer" : typeof value;
                 assert.equal(type, schema.type, `${policy}.${key}`);
+                assert.deepEqual(value, schema.default, `${policy}.${key}: the shipped file states the defaults`);
+            }
+        }
+        for (const info of pack.policies) {
+            for (const key of Object.keys(info.configSchema)) {
+                assert.ok(config[info.name] && key in config[info.name], `policy/config.json shows ${info.name}.${key}`);
             }
         }
         await pack.configure(config);
@@ -370,16 +721,76 @@ describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
         await pack.configure({ "no-global-administrator": { allowedStacks: ["contoso"] } });
         assert.deepEqual(await pack.analyze(roleAssignment(GLOBAL_ADMINISTRATOR)), []);
     });
+    it("blocks Global Administrator by its object id, and DirectoryRoleMember, even in a stack allowed Global Administrator", async () => {
+        await pack.configure({ "no-global-administrator": { allowedStacks: ["contoso"] } });
+        const byObjectId = await pack.analyze(roleAssignment(ACTIVATED_GLOBAL_ADMINISTRATOR_OBJECT_ID));
+        assert.deepEqual(
+            byObjectId.map((d) => [d.policyName, d.enforcementLevel]),
+            [["supported-directory-roles", "mandatory"]],
+        );
+        const member = await pack.analyze({
+            type: T.roleMember,
+            name: "exo-role-member",
+            props: { roleObjectId: ACTIVATED_GLOBAL_ADMINISTRATOR_OBJECT_ID, memberObjectId: STACK_SP },
+        });
+        assert.deepEqual(
+            member.map((d) => [d.policyName, d.enforcementLevel]),
+            [["supported-directory-roles", "mandatory"]],
+        );
+    });
+    it("blocks a pull_request federated credential with a mandatory diagnostic", async () => {
+        await pack.configure({});
+        const found = await pack.analyze({
+            type: T.federated,
+            name: "exo-github",
+            props: {
+                applicationId: "/applications/x",
+                displayName: "pr",
+                issuer: "https://token.actions.githubusercontent.com",
+                subject: "repo:contoso/exo-automation:pull_request",
+                audiences: ["api://AzureADTokenExchange"],
+            },
+        });
+        assert.deepEqual(
+            found.map((d) => [d.policyName, d.enforcementLevel]),
+            [["federated-identity-credential", "mandatory"]],
+        );
+    });
+    it("blocks numbers given as strings: a 99999-hour certificate, a 1024-bit key", async () => {
+        await pack.configure({});
+        const cert = await pack.analyze({
+            type: T.selfSignedCert,
+            name: "exo-initial-cert",
+            props: { validityPeriodHours: "99999", privateKeyPem: UNKNOWN_STRING, allowedUses: ["digitalSignature"] },
+        });
+        assert.deepEqual(
+            cert.map((d) => d.policyName),
+            ["self-signed-validity"],
+        );
+        const key = await pack.analyze({ type: T.privateKey, name: "exo-initial-key", props: { algorithm: "RSA", rsaBits: "1024" } });
+        assert.deepEqual(
+            key.map((d) => d.policyName),
+            ["rsa-key-size"],
+        );
+    });
     it("says nothing about values a preview cannot know yet, not even that it could not run", async () => {
         await pack.configure({});
         assert.deepEqual(await pack.analyze(roleAssignment(UNKNOWN_STRING)), []);
         assert.deepEqual(await pack.analyze(credential(rsa2048, { value: UNKNOWN_STRING, endDate: UNKNOWN_STRING })), []);
+        assert.deepEqual(
+            await pack.analyze({
+                type: T.apiAccess,
+                name: "exo-api-access",
+                props: { applicationId: UNKNOWN_STRING, apiClientId: EXO_APP_ID, roleIds: [UNKNOWN_STRING] },
+            }),
+            [],
+        );
     });
     it("checks the whole stack at the end: an extra Exchange Online grant is reported at its resource", async () => {
         const extra: TestResource = {
             type: T.appRoleAssignment,
-            name: "exo-full-access",
-            props: { principalObjectId: "p", resourceObjectId: EXO_SP, appRoleId: OTHER_EXO_ROLE },
+            name: "exo-mail",
+            props: { principalObjectId: "p", resourceObjectId: EXO_SP, appRoleId: MAIL_READ_WRITE },
         };
         const consent: TestResource = {
             type: T.appRoleAssignment,
