@@ -7,12 +7,14 @@ export const DAY_MS = 86_400_000;
 
 /**
  * How a certificate is renewed, said once: the expiry warnings, `npm run check-expiry`, `npm run verify`
- * and the README's "Rotate the certificate" section (tested to open with it) all give this advice.
+ * and the README's "Rotate the certificate" section (a generated block) all give this advice.
  */
 export const ROTATION_ADVICE =
     "Rotate with an overlap: add a new generation to exo-cba:certificates and run pulumi up, move the runners to the new " +
-    "certificate, then remove the old generation from the top of the list and run pulumi up again " +
-    "(README: Rotate the certificate).";
+    "certificate, then remove the old generation from the top of the list and run pulumi up again.";
+
+/** Where the whole routine is written down, for messages printed outside the README. */
+export const ROTATION_REFERENCE = "README: Rotate the certificate";
 
 export type ExpiryState = "ok" | "renew" | "expired";
 
@@ -58,9 +60,9 @@ export function parseRfc3339(text: string): Date | undefined {
 export function describeExpiry(label: string, status: ExpiryStatus): string {
     switch (status.state) {
         case "expired":
-            return `${label} expired on ${status.notAfter}: unattended Exchange Online scripts using it can no longer sign in. ${ROTATION_ADVICE}`;
+            return `${label} expired on ${status.notAfter}: unattended Exchange Online scripts using it can no longer sign in. ${ROTATION_ADVICE} (${ROTATION_REFERENCE})`;
         case "renew":
-            return `${label} expires on ${status.notAfter} (${plural(status.daysLeft)} left). ${ROTATION_ADVICE}`;
+            return `${label} expires on ${status.notAfter} (${plural(status.daysLeft)} left). ${ROTATION_ADVICE} (${ROTATION_REFERENCE})`;
         case "ok":
             return `${label} is valid until ${status.notAfter} (${plural(status.daysLeft)} left).`;
     }

@@ -42,14 +42,6 @@ describe("plan of the dev stack", () => {
         assert.equal(data.outputs["tenantId"], "[from tenant]");
         assert.equal(data.outputs["privateKeyPem"], "[secret]");
     });
-    it("draws the README's resource diagram", async () => {
-        const run = await plan("--stack", "dev", "--mermaid", "--no-type-check");
-        assert.equal(run.code, 0, run.stderr);
-        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-        const block = /<!-- plan:mermaid dev -->\n```mermaid\n([\s\S]*?)```\n<!-- \/plan:mermaid -->/.exec(readme)?.[1];
-        assert.ok(block, "README.md has no generated diagram block");
-        assert.equal(block, run.stdout, "README.md's diagram is out of date: run npm run docs:diagram");
-    });
 });
 
 describe("plans of the other modes", () => {

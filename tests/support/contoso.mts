@@ -69,8 +69,9 @@ export function contoso(overrides: Partial<TenantData> = {}): TenantData {
                 displayName: "Office 365 Exchange Online",
                 appRoles: [
                     { id: MANAGE_AS_APP_ROLE_ID, value: "Exchange.ManageAsApp", allowedMemberTypes: ["Application"] },
-                    { id: "ef54d2bf-783f-4e0f-bca1-3210c0444d99", value: "full_access_as_app", allowedMemberTypes: ["Application"] },
-                    { id: "dc890d15-9560-4a4c-9b7f-a736ec74ec40", value: "Mail.ReadWrite", allowedMemberTypes: ["Application"] },
+                    // learn.microsoft.com/exchange/client-developer/exchange-web-services/how-to-authenticate-an-ews-application-by-using-oauth
+                    { id: "dc890d15-9560-4a4c-9b7f-a736ec74ec40", value: "full_access_as_app", allowedMemberTypes: ["Application"] },
+                    { id: "e2a3a72e-5f79-4c64-b1b1-878b674786c9", value: "Mail.ReadWrite", allowedMemberTypes: ["Application"] },
                 ],
             },
             {

@@ -1,0 +1,52 @@
+/**
+ * Each setting and output is declared once (components/settings.ts, components/outputs.ts): Pulumi.yaml's
+ * config block and the README's tables, diagram and rotation advice must say the same, or a test fails.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { OUTPUT_DOCS } from "../components/outputs.ts";
+import { CONFIG_NAMESPACE, SETTINGS, SETTING_KEYS } from "../components/settings.ts";
+import { block, diagram, outputsTable, readReadme, settingsTable } from "../tools/lib/docs.mts";
+import { ROTATION_ADVICE } from "../components/expiry.ts";
+import { PROJECT_DIR } from "./support/harness.mts";
+
+const STALE = "README.md is stale: run npm run docs and commit the result";
+
+describe("Pulumi.yaml's config block", () => {
+    const project = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as {
+        config: Record<string, { type?: string; items?: { type: string }; default?: unknown; description?: string }>;
+    };
+    it("declares exactly the settings of the table", () => {
+        assert.deepEqual(Object.keys(project.config).sort(), [...SETTING_KEYS].sort());
+    });
+    for (const key of SETTING_KEYS) {
+        it(`declares ${key} with the table's type, default and description`, () => {
+            const declared = project.config[key]!;
+            const s = SETTINGS[key];
+            const type = { string: "string", integer: "integer", boolean: "boolean", strings: "array", items: undefined }[s.kind];
+            assert.equal(declared.type, type, "type");
+            if (s.kind === "strings") assert.deepEqual(declared.items, { type: "string" });
+            // The CLI treats a declared key without a default as required: "not set" is "" or [].
+            const unset = s.kind === "strings" ? [] : "";
+            assert.deepEqual(declared.default, s.default ?? unset, "default");
+            assert.equal(declared.description, s.description, "description");
+        });
+    }
+    it("uses the namespace the program reads", () => {
+        assert.equal((parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as { name: string }).name, CONFIG_NAMESPACE);
+    });
+});
+
+describe("the README", () => {
+    const readme = readReadme();
+    it("lists every setting as the table declares it", () => assert.equal(block(readme, "settings"), settingsTable(), STALE));
+    it("lists every output as components/outputs.ts declares it", () => {
+        assert.equal(block(readme, "outputs"), outputsTable(), STALE);
+        for (const name of Object.keys(OUTPUT_DOCS)) assert.match(readme, new RegExp(`\\| \`${name}\` \\|`));
+    });
+    it("gives the rotation advice the tools give", () => assert.equal(block(readme, "rotation"), `> ${ROTATION_ADVICE}`, STALE));
+    it("draws the dev stack's resources as the plan does", async () => assert.equal(block(readme, "diagram"), await diagram(), STALE));
+});

@@ -1,0 +1,70 @@
+/**
+ * The README's generated blocks, rendered from the declarations they document: the configuration table
+ * from SETTINGS, the outputs table from OUTPUT_DOCS, the resource diagram from the dev stack's plan.
+ * `npm run docs` writes them; tests/docs.test.mts fails when the README is stale.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ROTATION_ADVICE } from "../../components/expiry.ts";
+import { OUTPUT_DOCS } from "../../components/outputs.ts";
+import { type Kind, SETTINGS, SETTING_KEYS } from "../../components/settings.ts";
+import { PROJECT_DIR } from "../../engine/engine.mts";
+import { makePlan, renderMermaid } from "../../engine/plan.mts";
+import { loadStackConfig } from "../../engine/stackConfig.mts";
+
+export const README = path.join(PROJECT_DIR, "README.md");
+
+const KIND_TEXT: Readonly<Record<Kind, string>> = {
+    string: "string",
+    integer: "integer",
+    boolean: "boolean",
+    strings: "list of strings",
+    items: "list",
+};
+
+export function settingsTable(): string {
+    const rows = SETTING_KEYS.map((key) => {
+        const s = SETTINGS[key];
+        return `| \`${key}\` | ${KIND_TEXT[s.kind]} | ${s.defaultText} | ${s.allowed} |`;
+    });
+    return ["| Key | Type | Default | Allowed |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+export function outputsTable(): string {
+    const rows = Object.entries(OUTPUT_DOCS).map(([name, doc]) => `| \`${name}\` | ${doc} |`);
+    return ["| Output | Meaning |", "|---|---|", ...rows].join("\n");
+}
+
+export async function diagram(): Promise<string> {
+    const plan = await makePlan(loadStackConfig(PROJECT_DIR, "dev"), { typeCheck: false });
+    if (plan.errors.length > 0) throw new Error(plan.errors.join("\n"));
+    return `\`\`\`mermaid\n${renderMermaid(plan)}\`\`\``;
+}
+
+/** The README's text between `<!-- generated:<name> -->` and `<!-- /generated:<name> -->`, or undefined. */
+export function block(readme: string, name: string): string | undefined {
+    return new RegExp(`<!-- generated:${name} -->\\n([\\s\\S]*?)\\n<!-- /generated:${name} -->`).exec(readme)?.[1];
+}
+
+/** The README with every generated block rendered anew. */
+export async function regenerate(readme: string): Promise<string> {
+    const blocks: Record<string, string> = {
+        settings: settingsTable(),
+        outputs: outputsTable(),
+        diagram: await diagram(),
+        rotation: `> ${ROTATION_ADVICE}`,
+    };
+    let out = readme;
+    for (const [name, text] of Object.entries(blocks)) {
+        if (block(out, name) === undefined) throw new Error(`README.md has no <!-- generated:${name} --> block`);
+        out = out.replace(
+            new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(\\n<!-- /generated:${name} -->)`),
+            (_, open: string, close: string) => `${open}${text}${close}`,
+        );
+    }
+    return out;
+}
+
+export function readReadme(): string {
+    return fs.readFileSync(README, "utf8");
+}
