@@ -24,7 +24,7 @@ describe("Pulumi.yaml's config block", () => {
     });
     for (const key of SETTING_KEYS) {
         it(`declares ${key} with the table's type, default and description`, () => {
-            const declared = project.config[key]!;
+            const declared = project.config[key];
             const s = SETTINGS[key];
             const type = { string: "string", integer: "integer", boolean: "boolean", strings: "array", items: undefined }[s.kind];
             assert.equal(declared.type, type, "type");

@@ -2,7 +2,6 @@
  * npm run plan: the offline plan, run as a user runs it, against committed snapshots.
  */
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { type ToolRun, runTool } from "./support/cli.mts";
