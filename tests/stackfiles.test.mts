@@ -102,6 +102,21 @@ describe("npm run plan with a broken stack file", () => {
     });
 });
 
+describe("npm run stacks with a stack name CI's environments reserve", () => {
+    it("leaves out expiry and <name>-preview, saying why: their jobs would run in another environment", () => {
+        const dir = tempDir("stacks-");
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: exo-cba\nruntime: nodejs\n");
+        for (const stack of ["contoso", "contoso-preview", "expiry"]) {
+            fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "config:\n  azuread:tenantId: 22222222-2222-2222-2222-222222222222\n");
+        }
+        const { stacks, problems } = tenantStacks(dir);
+        assert.deepEqual(stacks, ["contoso"]);
+        assert.equal(problems.length, 2);
+        assert.match(problems[0]!, /^Pulumi\.contoso-preview\.yaml: the stack name ends in -preview.*CI leaves it out\.$/);
+        assert.match(problems[1]!, /^Pulumi\.expiry\.yaml: the stack name is the name of the expiry workflow's environment/);
+    });
+});
+
 describe("npm run stacks with a broken stack file", () => {
     it("reports it by name and goes on: the other tenants are still listed, the broken one too, so its own job fails", async () => {
         const dir = tempDir("stacks-");
