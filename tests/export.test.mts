@@ -2,11 +2,17 @@
  * npm run export-cert, end to end on real files, read back by openssl.
  */
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
+import { PROJECT_DIR } from "../engine/engine.mts";
+import { UserError } from "../tools/lib/cli.mts";
+import { EXIT_INCOMPLETE, FILE_SYSTEM, replaceFiles } from "../tools/lib/export.mts";
+import { makeCertificate } from "./support/certificates.mts";
 import { type ToolRun, runTool } from "./support/cli.mts";
-import { openssl, opensslCertificate, opensslReport, reveal, run, stackConfig, tempDir } from "./support/harness.mts";
+import { openssl, opensslCertificate, opensslReport, opensslThumbprint, reveal, run, stackConfig, tempDir } from "./support/harness.mts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -26,6 +32,83 @@ function pfxReport(file: string): string {
 
 function mode(file: string): number {
     return fs.statSync(file).mode & 0o777;
+}
+
+/**
+ * The directory's entries and a digest of each file's content, to show that a failed export changed
+ * nothing. A digest, so that a failing assertion prints no key material.
+ */
+function snapshot(dir: string): Record<string, string> {
+    const entries: Record<string, string> = {};
+    for (const name of fs.readdirSync(dir).sort()) {
+        const file = path.join(dir, name);
+        const stat = fs.lstatSync(file);
+        entries[name] = stat.isSymbolicLink()
+            ? `link to ${fs.readlinkSync(file)}`
+            : stat.isDirectory()
+              ? "directory"
+              : `sha256 ${createHash("sha256").update(fs.readFileSync(file)).digest("hex")}`;
+    }
+    return entries;
+}
+
+/**
+ * The values of the single-quoted literals in a PowerShell line, read by PowerShell's rule (the
+ * tokenizer's ScanStringLiteral, about_Quoting_Rules): any of ' ‘ ’ ‚ ‛ opens and closes a literal, and
+ * inside one, a quote character followed by another stands for the second. `outside` is the rest of the line.
+ */
+function powershellLiterals(line: string): { literals: string[]; outside: string } {
+    const isQuote = (c: string | undefined) => c !== undefined && "'\u2018\u2019\u201a\u201b".includes(c);
+    const literals: string[] = [];
+    let outside = "";
+    for (let i = 0; i < line.length; i++) {
+        if (!isQuote(line[i])) {
+            outside += line[i];
+            continue;
+        }
+        let value = "";
+        for (i++; ; i++) {
+            assert.ok(i < line.length, `unterminated literal in ${line}`);
+            if (isQuote(line[i])) {
+                if (!isQuote(line[i + 1])) break;
+                i++;
+            }
+            value += line[i];
+        }
+        literals.push(value);
+    }
+    return { literals, outside };
+}
+
+/** Python's cryptography, an oracle besides openssl, when this machine has it. */
+const pythonCryptography = spawnSync("python3", ["-c", "import cryptography"]).status === 0;
+
+/** Opens a PFX with Python's cryptography: the certificate's SHA-1 thumbprint, and whether the key is the certificate's. */
+function pythonPfx(file: string, password: string): { status: number | null; stdout: string; stderr: string } {
+    const script = [
+        "import os, sys",
+        "from cryptography.hazmat.primitives import hashes",
+        "from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, pkcs12",
+        "key, cert, _ = pkcs12.load_key_and_certificates(open(sys.argv[1], 'rb').read(), os.environb[b'PFX_TEST_PASSWORD'])",
+        "spki = lambda k: k.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)",
+        "print(cert.fingerprint(hashes.SHA1()).hex().upper(), spki(key.public_key()) == spki(cert.public_key()))",
+    ].join("\n");
+    const r = spawnSync("python3", ["-c", script, file], { env: { ...process.env, PFX_TEST_PASSWORD: password }, encoding: "utf8" });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** openssl pkcs12 with the password in its environment: exit status, stdout (certificate and key), stderr. */
+function opensslPfxWith(file: string, password: string): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync("openssl", ["pkcs12", "-in", file, "-passin", "env:PFX_TEST_PASSWORD", "-nodes"], {
+        env: { ...process.env, PFX_TEST_PASSWORD: password },
+        encoding: "utf8",
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Whether this process may set the immutable attribute here (root on ext4 and the like). */
+function canMakeImmutable(file: string): boolean {
+    return spawnSync("chattr", ["+i", file]).status === 0;
 }
 
 describe("exporting a self-signed stack's certificate", () => {
@@ -174,5 +257,327 @@ describe("exporting a self-signed stack's certificate", () => {
             assert.equal(pfx.code, 2);
             assert.match(pfx.stderr, /private key was never in the stack.*Export-PfxCertificate/);
         });
+    });
+
+    describe("with --force, writes every file or none", () => {
+        it("leaves the previous files untouched when a directory is in the way of one", async () => {
+            const dir = tempDir("export-");
+            fs.writeFileSync(path.join(dir, "contoso.cer"), "old cer");
+            fs.writeFileSync(path.join(dir, "contoso.pem"), "old pem");
+            fs.mkdirSync(path.join(dir, "contoso.pfx"));
+            const before = snapshot(dir);
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--name", "contoso", "--force"]);
+            assert.deepEqual(snapshot(dir), before, "no file replaced, no temporary file left");
+            assert.equal(r.code, 2, r.stderr);
+            assert.match(r.stderr, /contoso\.pfx is a directory, which --force does not replace; nothing was written/);
+        });
+        it("leaves the previous files untouched when one is immutable", async (t) => {
+            const dir = tempDir("export-");
+            for (const f of ["cer", "pem", "pfx"]) fs.writeFileSync(path.join(dir, `contoso.${f}`), `old ${f}`);
+            const locked = path.join(dir, "contoso.pfx");
+            if (!canMakeImmutable(locked)) return t.skip("chattr +i is not possible here (needs root and a file system with attributes)");
+            t.after(() => void spawnSync("chattr", ["-i", locked]));
+            const before = snapshot(dir);
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--name", "contoso", "--force"]);
+            spawnSync("chattr", ["-i", locked]);
+            assert.deepEqual(snapshot(dir), before, "no file replaced, no temporary file left");
+            assert.equal(r.code, 2, r.stderr);
+            assert.match(r.stderr, /cannot replace .*contoso\.pfx: operation not permitted; nothing was changed/);
+        });
+        it("replaces a symbolic link itself, never the file it points to", async () => {
+            const dir = tempDir("export-");
+            const elsewhere = tempDir("elsewhere-");
+            const victim = path.join(elsewhere, "authorized_keys");
+            fs.writeFileSync(victim, "not yours");
+            fs.symlinkSync(victim, path.join(dir, "contoso.pem"));
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--name", "contoso", "--force"]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.equal(fs.readFileSync(victim, "utf8"), "not yours");
+            const pem = path.join(dir, "contoso.pem");
+            assert.ok(fs.lstatSync(pem).isFile(), "the link was replaced by a file");
+            assert.equal(mode(pem), 0o600);
+            assert.equal(opensslThumbprint(fs.readFileSync(pem, "utf8")), outputs["thumbprint"]);
+        });
+    });
+
+    describe("a symbolic link at a target counts as an existing file", () => {
+        it("even when what it points to is gone", async () => {
+            const dir = tempDir("export-");
+            fs.symlinkSync(path.join(dir, "gone.pem"), path.join(dir, "contoso.pem"));
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--name", "contoso"]);
+            assert.equal(r.code, 2, r.stderr);
+            assert.match(r.stderr, /contoso\.pem \(a symbolic link\) already exists; nothing was written\. Use --force/);
+            assert.deepEqual(snapshot(dir), { "contoso.pem": `link to ${path.join(dir, "gone.pem")}` });
+        });
+    });
+
+    describe("a PFX with a password beyond ASCII opens in OpenSSL and Python", () => {
+        // Latin-1 (ä, ö), beyond Latin-1 (€) and beyond the BMP (a surrogate pair in UTF-16).
+        const unicode = "pässwörd-€-\u{1F511}";
+        for (const legacy of [false, true]) {
+            it(legacy ? "with --legacy (3DES, the PKCS#12 key derivation)" : "with AES-256 (PBES2)", async (t) => {
+                const dir = tempDir("export-");
+                const args = ["--outputs-file", outputsFile, "--out", dir, "--format", "pfx", ...(legacy ? ["--legacy"] : [])];
+                const r = await exportCert(args, { EXO_CBA_PFX_PASSWORD: unicode });
+                assert.equal(r.code, 0, r.stderr);
+                assert.ok(!(r.stdout + r.stderr).includes(unicode), "the password is never printed");
+                const file = path.join(dir, "exo-cba.pfx");
+
+                const read = opensslPfxWith(file, unicode);
+                assert.equal(read.status, 0, read.stderr);
+                // OpenSSL falls back to the pre-1.1 encoding when the MAC fails with the right one, and says so.
+                assert.doesNotMatch(read.stderr, /broken algorithm/);
+                assert.equal(opensslThumbprint(read.stdout), outputs["thumbprint"]);
+                assert.equal(openssl(["pkey", "-pubout"], read.stdout), openssl(["x509", "-noout", "-pubkey"], read.stdout));
+                assert.notEqual(opensslPfxWith(file, "passwörd-€-\u{1F511}").status, 0, "a wrong password is refused");
+
+                if (!pythonCryptography) return t.skip("Python's cryptography is not installed here");
+                const python = pythonPfx(file, unicode);
+                assert.equal(python.status, 0, python.stderr);
+                assert.equal(python.stdout.trim(), `${String(outputs["thumbprint"])} True`);
+            });
+        }
+    });
+
+    describe("asks for the PFX password on a terminal when the variable is unset", () => {
+        it("twice, without echoing it, and the PFX opens with what was typed", async (t) => {
+            if (spawnSync("script", ["--version"]).status !== 0) return t.skip("util-linux script (a pseudo-terminal) is not installed");
+            const dir = tempDir("export-");
+            const typed = "pässwörd typed";
+            const command = [
+                process.execPath,
+                "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON",
+                "tools/export-cert.mts",
+                "--outputs-file",
+                outputsFile,
+                "--out",
+                dir,
+                "--format",
+                "pfx",
+            ]
+                .map((a) => `'${a}'`)
+                .join(" ");
+            const env: Record<string, string | undefined> = { ...process.env };
+            delete env["EXO_CBA_PFX_PASSWORD"];
+            // script(1) runs the tool on a pseudo-terminal; the password is typed when each prompt shows.
+            const child = spawn("script", ["-qefc", command, "/dev/null"], { cwd: PROJECT_DIR, env });
+            let screen = "";
+            let answered = 0;
+            child.stdout.on("data", (d: Buffer) => {
+                screen += d.toString("utf8");
+                const prompts = (screen.match(/PFX password(?: again)?: /g) ?? []).length;
+                for (; answered < prompts; answered++) child.stdin.write(`${typed}\r`);
+            });
+            const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+            assert.equal(code, 0, screen);
+            assert.equal(answered, 2, screen);
+            assert.ok(!screen.includes(typed), "the typed password is not echoed or printed");
+            const read = opensslPfxWith(path.join(dir, "exo-cba.pfx"), typed);
+            assert.equal(read.status, 0, read.stderr);
+            assert.equal(opensslThumbprint(read.stdout), outputs["thumbprint"]);
+            assert.match(screen, /The PFX password is the one from the prompt/);
+        });
+    });
+
+    describe("prints PowerShell lines whose every value is one quoted literal", () => {
+        it("including file paths with the five quote characters PowerShell knows", async () => {
+            // ' ‘ ’ ‚ ‛ each end a single-quoted PowerShell string unless doubled.
+            const dir = path.join(tempDir("export-"), "o'brien \u2018a\u2019 \u201ab\u201b $(whoami)");
+            fs.mkdirSync(dir);
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--name", "contoso"]);
+            assert.equal(r.code, 0, r.stderr);
+            const commands = r.stdout.split("\n").filter((l) => /^ {2}(Import-PfxCertificate|Connect-ExchangeOnline) /.test(l));
+            assert.equal(commands.length, 4, r.stdout);
+            const expected: Record<string, string> = {
+                "Import-PfxCertificate": path.join(dir, "contoso.pfx"),
+                "-CertificateFilePath": path.join(dir, "contoso.pfx"),
+                CreateFromPemFile: path.join(dir, "contoso.pem"),
+            };
+            const seen = new Set<string>();
+            for (const line of commands) {
+                const { literals, outside } = powershellLiterals(line);
+                assert.doesNotMatch(outside, /whoami|brien/, `a path escaped its literal: ${line}`);
+                for (const [marker, file] of Object.entries(expected)) {
+                    if (!line.includes(marker)) continue;
+                    assert.ok(literals.includes(file), `${marker}: ${JSON.stringify(literals)}`);
+                    seen.add(marker);
+                }
+                assert.ok(literals.includes(String(outputs["appId"])) || line.startsWith("  Import-PfxCertificate"), line);
+            }
+            assert.deepEqual([...seen].sort(), Object.keys(expected).sort());
+        });
+    });
+
+    describe("refuses values that would break the printed lines", () => {
+        for (const [what, character] of [
+            ["a newline", "\n"],
+            ["an escape sequence", "\u001b[2J"],
+            ["a carriage return", "\r"],
+        ] as const) {
+            it(`an --out path with ${what}`, async () => {
+                const parent = tempDir("export-");
+                const dir = path.join(parent, `runner${character}certs`);
+                fs.mkdirSync(dir);
+                const r = await exportCert(["--outputs-file", outputsFile, "--out", dir]);
+                assert.equal(r.code, 2, r.stderr);
+                assert.match(r.stderr, /^error: --out ".*" holds control characters; choose a directory whose path has none\n$/);
+                assert.deepEqual(fs.readdirSync(dir), []);
+            });
+        }
+        it("a --name with control characters", async () => {
+            const dir = tempDir("export-");
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--name", "contoso\u001b[31m"]);
+            assert.equal(r.code, 2);
+            assert.match(r.stderr, /--name must be a plain file name/);
+            assert.ok(!r.stderr.includes("\u001b"), "the escape is shown, not sent to the terminal");
+            assert.deepEqual(fs.readdirSync(dir), []);
+        });
+    });
+
+    describe("refuses a certificate whose key is not RSA", () => {
+        it("an EC certificate, with a message instead of a stack trace", async () => {
+            const dir = tempDir("export-");
+            const ec = makeCertificate({ now: new Date(), key: "ec" });
+            const file = path.join(dir, "ec.json");
+            fs.writeFileSync(
+                file,
+                JSON.stringify({
+                    ...outputs,
+                    certificatePem: ec.certPem,
+                    privateKeyPem: ec.keyPem,
+                    thumbprint: opensslThumbprint(ec.certPem),
+                }),
+            );
+            for (const format of ["all", "pfx", "cer"]) {
+                const r = await exportCert(["--outputs-file", file, "--out", dir, "--format", format]);
+                assert.equal(r.code, 2, `${format}: ${r.stderr}`);
+                assert.match(
+                    r.stderr,
+                    /^error: the certificate [0-9A-F]{40} has an EC key \(prime256v1\), not RSA: Entra .*RS256\/PS256.* need an RSA key/,
+                );
+                assert.doesNotMatch(r.stderr, /unexpected failure|\n {4}at /);
+                assert.deepEqual(fs.readdirSync(dir), ["ec.json"]);
+            }
+        });
+    });
+
+    describe("--format cer needs no secret", () => {
+        it("so outputs read without --show-secrets do", async () => {
+            const dir = tempDir("export-");
+            const file = path.join(dir, "public.json");
+            // What `pulumi stack output --json` prints without --show-secrets.
+            fs.writeFileSync(file, JSON.stringify({ ...outputs, privateKeyPem: "[secret]" }));
+            const r = await exportCert(["--outputs-file", file, "--out", dir, "--format", "cer", "--name", "c"], {});
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual(fs.readdirSync(dir).sort(), ["c.cer", "public.json"]);
+            assert.equal(opensslThumbprint(openssl(["x509", "-inform", "der", "-in", path.join(dir, "c.cer")])), outputs["thumbprint"]);
+        });
+    });
+
+    describe("--stack with --outputs-file only names the stack", () => {
+        it("and the files after its last part", async () => {
+            const dir = tempDir("export-");
+            const r = await exportCert(["--stack", "contoso/exo-cba/prod", "--outputs-file", outputsFile, "--out", dir, "--format", "cer"]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual(fs.readdirSync(dir), ["prod.cer"]);
+        });
+        it("and is still checked as a stack name", async () => {
+            const dir = tempDir("export-");
+            const r = await exportCert(["--stack", "prod stack", "--outputs-file", outputsFile, "--out", dir, "--format", "cer"]);
+            assert.equal(r.code, 2);
+            assert.match(r.stderr, /--stack must be a stack name/);
+            assert.deepEqual(fs.readdirSync(dir), []);
+        });
+    });
+});
+
+describe("replacing files when a rename fails after others succeeded", () => {
+    const injected = () => Object.assign(new Error("injected failure"), { code: "EIO" });
+
+    /** The real file system, but a rename for which `fails` is true throws; the mode of what is renamed into a target is noted. */
+    function renamesFailingWhen(fails: (from: string, to: string) => boolean, modes: Map<string, number> = new Map()) {
+        return {
+            link: FILE_SYSTEM.link,
+            rename: (from: string, to: string) => {
+                if (/[abc]\.(cer|pem|pfx)$/.test(to)) modes.set(from, fs.lstatSync(from).mode & 0o777);
+                if (fails(from, to)) throw injected();
+                FILE_SYSTEM.rename(from, to);
+            },
+        };
+    }
+
+    /** a.cer and c.pfx exist, b.pem does not; new content for all three. */
+    function setUp(): { dir: string; files: Map<string, Buffer>; target: (n: string) => string } {
+        const dir = tempDir("replace-");
+        const target = (n: string) => path.join(dir, n);
+        fs.writeFileSync(target("a.cer"), "old a", { mode: 0o600 });
+        fs.writeFileSync(target("c.pfx"), "old c", { mode: 0o600 });
+        const files = new Map([
+            [target("a.cer"), Buffer.from("new a")],
+            [target("b.pem"), Buffer.from("new b")],
+            [target("c.pfx"), Buffer.from("new c")],
+        ]);
+        return { dir, files, target };
+    }
+
+    function thrown(f: () => unknown): UserError {
+        try {
+            f();
+        } catch (e) {
+            assert.ok(e instanceof UserError, String(e));
+            return e;
+        }
+        assert.fail("expected a failure");
+    }
+
+    let umask: number;
+    before(() => {
+        // The most permissive umask: a temporary file is private because it is created so, not because of the umask.
+        umask = process.umask(0);
+    });
+    after(() => void process.umask(umask));
+
+    it("puts the replaced files back, removes the new ones, and says that nothing changed", () => {
+        const { dir, files, target } = setUp();
+        const before = snapshot(dir);
+        const modes = new Map<string, number>();
+        const failure = thrown(() =>
+            replaceFiles(
+                files,
+                true,
+                renamesFailingWhen((_from, to) => to === target("c.pfx"), modes),
+            ),
+        );
+        assert.deepEqual(snapshot(dir), before, "a.cer has its old content again, b.pem is gone, no temporary or backup file is left");
+        assert.match(failure.message, /^cannot replace .*c\.pfx: EIO; nothing was changed/);
+        assert.equal(failure.exitCode, 2);
+        assert.ok(modes.size >= 3, "a.cer and b.pem were renamed into place before c.pfx failed");
+        for (const [from, m] of modes) assert.equal(m, 0o600, `${from} was readable by others`);
+    });
+
+    it("says which file it could not put back and where its previous content is", () => {
+        const { dir, files, target } = setUp();
+        const failure = thrown(() =>
+            replaceFiles(
+                files,
+                true,
+                // c.pfx cannot be replaced, and a.cer's previous content cannot be put back.
+                renamesFailingWhen(
+                    (from, to) => to === target("c.pfx") || (to === target("a.cer") && fs.readFileSync(from, "utf8") === "old a"),
+                ),
+            ),
+        );
+        assert.equal(failure.exitCode, EXIT_INCOMPLETE);
+        const kept = /a\.cer is the new file \(EIO putting the previous one back, which is in (\S+\.old)\)/.exec(failure.message);
+        assert.ok(kept?.[1], failure.message);
+        assert.doesNotMatch(failure.message, /nothing was changed/);
+        assert.equal(fs.readFileSync(kept[1], "utf8"), "old a");
+        assert.equal(fs.readFileSync(target("a.cer"), "utf8"), "new a");
+        assert.equal(fs.readFileSync(target("c.pfx"), "utf8"), "old c");
+        assert.deepEqual(
+            fs.readdirSync(dir).sort(),
+            [path.basename(kept[1]), "a.cer", "c.pfx"].sort(),
+            "b.pem and the temporary files are gone",
+        );
     });
 });

@@ -6,7 +6,10 @@
  * honours the "Microsoft CSP Name" bag attribute (1.3.6.1.4.1.311.17.1) on import, so the key bag
  * names the CSP that can sign with SHA-256. node-forge cannot add that attribute itself: the PFX is
  * built without a MAC, the attribute added, and the MAC computed over the result.
+ *
+ * node-forge builds RSA keys only; callers refuse other keys first (Entra needs RSA anyway).
  */
+import { createPrivateKey } from "node:crypto";
 import forge from "node-forge";
 
 /**
@@ -31,12 +34,29 @@ export interface PfxOptions {
     readonly legacy?: boolean;
 }
 
+/**
+ * The password as each PKCS#12 step takes it. The PKCS#12 key derivation (the 3DES key and IV, and the
+ * MAC key) takes a BMPString: UTF-16 big-endian with a two-byte zero terminator (RFC 7292 appendix
+ * B.1; characters beyond the BMP as surrogate pairs, as OpenSSL does). node-forge's generatePkcs12Key
+ * makes that itself from a JavaScript string. PBES2's PBKDF2 (RFC 8018) takes octets, which OpenSSL
+ * and Python's cryptography take as the password's UTF-8 (openssl passphrase-encoding(7)); node-forge's
+ * pbkdf2 reads a string as one octet per character, so it is handed the UTF-8 octets. Without this, a
+ * password such as "pässwörd" opens the AES file in node-forge only.
+ */
+function pfxPasswordForms(password: string): { readonly bmp: string; readonly pbes2: string } {
+    return { bmp: password, pbes2: Buffer.from(password, "utf8").toString("binary") };
+}
+
 export function buildPfx(o: PfxOptions): Buffer {
     const { asn1, pki } = forge;
+    const type = createPrivateKey(o.privateKeyPem).asymmetricKeyType;
+    if (type !== "rsa") throw new Error(`a PFX can be built for an RSA key only (this key is ${type ?? "unknown"})`);
     const key = pki.privateKeyFromPem(o.privateKeyPem);
     const cert = pki.certificateFromPem(o.certificatePem);
+    const passwords = pfxPasswordForms(o.password);
     const encryption = o.legacy ? { algorithm: "3des" } : { algorithm: "aes256", prfAlgorithm: "sha256" };
-    const unsigned = forge.pkcs12.toPkcs12Asn1(key, [cert], o.password, {
+    // With useMac false, toPkcs12Asn1 uses the password for the key bag's encryption only.
+    const unsigned = forge.pkcs12.toPkcs12Asn1(key, [cert], o.legacy ? passwords.bmp : passwords.pbes2, {
         ...encryption,
         count: MAC_ITERATIONS,
         friendlyName: o.friendlyName,
@@ -64,9 +84,9 @@ export function buildPfx(o: PfxOptions): Buffer {
     const safeDer = asn1.toDer(authenticatedSafe).getBytes();
     authSafeOctets.value = safeDer;
 
-    // MacData over the AuthenticatedSafe (RFC 7292 appendix B: key derived with ID 3).
+    // MacData over the AuthenticatedSafe (RFC 7292 appendix B: key derived with ID 3 from the BMPString).
     const salt = forge.random.getBytesSync(8);
-    const macKey = forge.pkcs12.generateKey(o.password, new forge.util.ByteStringBuffer(salt), 3, MAC_ITERATIONS, 20);
+    const macKey = forge.pkcs12.generateKey(passwords.bmp, new forge.util.ByteStringBuffer(salt), 3, MAC_ITERATIONS, 20);
     const hmac = forge.hmac.create();
     hmac.start("sha1", macKey.getBytes());
     hmac.update(safeDer);

@@ -1,0 +1,560 @@
+/**
+ * npm run export-cert, the work: which files to write from a stack's outputs, writing them all or none,
+ * and the PowerShell lines that use them. tools/export-cert.mts parses the arguments and calls this.
+ */
+import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createInterface } from "node:readline";
+import { thumbprintOf } from "../../components/certificate.ts";
+import { connectCommand, connectCommandCrossPlatform, connectCommandPemFile, quote } from "../../components/connect.ts";
+import { isGuid } from "../../components/microsoft.ts";
+import { hasControlCharacters, show } from "../../components/redaction.ts";
+import { UserError, describeFsError, stackName } from "./cli.mts";
+import type { StackOutputs } from "./outputs.mts";
+import { PFX_PASSWORD_VARIABLE, buildPfx } from "./pfx.mts";
+
+export type Format = "cer" | "pem" | "pfx";
+export const FORMATS: readonly Format[] = ["cer", "pem", "pfx"];
+
+/**
+ * Exit code when a write failed and not everything could be put back as it was: the message names
+ * each file that differs and where its previous content is. Exit 2 (invalid input) means nothing changed.
+ */
+export const EXIT_INCOMPLETE = 1;
+
+/** The command line's values, as parsed by node:util parseArgs. */
+export interface ExportArguments {
+    readonly stack?: string | undefined;
+    readonly out?: string | undefined;
+    readonly format?: string | undefined;
+    readonly name?: string | undefined;
+    readonly "password-env"?: string | undefined;
+    readonly legacy?: boolean | undefined;
+    readonly force?: boolean | undefined;
+}
+
+/** What to export where, checked: nothing in it can break a file name or a printed line. */
+export interface ExportPlan {
+    /** --stack, checked; with --outputs-file it only names the stack (and the default file name). */
+    readonly stack: string | undefined;
+    /** The output directory, absolute. */
+    readonly dir: string;
+    /** File name without extension. */
+    readonly name: string;
+    readonly format: Format | "all";
+    readonly legacy: boolean;
+    readonly force: boolean;
+    readonly passwordVariable: string;
+    /** Whether the private key is needed, so the outputs must be read with --show-secrets. */
+    readonly needsKey: boolean;
+}
+
+/** A plain file name: no path, not hidden, not an option, nothing a shell or PowerShell treats specially. */
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Checks every argument before anything is read or written; `cwd` resolves a relative --out. */
+export function exportPlan(args: ExportArguments, cwd: string = process.cwd()): ExportPlan {
+    const format = args.format ?? "all";
+    if (format !== "all" && !FORMATS.includes(format as Format)) {
+        throw new UserError(`--format must be pfx, pem, cer or all (got ${show(format)})`);
+    }
+    const stack = args.stack === undefined ? undefined : stackName(args.stack);
+    let name: string;
+    if (args.name !== undefined) {
+        if (!FILE_NAME.test(args.name)) {
+            throw new UserError(
+                `--name must be a plain file name: letters, digits, '.', '_' or '-', starting with a letter or digit (got ${show(args.name)})`,
+            );
+        }
+        name = args.name;
+    } else if (stack !== undefined) {
+        // org/project/stack names the files after the stack itself.
+        name = stack.slice(stack.lastIndexOf("/") + 1);
+        if (!FILE_NAME.test(name)) {
+            throw new UserError(
+                `the file name defaults to the stack name, and ${show(name)} is not a plain file name; pass --name <file name>`,
+            );
+        }
+    } else {
+        name = "exo-cba";
+    }
+    const out = args.out ?? ".";
+    // The directory is printed inside PowerShell lines and messages: a newline or an escape sequence in
+    // it would split or rewrite them. The current directory counts too when --out is relative.
+    const dir = path.resolve(cwd, out);
+    if (hasControlCharacters(dir)) {
+        throw new UserError(`--out ${show(dir)} holds control characters; choose a directory whose path has none`);
+    }
+    const passwordVariable = args["password-env"] ?? PFX_PASSWORD_VARIABLE;
+    if (!VARIABLE_NAME.test(passwordVariable)) {
+        throw new UserError(`--password-env must name an environment variable: letters, digits and '_' (got ${show(passwordVariable)})`);
+    }
+    return {
+        stack,
+        dir,
+        name,
+        format: format as Format | "all",
+        legacy: args.legacy ?? false,
+        force: args.force ?? false,
+        passwordVariable,
+        needsKey: format !== "cer",
+    };
+}
+
+/** What was written, for the next steps. */
+export interface ExportResult {
+    readonly dir: string;
+    readonly name: string;
+    readonly formats: readonly Format[];
+    readonly thumbprint: string;
+    readonly appId: string;
+    readonly organization: string;
+    /** The stack brings its own certificate: no private key here, only the .cer was written. */
+    readonly byo: boolean;
+    /** Where the PFX password came from, for the closing line; never the password. */
+    readonly passwordSource: string | undefined;
+    /** Things the person should know although the export succeeded (a backup that could not be removed). */
+    readonly warnings: readonly string[];
+}
+
+/** Where the PFX password comes from; it is asked for only after every check passed. */
+export type PasswordSource = () => Promise<{ readonly password: string; readonly source: string }>;
+
+/**
+ * Exports the stack's active certificate as the plan says. Every check (outputs, key, existing files)
+ * runs before the password is asked for and before any file is touched; then the files are written
+ * all or none (replaceFiles).
+ */
+export async function exportCertificate(outputs: StackOutputs, plan: ExportPlan, password: PasswordSource): Promise<ExportResult> {
+    const certificatePem = outputs.string("certificatePem");
+    const appId = outputs.string("appId");
+    if (!isGuid(appId)) throw new UserError(`output appId should be an application id (a GUID), got ${show(appId)}`);
+    const organization = outputs.string("organization");
+    if (hasControlCharacters(organization)) throw new UserError(`output organization holds control characters: ${show(organization)}`);
+    const certificate = readCertificate(certificatePem, outputs.string("thumbprint"));
+    // A brought certificate's key lives where the certificate was made: only the public part exists here.
+    const byo = !outputs.has("privateKeyPem");
+    // For a .cer alone the key is not read: outputs read without --show-secrets hold "[secret]" there.
+    const privateKeyPem = !byo && plan.needsKey ? outputs.string("privateKeyPem") : undefined;
+
+    let formats: readonly Format[] = plan.format === "all" ? FORMATS : [plan.format];
+    if (byo) {
+        if (plan.format !== "all" && plan.format !== "cer") {
+            throw new UserError(
+                `this stack brings its own certificate, so its private key was never in the stack and no ${plan.format.toUpperCase()} with the key can be made here. ` +
+                    "Export it where the certificate was created (Windows: Export-PfxCertificate); only --format cer is possible.",
+            );
+        }
+        formats = ["cer"];
+    } else if (privateKeyPem !== undefined) {
+        checkKeyMatches(privateKeyPem, certificate);
+    }
+
+    const file = (f: Format) => path.join(plan.dir, `${plan.name}.${f}`);
+    checkTargets(plan.dir, formats.map(file), plan.force);
+
+    const secret = formats.includes("pfx") ? await password() : undefined;
+    const contents = new Map<string, Buffer>();
+    for (const f of formats) {
+        if (f === "cer") contents.set(file(f), certificate.raw);
+        if (f === "pem") contents.set(file(f), Buffer.from(`${certificate.pem}${pkcs8(privateKeyPem!)}`));
+        if (f === "pfx") {
+            const pfx = buildPfx({
+                certificatePem: certificate.pem,
+                privateKeyPem: privateKeyPem!,
+                password: secret!.password,
+                friendlyName: plan.name,
+                legacy: plan.legacy,
+            });
+            contents.set(file(f), pfx);
+        }
+    }
+    const { warnings } = replaceFiles(contents, plan.force);
+    return {
+        dir: plan.dir,
+        name: plan.name,
+        formats,
+        thumbprint: certificate.thumbprint,
+        appId,
+        organization,
+        byo,
+        passwordSource: secret?.source,
+        warnings,
+    };
+}
+
+interface Certificate {
+    /** The certificate alone, re-encoded: whatever else the output held is not copied into a file. */
+    readonly pem: string;
+    readonly raw: Buffer;
+    readonly thumbprint: string;
+    readonly publicKey: string;
+}
+
+function readCertificate(pem: string, thumbprint: string): Certificate {
+    let cert: X509Certificate;
+    try {
+        cert = new X509Certificate(pem);
+    } catch {
+        throw new UserError("output certificatePem is not a readable certificate");
+    }
+    const actual = thumbprintOf(cert);
+    if (actual !== thumbprint.toUpperCase()) {
+        throw new UserError(
+            `output thumbprint ${show(thumbprint)} does not belong to output certificatePem (${actual}); read the outputs again from one deployment`,
+        );
+    }
+    // Entra accepts client assertions signed with RS256 or PS256 only, so the key must be RSA
+    // (https://learn.microsoft.com/entra/identity-platform/certificate-credentials); node-forge, which
+    // builds the PFX, reads RSA keys only as well.
+    const type = cert.publicKey.asymmetricKeyType;
+    if (type !== "rsa") {
+        const curve = cert.publicKey.asymmetricKeyDetails?.namedCurve;
+        throw new UserError(
+            `the certificate ${actual} has ${type === "ec" ? `an EC key${curve ? ` (${curve})` : ""}` : `a ${type ?? "non-RSA"} key`}, not RSA: ` +
+                "Entra signs the app in with RS256/PS256 client assertions, which need an RSA key. Nothing was written; " +
+                "give the stack an RSA certificate (2048 bits or more).",
+        );
+    }
+    return {
+        pem: cert.toString(),
+        raw: cert.raw,
+        thumbprint: actual,
+        publicKey: cert.publicKey.export({ type: "spki", format: "pem" }).toString(),
+    };
+}
+
+function checkKeyMatches(privateKeyPem: string, certificate: Certificate): void {
+    let publicKey: string;
+    try {
+        publicKey = createPublicKey(createPrivateKey(privateKeyPem)).export({ type: "spki", format: "pem" }).toString();
+    } catch {
+        throw new UserError("output privateKeyPem is not a readable private key");
+    }
+    if (publicKey !== certificate.publicKey) {
+        throw new UserError(
+            `output privateKeyPem does not belong to the certificate ${certificate.thumbprint}; read the outputs again from one deployment`,
+        );
+    }
+}
+
+function pkcs8(privateKeyPem: string): string {
+    return createPrivateKey(privateKeyPem).export({ type: "pkcs8", format: "pem" }).toString();
+}
+
+/**
+ * Refuses, before anything is written, an output directory that is not one and targets that are in
+ * the way. Without --force any existing name counts, a symbolic link too (even one whose target is
+ * gone). With --force, files and symbolic links are replaced (the link itself, never the file it points
+ * to); a directory or a device is not.
+ */
+function checkTargets(dir: string, targets: readonly string[], force: boolean): void {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(dir);
+    } catch (e) {
+        throw new UserError(`--out ${dir}: ${describeFsError(e)}`);
+    }
+    if (!stat.isDirectory()) throw new UserError(`--out ${dir} is not a directory`);
+    const existing: string[] = [];
+    for (const target of targets) {
+        const found = lstat(target);
+        if (found === undefined) continue;
+        if (!force) existing.push(found.isSymbolicLink() ? `${target} (a symbolic link)` : target);
+        else if (found.isDirectory()) throw new UserError(`${target} is a directory, which --force does not replace; nothing was written`);
+        else if (!found.isFile() && !found.isSymbolicLink()) {
+            throw new UserError(`${target} is not a regular file, which --force does not replace; nothing was written`);
+        }
+    }
+    if (existing.length > 0) {
+        throw new UserError(
+            `${existing.join(", ")} already exist${existing.length === 1 ? "s" : ""}; nothing was written. Use --force to overwrite.`,
+        );
+    }
+}
+
+function lstat(file: string): fs.Stats | undefined {
+    try {
+        return fs.lstatSync(file);
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw new UserError(`cannot check ${file}: ${describeFsError(e)}; nothing was written`);
+    }
+}
+
+/** The calls replaceFiles makes to move files; tests substitute them to fail at a chosen step. */
+export interface ReplaceOperations {
+    readonly rename: (from: string, to: string) => void;
+    readonly link: (existing: string, newPath: string) => void;
+}
+
+export const FILE_SYSTEM: ReplaceOperations = { rename: fs.renameSync, link: fs.linkSync };
+
+interface Target {
+    readonly target: string;
+    /** The new content's temporary name, beside the target. */
+    readonly temporary: string;
+    /** Whether this process created the temporary file (and so may remove it). */
+    created: boolean;
+    /** A second name for the previous file, while the new files are moved in. */
+    backup: string | undefined;
+    /** The previous file was renamed away (not linked): the target name is free until the new file arrives. */
+    moved: boolean;
+    /** The new file is in place. */
+    replaced: boolean;
+}
+
+/**
+ * Writes every file or none. Each new file goes to a temporary name beside its target first, created
+ * exclusively with mode 600 (so it is never readable by others, and a link planted at that name is not
+ * followed). Then each existing target gets a second name (a hard link, or a rename where links are not
+ * possible), which also finds a target that cannot be replaced (an immutable file) before anything
+ * changed. Only then are the new files renamed into place, each rename atomic. When one fails, the
+ * files already replaced get their previous content back and the temporary files are removed; the
+ * error says whether that worked, and where a previous file is if it could not be put back. Without
+ * `force`, a target that appeared since checkTargets stops it like any other failure.
+ */
+export function replaceFiles(
+    files: ReadonlyMap<string, Buffer>,
+    force: boolean,
+    operations: ReplaceOperations = FILE_SYSTEM,
+): { warnings: string[] } {
+    const targets: Target[] = [...files.keys()].map((target) => ({
+        target,
+        temporary: sibling(target, "new"),
+        created: false,
+        backup: undefined,
+        moved: false,
+        replaced: false,
+    }));
+
+    for (const t of targets) {
+        try {
+            writeNew(t, files.get(t.target)!);
+        } catch (e) {
+            throw failure(`cannot write ${t.target}: ${describeFsError(e)}`, undo(targets, operations));
+        }
+    }
+    for (const t of targets) {
+        try {
+            const found = fs.lstatSync(t.target, { throwIfNoEntry: false });
+            if (found === undefined) continue;
+            // checkTargets ran before the password prompt; a file may have appeared since.
+            if (!force) throw Object.assign(new Error("it exists now"), { code: "EEXIST" });
+            if (found.isDirectory()) throw Object.assign(new Error("a directory now"), { code: "EISDIR" });
+            const backup = sibling(t.target, "old");
+            if (found.isFile()) {
+                try {
+                    operations.link(t.target, backup);
+                } catch {
+                    operations.rename(t.target, backup);
+                    t.moved = true;
+                }
+            } else if (found.isSymbolicLink()) {
+                // A symbolic link is renamed, never linked: some systems' link() would follow it.
+                operations.rename(t.target, backup);
+                t.moved = true;
+            } else {
+                throw new Error("it is not a regular file");
+            }
+            t.backup = backup;
+        } catch (e) {
+            throw failure(`cannot replace ${t.target}: ${describeFsError(e)}`, undo(targets, operations));
+        }
+    }
+    for (const t of targets) {
+        try {
+            operations.rename(t.temporary, t.target);
+            t.replaced = true;
+        } catch (e) {
+            throw failure(`cannot replace ${t.target}: ${describeFsError(e)}`, undo(targets, operations));
+        }
+    }
+
+    const warnings: string[] = [];
+    for (const t of targets) {
+        if (t.backup !== undefined && !remove(t.backup)) {
+            warnings.push(`the previous content of ${t.target} is still in ${t.backup}; delete it (it may hold the previous private key)`);
+        }
+    }
+    syncDirectories(targets.map((t) => path.dirname(t.target)));
+    return { warnings };
+}
+
+/** A hidden name beside `file`, unique to this attempt. */
+function sibling(file: string, kind: "new" | "old"): string {
+    return path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.${kind}`);
+}
+
+function writeNew(t: Target, data: Buffer): void {
+    // "wx": O_CREAT | O_EXCL, so an existing file or link at this name is an error, never overwritten or followed.
+    const fd = fs.openSync(t.temporary, "wx", 0o600);
+    t.created = true;
+    try {
+        // The umask can only take bits away from 600; this makes it exactly 600 whatever the umask.
+        fs.fchmodSync(fd, 0o600);
+        fs.writeFileSync(fd, data);
+        fs.fsyncSync(fd);
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+interface Undone {
+    /** Targets that are not as they were, each with where its previous content is. */
+    readonly changed: string[];
+    /** Files of ours that could not be removed. */
+    readonly leftovers: string[];
+}
+
+/** Puts every target back as it was and removes the temporary files; reports what it could not do. */
+function undo(targets: Target[], operations: ReplaceOperations): Undone {
+    const changed: string[] = [];
+    const leftovers: string[] = [];
+    for (const t of targets) {
+        if (t.replaced) {
+            if (t.backup !== undefined) {
+                try {
+                    operations.rename(t.backup, t.target);
+                } catch (e) {
+                    changed.push(
+                        `${t.target} is the new file (${describeFsError(e)} putting the previous one back, which is in ${t.backup})`,
+                    );
+                }
+            } else if (!remove(t.target)) {
+                changed.push(`${t.target} was written and could not be removed`);
+            }
+            continue;
+        }
+        if (t.backup !== undefined) {
+            if (t.moved) {
+                try {
+                    operations.rename(t.backup, t.target);
+                } catch (e) {
+                    changed.push(`${t.target} is missing (${describeFsError(e)} putting it back; it is in ${t.backup})`);
+                }
+            } else if (!remove(t.backup)) {
+                // The target is still the previous file; this is a second name for it.
+                leftovers.push(t.backup);
+            }
+        }
+        if (t.created && !remove(t.temporary)) leftovers.push(t.temporary);
+    }
+    return { changed, leftovers };
+}
+
+function failure(what: string, undone: Undone): UserError {
+    if (undone.changed.length === 0 && undone.leftovers.length === 0) {
+        return new UserError(`${what}; nothing was changed (the files that were there are as they were)`);
+    }
+    const parts = [what];
+    if (undone.changed.length > 0) parts.push(`not everything could be put back: ${undone.changed.join("; ")}`);
+    else parts.push("the files that were there are as they were");
+    if (undone.leftovers.length > 0) parts.push(`left behind, delete: ${undone.leftovers.join(", ")}`);
+    return new UserError(parts.join(". "), EXIT_INCOMPLETE);
+}
+
+function remove(file: string): boolean {
+    try {
+        fs.rmSync(file, { force: true });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/** Makes the renames durable; a file system that cannot sync a directory (Windows) is left to itself. */
+function syncDirectories(dirs: string[]): void {
+    for (const dir of new Set(dirs)) {
+        try {
+            const fd = fs.openSync(dir, "r");
+            try {
+                fs.fsyncSync(fd);
+            } finally {
+                fs.closeSync(fd);
+            }
+        } catch {
+            // Best effort: the files are complete either way.
+        }
+    }
+}
+
+/**
+ * The PFX password: from the environment variable, else asked twice on the terminal. Never from an
+ * argument (ps and shell history show those), never printed.
+ */
+export async function pfxPassword(
+    variable: string,
+    env: Readonly<Record<string, string | undefined>>,
+    ask: ((prompt: string) => Promise<string>) | undefined,
+): Promise<{ password: string; source: string }> {
+    const fromEnv = env[variable];
+    if (fromEnv !== undefined) {
+        if (fromEnv === "") throw new UserError(`environment variable ${variable} is empty; a PFX needs a password (nothing was written)`);
+        return { password: fromEnv, source: `the environment variable ${variable}` };
+    }
+    if (ask === undefined) throw new UserError(`set the PFX password in the environment variable ${variable} (nothing was written)`);
+    const first = await ask("PFX password: ");
+    if (first === "") throw new UserError("a PFX needs a password (nothing was written)");
+    const again = await ask("PFX password again: ");
+    if (first !== again) throw new UserError("the passwords differ (nothing was written)");
+    return { password: first, source: "the prompt" };
+}
+
+/** Reads a line from the terminal without echoing it; undefined when no terminal is attached. */
+export function terminalPrompt(): ((prompt: string) => Promise<string>) | undefined {
+    if (!process.stdin.isTTY) return undefined;
+    return (prompt) =>
+        new Promise((resolve) => {
+            const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+            // readline echoes what is typed through _writeToOutput; only the prompt itself gets through.
+            const hooked = rl as unknown as { _writeToOutput: (s: string) => void };
+            const write = hooked._writeToOutput.bind(rl);
+            hooked._writeToOutput = (s: string) => write(s.startsWith(prompt) ? prompt : "");
+            rl.question(prompt, (answer) => {
+                rl.close();
+                process.stderr.write("\n");
+                resolve(answer);
+            });
+        });
+}
+
+/**
+ * What to run next, for Windows and PowerShell 7. Every value in a PowerShell line is a single-quoted
+ * literal made by quote(), the file paths included.
+ */
+export function nextSteps(r: ExportResult): string {
+    const file = (f: Format) => path.join(r.dir, `${r.name}.${f}`);
+    const values = { appId: r.appId, organization: r.organization, thumbprint: r.thumbprint };
+    const lines = [`Wrote ${r.formats.map(file).join(", ")} (readable by you only).`, ""];
+    if (r.byo) {
+        lines.push(
+            "This stack brings its own certificate: its private key stays where the certificate was made, so only the public",
+            "certificate was exported. On the runner, use the certificate with its key from that place, then:",
+            `  ${connectCommand(values)}`,
+        );
+        return `${lines.join("\n")}\n`;
+    }
+    if (r.formats.includes("pfx")) {
+        lines.push(
+            "Windows (PowerShell, signed in as the account that runs the script):",
+            `  Import-PfxCertificate -FilePath ${quote(file("pfx"))} -CertStoreLocation Cert:\\CurrentUser\\My -Password (Read-Host -AsSecureString -Prompt "PFX password")`,
+            `  ${connectCommand(values)}`,
+            "  Then delete the PFX file; the certificate store keeps the key.",
+            "",
+            "Linux or macOS (PowerShell 7):",
+            `  ${connectCommandCrossPlatform(values, file("pfx"))}`,
+        );
+    }
+    if (r.formats.includes("pem")) {
+        lines.push(
+            "",
+            "Any OS with PowerShell 7, from the PEM file (its key is not encrypted: keep it readable by the runner only):",
+            `  ${connectCommandPemFile(values, file("pem"))}`,
+        );
+    }
+    if (r.passwordSource !== undefined) lines.push("", `The PFX password is the one from ${r.passwordSource}; it is not stored anywhere.`);
+    return `${lines.join("\n")}\n`;
+}
