@@ -1,21 +1,33 @@
 /**
  * npm run verify: the real CLI against a local stand-in for Entra's token endpoint (HTTPS, trusted
  * through NODE_EXTRA_CA_CERTS). Microsoft's ids are typed here from its documentation, never taken
- * from the program; thumbprints and dates come from openssl.
+ * from the program; thumbprints and dates come from openssl. Certificates are dated from the instant
+ * each test passes, so the suite holds on any day (and under faketime).
  */
 import assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { StackOutputs } from "../tools/lib/outputs.mts";
-import { type StackFacts, type TokenOutcome, parseDuration, stackFacts, verify } from "../tools/lib/verify.mts";
-import { type MadeCertificate, openssl, opensslCertificate, opensslThumbprint } from "./support/harness.mts";
-import { JWT_BEARER, type Registration, type TokenEndpoint, signJwt, startTokenEndpoint } from "./support/tokenEndpoint.mts";
+import { ROTATION_ADVICE } from "../components/expiry.ts";
+import { requestAppToken } from "../tools/lib/verify/entra.mts";
+import { explainEntraError } from "../tools/lib/verify/entraErrors.mts";
+import type { TokenOutcome } from "../tools/lib/verify/outcome.mts";
+import { parseDuration, retryUntilVerified } from "../tools/lib/verify/retry.mts";
+import { type MadeCertificate, makeCertificate } from "./support/certificates.mts";
+import { openssl, opensslThumbprint, tempDir } from "./support/harness.mts";
+import {
+    JWT_BEARER,
+    type RawAnswer,
+    type Registration,
+    type TokenEndpoint,
+    signJwt,
+    startTokenEndpoint,
+} from "./support/tokenEndpoint.mts";
 import {
     type DirectoryRole,
     type VerifyRun,
-    datedCertificate,
     opensslPfx,
+    opensslPfxInfo,
     runVerify,
     scratchFile,
     stackOutputs,
@@ -31,10 +43,22 @@ const EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000";
 const TENANT = "6f1d4c2a-8b3e-4f5a-9c7d-1e2f3a4b5c6d";
 const UNKNOWN_TENANT = "0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f";
 const PFX_PASSWORD = "pfx-Pa55-7f3e9c1d";
+// Latin-1, CJK and a character outside the BMP (a surrogate pair in UTF-16): every PKCS#12 encoding differs.
+const UNICODE_PFX_PASSWORD = "Pässwörd-証明書-🔑-7f3e";
+
+/**
+ * Terminal control characters: C0 except newline, C1, DEL, and the bidirectional overrides that
+ * reorder what is shown (ECMA-48; Unicode TR 9). None may reach the terminal from verify.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** A compact JWS: base64url JSON header and payload ('{"' encodes as eyJ). */
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/;
 
 let endpoint: TokenEndpoint;
-/** Private keys the tests handed to the CLI: none may ever appear in its output. */
+/** Private keys and passwords the tests handed to the CLI, and tokens planted in answers: none may ever be printed. */
 const privateKeys: string[] = [];
+const planted: string[] = [];
 let runsChecked = 0;
 
 before(async () => {
@@ -42,14 +66,15 @@ before(async () => {
 });
 after(() => endpoint.close());
 
-function certificate(): MadeCertificate {
-    const c = opensslCertificate({ cn: "EXO Reporting Script" });
+/** A certificate valid from a day before `now` for 30 days; `freshKey` gives it a key no other certificate has. */
+function certificate(o: { now?: Date; fromDays?: number; toDays?: number; freshKey?: boolean; key?: "ec" } = {}): MadeCertificate {
+    const c = makeCertificate({ now: o.now ?? new Date(), cn: "EXO Reporting Script", ...o });
     privateKeys.push(c.keyPem);
     return c;
 }
 
-// Key generation is the slow part; stacks share a certificate unless a test needs another
-// (every stack has its own application, so Entra tells them apart by client id).
+// Stacks share a certificate unless a test needs another (every stack has its own application, so
+// Entra tells them apart by client id).
 let shared: MadeCertificate | undefined;
 function sharedCertificate(): MadeCertificate {
     shared ??= certificate();
@@ -72,7 +97,7 @@ function deploy(
         /** Certificates Entra has for the app; default the stack's own. */
         registered?: MadeCertificate[];
         tenantId?: string;
-        register?: Partial<Pick<Registration, "unknownForFirst" | "claims">>;
+        register?: Partial<Pick<Registration, "unknownForFirst" | "claims" | "answer">>;
     } = {},
 ): Deployed {
     const appId = crypto.randomUUID();
@@ -96,7 +121,7 @@ function deploy(
     return { appId, certificate: cert, outputsFile: scratchFile("outputs.json", JSON.stringify(outputs, null, 2)) };
 }
 
-/** Runs the CLI against the endpoint, then checks that nothing secret was printed. */
+/** Runs the CLI against the endpoint, then checks that nothing secret and no control character was printed. */
 async function run(
     args: string[],
     o: { maxWait?: string; env?: Record<string, string | undefined>; input?: string; viaNpm?: boolean; trustEndpoint?: boolean } = {},
@@ -121,10 +146,13 @@ function assertNothingSecret(r: VerifyRun): void {
         const body = pem.split("\n").filter((l) => /^[A-Za-z0-9+/]{64}$/.test(l));
         for (const line of body) assert.ok(!text.includes(line), "private key material was printed");
     }
-    for (const jwt of [...endpoint.issued, ...endpoint.assertions]) {
+    for (const jwt of [...endpoint.issued, ...endpoint.assertions, ...planted]) {
         assert.ok(!text.includes(jwt.split(".")[2]), "an access token or client assertion was printed");
     }
-    assert.ok(!text.includes(PFX_PASSWORD), "the PFX password was printed");
+    assert.doesNotMatch(text, JWT_LIKE, "a JWT-looking string was printed");
+    for (const password of [PFX_PASSWORD, UNICODE_PFX_PASSWORD]) assert.ok(!text.includes(password), "a PFX password was printed");
+    const control = CONTROL.exec(text);
+    assert.equal(control, null, `a control character (U+${control?.[0].codePointAt(0)?.toString(16)}) was printed`);
     runsChecked++;
 }
 
@@ -137,6 +165,16 @@ function row(stdout: string, status: "PASS" | "FAIL" | "SKIP", name: string): Re
 
 function requestsOf(appId: string) {
     return endpoint.received.filter((r) => r.form["client_id"] === appId);
+}
+
+/** An invalid-input run: exit code 2, one line on standard error saying so, nothing on standard output. */
+function assertOneLineError(r: VerifyRun, message: RegExp): void {
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.equal(r.stdout, "");
+    const lines = r.stderr.split("\n").filter((l) => l !== "");
+    assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+    assert.match(lines[0], /^error: /);
+    assert.match(lines[0], message);
 }
 
 describe("the stand-in token endpoint checks client assertions as Entra does", () => {
@@ -205,7 +243,7 @@ describe("the stand-in token endpoint checks client assertions as Entra does", (
         }
     });
     it("refuses an assertion signed with another key, even when it names the registered certificate", async () => {
-        const other = certificate();
+        const other = certificate({ freshKey: true });
         const answer = await post(assertion({ key: other.keyPem }));
         assert.equal(answer.status, 401);
         assert.equal(answer.body["error"], "invalid_client");
@@ -215,7 +253,7 @@ describe("the stand-in token endpoint checks client assertions as Entra does", (
         assert.deepEqual(pss.body["error_codes"], [700027]);
     });
     it("refuses an assertion naming a certificate the application does not have", async () => {
-        const other = certificate();
+        const other = certificate({ freshKey: true });
         const answer = await post(assertion({ key: other.keyPem, named: other }));
         assert.equal(answer.status, 401);
         assert.match(String(answer.body["error_description"]), /^AADSTS700027: .*The key was not found/);
@@ -235,6 +273,7 @@ describe("a working self-signed stack", () => {
         const stack = deploy();
         const r = await run(["--outputs-file", stack.outputsFile], { viaNpm: true });
         assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /^Checking app-only access for application /);
         assert.match(row(r.stdout, "PASS", "certificate")[1], new RegExp(`thumbprint ${opensslThumbprint(stack.certificate.certPem)}`));
         row(r.stdout, "PASS", "private key");
         row(r.stdout, "PASS", "sign-in");
@@ -262,6 +301,7 @@ describe("a working self-signed stack", () => {
         const report = JSON.parse(r.stdout) as {
             result: string;
             exitCode: number;
+            stack: string | null;
             appId: string;
             thumbprint: string;
             checks: { name: string; status: string }[];
@@ -270,6 +310,7 @@ describe("a working self-signed stack", () => {
         };
         assert.equal(report.result, "verified");
         assert.equal(report.exitCode, 0);
+        assert.equal(report.stack, null);
         assert.equal(report.appId, stack.appId);
         assert.equal(report.thumbprint, opensslThumbprint(stack.certificate.certPem));
         assert.equal(report.cause, null);
@@ -296,6 +337,17 @@ describe("a working self-signed stack", () => {
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.equal(requestsOf(stack.appId).length, 1);
     });
+    it("with --outputs-file, --stack only names the stack in the report (the Pulumi CLI is not asked)", async () => {
+        const stack = deploy();
+        const r = await run(["--stack", "contoso-prod", "--outputs-file", stack.outputsFile]);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, new RegExp(`^Checking stack contoso-prod: app-only access for application ${stack.appId} `));
+        const json = await run(["--stack", "contoso-prod", "--outputs-file", stack.outputsFile, "--json"]);
+        assert.equal((JSON.parse(json.stdout) as { stack: string }).stack, "contoso-prod");
+        assert.equal(requestsOf(stack.appId).length, 2);
+        // The label is still a stack name: a hostile one is refused, not printed.
+        assertOneLineError(await run(["--stack", "x\u001b[2J", "--outputs-file", stack.outputsFile]), /--stack must be a stack name/);
+    });
     it("accepts a token whose audience is Exchange Online's application id", async () => {
         const stack = deploy({ register: { claims: () => ({ aud: EXCHANGE_ONLINE_APP_ID }) } });
         const r = await run(["--outputs-file", stack.outputsFile]);
@@ -308,8 +360,7 @@ describe("a stack that brings its own certificate", () => {
     it("asks for the key when none is given, without contacting Entra", async () => {
         const stack = deploy({ byo: true });
         const r = await run(["--outputs-file", stack.outputsFile]);
-        assert.equal(r.code, 2);
-        assert.match(r.stderr, /no privateKeyPem output: .*--key-file/);
+        assertOneLineError(r, /no privateKeyPem output: .*--key-file/);
         assert.equal(requestsOf(stack.appId).length, 0);
     });
     it("verifies with the key from a PEM file", async () => {
@@ -325,23 +376,41 @@ describe("a stack that brings its own certificate", () => {
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.equal(requestsOf(stack.appId).length, 1);
     });
+    it("reads a PFX whose password is not ASCII: UTF-8 for PBES2 (openssl's default), BMPString for the legacy ciphers", async () => {
+        const stack = deploy({ byo: true });
+        const modern = opensslPfx(stack.certificate, UNICODE_PFX_PASSWORD);
+        const legacy = opensslPfx(stack.certificate, UNICODE_PFX_PASSWORD, { legacy: true });
+        // openssl says how each file is protected: both encodings are exercised.
+        assert.match(opensslPfxInfo(modern, UNICODE_PFX_PASSWORD), /Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC/);
+        assert.match(opensslPfxInfo(legacy, UNICODE_PFX_PASSWORD), /Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC/);
+        for (const pfx of [modern, legacy]) {
+            const r = await run(["--outputs-file", stack.outputsFile, "--key-file", pfx], {
+                env: { EXO_CBA_PFX_PASSWORD: UNICODE_PFX_PASSWORD },
+            });
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            assert.match(row(r.stdout, "PASS", "private key")[1], /matches the certificate/);
+            // One character off is the wrong password, in both encodings.
+            const wrong = await run(["--outputs-file", stack.outputsFile, "--key-file", pfx], {
+                env: { EXO_CBA_PFX_PASSWORD: UNICODE_PFX_PASSWORD.replace("ä", "a") },
+            });
+            assertOneLineError(wrong, /the PFX password in EXO_CBA_PFX_PASSWORD is not this file's password/);
+        }
+        assert.equal(requestsOf(stack.appId).length, 2);
+    });
     it("says which variable holds a wrong PFX password, and never prints it", async () => {
         const stack = deploy({ byo: true });
         const pfx = opensslPfx(stack.certificate, PFX_PASSWORD);
         const wrong = await run(["--outputs-file", stack.outputsFile, "--key-file", pfx], {
             env: { EXO_CBA_PFX_PASSWORD: `${PFX_PASSWORD}-not` },
         });
-        assert.equal(wrong.code, 2);
-        assert.match(wrong.stderr, /the PFX password in EXO_CBA_PFX_PASSWORD is not this file's password/);
-        assert.ok(!wrong.stderr.includes(`${PFX_PASSWORD}-not`));
+        assertOneLineError(wrong, /the PFX password in EXO_CBA_PFX_PASSWORD is not this file's password/);
         const unset = await run(["--outputs-file", stack.outputsFile, "--key-file", pfx], { env: { EXO_CBA_PFX_PASSWORD: undefined } });
-        assert.equal(unset.code, 2);
-        assert.match(unset.stderr, /password-protected PFX: put its password in the environment variable EXO_CBA_PFX_PASSWORD/);
+        assertOneLineError(unset, /password-protected PFX: put its password in the environment variable EXO_CBA_PFX_PASSWORD/);
         assert.equal(requestsOf(stack.appId).length, 0);
     });
     it("refuses a PFX of another certificate before asking Entra, naming both thumbprints", async () => {
         const stack = deploy({ byo: true });
-        const other = certificate();
+        const other = certificate({ freshKey: true });
         const pfx = opensslPfx(other, PFX_PASSWORD);
         const r = await run(["--outputs-file", stack.outputsFile, "--key-file", pfx], { env: { EXO_CBA_PFX_PASSWORD: PFX_PASSWORD } });
         assert.equal(r.code, 1);
@@ -357,11 +426,53 @@ describe("a stack that brings its own certificate", () => {
     });
 });
 
+describe("a key file verify cannot use: one line naming it, exit code 2, Entra not asked", () => {
+    it("an endless file (/dev/zero): reading stops at the size limit", async () => {
+        const stack = deploy({ byo: true });
+        const r = await run(["--outputs-file", stack.outputsFile, "--key-file", "/dev/zero"]);
+        assertOneLineError(r, /--key-file \/dev\/zero: --key-file is larger than 1 MiB/);
+        assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+    it("an empty file", async () => {
+        const stack = deploy({ byo: true });
+        const r = await run(["--outputs-file", stack.outputsFile, "--key-file", scratchFile("exo.pfx", "")]);
+        assertOneLineError(r, /--key-file \S+exo\.pfx is empty; expected a PEM private key or a PFX \(PKCS#12\) file/);
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+    it("a directory", async () => {
+        const stack = deploy({ byo: true });
+        const dir = tempDir("key-dir-");
+        const r = await run(["--outputs-file", stack.outputsFile, "--key-file", dir]);
+        assertOneLineError(r, /--key-file \S+ is a directory, not a file/);
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+    it("an EC key, as PEM or in a PFX: Entra signs in with RSA certificates only", async () => {
+        const stack = deploy({ byo: true });
+        const ec = certificate({ key: "ec" });
+        assert.match(openssl(["pkey", "-noout", "-text"], ec.keyPem), /ASN1 OID: prime256v1/);
+        const pem = await run(["--outputs-file", stack.outputsFile, "--key-file", scratchFile("ec.key.pem", ec.keyPem)]);
+        assertOneLineError(pem, /--key-file \S+ec\.key\.pem holds an EC key; Entra accepts only RSA certificates/);
+        const pfx = await run(["--outputs-file", stack.outputsFile, "--key-file", opensslPfx(ec, PFX_PASSWORD)], {
+            env: { EXO_CBA_PFX_PASSWORD: PFX_PASSWORD },
+        });
+        assertOneLineError(pfx, /--key-file \S+exo\.pfx holds an EC key; Entra accepts only RSA certificates/);
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+    it("a file that is neither PEM nor PFX, and a PEM file with only a certificate", async () => {
+        const stack = deploy({ byo: true });
+        const junk = await run(["--outputs-file", stack.outputsFile, "--key-file", scratchFile("junk.bin", crypto.randomBytes(600))]);
+        assertOneLineError(junk, /junk\.bin is neither a PEM key nor a PFX \(PKCS#12\) file/);
+        const cert = await run(["--outputs-file", stack.outputsFile, "--key-file", scratchFile("cert.pem", stack.certificate.certPem)]);
+        assertOneLineError(cert, /cert\.pem holds no private key \(PKCS#8 or PKCS#1 PEM\); a certificate alone cannot sign/);
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+});
+
 describe("problems found before Entra is asked", () => {
-    it("an expired certificate", async () => {
-        const fresh = certificate();
-        const day = 86_400_000;
-        const expired = datedCertificate(fresh.keyPem, new Date(Date.now() - 400 * day), new Date(Date.now() - 30 * day));
+    it("an expired certificate: the fix is the project's one rotation advice", async () => {
+        const now = new Date();
+        const expired = certificate({ now, fromDays: -400, toDays: -30 });
         const stack = deploy({ certificate: expired });
         const r = await run(["--outputs-file", stack.outputsFile]);
         assert.equal(r.code, 1);
@@ -370,11 +481,14 @@ describe("problems found before Entra is asked", () => {
             new RegExp(`thumbprint ${opensslThumbprint(expired.certPem)} expired \\d{4}-`),
         );
         assert.match(r.stdout, /^MISCONFIGURED: The certificate expired/m);
-        assert.match(r.stdout, /Fix: Renew the certificate/);
+        const fix = /^ {2}Fix: (.*)$/m.exec(r.stdout)?.[1] ?? "";
+        assert.ok(fix.startsWith(ROTATION_ADVICE), fix);
+        // The single-certificate layout's resource and its `--replace` advice are gone.
+        assert.doesNotMatch(fix, /exo-cert|--replace/);
         assert.equal(requestsOf(stack.appId).length, 0, "Entra was not asked");
     });
     it("a private key that does not belong to the certificate", async () => {
-        const stack = deploy({ privateKeyPem: certificate().keyPem });
+        const stack = deploy({ privateKeyPem: certificate({ freshKey: true }).keyPem });
         const r = await run(["--outputs-file", stack.outputsFile]);
         assert.equal(r.code, 1);
         assert.match(row(r.stdout, "FAIL", "private key")[1], /from stack output privateKeyPem: does not belong to certificate/);
@@ -499,12 +613,98 @@ describe("replication delay: waiting with progress", () => {
     });
 });
 
+describe("a hostile or broken answer", () => {
+    it("a redirect is never followed: the signed assertion is not re-posted to another origin (exit code 4)", async () => {
+        const stack = deploy({
+            register: {
+                answer: () => ({
+                    status: 307,
+                    headers: { location: `${endpoint.elsewhere.origin}/${TENANT}/oauth2/v2.0/token` },
+                    body: "",
+                }),
+            },
+        });
+        const r = await run(["--outputs-file", stack.outputsFile], { maxWait: "20s" });
+        assert.equal(endpoint.elsewhere.received.length, 0, "the request went to the redirect's origin");
+        assert.equal(r.code, 4, r.stdout + r.stderr);
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `^COULD NOT CHECK: Could not reach Entra at ${endpoint.authorityHost.replace(/[.]/g, "\\.")}: unexpected answer: a redirect \\(HTTP 307 to ${endpoint.elsewhere.origin.replace(/[.]/g, "\\.")}\\)`,
+                "m",
+            ),
+        );
+        assert.equal(requestsOf(stack.appId).length, 1, "a redirect is not retried");
+        assert.equal(r.stderr, "");
+    });
+    /** An Entra-shaped refusal whose text carries terminal escapes, a forged result line and the client's own assertion. */
+    const hostileRefusal =
+        (status: number) =>
+        (_n: number, form: Readonly<Record<string, string>>): RawAnswer => ({
+            status,
+            body: {
+                error: "invalid_client\u001b[0m",
+                error_description:
+                    `AADSTS7000215: \u001b[2J\u001b[1;1H\u001b]0;owned\u0007Invalid client assertion ${form["client_assertion"]} ` +
+                    `\u009b31m\u202egnp.exe\rVERIFIED: forged\r\nTrace ID: ${crypto.randomUUID()}`,
+                error_codes: [7000215],
+            },
+        });
+    it("an error text with escape sequences and the echoed client assertion: escaped and redacted, as text and as JSON", async () => {
+        const stack = deploy({ register: { answer: hostileRefusal(401) } });
+        const text = await run(["--outputs-file", stack.outputsFile]);
+        assert.equal(text.code, 1, text.stdout + text.stderr);
+        const signIn = row(text.stdout, "FAIL", "sign-in")[1];
+        assert.match(signIn, /^AADSTS7000215: \\u\{1b\}\[2J/, "the escape is shown, not performed");
+        assert.match(signIn, /Invalid client assertion \[client assertion redacted\]/);
+        assert.doesNotMatch(text.stdout, /^VERIFIED/m);
+        assert.match(text.stdout, /^MISCONFIGURED: Entra refused the sign-in \(AADSTS7000215\)\./m);
+        const json = await run(["--outputs-file", stack.outputsFile, "--json"]);
+        assert.equal(json.code, 1);
+        const report = JSON.parse(json.stdout) as { cause: { why: string }; checks: { name: string; detail: string }[] };
+        assert.doesNotMatch(JSON.stringify(report), /\\u001b|\\u0007/, "JSON escapes are still escapes a script prints");
+        assert.match(report.cause.why, /\[client assertion redacted\]/);
+        // The answers did echo what was posted: two requests, each with its assertion.
+        assert.equal(requestsOf(stack.appId).filter((q) => q.form["client_assertion"]).length, 2);
+    });
+    it("the same text in an outage answer shows on the progress lines escaped and redacted", async () => {
+        const stack = deploy({ register: { answer: (n, form) => (n <= 2 ? hostileRefusal(503)(n, form) : undefined) } });
+        const r = await run(["--outputs-file", stack.outputsFile], { maxWait: "20s" });
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const progress = r.stderr.trim().split("\n");
+        assert.equal(progress.length, 2, r.stderr);
+        for (const line of progress) {
+            assert.match(line, /^attempt \d: Could not reach Entra at .*: Entra answered HTTP 503: AADSTS7000215: \\u\{1b\}\[2J/);
+            assert.match(line, /\[client assertion redacted\]/);
+        }
+    });
+    it("hostile claims in the token: shown escaped, a token inside redacted", async () => {
+        const jwt = signJwt({ alg: "RS256", typ: "JWT" }, { sub: "planted" }, crypto.createPrivateKey(sharedCertificate().keyPem), "RS256");
+        planted.push(jwt);
+        const stack = deploy({
+            register: { claims: () => ({ aud: "\u001b]0;owned\u0007https://evil.example", roles: [jwt, "\u009b2J"] }) },
+        });
+        const text = await run(["--outputs-file", stack.outputsFile]);
+        assert.equal(text.code, 1);
+        assert.match(row(text.stdout, "FAIL", "audience")[1], /^\\u\{1b\}\]0;owned\\u\{7\}https:\/\/evil\.example, expected /);
+        assert.match(row(text.stdout, "FAIL", "Exchange.ManageAsApp")[1], /\[token redacted\]/);
+        const json = await run(["--outputs-file", stack.outputsFile, "--json"]);
+        const report = JSON.parse(json.stdout) as { claims: { aud: string; roles: string[] } };
+        assert.equal(report.claims.aud, "\\u{1b}]0;owned\\u{7}https://evil.example");
+        assert.deepEqual(report.claims.roles, ["[token redacted]", "\\u{9b}2J"]);
+    });
+    it("an endless answer is cut off at the size limit", async () => {
+        const stack = deploy({ register: { answer: () => ({ status: 400, body: `{"error":"${"x".repeat(2 * 1024 * 1024)}"}` }) } });
+        const r = await run(["--outputs-file", stack.outputsFile]);
+        assert.equal(r.code, 4, r.stdout + r.stderr);
+        assert.match(r.stdout, /^COULD NOT CHECK: .*unexpected answer \(HTTP 400\) larger than 1 MiB/m);
+    });
+});
+
 describe("input verify cannot use: exit code 2, nothing checked", () => {
     it("outputs that are not JSON", async () => {
         const r = await run(["--outputs-file", scratchFile("outputs.json", '{"appId": "5e6f')]);
-        assert.equal(r.code, 2);
-        assert.match(r.stderr, /outputs\.json is not JSON; expected the output of `pulumi stack output --json --show-secrets`/);
-        assert.equal(r.stdout, "");
+        assertOneLineError(r, /outputs\.json is not JSON; expected the output of `pulumi stack output --json --show-secrets`/);
         const json = await run(["--outputs-file", scratchFile("outputs.json", "[1, 2]"), "--json"]);
         assert.equal(json.code, 2);
         assert.deepEqual(Object.keys(JSON.parse(json.stdout) as object), ["result", "exitCode", "error"]);
@@ -523,11 +723,11 @@ describe("input verify cannot use: exit code 2, nothing checked", () => {
         assert.match(r.stderr, /the stack has no output tenantId/);
         assert.match(r.stderr, /output directoryRoles should be a list of/);
     });
-    it("a flag it does not understand", async () => {
-        const r = await runVerify(["--outputs-file", "x.json", "--max-wait", "forever"]);
-        assert.equal(r.code, 2);
-        assert.match(r.stderr, /--max-wait takes a duration such as 30s, 15m, 1h or 500ms \(got "forever"\)/);
-        assert.match(r.stderr, /exit codes: 0 verified, 1 misconfigured, 2 invalid input, 3 not yet propagated/);
+    it("a flag it does not understand: one line saying what is allowed", async () => {
+        const r = await run(["--outputs-file", "x.json", "--max-wait", "forever"]);
+        assertOneLineError(r, /--max-wait takes a duration such as 30s, 15m, 1h or 500ms \(got "forever"\)/);
+        const both = await run(["--outputs-file", "-", "--key-file", "-"]);
+        assertOneLineError(both, /--outputs-file and --key-file cannot both read standard input/);
     });
 });
 
@@ -545,32 +745,66 @@ describe("TLS stays verified", () => {
     });
 });
 
-describe("the retry schedule", () => {
-    function facts(): StackFacts {
+describe("the token request goes through verify's own network module", () => {
+    it("every request MSAL makes is a fetch with redirects off, to the token endpoint alone", async () => {
         const c = certificate();
-        return stackFacts(
-            new StackOutputs(
-                stackOutputs({ appId: crypto.randomUUID(), tenantId: TENANT, certificate: c, roles: [EXCHANGE_ADMINISTRATOR] }),
-                "test",
-            ),
+        const clientId = crypto.randomUUID();
+        const calls: { url: string; method: unknown; redirect: unknown }[] = [];
+        const realFetch = globalThis.fetch;
+        // MSAL's own network client calls the global fetch without a redirect option: any use of it shows here.
+        globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
+            calls.push({ url: input instanceof Request ? input.url : String(input), method: init?.method, redirect: init?.redirect });
+            const body = { error: "invalid_client", error_description: "AADSTS700027: not registered.", error_codes: [700027] };
+            return Promise.resolve(new Response(JSON.stringify(body), { status: 401, headers: { "content-type": "application/json" } }));
+        };
+        let outcome: TokenOutcome;
+        try {
+            outcome = await requestAppToken({
+                authorityHost: "https://login.microsoftonline.com",
+                resource: EXCHANGE_ONLINE,
+                tenantId: TENANT,
+                clientId,
+                credential: {
+                    kind: "certificate",
+                    certificate: new crypto.X509Certificate(c.certPem),
+                    certificatePem: c.certPem,
+                    key: crypto.createPrivateKey(c.keyPem),
+                },
+            });
+        } finally {
+            globalThis.fetch = realFetch;
+        }
+        assert.deepEqual(
+            calls.map((call) => [call.method, call.url.split("?")[0], call.redirect]),
+            [["POST", `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`, "manual"]],
         );
-    }
+        assert.equal(outcome.kind, "entra");
+        assert.equal(outcome.kind === "entra" && outcome.error.aadsts, 700027);
+    });
+});
+
+describe("the retry schedule", () => {
     it("doubles from the first delay up to two minutes, and makes its last attempt at the deadline", async () => {
-        const f = facts();
         let clock = 0;
         const sleeps: number[] = [];
         const notFound: TokenOutcome = {
             kind: "entra",
             error: { error: "unauthorized_client", aadsts: 700016, description: "AADSTS700016: Application not found." },
         };
-        const report = await verify({
-            facts: f,
-            key: { key: crypto.createPrivateKey(f.privateKeyPem!), origin: "test", certificates: [] },
+        const context = {
+            appId: crypto.randomUUID(),
+            tenantId: TENANT,
+            thumbprint: undefined,
             authorityHost: "https://login.microsoftonline.com",
-            resource: EXCHANGE_ONLINE,
+        };
+        const verdict = await retryUntilVerified({
+            checkLocally: () => ({ checks: [] }),
+            requestToken: () => Promise.resolve(notFound),
+            expect: { resource: EXCHANGE_ONLINE, tenantId: TENANT, directoryRoles: [EXCHANGE_ADMINISTRATOR] },
+            explain: (e) => explainEntraError(e, context),
+            context,
             maxWaitMs: 15 * 60_000,
             firstDelayMs: 10_000,
-            requestToken: () => Promise.resolve(notFound),
             now: () => clock,
             sleep: (ms) => {
                 sleeps.push(ms);
@@ -583,9 +817,9 @@ describe("the retry schedule", () => {
             sleeps.map((ms) => ms / 1000),
             [10, 20, 40, 80, 120, 120, 120, 120, 120, 120, 30],
         );
-        assert.equal(report.attempts, 12);
-        assert.equal(report.result, "not-propagated");
-        assert.equal(report.exitCode, 3);
+        assert.equal(verdict.attempts, 12);
+        assert.equal(verdict.result, "not-propagated");
+        assert.equal(verdict.exitCode, 3);
     });
     it("reads durations as the flags document them", () => {
         assert.equal(parseDuration("15m"), 900_000);
@@ -598,7 +832,7 @@ describe("the retry schedule", () => {
 
 describe("nothing secret is printed", () => {
     it("was checked after every run, with tokens and assertions to look for", () => {
-        assert.ok(runsChecked >= 20, `only ${runsChecked} runs checked`);
+        assert.ok(runsChecked >= 40, `only ${runsChecked} runs checked`);
         assert.ok(endpoint.issued.length >= 10 && endpoint.assertions.length >= 20);
     });
 });

@@ -7,7 +7,9 @@
  * It checks a client assertion as Entra does (signature against the certificate registered for the
  * client id, RS256 or PS256; x5t / x5t#S256 naming that certificate; aud = this token endpoint;
  * iss = sub = client id; nbf/exp) and answers with a signed access token or an Entra-shaped error.
- * Everything it received and issued is recorded, so tests can prove none of it was printed.
+ * A registration can also script a hostile answer (a redirect, escape sequences, an echoed assertion),
+ * and a second origin records anything a client is lured to. Everything it received and issued is
+ * recorded, so tests can prove none of it was printed or sent elsewhere.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -31,6 +33,20 @@ export interface Registration {
      * undefined is left out.
      */
     readonly claims?: (n: number) => Record<string, unknown>;
+    /**
+     * The answer to the nth request from this client (1-based), sent as is instead of Entra's, e.g. a
+     * redirect or an error text with escape sequences; undefined lets the endpoint answer normally.
+     * `form` is what the client posted (its client assertion included).
+     */
+    readonly answer?: (n: number, form: Readonly<Record<string, string>>) => RawAnswer | undefined;
+}
+
+/** An HTTP answer as a hostile or broken server would send it. */
+export interface RawAnswer {
+    readonly status: number;
+    readonly headers?: Readonly<Record<string, string>>;
+    /** A string is sent as is; anything else as JSON. */
+    readonly body: unknown;
 }
 
 export interface ReceivedRequest {
@@ -55,6 +71,8 @@ export interface TokenEndpoint {
     readonly issued: string[];
     /** Every client assertion received, in order. */
     readonly assertions: string[];
+    /** Another origin (another port) that records every request it gets and answers 400: where a redirect can point. */
+    readonly elsewhere: { readonly origin: string; readonly received: ReceivedRequest[] };
     /** POSTs a form to a path of the endpoint, trusting only its CA. */
     post(pathname: string, form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
     close(): Promise<void>;
@@ -91,14 +109,28 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
                 status: answer.status,
                 ...(answer.aadsts ? { aadsts: answer.aadsts } : {}),
             });
-            res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8" });
-            res.end(JSON.stringify(answer.body));
+            res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8", ...answer.headers });
+            res.end(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
+        });
+    });
+
+    const elsewhereReceived: ReceivedRequest[] = [];
+    const elsewhere = https.createServer({ key: keyPem, cert: certPem }, (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => {
+            const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
+            if (form["client_assertion"]) assertions.push(form["client_assertion"]);
+            elsewhereReceived.push({ method: req.method ?? "", path: new URL(req.url ?? "/", base).pathname, form, status: 400 });
+            res.writeHead(400, { "content-type": "application/json; charset=utf-8" });
+            res.end(JSON.stringify({ error: "invalid_request", error_description: "AADSTS900144: nothing here." }));
         });
     });
 
     interface Answer {
         status: number;
-        body: Record<string, unknown>;
+        headers?: Readonly<Record<string, string>>;
+        body: unknown;
         aadsts?: number;
     }
 
@@ -144,6 +176,8 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
         const app = apps.get(`${tenant.toLowerCase()}/${clientId.toLowerCase()}`);
         const seen = (requestsByClient.get(clientId) ?? 0) + 1;
         requestsByClient.set(clientId, seen);
+        const scripted = app?.answer?.(seen, form);
+        if (scripted) return scripted;
         if (!app || seen <= (app.unknownForFirst ?? 0)) {
             return fail(
                 400,
@@ -263,6 +297,8 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
 
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+    const elsewhereOrigin = `https://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
 
     return {
         authorityHost: base,
@@ -274,6 +310,7 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
         received,
         issued,
         assertions,
+        elsewhere: { origin: elsewhereOrigin, received: elsewhereReceived },
         post(pathname, form) {
             return new Promise((resolve, reject) => {
                 const body = new URLSearchParams(form).toString();
@@ -295,9 +332,11 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
                 req.end(body);
             });
         },
-        close() {
-            server.closeAllConnections();
-            return new Promise((resolve) => server.close(() => resolve()));
+        async close() {
+            for (const s of [server, elsewhere]) {
+                s.closeAllConnections();
+                await new Promise<void>((resolve) => s.close(() => resolve()));
+            }
         },
     };
 }

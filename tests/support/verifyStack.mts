@@ -1,14 +1,14 @@
 /**
  * Test helpers for npm run verify: stack outputs as `pulumi stack output --json --show-secrets`
- * prints them (thumbprint and NotAfter from openssl, not from the tool), certificates openssl cannot
- * make (back-dated, via node-forge), PFX files made by openssl, and running the real CLI.
+ * prints them (thumbprint and NotAfter from openssl, not from the tool), PFX files made by openssl,
+ * and running the real CLI. Certificates come from certificates.mts, dated from the test's `now`.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import forge from "node-forge";
+import type { MadeCertificate } from "./certificates.mts";
 import { type ToolRun, runTool } from "./cli.mts";
-import { type MadeCertificate, opensslNotAfter, opensslThumbprint, tempDir } from "./harness.mts";
+import { opensslNotAfter, opensslThumbprint, tempDir } from "./harness.mts";
 
 export interface DirectoryRole {
     readonly name: string;
@@ -53,22 +53,11 @@ export function scratchFile(name: string, content: string | Buffer): string {
     return file;
 }
 
-/** A certificate for `keyPem` valid between two dates (openssl 3.0 cannot back-date; node-forge can). */
-export function datedCertificate(keyPem: string, notBefore: Date, notAfter: Date): MadeCertificate {
-    const key = forge.pki.privateKeyFromPem(keyPem);
-    const cert = forge.pki.createCertificate();
-    cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
-    cert.serialNumber = "0a";
-    cert.validity.notBefore = notBefore;
-    cert.validity.notAfter = notAfter;
-    cert.setSubject([{ name: "commonName", value: "EXO Reporting Script" }]);
-    cert.setIssuer([{ name: "commonName", value: "EXO Reporting Script" }]);
-    cert.sign(key, forge.md.sha256.create());
-    return { certPem: forge.pki.certificateToPem(cert), keyPem };
-}
-
-/** A PFX of the certificate and key, made by openssl with its default (AES-256, PBKDF2) encryption. */
-export function opensslPfx(c: MadeCertificate, password: string): string {
+/**
+ * A PFX of the certificate and key, made by openssl: by default PBES2 (PBKDF2, AES-256) with a SHA-256
+ * MAC; `legacy`: 3DES for the key, RC2 for the certificate and a SHA-1 MAC, as older Windows exports them.
+ */
+export function opensslPfx(c: MadeCertificate, password: string, o: { legacy?: boolean } = {}): string {
     const dir = tempDir("pfx-");
     const cert = path.join(dir, "cert.pem");
     const key = path.join(dir, "key.pem");
@@ -78,13 +67,38 @@ export function opensslPfx(c: MadeCertificate, password: string): string {
     // The password goes through the environment, not argv, as a careful admin would do it.
     execFileSync(
         "openssl",
-        ["pkcs12", "-export", "-in", cert, "-inkey", key, "-out", pfx, "-name", "exo-cba", "-passout", "env:TEST_PFX_PASSWORD"],
+        [
+            "pkcs12",
+            "-export",
+            ...(o.legacy ? ["-legacy"] : []),
+            "-in",
+            cert,
+            "-inkey",
+            key,
+            "-out",
+            pfx,
+            "-name",
+            "exo-cba",
+            "-passout",
+            "env:TEST_PFX_PASSWORD",
+        ],
         {
             env: { ...process.env, TEST_PFX_PASSWORD: password },
             stdio: ["ignore", "pipe", "pipe"],
         },
     );
     return pfx;
+}
+
+/** openssl's account of how a PFX is protected ("MAC: sha256 ...", "Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC ..."). */
+export function opensslPfxInfo(pfx: string, password: string): string {
+    // -legacy lets openssl 3 read RC2 as well; it reads modern files the same.
+    const r = spawnSync("openssl", ["pkcs12", "-in", pfx, "-info", "-noout", "-legacy", "-passin", "env:TEST_PFX_PASSWORD"], {
+        env: { ...process.env, TEST_PFX_PASSWORD: password },
+        encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`openssl pkcs12 -info failed: ${r.stderr}`);
+    return `${r.stdout}${r.stderr}`;
 }
 
 export type VerifyRun = ToolRun;

@@ -1,0 +1,309 @@
+/**
+ * npm run verify, the token request: one client-credentials request to Entra's token endpoint through
+ * MSAL, over a network module of our own. Every MSAL application verify creates gets that module
+ * (msalSystem), never MSAL's default one, so that: it contacts nothing but the endpoint its sign-in
+ * mode allows, it follows no redirect (a 307 would re-post the signed client assertion to whatever
+ * origin the answer names), it reads at most MAX_ANSWER_BYTES, and everything a server says is
+ * made safe to print before it leaves this module. Key bytes, the client assertion and the token
+ * never appear in a message.
+ */
+import {
+    ConfidentialClientApplication,
+    type INetworkModule,
+    LogLevel,
+    type NetworkRequestOptions,
+    type NetworkResponse,
+    type NodeSystemOptions,
+} from "@azure/msal-node";
+import type { KeyObject, X509Certificate } from "node:crypto";
+import { UserError } from "../cli.mts";
+import type { EntraError, TokenOutcome } from "./outcome.mts";
+import { oneLine } from "./render.mts";
+
+export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
+/** Exchange Online's resource in the commercial cloud; GCC High uses https://outlook.office365.us. */
+export const DEFAULT_RESOURCE = "https://outlook.office365.com";
+
+/** A token answer is a few kilobytes; anything this large is not Entra's. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+const TIMEOUT_MS = 60_000;
+/** Server texts are cut to this many characters for a report line. */
+const SERVER_TEXT_CHARS = 400;
+
+/** How the application proves itself. Federated tokens will join as a client-assertion credential. */
+export type ClientCredential = {
+    readonly kind: "certificate";
+    readonly certificate: X509Certificate;
+    readonly certificatePem: string;
+    readonly key: KeyObject;
+};
+
+export interface AppTokenRequest {
+    /** An https origin, e.g. https://login.microsoftonline.com */
+    readonly authorityHost: string;
+    /** An https origin, e.g. https://outlook.office365.com */
+    readonly resource: string;
+    readonly tenantId: string;
+    readonly clientId: string;
+    readonly credential: ClientCredential;
+}
+
+/** The v2.0 token endpoint of a tenant: the one address an app-only sign-in talks to. */
+export function tokenEndpoint(authorityHost: string, tenantId: string): string {
+    return `${authorityHost}/${tenantId}/oauth2/v2.0/token`;
+}
+
+/**
+ * One app-only token request. MSAL is given the authority's metadata so it contacts nothing but the
+ * token endpoint (no instance discovery, no OpenID configuration), and a fresh application each time
+ * so no cached token hides a change.
+ */
+export async function requestAppToken(r: AppTokenRequest): Promise<TokenOutcome> {
+    const host = new URL(r.authorityHost).host;
+    const tenantBase = `${r.authorityHost}/${r.tenantId}`;
+    const endpoint = tokenEndpoint(r.authorityHost, r.tenantId);
+    const network = new EntraNetwork((method, url) => method === "POST" && sameAddress(url, endpoint));
+    const app = new ConfidentialClientApplication({
+        auth: {
+            clientId: r.clientId,
+            authority: tenantBase,
+            knownAuthorities: [host],
+            authorityMetadata: JSON.stringify({
+                token_endpoint: endpoint,
+                authorization_endpoint: `${tenantBase}/oauth2/v2.0/authorize`,
+                end_session_endpoint: `${tenantBase}/oauth2/v2.0/logout`,
+                jwks_uri: `${tenantBase}/discovery/v2.0/keys`,
+                issuer: `${tenantBase}/v2.0`,
+            }),
+            cloudDiscoveryMetadata: JSON.stringify({
+                tenant_discovery_endpoint: `${tenantBase}/v2.0/.well-known/openid-configuration`,
+                metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+            }),
+            clientCertificate: {
+                // SHA-256 thumbprint: MSAL then signs PS256 and sends x5t#S256, which Entra prefers over SHA-1.
+                thumbprintSha256: r.credential.certificate.fingerprint256.replaceAll(":", ""),
+                privateKey: r.credential.key.export({ type: "pkcs8", format: "pem" }).toString(),
+                x5c: r.credential.certificatePem,
+            },
+        },
+        system: msalSystem(network),
+    });
+    try {
+        const result = await app.acquireTokenByClientCredential({ scopes: [`${r.resource}/.default`], skipCache: true });
+        if (!result?.accessToken) return { kind: "network", message: "the token endpoint answered without an access token" };
+        return { kind: "token", accessToken: result.accessToken };
+    } catch (e) {
+        return network.outcomeOfFailure(e);
+    }
+}
+
+/**
+ * MSAL's system options for every application verify creates: our network module, no retries of
+ * MSAL's own (the retry loop retries, with progress), no logging (MSAL's logs can hold PII).
+ */
+export function msalSystem(network: EntraNetwork): NodeSystemOptions {
+    return {
+        networkClient: network,
+        disableInternalRetries: true,
+        loggerOptions: { loggerCallback: () => undefined, piiLoggingEnabled: false, logLevel: LogLevel.Error },
+    };
+}
+
+/** Which requests a sign-in mode may make: everything else is refused before it leaves the machine. */
+export type AllowedRequest = (method: "GET" | "POST", url: string) => boolean;
+
+/**
+ * MSAL's INetworkModule over fetch. It keeps what MSAL's default client drops: why a request failed
+ * (refused, DNS, an untrusted TLS proxy), the HTTP status (throttling and outages are not refusals),
+ * and Entra's error answer, read from the body itself.
+ */
+export class EntraNetwork implements INetworkModule {
+    /** Why the last request got no usable answer, in words for the report. */
+    failure: string | undefined;
+    /** The failure is one trying again will not change. */
+    lasting = false;
+    status: number | undefined;
+    /** Entra's OAuth error in the last answer, made safe to print. */
+    refusal: EntraError | undefined;
+    private readonly allowed: AllowedRequest;
+    /** What was sent that must never come back out (client assertions): removed from server texts. */
+    private readonly sent: string[] = [];
+
+    constructor(allowed: AllowedRequest) {
+        this.allowed = allowed;
+    }
+
+    sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+        return this.send<T>(url, "GET", options);
+    }
+
+    sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+        return this.send<T>(url, "POST", options);
+    }
+
+    private fail(message: string, lasting = false): Error {
+        this.failure = message;
+        this.lasting = lasting;
+        return new Error(message);
+    }
+
+    private async send<T>(url: string, method: "GET" | "POST", options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+        if (!this.allowed(method, url)) {
+            throw this.fail(`MSAL asked for ${method} ${oneLine(originOf(url))}, which verify does not contact`, true);
+        }
+        const body = method === "POST" ? (options?.body ?? "") : undefined;
+        if (body) {
+            const assertion = new URLSearchParams(body).get("client_assertion");
+            if (assertion) this.sent.push(assertion);
+        }
+        let response: Response;
+        try {
+            response = await fetch(url, {
+                method,
+                headers: options?.headers ?? {},
+                ...(body !== undefined ? { body } : {}),
+                // Never follow: the answer is reported instead (RFC 9110 15.4.8: a 307 repeats the POST, assertion included).
+                redirect: "manual",
+                signal: AbortSignal.timeout(TIMEOUT_MS),
+            });
+        } catch (e) {
+            throw this.fail(describeFetchError(e), isTlsTrustError(e));
+        }
+        this.status = response.status;
+        if (response.status >= 300 && response.status < 400) {
+            await response.body?.cancel();
+            const location = response.headers.get("location");
+            throw this.fail(
+                `unexpected answer: a redirect (HTTP ${response.status}${location ? ` to ${oneLine(originOf(location, url), 120)}` : ""}); ` +
+                    "verify follows no redirects, so nothing was sent there",
+                true,
+            );
+        }
+        const text = await this.readAnswer(response);
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(text);
+        } catch {
+            throw this.fail(`unexpected answer (HTTP ${response.status}), not JSON: a proxy or captive portal?`);
+        }
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+            throw this.fail(`unexpected answer (HTTP ${response.status}), not a JSON object`);
+        }
+        this.refusal = this.oauthError(parsed as Record<string, unknown>);
+        return { headers: Object.fromEntries(response.headers), body: parsed as T, status: response.status };
+    }
+
+    /** The body as text, refusing more than MAX_ANSWER_BYTES (an endless answer cannot exhaust memory). */
+    private async readAnswer(response: Response): Promise<string> {
+        const chunks: Uint8Array[] = [];
+        let size = 0;
+        try {
+            for await (const chunk of response.body ?? []) {
+                size += chunk.length;
+                // Leaving the loop cancels the stream: nothing more is read.
+                if (size > MAX_ANSWER_BYTES) {
+                    throw this.fail(`unexpected answer (HTTP ${response.status}) larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`, true);
+                }
+                chunks.push(chunk);
+            }
+        } catch (e) {
+            if (this.failure) throw e;
+            throw this.fail(describeFetchError(e));
+        }
+        return Buffer.concat(chunks).toString("utf8");
+    }
+
+    /** Entra's error answer ({ error, error_description, error_codes }), or undefined when the body is not one. */
+    private oauthError(body: Record<string, unknown>): EntraError | undefined {
+        const error = body["error"];
+        if (typeof error !== "string") return undefined;
+        const description = typeof body["error_description"] === "string" ? body["error_description"] : "";
+        // Entra's description continues with Trace ID, Correlation ID and Timestamp lines: the first line says it.
+        const firstLine = this.said(description.split(/\r?\n/)[0] ?? "");
+        const codes = body["error_codes"];
+        const listed = Array.isArray(codes) && Number.isSafeInteger(codes[0]) ? (codes[0] as number) : undefined;
+        const quoted = /^AADSTS(\d{1,9}):/.exec(firstLine)?.[1];
+        return { error: this.said(error, 80), aadsts: listed ?? (quoted ? Number(quoted) : undefined), description: firstLine };
+    }
+
+    /** A server's text for a report: what we sent removed, tokens redacted, control characters escaped, one line, shortened. */
+    said(text: string, max = SERVER_TEXT_CHARS): string {
+        let scrubbed = text;
+        for (const secret of this.sent) {
+            scrubbed = scrubbed.replaceAll(secret, "[client assertion redacted]");
+            const signature = secret.split(".")[2];
+            if (signature) scrubbed = scrubbed.replaceAll(signature, "[client assertion redacted]");
+        }
+        return oneLine(scrubbed, max);
+    }
+
+    /** What a failed MSAL call means, from what this module saw on the wire. */
+    outcomeOfFailure(e: unknown): TokenOutcome {
+        if (this.failure) return { kind: "network", message: this.failure, lasting: this.lasting };
+        const status = this.status ?? 0;
+        if (this.refusal) {
+            // Throttling and outages pass; they say nothing about the application.
+            if (status === 429 || status >= 500) {
+                return { kind: "network", message: `Entra answered HTTP ${status}: ${this.refusal.description || this.refusal.error}` };
+            }
+            return { kind: "entra", error: this.refusal };
+        }
+        // MSAL's own error codes ("invalid_grant", ...) are its constants, not the server's text.
+        const code = (e as { errorCode?: unknown }).errorCode;
+        return {
+            kind: "network",
+            message: `unexpected answer (HTTP ${status || "none"})${typeof code === "string" && code ? `: ${oneLine(code, 80)}` : ""}`,
+        };
+    }
+}
+
+function sameAddress(url: string, expected: string): boolean {
+    try {
+        const u = new URL(url);
+        return `${u.origin}${u.pathname}` === expected;
+    } catch {
+        return false;
+    }
+}
+
+/** Scheme, host and port of a URL (relative ones resolved against `base`): never its path or query, which can carry anything. */
+function originOf(url: string, base?: string): string {
+    try {
+        return new URL(url, base).origin;
+    } catch {
+        return "an unreadable address";
+    }
+}
+
+function isTlsTrustError(e: unknown): boolean {
+    const code = (e as { cause?: { code?: unknown } }).cause?.code;
+    return typeof code === "string" && /CERT|SELF_SIGNED|UNABLE_TO/.test(code);
+}
+
+function describeFetchError(e: unknown): string {
+    const err = e as Error & { cause?: { code?: unknown; message?: unknown } };
+    if (err.name === "TimeoutError") return `no answer within ${TIMEOUT_MS / 1000} seconds`;
+    const code = typeof err.cause?.code === "string" ? err.cause.code : undefined;
+    if (isTlsTrustError(e)) {
+        return `TLS certificate not trusted (${code}); behind a TLS-inspecting proxy, point NODE_EXTRA_CA_CERTS at its CA certificate`;
+    }
+    const message = typeof err.cause?.message === "string" ? err.cause.message : undefined;
+    return oneLine(message || code || err.message || "the request failed", 200);
+}
+
+/** An https URL reduced to its origin (--authority-host, --resource): Entra and Exchange Online are addressed by host. */
+export function httpsOrigin(flag: string, text: string, example: string): string {
+    let url: URL;
+    try {
+        url = new URL(text);
+    } catch {
+        throw new UserError(`${flag} must be an https URL such as ${example} (got ${JSON.stringify(oneLine(text, 80))})`);
+    }
+    // Not quoted: a user name or password in the URL must not reach the output.
+    if (url.username || url.password) throw new UserError(`${flag} must not carry a user name or password`);
+    if (url.protocol !== "https:") throw new UserError(`${flag} must use https (got ${JSON.stringify(oneLine(text, 80))})`);
+    if (url.pathname !== "/" || url.search || url.hash) {
+        throw new UserError(`${flag} is a host only, without a path (got ${JSON.stringify(oneLine(text, 80))})`);
+    }
+    return url.origin;
+}

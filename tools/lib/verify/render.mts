@@ -1,0 +1,115 @@
+/**
+ * npm run verify, the output: the report as text or JSON, progress lines, and the JSON of input verify
+ * could not use. Every string is passed through oneLine() or printable() on its way out, whoever
+ * supplied it (a server's error text, a token's claims, an outputs file, a file name): tokens and
+ * private keys are redacted and terminal control characters escaped, so nothing printed can rewrite
+ * the terminal, forge a result line, or leak a credential.
+ */
+import { MANAGE_AS_APP_ROLE } from "../../../components/microsoft.ts";
+import { printable } from "../../../components/redaction.ts";
+import { EXIT_CODES, type Report, type Result } from "./outcome.mts";
+import { type Progress, formatDuration } from "./retry.mts";
+
+/**
+ * Text a server or a person supplied, for one line of output: tokens and private keys redacted,
+ * control characters escaped (newline and tab too, so it cannot start a line of its own), at most
+ * `max` characters.
+ */
+export function oneLine(text: string, max = Infinity): string {
+    const safe = printable(text).replace(/[\n\t]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+    return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
+}
+
+const HEADLINES: Readonly<Record<Result, string>> = {
+    verified: "VERIFIED",
+    misconfigured: "MISCONFIGURED",
+    "invalid-input": "INVALID INPUT",
+    "not-propagated": "NOT YET PROPAGATED",
+    unreachable: "COULD NOT CHECK",
+};
+
+export function renderText(r: Report): string {
+    const s = r.subject;
+    const lines: string[] = [];
+    const who =
+        `app-only access for application ${oneLine(s.appId)} in tenant ${oneLine(s.tenantId)}` +
+        (s.organization ? ` (${oneLine(s.organization)})` : "");
+    lines.push(s.stack === undefined ? `Checking ${who}` : `Checking stack ${oneLine(s.stack)}: ${who}`);
+    lines.push("");
+    const rows = r.checks.map((c) => ({ status: c.status.toUpperCase(), name: oneLine(c.name), detail: oneLine(c.detail) }));
+    const width = Math.max(...rows.map((c) => c.name.length));
+    for (const c of rows) lines.push(`  ${c.status.padEnd(4)}  ${c.name.padEnd(width)}  ${c.detail}`);
+    lines.push("");
+    if (r.result === "verified") {
+        lines.push(
+            `${HEADLINES.verified}: the certificate signs in as the application, and the Exchange Online token carries ${MANAGE_AS_APP_ROLE} and every configured role.`,
+        );
+        lines.push(
+            "Connect-ExchangeOnline with this certificate will work. A role assigned minutes ago can take Exchange Online a little longer to honour.",
+        );
+    } else if (r.cause) {
+        const waited =
+            r.result === "not-propagated"
+                ? ` Waited ${formatDuration(r.waitedMs)} over ${r.attempts} attempt${r.attempts === 1 ? "" : "s"}.`
+                : "";
+        lines.push(`${HEADLINES[r.result]}: ${oneLine(r.cause.summary)}${waited}`);
+        lines.push(`  Why: ${oneLine(r.cause.why)}`);
+        lines.push(`  Fix: ${oneLine(r.cause.fix)}`);
+    }
+    return `${lines.join("\n")}\n`;
+}
+
+export function renderJson(r: Report): string {
+    const s = r.subject;
+    const claims = r.claims;
+    return json({
+        result: r.result,
+        exitCode: r.exitCode,
+        stack: s.stack ?? null,
+        appId: s.appId,
+        tenantId: s.tenantId,
+        organization: s.organization ?? null,
+        thumbprint: s.thumbprint ?? null,
+        attempts: r.attempts,
+        waitedMs: r.waitedMs,
+        checks: r.checks,
+        cause: r.cause
+            ? { id: r.cause.id, aadsts: r.cause.aadsts ?? null, summary: r.cause.summary, why: r.cause.why, fix: r.cause.fix }
+            : null,
+        claims: claims
+            ? {
+                  aud: claims.aud ?? null,
+                  tid: claims.tid ?? null,
+                  appid: claims.appid ?? null,
+                  roles: claims.roles ?? null,
+                  wids: claims.wids ?? null,
+                  exp: claims.exp ?? null,
+              }
+            : null,
+    });
+}
+
+/** For --json when the input was unusable: what scripts need to tell it from a result. */
+export function renderInvalidInput(message: string): string {
+    return json({ result: "invalid-input", exitCode: EXIT_CODES["invalid-input"], error: message });
+}
+
+export function renderProgress(p: Progress): string {
+    return `attempt ${p.attempt}: ${oneLine(p.cause.summary)} Trying again in ${formatDuration(p.nextDelayMs)} (waited ${formatDuration(p.waitedMs)} of ${formatDuration(p.maxWaitMs)}).\n`;
+}
+
+/** JSON with every string, keys too, made printable (JSON.stringify escapes C0 controls, but not C1, DEL, bidi overrides or tokens). */
+function json(value: unknown): string {
+    return `${JSON.stringify(printableDeep(value, 0), null, 2)}\n`;
+}
+
+/** Claims are the server's JSON: nesting beyond a few levels is cut rather than walked. */
+const MAX_DEPTH = 8;
+
+function printableDeep(value: unknown, depth: number): unknown {
+    if (typeof value === "string") return printable(value);
+    if (value === null || typeof value !== "object") return value;
+    if (depth >= MAX_DEPTH) return "…";
+    if (Array.isArray(value)) return value.map((v) => printableDeep(v, depth + 1));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [printable(k), printableDeep(v, depth + 1)]));
+}

@@ -1,0 +1,160 @@
+/**
+ * npm run verify, the retry loop: run the local checks, then ask for a token until it passes, a cause
+ * waiting cannot fix appears, or --max-wait runs out. It knows nothing of certificates or MSAL: the
+ * local checks, the token request and the explanations are arguments, so every sign-in mode shares it,
+ * and the clock and sleep are arguments too, so the schedule is testable as is.
+ */
+import { type TokenExpectation, checkToken, decodeClaims, skipped, skippedTokenChecks } from "./checks.mts";
+import { type SignInContext, unreachable, unreadableToken } from "./entraErrors.mts";
+import {
+    type Cause,
+    type Check,
+    EXIT_CODES,
+    type EntraError,
+    type Judgement,
+    type Result,
+    type TokenClaims,
+    type TokenOutcome,
+    type Verdict,
+} from "./outcome.mts";
+
+export const DEFAULT_MAX_WAIT_MS = 15 * 60_000;
+export const DEFAULT_FIRST_DELAY_MS = 10_000;
+/** Backoff doubles from the first delay up to this. */
+export const MAX_DELAY_MS = 2 * 60_000;
+/** Connection failures in a row before giving up on reaching Entra at all. */
+export const MAX_NETWORK_FAILURES = 3;
+
+export interface Progress {
+    readonly attempt: number;
+    readonly cause: Cause;
+    readonly waitedMs: number;
+    readonly nextDelayMs: number;
+    readonly maxWaitMs: number;
+}
+
+export interface LoopOptions {
+    /** Checks that need no network, at the instant the run starts; a cause here stops the run before Entra is asked. */
+    readonly checkLocally: (now: Date) => Judgement;
+    /** Asks for a token; called once per attempt. */
+    readonly requestToken: () => Promise<TokenOutcome>;
+    /** What the token must carry. */
+    readonly expect: TokenExpectation;
+    /** What a refusal means (entraErrors.mts explainEntraError, or a sign-in mode's own catalogue). */
+    readonly explain: (error: EntraError) => Cause;
+    /** Names the sign-in service in network causes. */
+    readonly context: SignInContext;
+    readonly maxWaitMs: number;
+    readonly firstDelayMs: number;
+    readonly now?: () => number;
+    readonly sleep?: (ms: number) => Promise<void>;
+    readonly onProgress?: (p: Progress) => void;
+}
+
+export async function retryUntilVerified(o: LoopOptions): Promise<Verdict> {
+    const now = o.now ?? Date.now;
+    const sleep = o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const started = now();
+    const verdict = (result: Result, checks: Check[], attempts: number, cause?: Cause, claims?: TokenClaims): Verdict => ({
+        result,
+        exitCode: EXIT_CODES[result],
+        attempts,
+        waitedMs: now() - started,
+        checks,
+        ...(cause ? { cause } : {}),
+        ...(claims ? { claims } : {}),
+    });
+
+    const local = o.checkLocally(new Date(started));
+    if (local.cause) {
+        return verdict(
+            local.cause.result,
+            [...local.checks, skipped("sign-in", "not attempted: fix the problem above first")],
+            0,
+            local.cause,
+        );
+    }
+
+    let delay = o.firstDelayMs;
+    let networkFailures = 0;
+    for (let attempt = 1; ; attempt++) {
+        const outcome = await o.requestToken();
+        let judged: Judgement & { claims?: TokenClaims };
+        if (outcome.kind === "token") {
+            networkFailures = 0;
+            let claims: TokenClaims;
+            try {
+                claims = decodeClaims(outcome.accessToken);
+            } catch (e) {
+                const cause = unreadableToken((e as Error).message, o.context);
+                return verdict(
+                    "unreachable",
+                    [...local.checks, { name: "sign-in", status: "fail", detail: cause.summary }],
+                    attempt,
+                    cause,
+                );
+            }
+            const token = checkToken(claims, o.expect);
+            judged = {
+                checks: [
+                    {
+                        name: "sign-in",
+                        status: "pass",
+                        detail: `Entra issued an app-only token for ${o.expect.resource} (attempt ${attempt})`,
+                    },
+                    ...token.checks,
+                ],
+                ...(token.cause ? { cause: token.cause } : {}),
+                claims,
+            };
+        } else if (outcome.kind === "entra") {
+            networkFailures = 0;
+            judged = {
+                checks: [
+                    { name: "sign-in", status: "fail", detail: outcome.error.description || outcome.error.error },
+                    ...skippedTokenChecks(o.expect, "no token"),
+                ],
+                cause: o.explain(outcome.error),
+            };
+        } else {
+            networkFailures++;
+            judged = {
+                checks: [
+                    { name: "sign-in", status: "fail", detail: `no answer from ${o.context.authorityHost}` },
+                    ...skippedTokenChecks(o.expect, "no token"),
+                ],
+                cause: unreachable(outcome.message, o.context, !outcome.lasting && networkFailures < MAX_NETWORK_FAILURES),
+            };
+        }
+
+        const checks = [...local.checks, ...judged.checks];
+        if (!judged.cause) return verdict("verified", checks, attempt, undefined, judged.claims);
+        const waited = now() - started;
+        if (!judged.cause.retryable || waited >= o.maxWaitMs) {
+            return verdict(judged.cause.result, checks, attempt, judged.cause, judged.claims);
+        }
+        const next = Math.min(delay, o.maxWaitMs - waited);
+        o.onProgress?.({ attempt, cause: judged.cause, waitedMs: waited, nextDelayMs: next, maxWaitMs: o.maxWaitMs });
+        await sleep(next);
+        delay = Math.min(delay * 2, MAX_DELAY_MS);
+    }
+}
+
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "15m", "30s", "1h30m", "250ms" or "0" to milliseconds; undefined when it is none of these. */
+export function parseDuration(text: string): number | undefined {
+    if (/^0+$/.test(text)) return 0;
+    if (!/^(\d{1,9}(ms|s|m|h))+$/.test(text)) return undefined;
+    let total = 0;
+    for (const m of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(m[1]) * UNITS[m[2]];
+    return total;
+}
+
+export function formatDuration(ms: number): string {
+    if (ms < 1000) return `${Math.round(ms)}ms`;
+    const s = Math.round(ms / 1000);
+    if (s < 60) return `${s}s`;
+    const m = Math.floor(s / 60);
+    return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+}
