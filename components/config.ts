@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { printable } from "./redaction.ts";
 import { CONFIG_NAMESPACE, type Problem, type Settings, describeProblems, readSettings, withDefaults } from "./settings.ts";
-import { checkSettings } from "./validation.ts";
+import { type ProviderEnvironment, checkSettings } from "./validation.ts";
 
 export interface ParsedConfig {
     /** Present only when there are no errors. */
@@ -18,10 +18,10 @@ export interface ParsedConfig {
  * Parses the raw strings Pulumi hands the program (keys without the namespace) and checks every rule
  * at `now`. Rules run on every value that parsed, so type errors and rule errors arrive together.
  */
-export function parseConfig(raw: Readonly<Record<string, string>>, now: Date): ParsedConfig {
+export function parseConfig(raw: Readonly<Record<string, string>>, now: Date, provider?: ProviderEnvironment): ParsedConfig {
     const { input, problems } = readSettings(raw);
     const settings = withDefaults(input);
-    const checked = checkSettings(settings, now);
+    const checked = checkSettings(settings, now, provider);
     const failed = new Set(problems.map((p) => p.key));
     const errors = [...problems, ...checked.errors.filter((e) => !failed.has(e.key))];
     return { settings: errors.length === 0 ? settings : undefined, errors, warnings: checked.warnings };
@@ -37,7 +37,7 @@ export function loadSettings(now: Date): Settings {
     for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
         if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
     }
-    const { settings, errors } = parseConfig(raw, now);
+    const { settings, errors } = parseConfig(raw, now, providerEnvironment());
     if (!settings) {
         throw new pulumi.RunError(
             printable(
@@ -47,4 +47,12 @@ export function loadSettings(now: Date): Settings {
         );
     }
     return settings;
+}
+
+/**
+ * The cloud the azuread provider will talk to, as the provider decides it: the stack's
+ * azuread:environment, else ARM_ENVIRONMENT (@pulumi/azuread config/vars.js).
+ */
+export function providerEnvironment(): ProviderEnvironment {
+    return { configured: new pulumi.Config("azuread").get("environment"), variable: process.env["ARM_ENVIRONMENT"] };
 }

@@ -1,23 +1,31 @@
 /**
- * The Connect-ExchangeOnline lines the stack hands to its users. Pure string building.
- * Parameters: https://learn.microsoft.com/powershell/module/exchange/connect-exchangeonline
+ * The Connect-ExchangeOnline and Connect-IPPSSession lines the stack hands to its users. Pure string
+ * building. Parameters: https://learn.microsoft.com/powershell/module/exchangepowershell/connect-exchangeonline
+ * and …/connect-ippssession. Outside the worldwide cloud every line names the cloud: Connect-ExchangeOnline
+ * with -ExchangeEnvironmentName, Connect-IPPSSession with -ConnectionUri and -AzureADAuthorizationEndpointUri.
  */
+import { CLOUDS, type CloudName } from "./microsoft.ts";
 
 export interface ConnectValues {
     readonly appId: string;
     readonly organization: string;
     readonly thumbprint: string;
+    /** @default "global" */
+    readonly cloud?: CloudName | undefined;
 }
 
 /** Placeholder the user replaces with the path of the exported PFX file. */
 export const PFX_PATH_PLACEHOLDER = "<path-to-certificate.pfx>";
+
+/** Where a runner's script puts the access token it got (GitHub Actions, Azure DevOps recipes in the README). */
+export const ACCESS_TOKEN_VARIABLE = "$accessToken";
 
 /**
  * Windows: the certificate with its private key sits in the user's certificate store
  * (Cert:\CurrentUser\My), found by thumbprint.
  */
 export function connectCommand(v: ConnectValues): string {
-    return `Connect-ExchangeOnline -CertificateThumbprint ${quote(v.thumbprint)} -AppId ${quote(v.appId)} -Organization ${quote(v.organization)}`;
+    return `Connect-ExchangeOnline -CertificateThumbprint ${quote(v.thumbprint)} -AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${exchangeEnvironment(v.cloud)}`;
 }
 
 /**
@@ -28,7 +36,7 @@ export function connectCommandCrossPlatform(v: Omit<ConnectValues, "thumbprint">
     return (
         `Connect-ExchangeOnline -CertificateFilePath ${quote(pfxPath)} ` +
         `-CertificatePassword (Read-Host -AsSecureString -Prompt "PFX password") ` +
-        `-AppId ${quote(v.appId)} -Organization ${quote(v.organization)}`
+        `-AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${exchangeEnvironment(v.cloud)}`
     );
 }
 
@@ -36,8 +44,54 @@ export function connectCommandCrossPlatform(v: Omit<ConnectValues, "thumbprint">
 export function connectCommandPemFile(v: Omit<ConnectValues, "thumbprint">, pemPath: string): string {
     return (
         `Connect-ExchangeOnline -Certificate ([System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile(${quote(pemPath)})) ` +
-        `-AppId ${quote(v.appId)} -Organization ${quote(v.organization)}`
+        `-AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${exchangeEnvironment(v.cloud)}`
     );
+}
+
+/**
+ * A managed identity on an Azure resource (Automation, Functions, VMs): no application, no key. A
+ * user-assigned identity is named by its client id (-ManagedIdentityAccountId).
+ */
+export function connectCommandManagedIdentity(v: {
+    organization: string;
+    clientId?: string | undefined;
+    cloud?: CloudName | undefined;
+}): string {
+    const account = v.clientId === undefined ? "" : ` -ManagedIdentityAccountId ${quote(v.clientId)}`;
+    return `Connect-ExchangeOnline -ManagedIdentity -Organization ${quote(v.organization)}${account}${exchangeEnvironment(v.cloud)}`;
+}
+
+/**
+ * A token the runner obtained itself (a federated credential: GitHub Actions, Azure DevOps), for
+ * Exchange Online's resource. Module 3.1.0 or later. A token lives about an hour.
+ */
+export function connectCommandAccessToken(v: { organization: string; cloud?: CloudName | undefined }): string {
+    return `Connect-ExchangeOnline -AccessToken ${ACCESS_TOKEN_VARIABLE} -Organization ${quote(v.organization)}${exchangeEnvironment(v.cloud)}`;
+}
+
+/** Security & Compliance PowerShell with the certificate (module 3.0.0 or later). */
+export function connectIppsCommand(v: ConnectValues): string {
+    return `Connect-IPPSSession -CertificateThumbprint ${quote(v.thumbprint)} -AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${complianceEndpoints(v.cloud)}`;
+}
+
+/**
+ * Security & Compliance PowerShell with a token the runner obtained for the Security & Compliance
+ * resource (not Exchange Online's): module 3.8.0 or later.
+ */
+export function connectIppsCommandAccessToken(v: { organization: string; cloud?: CloudName | undefined }): string {
+    return `Connect-IPPSSession -AccessToken ${ACCESS_TOKEN_VARIABLE} -Organization ${quote(v.organization)}${complianceEndpoints(v.cloud)}`;
+}
+
+function exchangeEnvironment(cloud: CloudName | undefined): string {
+    const c = CLOUDS[cloud ?? "global"];
+    return c.name === "global" ? "" : ` -ExchangeEnvironmentName ${c.exchangeEnvironmentName}`;
+}
+
+function complianceEndpoints(cloud: CloudName | undefined): string {
+    const c = CLOUDS[cloud ?? "global"].compliance;
+    return c === undefined
+        ? ""
+        : ` -ConnectionUri ${quote(c.connectionUri)} -AzureADAuthorizationEndpointUri ${quote(c.authorizationEndpointUri)}`;
 }
 
 /**

@@ -2,13 +2,28 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { type CertificateFacts, inspectCertificate } from "./certificate.ts";
-import { connectCommand, connectCommandCrossPlatform } from "./connect.ts";
+import { providerEnvironment } from "./config.ts";
+import {
+    connectCommand,
+    connectCommandAccessToken,
+    connectCommandCrossPlatform,
+    connectCommandManagedIdentity,
+    connectIppsCommand,
+    connectIppsCommandAccessToken,
+} from "./connect.ts";
 import { describeExpiry, describeRetirement, expiryStatus } from "./expiry.ts";
 import { defaultSecretName, deliverToKeyVault } from "./keyVault.ts";
-import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE, findRole } from "./microsoft.ts";
-import type { RegisteredCertificate, RoleOutput, StackOutputValues } from "./outputs.ts";
-import { type SettingsInput, describeProblems, withDefaults } from "./settings.ts";
-import { type ResolvedGeneration, checkSettings, generationsOf } from "./validation.ts";
+import {
+    type Cloud,
+    type DirectoryRoleInfo,
+    EXCHANGE_ONLINE_APP_ID,
+    EXCHANGE_ONLINE_PROTECTION_APP_ID,
+    MANAGE_AS_APP_ROLE,
+    findRole,
+} from "./microsoft.ts";
+import type { FederatedCredentialOutput, ManagedIdentityOutput, RegisteredCertificate, RoleOutput, StackOutputValues } from "./outputs.ts";
+import { type Settings, type SettingsInput, describeProblems, withDefaults } from "./settings.ts";
+import { type ResolvedGeneration, checkSettings, cloudOf, federatedCredentialsOf, generationsOf } from "./validation.ts";
 
 /**
  * The component's arguments are the stack's settings (components/settings.ts declares each one, its
@@ -20,10 +35,13 @@ export type ExchangeAppOnlyAccessArgs = SettingsInput;
 const CERT_USES = ["digitalSignature", "clientAuth"];
 
 /**
- * Certificate-based app-only access to Exchange Online PowerShell for one tenant: key and certificate,
- * Entra application with that certificate as credential, the Exchange.ManageAsApp permission with admin
- * consent, its service principal and the directory roles.
+ * App-only access to Exchange Online PowerShell for one tenant, with the least secret material each runner
+ * needs: an Entra application that signs in with certificates (key and certificate made here, or brought)
+ * and/or federated credentials (nothing stored), and managed identities that need no application at all.
+ * Every principal gets the Exchange.ManageAsApp permission with admin consent (and in GCC High and DoD
+ * Exchange Online Protection's too) and the directory roles.
  * https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2
+ * https://learn.microsoft.com/powershell/exchange/connect-exo-powershell-managed-identity
  */
 export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
     /** Every stack output (components/outputs.ts); optional ones are undefined when the configuration has none. */
@@ -34,16 +52,75 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         // The clock is read once, for the rules and the expiry warnings; no resource input depends on it.
         const now = new Date();
         // Validate before super(): a bad argument must not register anything.
-        const { errors, warnings } = checkSettings(settings, now);
+        const { errors, warnings } = checkSettings(settings, now, providerEnvironment());
         if (errors.length > 0) {
             throw new pulumi.RunError(describeProblems(`Invalid arguments for ExchangeAppOnlyAccess "${name}"`, errors));
         }
         super("exo-cba:exchange:AppOnlyAccess", name, {}, opts);
         for (const w of warnings) void pulumi.log.warn(`${w.key} ${w.message}`, this);
 
+        const cloud = cloudOf(settings);
         // Invokes in promise form, narrowed at once: lifting whole result types into Outputs costs more
         // type-checking than the rest of the program.
         const client = azuread.getClientConfig({ parent: this });
+        const organization = settings.organization
+            ? pulumi.output(settings.organization)
+            : pulumi.output(azuread.getDomains({ onlyInitial: true }, { parent: this }).then((r) => initialDomain(r.domains)));
+        const roles = settings.roles.flatMap((roleName) => findRole(roleName) ?? []); // checkSettings refused unknown names
+        // The APIs whose Exchange.ManageAsApp every principal gets, looked up in the tenant rather than hard-coded.
+        const apis = grantedApis(cloud).map((api) => lookUpApi(api, this));
+
+        const app = settings.application ? this.application(name, settings, cloud, apis, roles, organization, client, now) : NO_APPLICATION;
+
+        // Managed identities: the same grants, to the identity's own service principal; nothing to own, no key.
+        const managedIdentities = (settings.managedIdentities ?? []).map((mi): ManagedIdentityOutput => {
+            this.grant(`${name}-mi-${mi.name}`, mi.objectId, apis, roles);
+            return {
+                name: mi.name,
+                objectId: mi.objectId,
+                ...(mi.clientId === undefined ? {} : { clientId: mi.clientId }),
+                connectCommand: "",
+            };
+        });
+
+        this.outputs = {
+            ...app,
+            tenantId: pulumi.output(client.then((c) => c.tenantId)),
+            organization,
+            cloud: pulumi.output(cloud.name),
+            exchangeEnvironmentName: pulumi.output(cloud.exchangeEnvironmentName),
+            managedIdentities:
+                managedIdentities.length === 0
+                    ? undefined
+                    : organization.apply((org) =>
+                          managedIdentities.map((mi) => ({
+                              ...mi,
+                              connectCommand: connectCommandManagedIdentity({
+                                  organization: org,
+                                  clientId: mi.clientId,
+                                  cloud: cloud.name,
+                              }),
+                          })),
+                      ),
+            directoryRoles: pulumi.output(roles.map((r): RoleOutput => ({ name: r.name, templateId: r.templateId }))),
+        };
+        this.registerOutputs(this.outputs);
+    }
+
+    /**
+     * The Entra application and everything that signs in as it: owners, certificate generations, federated
+     * credentials, Key Vault delivery, the API permission, the service principal and its grants.
+     */
+    private application(
+        name: string,
+        settings: Settings,
+        cloud: Cloud,
+        apis: readonly Api[],
+        roles: readonly DirectoryRoleInfo[],
+        organization: pulumi.Output<string>,
+        client: Promise<{ objectId: string }>,
+        now: Date,
+    ): ApplicationOutputs {
         const deployerObjectId = pulumi.output(client.then((c) => c.objectId));
 
         // 1. Application, owned by the configured principals or by whoever runs Pulumi.
@@ -52,6 +129,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
             {
                 displayName: settings.displayName,
                 signInAudience: "AzureADMyOrg",
+                // Unchanged since the first release: a new text would update every deployed stack.
                 notes: pulumi.interpolate`Certificate-based app-only access for Exchange Online PowerShell. Managed by Pulumi project ${pulumi.getProject()}, stack ${pulumi.getStack()}: change it there, not in the portal.`,
             },
             { parent: this },
@@ -74,6 +152,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         }
 
         // 2. Certificates and their credentials, one set per generation; the last generation is active.
+        //    An explicit empty list (federated credentials only) makes none.
         const generations = generationsOf(settings).map((g, i) => this.generation(name, g, i === 0, settings.displayName, app));
         const active = generations[generations.length - 1];
         // One Output over the PEM strings: cheaper to type-check than one per generation's facts.
@@ -91,14 +170,30 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
                 };
             }),
         );
-        const renewBeforeDays = settings.renewBeforeDays;
         for (const g of generations) {
-            g.certPem.apply((pem) => this.warnAboutExpiry(g.name, inspectCertificate(pem), g === active, renewBeforeDays, now));
+            g.certPem.apply((pem) => this.warnAboutExpiry(g.name, inspectCertificate(pem), g === active, settings.renewBeforeDays, now));
         }
 
-        // 3. Key Vault delivery (optional) follows the active certificate: a rotation writes a new secret version.
+        // 3. Federated credentials: a workload's own token (GitHub Actions, Azure DevOps, Kubernetes) signs in.
+        const federated = federatedCredentialsOf(settings);
+        for (const f of federated) {
+            new azuread.ApplicationFederatedIdentityCredential(
+                `${name}-federated-${f.name}`,
+                {
+                    applicationId: app.id,
+                    displayName: f.name,
+                    issuer: f.issuer,
+                    subject: f.subject,
+                    audiences: [f.audience],
+                    description: pulumi.interpolate`Exchange Online app-only access; managed by Pulumi project ${pulumi.getProject()}, stack ${pulumi.getStack()}.`,
+                },
+                { parent: this },
+            );
+        }
+
+        // 4. Key Vault delivery (optional) follows the active certificate: a rotation writes a new secret version.
         const keyVaultSecretUri =
-            settings.keyVaultId !== undefined && active.privateKeyPem !== undefined
+            settings.keyVaultId !== undefined && active?.privateKeyPem !== undefined
                 ? deliverToKeyVault(
                       `${name}-keyvault`,
                       {
@@ -116,59 +211,87 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
                   )
                 : undefined;
 
-        // 4. API permission, looked up in the tenant rather than hard-coded.
-        const exchange = lookUpExchangeOnline(this);
-        new azuread.ApplicationApiAccess(
-            `${name}-api-access`,
-            { applicationId: app.id, apiClientId: EXCHANGE_ONLINE_APP_ID, roleIds: [exchange.manageAsAppRoleId] },
-            { parent: this },
-        );
-
-        // 5. Service principal
-        const sp = new azuread.ServicePrincipal(`${name}-sp`, { clientId: app.clientId, owners: ownerIds }, { parent: this });
-
-        // 6. Admin consent: assign the app role to our service principal on the Exchange Online service principal.
-        new azuread.AppRoleAssignment(
-            `${name}-consent`,
-            { appRoleId: exchange.manageAsAppRoleId, principalObjectId: sp.objectId, resourceObjectId: exchange.objectId },
-            { parent: this },
-        );
-
-        // 7. Directory roles, by template id (an activated role's object id replaces on every apply:
-        //    terraform-provider-azuread #1068, #1581), assigned to the service principal.
-        const roles = settings.roles.flatMap((roleName) => findRole(roleName) ?? []); // checkSettings refused unknown names
-        for (const role of roles) {
-            new azuread.DirectoryRoleAssignment(
-                `${name}-role-${slug(role.name)}`,
-                { roleId: role.templateId, principalObjectId: sp.objectId, directoryScopeId: "/" },
+        // 5. API permission, one per API (Exchange Online; in US Government clouds Exchange Online Protection too).
+        for (const api of apis) {
+            new azuread.ApplicationApiAccess(
+                `${name}-api-access${api.suffix}`,
+                { applicationId: app.id, apiClientId: api.appId, roleIds: [api.manageAsAppRoleId] },
                 { parent: this },
             );
         }
 
-        const directoryRoles = pulumi.output(roles.map((r): RoleOutput => ({ name: r.name, templateId: r.templateId })));
-        const organization = settings.organization
-            ? pulumi.output(settings.organization)
-            : pulumi.output(azuread.getDomains({ onlyInitial: true }, { parent: this }).then((r) => initialDomain(r.domains)));
-        const connectValues = pulumi.output({ appId: app.clientId, organization, thumbprint: active.thumbprint });
+        // 6. Service principal, and 7-8. its admin consent and directory roles.
+        const sp = new azuread.ServicePrincipal(`${name}-sp`, { clientId: app.clientId, owners: ownerIds }, { parent: this });
+        this.grant(name, sp.objectId, apis, roles);
 
-        this.outputs = {
+        const certificate = active
+            ? pulumi.output({ appId: app.clientId, organization, thumbprint: active.thumbprint, cloud: cloud.name })
+            : undefined;
+        const securityAndCompliance = roles.some((r) => r.securityAndCompliance);
+        return {
             appId: app.clientId,
             applicationObjectId: app.objectId,
             servicePrincipalObjectId: sp.objectId,
-            tenantId: pulumi.output(client.then((c) => c.tenantId)),
-            organization,
-            thumbprint: active.thumbprint,
-            certificateNotAfter: active.notAfter,
-            certificatePem: active.certPem,
-            privateKeyPem: active.privateKeyPem,
+            thumbprint: active?.thumbprint,
+            certificateNotAfter: active?.notAfter,
+            certificatePem: active?.certPem,
+            privateKeyPem: active?.privateKeyPem,
             certificates,
-            renewBeforeDays: pulumi.output(renewBeforeDays),
+            renewBeforeDays: active ? pulumi.output(settings.renewBeforeDays) : undefined,
             keyVaultSecretUri,
-            connectCommand: connectValues.apply(connectCommand),
-            connectCommandCrossPlatform: connectValues.apply((v) => connectCommandCrossPlatform(v)),
-            directoryRoles,
+            connectCommand: certificate?.apply(connectCommand),
+            connectCommandCrossPlatform: certificate?.apply((v) => connectCommandCrossPlatform(v)),
+            connectCommandAccessToken:
+                federated.length > 0
+                    ? organization.apply((org) => connectCommandAccessToken({ organization: org, cloud: cloud.name }))
+                    : undefined,
+            // Security & Compliance PowerShell only with a role that reaches it (Microsoft's app-only role table).
+            connectIppsCommand: !securityAndCompliance
+                ? undefined
+                : certificate
+                  ? certificate.apply(connectIppsCommand)
+                  : federated.length > 0
+                    ? organization.apply((org) => connectIppsCommandAccessToken({ organization: org, cloud: cloud.name }))
+                    : undefined,
+            federatedCredentials:
+                federated.length > 0
+                    ? pulumi.output(
+                          federated.map((f): FederatedCredentialOutput => ({
+                              name: f.name,
+                              issuer: f.issuer,
+                              subject: f.subject,
+                              audience: f.audience,
+                          })),
+                      )
+                    : undefined,
         };
-        this.registerOutputs(this.outputs);
+    }
+
+    /**
+     * Exchange Online access for one principal: admin consent for each API's Exchange.ManageAsApp, then
+     * the directory roles by template id (an activated role's object id replaces on every apply:
+     * terraform-provider-azuread #1068, #1581), all assigned to the principal's service principal.
+     */
+    private grant(
+        prefix: string,
+        principalObjectId: pulumi.Input<string>,
+        apis: readonly Api[],
+        roles: readonly DirectoryRoleInfo[],
+    ): void {
+        for (const api of apis) {
+            new azuread.AppRoleAssignment(
+                `${prefix}-consent${api.suffix}`,
+                { appRoleId: api.manageAsAppRoleId, principalObjectId, resourceObjectId: api.objectId },
+                { parent: this },
+            );
+        }
+        for (const role of roles) {
+            new azuread.DirectoryRoleAssignment(
+                `${prefix}-role-${slug(role.name)}`,
+                { roleId: role.templateId, principalObjectId, directoryScopeId: "/" },
+                { parent: this },
+            );
+        }
     }
 
     /**
@@ -227,6 +350,44 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
     }
 }
 
+/** The outputs that come from the application (all absent without one, but `certificates`: []). */
+type ApplicationOutputs = Pick<
+    StackOutputValues,
+    | "appId"
+    | "applicationObjectId"
+    | "servicePrincipalObjectId"
+    | "thumbprint"
+    | "certificateNotAfter"
+    | "certificatePem"
+    | "privateKeyPem"
+    | "certificates"
+    | "renewBeforeDays"
+    | "keyVaultSecretUri"
+    | "connectCommand"
+    | "connectCommandCrossPlatform"
+    | "connectCommandAccessToken"
+    | "connectIppsCommand"
+    | "federatedCredentials"
+>;
+
+const NO_APPLICATION: ApplicationOutputs = {
+    appId: undefined,
+    applicationObjectId: undefined,
+    servicePrincipalObjectId: undefined,
+    thumbprint: undefined,
+    certificateNotAfter: undefined,
+    certificatePem: undefined,
+    privateKeyPem: undefined,
+    certificates: pulumi.output([]),
+    renewBeforeDays: undefined,
+    keyVaultSecretUri: undefined,
+    connectCommand: undefined,
+    connectCommandCrossPlatform: undefined,
+    connectCommandAccessToken: undefined,
+    connectIppsCommand: undefined,
+    federatedCredentials: undefined,
+};
+
 interface Generation {
     readonly name: string;
     readonly certPem: pulumi.Output<string>;
@@ -235,23 +396,43 @@ interface Generation {
     readonly thumbprint: pulumi.Output<string>;
 }
 
-interface ExchangeOnlineServicePrincipal {
+/** An API whose Exchange.ManageAsApp is granted, and the suffix of its resources' names. */
+interface ApiSpec {
+    readonly appId: string;
+    readonly title: string;
+    /** "" for Exchange Online, so the names of stacks deployed before other APIs existed stay as they were. */
+    readonly suffix: string;
+}
+
+interface Api extends ApiSpec {
+    /** Object id of the API's service principal in this tenant. */
     readonly objectId: pulumi.Output<string>;
     readonly manageAsAppRoleId: pulumi.Output<string>;
 }
 
+function grantedApis(cloud: Cloud): ApiSpec[] {
+    return [
+        { appId: EXCHANGE_ONLINE_APP_ID, title: "Office 365 Exchange Online", suffix: "" },
+        ...(cloud.exchangeOnlineProtection
+            ? [{ appId: EXCHANGE_ONLINE_PROTECTION_APP_ID, title: "Microsoft Exchange Online Protection", suffix: "-eop" }]
+            : []),
+    ];
+}
+
 /**
- * Finds the tenant's "Office 365 Exchange Online" service principal and the id of its
- * Exchange.ManageAsApp app role, turning the provider's failure into an actionable message.
+ * Finds the API's service principal in the tenant and the id of its Exchange.ManageAsApp app role,
+ * turning the provider's failure into an actionable message.
  */
-function lookUpExchangeOnline(parent: pulumi.Resource): ExchangeOnlineServicePrincipal {
-    const found = azuread.getServicePrincipal({ clientId: EXCHANGE_ONLINE_APP_ID }, { parent }).then(
+function lookUpApi(api: ApiSpec, parent: pulumi.Resource): Api {
+    const found = azuread.getServicePrincipal({ clientId: api.appId }, { parent }).then(
         (sp) => ({ objectId: sp.objectId, appRoleIds: sp.appRoleIds }),
         (e: unknown) => {
             throw new pulumi.ResourceError(
-                `Could not read the "Office 365 Exchange Online" service principal (appId ${EXCHANGE_ONLINE_APP_ID}) in this tenant. ` +
-                    "It exists in every tenant with an Exchange Online subscription; without one there is nothing to grant. " +
-                    "If the tenant has Exchange Online, check that the deploying identity may read service principals " +
+                `Could not read the "${api.title}" service principal (appId ${api.appId}) in this tenant. ` +
+                    (api.suffix === ""
+                        ? "It exists in every tenant with an Exchange Online subscription; without one there is nothing to grant. "
+                        : "GCC High and DoD tenants need its Exchange.ManageAsApp as well as Exchange Online's; check exo-cba:cloud. ") +
+                    "If it exists, check that the deploying identity may read service principals " +
                     `(Application.Read.All). Provider said: ${errorText(e)}`,
                 parent,
                 true,
@@ -259,13 +440,14 @@ function lookUpExchangeOnline(parent: pulumi.Resource): ExchangeOnlineServicePri
         },
     );
     return {
+        ...api,
         objectId: pulumi.output(found.then((sp) => sp.objectId)),
         manageAsAppRoleId: pulumi.output(
             found.then(({ appRoleIds: ids }) => {
                 const id = ids[MANAGE_AS_APP_ROLE];
                 if (id === undefined) {
                     throw new pulumi.ResourceError(
-                        `The tenant's Office 365 Exchange Online service principal publishes no "${MANAGE_AS_APP_ROLE}" app role ` +
+                        `The tenant's ${api.title} service principal publishes no "${MANAGE_AS_APP_ROLE}" app role ` +
                             `(it has: ${Object.keys(ids).sort().join(", ") || "none"}). App-only Exchange Online PowerShell is not available here.`,
                         parent,
                         true,
@@ -281,7 +463,7 @@ function initialDomain(domains: readonly { domainName: string; initial: boolean 
     const initial = domains.find((d) => d.initial);
     if (!initial) {
         throw new pulumi.RunError(
-            "The tenant reported no initial *.onmicrosoft.com domain. Set exo-cba:organization to the tenant's initial domain.",
+            "The tenant reported no initial domain (*.onmicrosoft.com, *.onmicrosoft.us, ...). Set exo-cba:organization to the tenant's initial domain.",
         );
     }
     return initial.domainName;

@@ -4,6 +4,7 @@
  * (StackOutputValues). The tools read outputs by these names.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { CloudName } from "./microsoft.ts";
 
 /** One registered certificate, as the `certificates` output lists it. */
 export interface RegisteredCertificate {
@@ -23,22 +24,49 @@ export interface RoleOutput {
     readonly templateId: string;
 }
 
-/** Every output of a stack. Optional ones exist only in some configurations. */
+/** A managed identity given access, with the line its runner connects with. */
+export interface ManagedIdentityOutput {
+    readonly name: string;
+    /** The identity's service principal object id (what the grants name). */
+    readonly objectId: string;
+    /** User-assigned identities only. */
+    readonly clientId?: string;
+    readonly connectCommand: string;
+}
+
+/** A federated credential on the application, as Entra matches it. */
+export interface FederatedCredentialOutput {
+    readonly name: string;
+    readonly issuer: string;
+    readonly subject: string;
+    readonly audience: string;
+}
+
+/**
+ * Every output of a stack. Optional ones exist only in some configurations: no application
+ * (exo-cba:application false), no certificate (exo-cba:certificates []), no managed identity, ...
+ */
 export interface StackOutputs {
-    readonly appId: string;
-    readonly applicationObjectId: string;
-    readonly servicePrincipalObjectId: string;
+    readonly appId?: string;
+    readonly applicationObjectId?: string;
+    readonly servicePrincipalObjectId?: string;
     readonly tenantId: string;
     readonly organization: string;
-    readonly thumbprint: string;
-    readonly certificateNotAfter: string;
-    readonly certificatePem: string;
+    readonly cloud: CloudName;
+    readonly exchangeEnvironmentName: string;
+    readonly thumbprint?: string;
+    readonly certificateNotAfter?: string;
+    readonly certificatePem?: string;
     readonly privateKeyPem?: string;
     readonly certificates: readonly RegisteredCertificate[];
-    readonly renewBeforeDays: number;
+    readonly renewBeforeDays?: number;
     readonly keyVaultSecretUri?: string;
-    readonly connectCommand: string;
-    readonly connectCommandCrossPlatform: string;
+    readonly connectCommand?: string;
+    readonly connectCommandCrossPlatform?: string;
+    readonly connectCommandAccessToken?: string;
+    readonly connectIppsCommand?: string;
+    readonly managedIdentities?: readonly ManagedIdentityOutput[];
+    readonly federatedCredentials?: readonly FederatedCredentialOutput[];
     readonly directoryRoles: readonly RoleOutput[];
 }
 
@@ -53,20 +81,31 @@ export type StackOutputValues = {
 
 /** What each output means, in the order the README lists them. */
 export const OUTPUT_DOCS: { readonly [K in OutputName]-?: string } = {
-    appId: "Application (client) id: `Connect-ExchangeOnline -AppId`.",
-    thumbprint: "SHA-1 thumbprint of the active certificate, 40 upper-case hex characters: `-CertificateThumbprint`.",
+    appId: "Application (client) id: `Connect-ExchangeOnline -AppId`. Absent without an application.",
+    thumbprint:
+        "SHA-1 thumbprint of the active certificate, 40 upper-case hex characters: `-CertificateThumbprint`. Absent without a certificate.",
     tenantId: "The tenant's id.",
-    organization: "`-Organization`: the initial `*.onmicrosoft.com` domain (or your `organization` setting).",
-    servicePrincipalObjectId: "Object id of the service principal (what the roles are assigned to).",
+    organization: "`-Organization`: the initial domain (`*.onmicrosoft.com`, `*.onmicrosoft.us`, …) or your `organization` setting.",
+    cloud: "The `cloud` setting: `global`, `gcc-high`, `dod` or `china`.",
+    exchangeEnvironmentName: "`-ExchangeEnvironmentName` of that cloud (`O365Default` worldwide, where the connect lines leave it out).",
+    servicePrincipalObjectId: "Object id of the application's service principal (what its roles are assigned to).",
     applicationObjectId: "Object id of the application registration.",
     certificateNotAfter: "When the active certificate, and so its credential, expires (RFC 3339).",
     certificatePem: "The active (newest) public certificate.",
     privateKeyPem: "**Secret.** The active certificate's private key, when this stack generated it. Shown only with `--show-secrets`.",
-    certificates: "Every registered certificate, oldest first: `name`, `thumbprint`, `notBefore`, `notAfter`, `active`, `selfSigned`.",
+    certificates:
+        "Every registered certificate, oldest first: `name`, `thumbprint`, `notBefore`, `notAfter`, `active`, `selfSigned`. `[]` without a certificate.",
     renewBeforeDays: "The renewal window, for `npm run check-expiry`.",
     keyVaultSecretUri: "With Key Vault delivery: the versionless secret URI (always the newest version).",
-    connectCommand: "Windows: `Connect-ExchangeOnline -CertificateThumbprint … -AppId … -Organization …`.",
+    connectCommand: "Windows, certificate in the store: `Connect-ExchangeOnline -CertificateThumbprint … -AppId … -Organization …`.",
     connectCommandCrossPlatform:
-        "Any OS: `Connect-ExchangeOnline -CertificateFilePath <path-to-certificate.pfx> -CertificatePassword … -AppId … -Organization …`.",
+        "Any OS, certificate from a PFX file: `Connect-ExchangeOnline -CertificateFilePath <path-to-certificate.pfx> -CertificatePassword … -AppId … -Organization …`.",
+    connectCommandAccessToken:
+        "With federated credentials: `Connect-ExchangeOnline -AccessToken $accessToken -Organization …` (module 3.1.0 or later), the token obtained by the runner.",
+    connectIppsCommand:
+        "Security & Compliance PowerShell, when a role gives access there: `Connect-IPPSSession -CertificateThumbprint … -AppId … -Organization …` (or `-AccessToken`, without a certificate).",
+    managedIdentities:
+        "The managed identities given access: `name`, `objectId`, `clientId` (user-assigned), `connectCommand` (`Connect-ExchangeOnline -ManagedIdentity …`).",
+    federatedCredentials: "The federated credentials on the application: `name`, `issuer`, `subject`, `audience`.",
     directoryRoles: 'The assigned roles: `[{ "name": "Exchange Administrator", "templateId": "29232cdf-…" }]`.',
 };

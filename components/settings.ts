@@ -49,6 +49,31 @@ const items = <T>(
     ...d,
 });
 
+/** A managed identity that gets app-only Exchange Online access without any application or key. */
+export interface ManagedIdentity {
+    /** Label, unique within the stack; part of the resource names. */
+    readonly name: string;
+    /** Object id of the identity's service principal (Enterprise applications → Object ID). */
+    readonly objectId: string;
+    /** Client (application) id of a user-assigned identity: Connect-ExchangeOnline -ManagedIdentityAccountId. */
+    readonly clientId?: string | undefined;
+}
+
+/**
+ * A federated identity credential on the application: a workload (a GitHub Actions job, an Azure DevOps
+ * pipeline, a Kubernetes pod) signs in with a token from its own issuer, nothing stored. Either issuer and
+ * subject, or the GitHub shorthand: github "<owner>/<repo>" with environment or branch.
+ */
+export interface FederatedCredential {
+    readonly name: string;
+    readonly issuer?: string | undefined;
+    readonly subject?: string | undefined;
+    readonly audiences?: readonly string[] | undefined;
+    readonly github?: string | undefined;
+    readonly environment?: string | undefined;
+    readonly branch?: string | undefined;
+}
+
 /** One certificate generation; the last one of a list is the active certificate. */
 export interface CertificateGeneration {
     /** Label, unique within the stack; part of the resource names (letters, digits, hyphens). */
@@ -75,6 +100,13 @@ export const SETTINGS = {
         description:
             "Value for Connect-ExchangeOnline -Organization, a bare domain such as contoso.onmicrosoft.com. Empty looks up the tenant's initial domain.",
     }),
+    cloud: text({
+        default: "global",
+        defaultText: "`global`",
+        allowed:
+            "`global` (worldwide and GCC), `gcc-high`, `dod` or `china` (21Vianet). Must agree with `azuread:environment` (`usgovernment`, `dod`, `china`), which a non-global cloud must set. See [Government and China clouds](#government-and-china-clouds).",
+        description: "The Microsoft cloud of the tenant: global (worldwide and GCC), gcc-high, dod or china.",
+    }),
     roles: names({
         default: ["Exchange Administrator"],
         defaultText: '`["Exchange Administrator"]`',
@@ -88,6 +120,14 @@ export const SETTINGS = {
         defaultText: "`false`",
         allowed: "Must be `true` before `roles` may contain Global Administrator.",
         description: "Must be true before roles may contain Global Administrator.",
+    }),
+    application: flag({
+        default: true,
+        defaultText: "`true`",
+        allowed:
+            "`false`: no Entra application at all (no certificate, no federated credential, no consent): only the `managedIdentities` get access. Needs at least one managed identity.",
+        description:
+            "Create the Entra application that certificates and federated credentials sign in as; false when only managed identities need access.",
     }),
     certValidityDays: whole({
         default: 365,
@@ -116,7 +156,7 @@ export const SETTINGS = {
     certificates: items<CertificateGeneration>({
         defaultText: "empty: one generation named `initial`, from `certificatePem` / `certValidityDays` / `certRsaBits`",
         allowed:
-            "Certificate generations for [rotation](#rotate-the-certificate), oldest first; the last is active. Each item is a name, or `{ name, certificatePem }` (bring your own) or `{ name, validityDays, rsaBits }` (self-signed; defaults `certValidityDays` / `certRsaBits`). Names: 1–32 letters, digits, inner hyphens, unique. At most 3 items, at least 1. Not together with `certificatePem`.",
+            "Certificate generations for [rotation](#rotate-the-certificate), oldest first; the last is active. Each item is a name, or `{ name, certificatePem }` (bring your own) or `{ name, validityDays, rsaBits }` (self-signed; defaults `certValidityDays` / `certRsaBits`). Names: 1–32 letters, digits, inner hyphens, unique. At most 3 items. Not together with `certificatePem`. `[]`: no certificate at all, only with `federatedCredentials`.",
         description:
             "Certificate generations for rotation, oldest first; the last one is active. Each item is a name or an object with name and either certificatePem (bring your own) or validityDays/rsaBits (self-signed). Empty means one generation named initial, from certificatePem / certValidityDays / certRsaBits.",
         readItem: readGeneration,
@@ -127,6 +167,22 @@ export const SETTINGS = {
         allowed:
             "0 to 365. `pulumi preview`/`up` warn when the active certificate expires within this many days; `npm run check-expiry` uses it too.",
         description: "Warn when the active certificate expires within this many days, 0 to 365.",
+    }),
+    managedIdentities: items<ManagedIdentity>({
+        defaultText: "empty",
+        allowed:
+            "[Managed identities](#runners-without-a-secret) that get `Exchange.ManageAsApp` and the `roles`: `{ name, objectId, clientId? }`. `objectId` is the identity's service principal object id; `clientId` (user-assigned only) becomes `-ManagedIdentityAccountId`. Names: 1–32 letters, digits, inner hyphens, unique; each identity once.",
+        description:
+            "Managed identities (Automation, Functions, VMs) given Exchange.ManageAsApp and the roles: items { name, objectId, clientId? }, objectId being the identity's service principal object id.",
+        readItem: readManagedIdentity,
+    }),
+    federatedCredentials: items<FederatedCredential>({
+        defaultText: "empty",
+        allowed:
+            "[Federated credentials](#runners-without-a-secret) on the application: `{ name, issuer, subject, audiences? }`, or `{ name, github: <owner>/<repo>, environment }` / `{ name, github, branch }`. At most 20; https issuers; no wildcard or `pull_request` subjects; names 3–32 letters, digits, inner hyphens, unique; each issuer and subject once.",
+        description:
+            "Federated identity credentials on the application (GitHub Actions, Azure DevOps, Kubernetes): items { name, issuer, subject, audiences? } or { name, github: owner/repo, environment | branch }.",
+        readItem: readFederatedCredential,
     }),
     keyVaultId: optionalText({
         defaultText: "empty: no Key Vault delivery",
@@ -311,6 +367,42 @@ function readGeneration(item: unknown, i: number, problems: string[]): Certifica
         certificatePem: typeof certificatePem === "string" ? certificatePem : undefined,
         validityDays: wholeField(o, "validityDays", label, problems),
         rsaBits: wholeField(o, "rsaBits", label, problems),
+    };
+}
+
+const MANAGED_IDENTITY_FIELDS = ["name", "objectId", "clientId"];
+
+function readManagedIdentity(item: unknown, i: number, problems: string[]): ManagedIdentity {
+    const o = readObjectItem(item, i, MANAGED_IDENTITY_FIELDS, problems, false);
+    if (!o) return { name: "", objectId: "" };
+    const label = `item ${i}`;
+    const name = textField(o, "name", label, problems) ?? "";
+    if (name === "") problems.push(`${label} needs a name`);
+    const objectId = textField(o, "objectId", label, problems) ?? "";
+    if (objectId === "") problems.push(`${label} needs an objectId (the managed identity's service principal object id)`);
+    return { name, objectId, clientId: textField(o, "clientId", label, problems) };
+}
+
+const FEDERATED_FIELDS = ["name", "issuer", "subject", "audiences", "github", "environment", "branch"];
+
+function readFederatedCredential(item: unknown, i: number, problems: string[]): FederatedCredential {
+    const o = readObjectItem(item, i, FEDERATED_FIELDS, problems, false);
+    if (!o) return { name: "" };
+    const label = `item ${i}`;
+    const name = textField(o, "name", label, problems) ?? "";
+    if (name === "") problems.push(`${label} needs a name`);
+    const audiences = o["audiences"];
+    if (audiences !== undefined && !(Array.isArray(audiences) && audiences.every((a) => typeof a === "string"))) {
+        problems.push(`${label} audiences must be a list of text (got ${show(audiences)})`);
+    }
+    return {
+        name,
+        issuer: textField(o, "issuer", label, problems),
+        subject: textField(o, "subject", label, problems),
+        audiences: Array.isArray(audiences) ? (audiences as string[]) : undefined,
+        github: textField(o, "github", label, problems),
+        environment: textField(o, "environment", label, problems),
+        branch: textField(o, "branch", label, problems),
     };
 }
 

@@ -6,9 +6,19 @@
 import { inspectCertificate, pemBlocks } from "./certificate.ts";
 import { expiryStatus } from "./expiry.ts";
 import { SECRET_NAME, tryParseKeyVaultId } from "./keyVault.ts";
-import { GLOBAL_ADMINISTRATOR, INITIAL_DOMAIN_SUFFIXES, SUPPORTED_ROLES, findRole, isGuid } from "./microsoft.ts";
+import {
+    CLOUDS,
+    CLOUD_NAMES,
+    type Cloud,
+    GLOBAL_ADMINISTRATOR,
+    INITIAL_DOMAIN_SUFFIXES,
+    SUPPORTED_ROLES,
+    findRole,
+    isCloudName,
+    isGuid,
+} from "./microsoft.ts";
 import { containsPrivateKey, hasControlCharacters, show } from "./redaction.ts";
-import type { Problem, Settings } from "./settings.ts";
+import type { FederatedCredential, Problem, Settings } from "./settings.ts";
 
 export type { Problem };
 
@@ -43,38 +53,341 @@ export const BYO_RSA_BITS_MIN = 2048;
 
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 
+/** Entra's limit of federated identity credentials per application (learn.microsoft.com/graph/api/application-post-federatedidentitycredentials). */
+export const MAX_FEDERATED_CREDENTIALS = 20;
+
+/**
+ * Which cloud the azuread provider talks to: its `azuread:environment` setting, else the ARM_ENVIRONMENT
+ * variable, else the worldwide cloud (@pulumi/azuread config/vars.js; the setting wins when both are set).
+ */
+export interface ProviderEnvironment {
+    /** azuread:environment of the stack, if set. */
+    readonly configured: string | undefined;
+    /** ARM_ENVIRONMENT of the process, if set. */
+    readonly variable: string | undefined;
+}
+
+const NO_PROVIDER_ENVIRONMENT: ProviderEnvironment = { configured: undefined, variable: undefined };
+
 /**
  * Checks every rule and returns all errors and warnings at once, so a user fixes a
  * configuration in one round.
  */
-export function checkSettings(s: Settings, now: Date): CheckResult {
+export function checkSettings(s: Settings, now: Date, provider: ProviderEnvironment = NO_PROVIDER_ENVIRONMENT): CheckResult {
     const errors: Problem[] = [];
     const warnings: Problem[] = [];
     const err = (key: string, message: string) => errors.push({ key, message });
     const warn = (key: string, message: string) => warnings.push({ key, message });
 
     checkDisplayName(s.displayName, err);
-    if (s.organization !== undefined) checkOrganization(s.organization, err, warn);
+    const cloud = checkCloud(s.cloud, provider, err);
+    if (s.organization !== undefined) checkOrganization(s.organization, cloud, err, warn);
     checkRoles(s.roles, s.allowGlobalAdministrator, err, warn);
     const days = validityDaysProblem(s.certValidityDays);
     if (days) err("certValidityDays", days);
     const bits = rsaBitsProblem(s.certRsaBits);
     if (bits) err("certRsaBits", bits);
+    const renew = s.renewBeforeDays;
+    if (!Number.isInteger(renew) || renew < 0 || renew > RENEW_BEFORE_DAYS_MAX) {
+        err("renewBeforeDays", `must be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${show(renew)}).`);
+    }
+    if (s.managedIdentities !== undefined) checkManagedIdentities(s.managedIdentities, err);
+    if (!s.application) {
+        checkWithoutApplication(s, err);
+        return { errors, warnings };
+    }
     if (s.certificates !== undefined) {
         checkGenerations(s, now, err, warn);
     } else if (s.certificatePem !== undefined) {
         checkCertificatePem("certificatePem", "", s.certificatePem, true, now, err, warn);
     }
-    const renew = s.renewBeforeDays;
-    if (!Number.isInteger(renew) || renew < 0 || renew > RENEW_BEFORE_DAYS_MAX) {
-        err("renewBeforeDays", `must be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${show(renew)}).`);
-    }
+    if (s.federatedCredentials !== undefined) checkFederatedCredentials(s, cloud, err, warn);
     if (s.owners !== undefined) checkObjectIds("owners", s.owners, err);
     checkKeyVault(s, err);
     return { errors, warnings };
 }
 
+/** The cloud a setting names; the worldwide one when the name is wrong (that error is reported). */
+export function cloudOf(s: Pick<Settings, "cloud">): Cloud {
+    return isCloudName(s.cloud) ? CLOUDS[s.cloud] : CLOUDS.global;
+}
+
+function checkCloud(name: string, provider: ProviderEnvironment, err: (k: string, m: string) => void): Cloud {
+    if (!isCloudName(name)) {
+        err("cloud", `must be one of ${CLOUD_NAMES.join(", ")} (got ${show(name)}).`);
+        return CLOUDS.global;
+    }
+    const cloud = CLOUDS[name];
+    const fix = `pulumi config set azuread:environment ${cloud.azureadEnvironments[0]}`;
+    const configured = provider.configured?.trim().toLowerCase();
+    const effective = configured || provider.variable?.trim().toLowerCase() || undefined;
+    // Otherwise the provider would create the application in one cloud while the connect lines point at another.
+    if (cloud.name === "global") {
+        if (effective !== undefined && !cloud.azureadEnvironments.includes(effective)) {
+            const other = CLOUD_NAMES.filter((c) => CLOUDS[c].azureadEnvironments.includes(effective));
+            const source = configured ? "azuread:environment" : "the ARM_ENVIRONMENT variable";
+            err(
+                "cloud",
+                `is global, but ${source} points the azuread provider at ${show(effective)}. ` +
+                    (other.length > 0
+                        ? `For that cloud: pulumi config set exo-cba:cloud ${other[0]}`
+                        : `Set it to global: pulumi config set azuread:environment global`) +
+                    (configured ? "" : " (or unset ARM_ENVIRONMENT)"),
+            );
+        }
+    } else if (configured === undefined || configured === "") {
+        err("cloud", `is ${name} (${cloud.title}), so the azuread provider must be told too: ${fix}`);
+    } else if (!cloud.azureadEnvironments.includes(configured)) {
+        err("cloud", `is ${name} (${cloud.title}), but azuread:environment is ${show(configured)}, another cloud. Fix with: ${fix}`);
+    }
+    return cloud;
+}
+
+/** Settings that mean something only for an application, refused when there is none. */
+const APPLICATION_ONLY = [
+    "certificatePem",
+    "certificates",
+    "federatedCredentials",
+    "owners",
+    "keyVaultId",
+    "keyVaultSecretName",
+    "keyVaultReaderPrincipalIds",
+] as const;
+
+function checkWithoutApplication(s: Settings, err: (k: string, m: string) => void): void {
+    if (s.managedIdentities === undefined || s.managedIdentities.length === 0) {
+        err(
+            "application",
+            "is false, so only managed identities get access, and exo-cba:managedIdentities lists none. List at least one, or set application to true.",
+        );
+    }
+    for (const key of APPLICATION_ONLY) {
+        if (s[key] !== undefined) err(key, "has no effect without an application (exo-cba:application is false); remove it.");
+    }
+}
+
+const NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/i;
+
+function checkManagedIdentities(list: Settings["managedIdentities"] & object, err: (k: string, m: string) => void): void {
+    const key = "managedIdentities";
+    const names = new Set<string>();
+    const ids = new Map<string, string>();
+    list.forEach((mi, i) => {
+        const label = `item ${i} (${show(mi.name)})`;
+        if (!NAME.test(mi.name)) {
+            err(key, `${label} needs a name of 1 to 32 letters, digits or inner hyphens; it becomes part of the resource names.`);
+        } else if (names.has(mi.name.toLowerCase())) {
+            err(key, `${label} repeats a name; every identity needs its own.`);
+        }
+        names.add(mi.name.toLowerCase());
+        if (!isGuid(mi.objectId)) {
+            err(
+                key,
+                `${label} objectId must be the object id (a GUID) of the identity's service principal: Entra admin centre → Enterprise applications → the identity → Object ID (got ${show(mi.objectId)}).`,
+            );
+        }
+        if (mi.clientId !== undefined && !isGuid(mi.clientId)) {
+            err(key, `${label} clientId must be the user-assigned identity's client id, a GUID (got ${show(mi.clientId)}).`);
+        }
+        if (mi.clientId !== undefined && mi.clientId.toLowerCase() === mi.objectId.toLowerCase()) {
+            err(
+                key,
+                `${label} has the same GUID as objectId and clientId: objectId is the service principal's object id, clientId the identity's client (application) id; they differ.`,
+            );
+        }
+        for (const id of [mi.objectId, mi.clientId]) {
+            if (id === undefined || !isGuid(id)) continue;
+            const seen = ids.get(id.toLowerCase());
+            if (seen !== undefined && seen !== label) err(key, `${label} is the same identity as ${seen}; list each identity once.`);
+            ids.set(id.toLowerCase(), label);
+        }
+    });
+}
+
+/** A federated credential with its GitHub shorthand expanded and its audience decided. */
+export interface ResolvedFederatedCredential {
+    readonly name: string;
+    readonly issuer: string;
+    readonly subject: string;
+    readonly audience: string;
+}
+
+/** GitHub's OIDC issuer (docs.github.com/actions/reference/security/oidc). */
+export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
+
+/**
+ * The federated credentials, GitHub shorthand expanded: `repo:<owner>/<repo>:environment:<env>` or
+ * `repo:<owner>/<repo>:ref:refs/heads/<branch>`, a ':' in an environment name written %3A as GitHub does.
+ * The audience is the cloud's unless one is given.
+ */
+export function federatedCredentialsOf(s: Pick<Settings, "federatedCredentials" | "cloud">): ResolvedFederatedCredential[] {
+    const cloud = cloudOf(s);
+    return (s.federatedCredentials ?? []).map((f) => {
+        const repo = `repo:${f.github ?? ""}`;
+        const subject =
+            f.github === undefined
+                ? (f.subject ?? "")
+                : f.environment !== undefined
+                  ? `${repo}:environment:${f.environment.replaceAll(":", "%3A")}`
+                  : `${repo}:ref:refs/heads/${f.branch ?? ""}`;
+        return {
+            name: f.name,
+            issuer: f.github === undefined ? (f.issuer ?? "") : GITHUB_ISSUER,
+            subject,
+            audience: f.audiences?.[0] ?? cloud.federatedAudience,
+        };
+    });
+}
+
+/** GitHub owner (user or organisation) and repository names, optionally with the ids of the immutable subject format. */
+const GITHUB_REPOSITORY = /^([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(@[0-9]+)?\/([A-Za-z0-9._-]{1,100})(@[0-9]+)?$/;
+const FEDERATED_NAME = /^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/i;
+const FIELD_MAX = 600;
+
+function checkFederatedCredentials(
+    s: Settings,
+    cloud: Cloud,
+    err: (k: string, m: string) => void,
+    warn: (k: string, m: string) => void,
+): void {
+    const key = "federatedCredentials";
+    const list = s.federatedCredentials ?? [];
+    if (list.length > MAX_FEDERATED_CREDENTIALS) {
+        err(key, `lists ${list.length} credentials; Entra allows at most ${MAX_FEDERATED_CREDENTIALS} on an application.`);
+    }
+    const resolved = federatedCredentialsOf(s);
+    const names = new Set<string>();
+    const pairs = new Map<string, string>();
+    list.forEach((f, i) => {
+        const label = `item ${i} (${show(f.name)})`;
+        const r = resolved[i];
+        if (!FEDERATED_NAME.test(f.name)) {
+            err(
+                key,
+                `${label} needs a name of 3 to 32 letters, digits or inner hyphens (Entra asks for at least 3); it names the credential and its resource.`,
+            );
+        } else if (names.has(f.name.toLowerCase())) {
+            err(key, `${label} repeats a name; every credential needs its own.`);
+        }
+        names.add(f.name.toLowerCase());
+        if (f.github !== undefined) {
+            if (f.issuer !== undefined || f.subject !== undefined) {
+                err(
+                    key,
+                    `${label} gives github and issuer/subject; use one form: github with environment or branch, or issuer and subject.`,
+                );
+                return;
+            }
+            checkGitHub(f, label, key, err);
+        } else {
+            if (f.environment !== undefined || f.branch !== undefined) {
+                err(key, `${label} has environment or branch without github: those belong to the GitHub form (github: <owner>/<repo>).`);
+            }
+            if (f.issuer === undefined || f.subject === undefined) {
+                err(key, `${label} needs issuer and subject, or github with environment or branch.`);
+                return;
+            }
+            checkIssuer(f.issuer, label, key, err);
+        }
+        checkSubject(r.subject, label, key, err);
+        if (f.audiences !== undefined) {
+            if (f.audiences.length !== 1) {
+                err(
+                    key,
+                    `${label} audiences must hold exactly one value; Entra accepts a single audience (default ${cloud.federatedAudience}).`,
+                );
+            } else if (f.audiences[0] !== cloud.federatedAudience) {
+                warn(
+                    key,
+                    `${label} uses audience ${show(f.audiences[0])}; Entra in the ${cloud.title} cloud expects ${cloud.federatedAudience}, which the policy pack also requires unless configured.`,
+                );
+            }
+        }
+        const pair = `${r.issuer}\n${r.subject}`;
+        const seen = pairs.get(pair);
+        if (seen !== undefined) err(key, `${label} has the same issuer and subject as ${seen}; Entra keeps one credential per pair.`);
+        pairs.set(pair, label);
+    });
+}
+
+function checkGitHub(f: FederatedCredential, label: string, key: string, err: (k: string, m: string) => void): void {
+    const m = GITHUB_REPOSITORY.exec(f.github ?? "");
+    if (!m || m[3] === "." || m[3] === "..") {
+        err(
+            key,
+            `${label} github must be <owner>/<repo> as GitHub spells them (owner: letters, digits and single inner hyphens, at most 39; repository: letters, digits, '.', '-', '_'), got ${show(f.github)}.`,
+        );
+    }
+    if ((f.environment === undefined) === (f.branch === undefined)) {
+        err(
+            key,
+            `${label} needs exactly one of environment (recommended: an environment with required reviewers) or branch; a pull_request subject is never allowed.`,
+        );
+        return;
+    }
+    const value = f.environment ?? f.branch ?? "";
+    if (f.environment !== undefined) {
+        if (value === "" || value.length > 255 || value !== value.trim() || hasControlCharacters(value)) {
+            err(
+                key,
+                `${label} environment must be a GitHub environment name: 1 to 255 characters, no surrounding spaces or control characters (got ${show(value)}).`,
+            );
+        }
+    } else if (/^refs\//.test(value)) {
+        err(key, `${label} branch is the branch's name without refs/heads/ (got ${show(value)}).`);
+    } else if (
+        value === "" ||
+        value.length > 255 ||
+        /[\s~^:?*[\\]|\.\.|@\{|^[./]|[./]$|\.lock$/.test(value) ||
+        hasControlCharacters(value)
+    ) {
+        // git check-ref-format: what a branch name cannot hold.
+        err(key, `${label} branch must be a git branch name (no spaces, ~ ^ : ? * [ \\, '..' or '@{'), got ${show(value)}.`);
+    }
+}
+
+function checkIssuer(issuer: string, label: string, key: string, err: (k: string, m: string) => void): void {
+    let url: URL | undefined;
+    try {
+        url = new URL(issuer);
+    } catch {
+        url = undefined;
+    }
+    // Entra fetches the issuer's signing keys by OpenID Connect discovery, over HTTPS; it refuses an issuer
+    // with surrounding whitespace (workload-identity-federation-considerations).
+    if (!url || url.protocol !== "https:" || issuer !== issuer.trim() || issuer.length > FIELD_MAX || issuer.includes("*")) {
+        err(key, `${label} issuer must be an https:// URL of at most ${FIELD_MAX} characters, without wildcards (got ${show(issuer)}).`);
+    }
+}
+
+function checkSubject(subject: string, label: string, key: string, err: (k: string, m: string) => void): void {
+    if (subject === "" || subject !== subject.trim() || subject.length > FIELD_MAX || hasControlCharacters(subject)) {
+        err(
+            key,
+            `${label} subject must be 1 to ${FIELD_MAX} characters without surrounding spaces or control characters (got ${show(subject)}).`,
+        );
+        return;
+    }
+    if (subject.includes("*")) {
+        err(
+            key,
+            `${label} subject ${show(subject)} has a wildcard: Entra matches subjects exactly, and a pattern would trust more workloads than meant.`,
+        );
+    }
+    // docs.github.com/actions/reference/security/oidc: a job triggered by a pull request gets "repo:o/r:pull_request".
+    if (/(^|:)pull_request(_target)?(:|$)/i.test(subject) || /:ref:refs\/pull\//i.test(subject)) {
+        err(
+            key,
+            `${label} subject ${show(subject)} trusts pull requests: anyone who can open one could get an Exchange Online token. Use an environment with required reviewers, or the main branch.`,
+        );
+    }
+}
+
 function checkKeyVault(s: Settings, err: (k: string, m: string) => void): void {
+    if (s.keyVaultId !== undefined && s.certificates !== undefined && s.certificates.length === 0) {
+        err("keyVaultId", "delivers the active certificate, and exo-cba:certificates is empty: this stack has no certificate to deliver.");
+        return;
+    }
     if (s.keyVaultId === undefined) {
         if (s.keyVaultSecretName !== undefined)
             err("keyVaultSecretName", "has no effect without exo-cba:keyVaultId; set the vault or remove this key.");
@@ -110,6 +423,7 @@ function checkKeyVault(s: Settings, err: (k: string, m: string) => void): void {
  * stack has one generation, "initial", made from certificatePem / certValidityDays / certRsaBits.
  */
 export function generationsOf(s: Settings): ResolvedGeneration[] {
+    if (!s.application) return [];
     const list = s.certificates ?? [{ name: INITIAL_GENERATION, certificatePem: s.certificatePem }];
     return list.map((g) => ({
         name: g.name,
@@ -142,10 +456,14 @@ function checkGenerations(s: Settings, now: Date, err: (k: string, m: string) =>
         );
     }
     if (list.length === 0) {
-        err(
-            key,
-            "must keep at least one certificate: without one nothing can sign in. To remove the access altogether, run pulumi destroy.",
-        );
+        // An explicit empty list: no certificate at all, which federated credentials make sense of.
+        if ((s.federatedCredentials ?? []).length === 0) {
+            err(
+                key,
+                "is empty, which means no certificate at all; that is allowed only with at least one federated credential " +
+                    "(exo-cba:federatedCredentials), since nothing else could sign in as the application. To remove the access altogether, run pulumi destroy.",
+            );
+        }
         return;
     }
     if (list.length > MAX_GENERATIONS) {
@@ -197,13 +515,20 @@ function checkDisplayName(name: string, err: (k: string, m: string) => void): vo
     }
 }
 
-function checkOrganization(org: string, err: (k: string, m: string) => void, warn: (k: string, m: string) => void): void {
+function checkOrganization(org: string, cloud: Cloud, err: (k: string, m: string) => void, warn: (k: string, m: string) => void): void {
     const hint = organizationHint(org);
     if (hint !== undefined) {
         err("organization", `must be a bare domain name such as contoso.onmicrosoft.com (got ${show(org)}): ${hint}`);
         return;
     }
-    if (!INITIAL_DOMAIN_SUFFIXES.some((suffix) => org.toLowerCase().endsWith(suffix))) {
+    const suffix = INITIAL_DOMAIN_SUFFIXES.find((x) => org.toLowerCase().endsWith(x));
+    if (suffix !== undefined && suffix !== cloud.initialDomainSuffix) {
+        warn(
+            "organization",
+            `${show(org)} is an initial domain of another cloud: tenants in the ${cloud.title} cloud have *${cloud.initialDomainSuffix} domains. Check exo-cba:cloud.`,
+        );
+    }
+    if (suffix === undefined) {
         // Microsoft: -Organization must be the initial domain; a vanity domain fails with permission errors.
         warn(
             "organization",

@@ -3,7 +3,7 @@
  * program run in preview mode against a tenant whose values are all placeholders.
  */
 import { inspectCertificate } from "../components/certificate.ts";
-import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES } from "../components/microsoft.ts";
+import { EXCHANGE_ONLINE_APP_ID, EXCHANGE_ONLINE_PROTECTION_APP_ID, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES } from "../components/microsoft.ts";
 import { printable, redactSecrets } from "../components/redaction.ts";
 import { type Evaluation, type RecordedResource, evaluate } from "./engine.mts";
 import type { ResolvedConfig } from "./stackConfig.mts";
@@ -46,7 +46,13 @@ export interface Plan {
 export async function makePlan(config: ResolvedConfig, options: { projectDir?: string; typeCheck?: boolean } = {}): Promise<Plan> {
     const ev = await evaluate({
         config,
-        tenant: placeholderTenant(EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE),
+        tenant: placeholderTenant(
+            [
+                { appId: EXCHANGE_ONLINE_APP_ID, displayName: "Office 365 Exchange Online" },
+                { appId: EXCHANGE_ONLINE_PROTECTION_APP_ID, displayName: "Microsoft Exchange Online Protection" },
+            ],
+            MANAGE_AS_APP_ROLE,
+        ),
         preview: true,
         ...(options.projectDir ? { projectDir: options.projectDir } : {}),
         ...(options.typeCheck === false ? { env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } } : {}),
@@ -142,8 +148,16 @@ function notesFor(r: RecordedResource): string[] {
     const role = SUPPORTED_ROLES.find((x) => x.templateId === inputs["roleId"]);
     if (role) notes.push(`role ${role.name}`);
     if (inputs["apiClientId"] === EXCHANGE_ONLINE_APP_ID) notes.push(`API Office 365 Exchange Online, permission ${MANAGE_AS_APP_ROLE}`);
+    if (inputs["apiClientId"] === EXCHANGE_ONLINE_PROTECTION_APP_ID) {
+        notes.push(`API Microsoft Exchange Online Protection, permission ${MANAGE_AS_APP_ROLE}`);
+    }
     if (r.type === "azuread:index/appRoleAssignment:AppRoleAssignment") {
-        notes.push(`admin consent: ${MANAGE_AS_APP_ROLE} on Office 365 Exchange Online`);
+        // The plan's tenant is placeholders only: the resource's name says which API it grants.
+        const api = r.name.endsWith("-eop") ? "Microsoft Exchange Online Protection" : "Office 365 Exchange Online";
+        notes.push(`admin consent: ${MANAGE_AS_APP_ROLE} on ${api}`);
+    }
+    if (r.type === "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential") {
+        notes.push("sign-in with a token from that issuer for that subject; nothing secret is stored");
     }
     const hours = inputs["validityPeriodHours"];
     if (typeof hours === "number") notes.push(`valid ${hours / 24} days from creation`);

@@ -81,7 +81,7 @@ interface CallArgs {
 }
 
 /** A tenant whose every value is a placeholder: the plan shows these as "[from tenant]". */
-export function placeholderTenant(exchangeOnlineAppId: string, manageAsApp: string): TenantData {
+export function placeholderTenant(apiAppIds: readonly { appId: string; displayName: string }[], manageAsApp: string): TenantData {
     return {
         tenantId: FROM_TENANT,
         deployer: { objectId: FROM_TENANT, clientId: FROM_TENANT },
@@ -96,14 +96,12 @@ export function placeholderTenant(exchangeOnlineAppId: string, manageAsApp: stri
                 supportedServices: ["Email"],
             },
         ],
-        servicePrincipals: [
-            {
-                objectId: FROM_TENANT,
-                clientId: exchangeOnlineAppId,
-                displayName: "Office 365 Exchange Online",
-                appRoles: [{ id: FROM_TENANT, value: manageAsApp, allowedMemberTypes: ["Application"] }],
-            },
-        ],
+        servicePrincipals: apiAppIds.map((api) => ({
+            objectId: FROM_TENANT,
+            clientId: api.appId,
+            displayName: api.displayName,
+            appRoles: [{ id: FROM_TENANT, value: manageAsApp, allowedMemberTypes: ["Application"] }],
+        })),
         roleTemplates: [],
         userObjectIds: [],
     };
@@ -116,6 +114,7 @@ export class SimulatedTenant {
     private readonly preview: boolean;
     private readonly apps = new Map<string, { objectId: string; clientId: string; displayName: string }>();
     private readonly createdPrincipals = new Map<string, TenantServicePrincipal>();
+    private readonly federated = new Map<string, { name: string; issuer: string; subject: string }[]>();
 
     constructor(options: SimulationOptions) {
         this.tenant = options.tenant;
@@ -189,6 +188,11 @@ export class SimulatedTenant {
                 displayName: String(outputs["displayName"]),
                 appRoles: [],
             });
+        } else if (type === "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential") {
+            const objectId = /^\/applications\/([0-9a-f-]{36})$/.exec(String(outputs["applicationId"]))?.[1] ?? "";
+            const list = this.federated.get(objectId) ?? [];
+            list.push({ name: String(outputs["displayName"]), issuer: String(outputs["issuer"]), subject: String(outputs["subject"]) });
+            this.federated.set(objectId, list);
         }
     }
 
@@ -272,6 +276,7 @@ export class SimulatedTenant {
             return { id: `/applications/${app.objectId}/owners/${owner}`, state: {} };
         },
         "azuread:index/applicationCertificate:ApplicationCertificate": (a) => this.applicationCertificate(a),
+        "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": (a) => this.federatedCredential(a),
         "azuread:index/applicationApiAccess:ApplicationApiAccess": (a) => {
             const app = this.application(a.inputs["applicationId"]);
             const apiClientId = requireString(a.inputs, "apiClientId");
@@ -458,6 +463,36 @@ export class SimulatedTenant {
         return { id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, state: { principalType: actualType } };
     }
 
+    /**
+     * Graph's rules for federated identity credentials (learn.microsoft.com/graph/api/application-post-federatedidentitycredentials,
+     * workload-identity-federation-considerations): at most 20 per application, a name of 3 to 120 URL-friendly
+     * characters unique on the application, one audience, and one credential per issuer and subject.
+     */
+    private federatedCredential(a: ResourceArgs): { id: string; state: Record<string, unknown> } {
+        const app = this.application(a.inputs["applicationId"]);
+        const name = requireString(a.inputs, "displayName");
+        if (!/^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$/.test(name)) {
+            throw new GraphError(`Request_BadRequest: Federated Identity Credential name '${name}' is invalid.`);
+        }
+        const issuer = requireString(a.inputs, "issuer");
+        const subject = requireString(a.inputs, "subject");
+        const audiences = asStrings(a.inputs["audiences"]);
+        if (audiences.length !== 1) throw new GraphError("Request_BadRequest: audiences must hold exactly one value.");
+        const existing = this.federated.get(app.objectId) ?? [];
+        if (existing.length >= 20) {
+            throw new GraphError("Request_BadRequest: Maximum number of federated identity credentials (20) reached for this application.");
+        }
+        if (existing.some((f) => f.name === name))
+            throw new GraphError(`Request_BadRequest: A federated identity credential named '${name}' already exists.`);
+        if (existing.some((f) => f.issuer === issuer && f.subject === subject)) {
+            throw new GraphError("Request_BadRequest: A federated identity credential with the same issuer and subject already exists.");
+        }
+        existing.push({ name, issuer, subject });
+        this.federated.set(app.objectId, existing);
+        const credentialId = this.guid("federated", `${app.objectId}/${name}`);
+        return { id: `/applications/${app.objectId}/federatedIdentityCredential/${credentialId}`, state: { credentialId } };
+    }
+
     private applicationCertificate(a: ResourceArgs): { id: string; state: Record<string, unknown> } {
         const app = this.application(a.inputs["applicationId"]);
         if ((a.inputs["type"] ?? "AsymmetricX509Cert") !== "AsymmetricX509Cert") {
@@ -530,6 +565,13 @@ const UPDATABLE: Readonly<Record<string, readonly string[]>> = {
     "azuread:index/applicationRegistration:ApplicationRegistration": ["displayName", "notes", "signInAudience", "description"],
     "azuread:index/servicePrincipal:ServicePrincipal": ["owners", "notes", "description", "accountEnabled", "appRoleAssignmentRequired"],
     "azuread:index/applicationApiAccess:ApplicationApiAccess": ["roleIds", "scopeIds"],
+    // Only applicationId and displayName force a new credential (terraform-provider-azuread's schema).
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": [
+        "issuer",
+        "subject",
+        "audiences",
+        "description",
+    ],
     // A new value is a new version of the same secret.
     "azure-native:keyvault:Secret": ["properties", "tags"],
 };

@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { OUTPUT_DOCS } from "../components/outputs.ts";
 import { CONFIG_NAMESPACE, SETTINGS, SETTING_KEYS } from "../components/settings.ts";
-import { block, diagram, outputsTable, readReadme, settingsTable } from "../tools/lib/docs.mts";
+import { block, diagram, outputsTable, readReadme, regenerateProjectFile, settingsTable } from "../tools/lib/docs.mts";
 import { ROTATION_ADVICE } from "../components/expiry.ts";
 import { PROJECT_DIR } from "./support/harness.mts";
 
@@ -35,6 +35,10 @@ describe("Pulumi.yaml's config block", () => {
             assert.equal(declared.description, s.description, "description");
         });
     }
+    it("is the one npm run docs renders from the table", () => {
+        const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8");
+        assert.equal(regenerateProjectFile(text), text, "Pulumi.yaml is stale: run npm run docs and commit the result");
+    });
     it("uses the namespace the program reads", () => {
         assert.equal((parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as { name: string }).name, CONFIG_NAMESPACE);
     });

@@ -217,10 +217,13 @@ describe("rotation settings that are refused", () => {
             ["pulumi:pulumi:Stack"],
         );
     });
-    it("refuses to remove the last certificate", async () => {
+    it("refuses to remove the last certificate unless a federated credential signs in instead", async () => {
         const ev = await run(rawConfig({ "exo-cba:certificates": "[]" }));
         assert.equal(ev.failed, true);
-        assert.match(ev.errors.join("\n"), /exo-cba:certificates must keep at least one certificate.*pulumi destroy/);
+        assert.match(
+            ev.errors.join("\n"),
+            /exo-cba:certificates is empty, which means no certificate at all; that is allowed only with at least one federated credential.*pulumi destroy/,
+        );
         assert.deepEqual(
             ev.recording.resources.map((r) => r.type),
             ["pulumi:pulumi:Stack"],

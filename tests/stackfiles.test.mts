@@ -112,8 +112,8 @@ describe("npm run stacks with a stack name CI's environments reserve", () => {
         const { stacks, problems } = tenantStacks(dir);
         assert.deepEqual(stacks, ["contoso"]);
         assert.equal(problems.length, 2);
-        assert.match(problems[0]!, /^Pulumi\.contoso-preview\.yaml: the stack name ends in -preview.*CI leaves it out\.$/);
-        assert.match(problems[1]!, /^Pulumi\.expiry\.yaml: the stack name is the name of the expiry workflow's environment/);
+        assert.match(problems[0], /^Pulumi\.contoso-preview\.yaml: the stack name ends in -preview.*CI leaves it out\.$/);
+        assert.match(problems[1], /^Pulumi\.expiry\.yaml: the stack name is the name of the expiry workflow's environment/);
     });
 });
 

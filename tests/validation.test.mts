@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseConfig } from "../components/config.ts";
 import { type Settings, withDefaults } from "../components/settings.ts";
-import { checkSettings } from "../components/validation.ts";
+import { checkSettings, federatedCredentialsOf } from "../components/validation.ts";
 import { makeCertificate } from "./support/certificates.mts";
 
 /** The rules take the clock as an argument: every certificate below is dated relative to this instant. */
@@ -312,14 +312,18 @@ describe("stack configuration parsing", () => {
         assert.deepEqual(settings, {
             displayName: "EXO Reporting Script",
             organization: undefined,
+            cloud: "global",
             roles: ["Exchange Administrator"],
             allowGlobalAdministrator: false,
+            application: true,
             certValidityDays: 365,
             certRsaBits: 2048,
             certificatePem: undefined,
             owners: undefined,
             certificates: undefined,
             renewBeforeDays: 30,
+            managedIdentities: undefined,
+            federatedCredentials: undefined,
             keyVaultId: undefined,
             keyVaultSecretName: undefined,
             keyVaultReaderPrincipalIds: undefined,
@@ -370,5 +374,190 @@ describe("stack configuration parsing", () => {
     it("reports type errors and rule errors together", () => {
         const { errors } = parseConfig({ certValidityDays: "x", certRsaBits: "1024", displayName: "" }, NOW);
         assert.deepEqual(errors.map((e) => e.key).sort(), ["certRsaBits", "certValidityDays", "displayName"]);
+    });
+});
+
+describe("cloud", () => {
+    const cloud = (c: string, configured?: string, variable?: string) =>
+        checkSettings({ ...VALID, cloud: c }, NOW, { configured, variable }).errors.map((e) => `${e.key} ${e.message}`);
+    it("global needs nothing, and accepts the provider's global names", () => {
+        assert.deepEqual(cloud("global"), []);
+        assert.deepEqual(cloud("global", "public"), []);
+        assert.deepEqual(cloud("global", undefined, "global"), []);
+    });
+    it("a US Government or China cloud needs azuread:environment, named in the fix", () => {
+        assert.deepEqual(cloud("gcc-high"), [
+            "cloud is gcc-high (GCC High), so the azuread provider must be told too: pulumi config set azuread:environment usgovernment",
+        ]);
+        assert.match(cloud("dod")[0], /pulumi config set azuread:environment dod$/);
+        assert.match(cloud("china")[0], /pulumi config set azuread:environment china$/);
+        // ARM_ENVIRONMENT is the runner's, not the stack's: the reviewed stack file must say it.
+        assert.equal(cloud("gcc-high", undefined, "usgovernment").length, 1);
+    });
+    it("GCC High is the provider's L4 environment, DoD its L5 (dod), not the other way round", () => {
+        assert.deepEqual(cloud("gcc-high", "usgovernmentl4"), []);
+        assert.deepEqual(cloud("dod", "usgovernmentl5"), []);
+        assert.equal(cloud("dod", "usgovernment").length, 1);
+        assert.equal(cloud("gcc-high", "dod").length, 1);
+    });
+    it("a global stack refuses a provider pointed elsewhere, by setting or by ARM_ENVIRONMENT", () => {
+        assert.match(cloud("global", "usgovernment")[0], /For that cloud: pulumi config set exo-cba:cloud gcc-high$/);
+        assert.match(
+            cloud("global", undefined, "china")[0],
+            /the ARM_ENVIRONMENT variable points the azuread provider at "china".*\(or unset ARM_ENVIRONMENT\)$/,
+        );
+    });
+    it("warns when the organization is another cloud's initial domain", () => {
+        const r = checkSettings({ ...VALID, cloud: "gcc-high", organization: "contoso.onmicrosoft.com" }, NOW, {
+            configured: "usgovernment",
+            variable: undefined,
+        });
+        assert.deepEqual(r.errors, []);
+        assert.match(
+            r.warnings[0]?.message ?? "",
+            /initial domain of another cloud: tenants in the GCC High cloud have \*\.onmicrosoft\.us domains/,
+        );
+    });
+});
+
+describe("managed identities", () => {
+    const mi = (list: { name: string; objectId: string; clientId?: string }[]) => errorsFor({ managedIdentities: list });
+    it("accept system- and user-assigned identities", () => {
+        assert.deepEqual(
+            mi([
+                { name: "automation", objectId: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a" },
+                { name: "func", objectId: "4e3d2c1b-0a9f-4e8d-9c7b-6a5f4e3d2c1b", clientId: "b1a2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d" },
+            ]),
+            [],
+        );
+    });
+    it("refuse an object id that is not a GUID, and the client id given as the object id", () => {
+        const id = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
+        assert.match(
+            mi([{ name: "a", objectId: "aa-contoso" }])[0]?.message ?? "",
+            /objectId must be the object id \(a GUID\) of the identity's service principal/,
+        );
+        assert.match(mi([{ name: "a", objectId: id, clientId: id.toUpperCase() }])[0]?.message ?? "", /same GUID as objectId and clientId/);
+    });
+    it("refuse the same identity twice, by object id or client id, ignoring case", () => {
+        const errors = mi([
+            { name: "a", objectId: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a", clientId: "b1a2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d" },
+            { name: "b", objectId: "4e3d2c1b-0a9f-4e8d-9c7b-6a5f4e3d2c1b", clientId: "B1A2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D" },
+        ]);
+        assert.equal(errors.length, 1);
+        assert.match(errors[0].message, /item 1 \("b"\) is the same identity as item 0 \("a"\)/);
+    });
+    it("refuse names that cannot be part of a resource name, or repeat", () => {
+        assert.match(
+            mi([{ name: "my identity", objectId: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a" }])[0]?.message ?? "",
+            /1 to 32 letters, digits or inner hyphens/,
+        );
+        assert.match(
+            mi([
+                { name: "a", objectId: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a" },
+                { name: "A", objectId: "4e3d2c1b-0a9f-4e8d-9c7b-6a5f4e3d2c1b" },
+            ])[0]?.message ?? "",
+            /repeats a name/,
+        );
+    });
+});
+
+describe("federated credentials", () => {
+    const fic = (list: object[], patch: Partial<Settings> = {}) =>
+        checkSettings({ ...VALID, federatedCredentials: list as never, ...patch }, NOW);
+    it("expand the GitHub shorthand to GitHub's subjects, a ':' in an environment as %3A", () => {
+        const s = {
+            ...VALID,
+            federatedCredentials: [
+                { name: "env", github: "contoso/reports", environment: "prod:eu" },
+                { name: "main", github: "contoso/reports", branch: "main" },
+            ],
+        };
+        assert.deepEqual(federatedCredentialsOf(s), [
+            {
+                name: "env",
+                issuer: "https://token.actions.githubusercontent.com",
+                subject: "repo:contoso/reports:environment:prod%3Aeu",
+                audience: "api://AzureADTokenExchange",
+            },
+            {
+                name: "main",
+                issuer: "https://token.actions.githubusercontent.com",
+                subject: "repo:contoso/reports:ref:refs/heads/main",
+                audience: "api://AzureADTokenExchange",
+            },
+        ]);
+    });
+    it("take GitHub's immutable owner@id/repo@id form", () => {
+        const s = { ...VALID, federatedCredentials: [{ name: "env", github: "contoso@123456/reports@456789", environment: "prod" }] };
+        assert.deepEqual(fic(s.federatedCredentials).errors, []);
+        assert.equal(federatedCredentialsOf(s)[0].subject, "repo:contoso@123456/reports@456789:environment:prod");
+    });
+    for (const [what, item, pattern] of [
+        [
+            "a pull_request subject",
+            { name: "pr-subject", issuer: "https://token.actions.githubusercontent.com", subject: "repo:o/r:pull_request" },
+            /trusts pull requests/,
+        ],
+        [
+            "a pull request's ref",
+            { name: "pr-ref", issuer: "https://token.actions.githubusercontent.com", subject: "repo:o/r:ref:refs/pull/1/merge" },
+            /trusts pull requests/,
+        ],
+        [
+            "a wildcard",
+            { name: "wild", issuer: "https://token.actions.githubusercontent.com", subject: "repo:o/*:ref:refs/heads/main" },
+            /has a wildcard/,
+        ],
+        ["an http issuer", { name: "http", issuer: "http://issuer.contoso.com", subject: "x" }, /issuer must be an https:\/\/ URL/],
+        ["a name under 3 characters", { name: "ab", github: "o/r", branch: "main" }, /3 to 32 letters/],
+        [
+            "environment and branch both",
+            { name: "both", github: "o/r", branch: "main", environment: "prod" },
+            /exactly one of environment .* or branch/,
+        ],
+        ["neither", { name: "none", github: "o/r" }, /exactly one of environment/],
+        ["github and issuer together", { name: "mixed", github: "o/r", branch: "main", issuer: "https://x" }, /use one form/],
+        ["a repository named ..", { name: "dots", github: "o/..", branch: "main" }, /github must be <owner>\/<repo>/],
+        ["an owner with a double hyphen", { name: "owner", github: "con--toso/r", branch: "main" }, /github must be <owner>\/<repo>/],
+        ["a branch with refs/heads/", { name: "ref", github: "o/r", branch: "refs/heads/main" }, /without refs\/heads\//],
+        ["a branch with a space", { name: "space", github: "o/r", branch: "my branch" }, /must be a git branch name/],
+        ["two audiences", { name: "aud", github: "o/r", branch: "main", audiences: ["a", "b"] }, /exactly one value/],
+        [
+            "a subject with a line break",
+            { name: "newline", issuer: "https://x.contoso.com", subject: "a\nb" },
+            /without surrounding spaces or control characters/,
+        ],
+    ] as const) {
+        it(`refuse ${what}`, () => {
+            const errors = fic([item]).errors;
+            assert.equal(errors.length, 1, JSON.stringify(errors));
+            assert.equal(errors[0].key, "federatedCredentials");
+            assert.match(errors[0].message, pattern);
+        });
+    }
+    it("warn on an audience other than the cloud's", () => {
+        const r = fic([
+            { name: "k8s", issuer: "https://oidc.contoso.com", subject: "system:serviceaccount:exo:runner", audiences: ["api://other"] },
+        ]);
+        assert.deepEqual(r.errors, []);
+        assert.match(r.warnings[0]?.message ?? "", /expects api:\/\/AzureADTokenExchange/);
+    });
+    it("allow no certificate only with one", () => {
+        assert.deepEqual(fic([{ name: "main", github: "o/r", branch: "main" }], { certificates: [] }).errors, []);
+        assert.match(errorsFor({ certificates: [] })[0]?.message ?? "", /allowed only with at least one federated credential/);
+    });
+});
+
+describe("application false", () => {
+    it("needs a managed identity, and refuses settings that only an application uses", () => {
+        const errors = errorsFor({ application: false, owners: ["6b1e1c2d-3f4a-4b5c-8d6e-7f8091a2b3c4"], certificates: [] });
+        assert.deepEqual(errors.map((e) => e.key).sort(), ["application", "certificates", "owners"]);
+    });
+    it("passes with a managed identity", () => {
+        assert.deepEqual(
+            errorsFor({ application: false, managedIdentities: [{ name: "a", objectId: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a" }] }),
+            [],
+        );
     });
 });

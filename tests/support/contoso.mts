@@ -26,6 +26,13 @@ export const EXO_SP_OBJECT_ID = "a0c2b9de-1111-4e3f-9a8b-0c1d2e3f4a5b";
 export const OTHER_USER_ID = "0f5e4d3c-2b1a-4098-8776-655443322110";
 /** The managed identity of Contoso's Azure Automation account. */
 export const AUTOMATION_IDENTITY_ID = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
+/** A user-assigned managed identity on Contoso's Azure Function: its service principal object id and client id. */
+export const FUNCTION_IDENTITY_ID = "4e3d2c1b-0a9f-4e8d-9c7b-6a5f4e3d2c1b";
+export const FUNCTION_IDENTITY_CLIENT_ID = "b1a2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d";
+/** learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2 (GCC High/DoD manifest example) */
+export const EOP_APP_ID = "00000007-0000-0ff1-ce00-000000000000";
+export const EOP_MANAGE_AS_APP_ROLE_ID = "455e5cd2-84e8-4751-8344-5672145dfa17";
+export const EOP_SP_OBJECT_ID = "b7e6d5c4-3333-4a2b-9c8d-7e6f5a4b3c2d";
 export const SUBSCRIPTION_ID = "3f2e1d0c-9b8a-4765-8432-10fedcba9876";
 export const KEY_VAULT_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-exo-automation/providers/Microsoft.KeyVault/vaults/kv-contoso-exo`;
 
@@ -81,6 +88,12 @@ export function contoso(overrides: Partial<TenantData> = {}): TenantData {
                 appRoles: [],
             },
             {
+                objectId: FUNCTION_IDENTITY_ID,
+                clientId: FUNCTION_IDENTITY_CLIENT_ID,
+                displayName: "func-contoso-mailflow",
+                appRoles: [],
+            },
+            {
                 objectId: "5c8e0bfa-2222-4d5e-8f9a-0b1c2d3e4f5a",
                 clientId: "00000003-0000-0000-c000-000000000000",
                 displayName: "Microsoft Graph",
@@ -95,6 +108,38 @@ export function contoso(overrides: Partial<TenantData> = {}): TenantData {
         })),
         userObjectIds: [OTHER_USER_ID],
         keyVaults: [KEY_VAULT_ID],
+        ...overrides,
+    };
+}
+
+/**
+ * Contoso's tenant in a US Government cloud (GCC High or DoD): initial domain *.onmicrosoft.us, and the
+ * Microsoft Exchange Online Protection service principal whose Exchange.ManageAsApp those clouds need too.
+ */
+export function contosoGov(overrides: Partial<TenantData> = {}): TenantData {
+    const base = contoso();
+    return {
+        ...base,
+        domains: base.domains.map((d) => (d.initial ? { ...d, domainName: "contoso.onmicrosoft.us" } : d)),
+        servicePrincipals: [
+            ...base.servicePrincipals,
+            {
+                objectId: EOP_SP_OBJECT_ID,
+                clientId: EOP_APP_ID,
+                displayName: "Microsoft Exchange Online Protection",
+                appRoles: [{ id: EOP_MANAGE_AS_APP_ROLE_ID, value: "Exchange.ManageAsApp", allowedMemberTypes: ["Application"] }],
+            },
+        ],
+        ...overrides,
+    };
+}
+
+/** Contoso's tenant in China (21Vianet): initial domain *.partner.onmschina.cn, no Exchange Online Protection grant. */
+export function contosoChina(overrides: Partial<TenantData> = {}): TenantData {
+    const base = contoso();
+    return {
+        ...base,
+        domains: base.domains.map((d) => (d.initial ? { ...d, domainName: "contoso.partner.onmschina.cn" } : d)),
         ...overrides,
     };
 }

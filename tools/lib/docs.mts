@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { stringify } from "yaml";
 import { ROTATION_ADVICE } from "../../components/expiry.ts";
 import { OUTPUT_DOCS } from "../../components/outputs.ts";
 import { type Kind, SETTINGS, SETTING_KEYS } from "../../components/settings.ts";
@@ -13,6 +14,7 @@ import { makePlan, renderMermaid } from "../../engine/plan.mts";
 import { loadStackConfig } from "../../engine/stackConfig.mts";
 
 export const README = path.join(PROJECT_DIR, "README.md");
+export const PROJECT_FILE = path.join(PROJECT_DIR, "Pulumi.yaml");
 
 const KIND_TEXT: Readonly<Record<Kind, string>> = {
     string: "string",
@@ -39,6 +41,33 @@ export async function diagram(): Promise<string> {
     const plan = await makePlan(loadStackConfig(PROJECT_DIR, "dev"), { typeCheck: false });
     if (plan.errors.length > 0) throw new Error(plan.errors.join("\n"));
     return `\`\`\`mermaid\n${renderMermaid(plan)}\`\`\``;
+}
+
+/**
+ * Pulumi.yaml's `config:` block. Every key gets a default, because the CLI treats a declared key without
+ * one as required; "" and [] mean "not set" to the program. Lists of items have no type: Pulumi.yaml
+ * cannot declare a list of objects, so the program checks their shape itself.
+ */
+export function projectConfig(): string {
+    const config: Record<string, unknown> = {};
+    for (const key of SETTING_KEYS) {
+        const s = SETTINGS[key];
+        const type = { string: "string", integer: "integer", boolean: "boolean", strings: "array", items: undefined }[s.kind];
+        config[key] = {
+            ...(type ? { type } : {}),
+            ...(s.kind === "strings" ? { items: { type: "string" } } : {}),
+            description: s.description,
+            default: s.default ?? (s.kind === "strings" ? [] : ""),
+        };
+    }
+    return stringify({ config }, { lineWidth: 0 });
+}
+
+/** Pulumi.yaml with its config block rendered anew (the block is the file's last section). */
+export function regenerateProjectFile(text: string): string {
+    const start = text.search(/^config:\s*$/m);
+    if (start < 0) throw new Error("Pulumi.yaml has no config: block");
+    return text.slice(0, start) + projectConfig();
 }
 
 /** The README's text between `<!-- generated:<name> -->` and `<!-- /generated:<name> -->`, or undefined. */
