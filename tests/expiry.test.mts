@@ -192,3 +192,21 @@ describe("npm run check-expiry", () => {
         assert.equal(run.code, 0, run.stderr);
     });
 });
+
+describe("npm run check-expiry on a stack without a certificate", () => {
+    it("passes and says why: federated credentials and managed identities do not expire", async () => {
+        const run = await checkExpiry({ certificates: [], cloud: "global", managedIdentities: [] });
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(
+            run.stdout,
+            /This stack has no certificate: its runners sign in with federated credentials or managed identities, which do not expire/,
+        );
+        assert.match(run.summary, /### ✅ Certificate expiry: tenant stack `contoso`/);
+        assert.ok(!run.summary.includes("| Certificate |"), "no empty table");
+    });
+    it("refuses an empty list beside a thumbprint: the outputs do not come from one deployment", async () => {
+        const run = await checkExpiry({ certificates: [], thumbprint: "A".repeat(40) });
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /output certificates is empty, yet the stack has a thumbprint output/);
+    });
+});

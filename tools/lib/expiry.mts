@@ -46,7 +46,20 @@ export function renewWindow(text: string): number {
 /** Judges a stack's certificates at `now`; pure apart from its inputs. */
 export function checkExpiry(outputs: StackOutputs, stack: string, now: Date, renewBeforeDays?: number): ExpiryReport {
     const windowDays = renewBeforeDays ?? windowOutput(outputs);
-    const certificates = certificateList(outputs).map((c) => {
+    const listed = certificateList(outputs);
+    if (listed.length === 0) {
+        // exo-cba:certificates [] (federated credentials) or exo-cba:application false (managed identities).
+        return {
+            stack,
+            checkedAt: rfc3339(now),
+            renewBeforeDays: windowDays,
+            result: "ok",
+            message:
+                "This stack has no certificate: its runners sign in with federated credentials or managed identities, which do not expire. Nothing to renew.",
+            certificates: [],
+        };
+    }
+    const certificates = listed.map((c) => {
         const status = expiryStatus(c.notAfter, now, c.active ? windowDays : 0);
         return { ...c, daysLeft: status.daysLeft, state: status.state };
     });
@@ -88,7 +101,13 @@ function certificateList(outputs: StackOutputs): Omit<CheckedCertificate, "daysL
             },
         ];
     }
-    if (!Array.isArray(list) || list.length === 0) throw new UserError("output certificates should be a non-empty list");
+    if (!Array.isArray(list)) throw new UserError("output certificates should be a list");
+    // An empty list is a stack without a certificate, but only if it also has no certificate outputs.
+    if (list.length === 0 && outputs.has("thumbprint")) {
+        throw new UserError(
+            "output certificates is empty, yet the stack has a thumbprint output: read the outputs again from one deployment",
+        );
+    }
     const read = list.map((item: unknown, i) => {
         const c = (item !== null && typeof item === "object" ? item : {}) as Record<string, unknown>;
         const label = `output certificates item ${i}`;
@@ -123,7 +142,7 @@ function dateOf(value: string, label: string): string {
 export function renderText(r: ExpiryReport): string {
     const lines = [`Certificates of stack ${printable(r.stack)}, checked ${r.checkedAt} (renewal window ${r.renewBeforeDays} days):`];
     const names = r.certificates.map((c) => printable(c.active ? `${c.name} (active)` : c.name));
-    const width = Math.max(...names.map((n) => n.length));
+    const width = Math.max(0, ...names.map((n) => n.length));
     r.certificates.forEach((c, i) => {
         const state = c.state === "ok" ? "ok" : c.state === "renew" ? "RENEW" : "EXPIRED";
         lines.push(`  ${names[i].padEnd(width)}  ${c.thumbprint}  until ${c.notAfter}  ${String(c.daysLeft).padStart(5)} days  ${state}`);
@@ -148,9 +167,7 @@ export function renderSummary(r: ExpiryReport): string {
         "",
         markdown(r.message),
         "",
-        "| Certificate | Thumbprint | Valid until | Days left | State |",
-        "|---|---|---|---|---|",
-        ...rows,
+        ...(rows.length === 0 ? [] : ["| Certificate | Thumbprint | Valid until | Days left | State |", "|---|---|---|---|---|", ...rows]),
         "",
     ].join("\n");
 }
