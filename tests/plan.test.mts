@@ -73,6 +73,22 @@ describe("plans of the other modes", () => {
             /roleDefinitionId: \/subscriptions\/3f2e1d0c-9b8a-4765-8432-10fedcba9876\/providers\/Microsoft\.Authorization\/roleDefinitions\/4633458b-17de-408a-b874-0445c86b69e6/,
         );
     });
+    it("secretless: a federated credential and a managed identity, no key or certificate anywhere", async () => {
+        const run = await plan(...fixture("secretless"));
+        assert.equal(run.code, 0, run.stderr);
+        matchSnapshot("plan-secretless.txt", run.stdout);
+        assert.ok(!/tls:index|applicationCertificate:/.test(run.stdout));
+        assert.match(run.stdout, /subject: repo:contoso\/exchange-reports:environment:production/);
+        assert.match(run.stdout, /\+ azuread:index\/appRoleAssignment:AppRoleAssignment {2}exo-mi-automation-consent/);
+    });
+    it("GCC High: the Exchange Online Protection grant and the cloud in every connect line", async () => {
+        const run = await plan(...fixture("gcchigh"));
+        assert.equal(run.code, 0, run.stderr);
+        matchSnapshot("plan-gcchigh.txt", run.stdout);
+        assert.match(run.stdout, /exo-api-access-eop\n(.*\n)*? +apiClientId: 00000007-0000-0ff1-ce00-000000000000/);
+        assert.match(run.stdout, /exo-consent-eop\n(.*\n)*? +# admin consent: Exchange\.ManageAsApp on Microsoft Exchange Online Protection/);
+        assert.match(run.stdout, /exchangeEnvironmentName: O365USGovGCCHigh/);
+    });
     it("shows encrypted values as [secret] and never reads or prints them", async () => {
         const run = await plan(...fixture("secure"));
         assert.equal(run.code, 0, run.stderr);
