@@ -262,27 +262,10 @@ describe("secretless settings that are refused, before anything is registered", 
         const text = ev.errors.join("\n");
         for (const p of patterns) assert.match(text, p);
     }
-    it("certificates [] without a federated credential, and application false without an identity", async () => {
-        await Promise.all([
-            refused(
-                { "exo-cba:certificates": "[]" },
-                /exo-cba:certificates is empty, which means no certificate at all; that is allowed only with at least one federated credential/,
-            ),
-            refused(
-                {
-                    "exo-cba:application": "false",
-                    "exo-cba:certificatePem": "x",
-                    "exo-cba:federatedCredentials": JSON.stringify([FEDERATED[1]]),
-                },
-                /exo-cba:application is false, so only managed identities get access, and exo-cba:managedIdentities lists none/,
-                /exo-cba:certificatePem has no effect without an application/,
-                /exo-cba:federatedCredentials has no effect without an application/,
-            ),
-        ]);
-    });
-    it("a pull_request subject, a wildcard, an http issuer, a bad repository, duplicates and the same identity twice", async () => {
+    it("a pull_request subject, a wildcard, an http issuer, a bad repository, duplicates; the same identity twice", async () => {
         await refused(
             {
+                "exo-cba:certificates": "[]",
                 "exo-cba:federatedCredentials": JSON.stringify([
                     { name: "pr", issuer: "https://token.actions.githubusercontent.com", subject: "repo:contoso/reports:pull_request" },
                     { name: "any-branch", github: "contoso/reports", branch: "release/*" },
@@ -305,11 +288,16 @@ describe("secretless settings that are refused, before anything is registered", 
             /exo-cba:managedIdentities item 1 \("b"\) is the same identity as item 0 \("a"\)/,
         );
     });
-    it("more than 20 federated credentials, Entra's limit", async () => {
-        const many = Array.from({ length: 21 }, (_, i) => ({ name: `env-${i}`, github: "contoso/reports", environment: `e${i}` }));
+    it("application false without an identity, with settings only an application uses", async () => {
         await refused(
-            { "exo-cba:certificates": "[]", "exo-cba:federatedCredentials": JSON.stringify(many) },
-            /lists 21 credentials; Entra allows at most 20/,
+            {
+                "exo-cba:application": "false",
+                "exo-cba:certificatePem": "x",
+                "exo-cba:federatedCredentials": JSON.stringify([FEDERATED[1]]),
+            },
+            /exo-cba:application is false, so only managed identities get access, and exo-cba:managedIdentities lists none/,
+            /exo-cba:certificatePem has no effect without an application/,
+            /exo-cba:federatedCredentials has no effect without an application/,
         );
     });
 });

@@ -400,6 +400,10 @@ describe("cloud", () => {
         assert.equal(cloud("dod", "usgovernment").length, 1);
         assert.equal(cloud("gcc-high", "dod").length, 1);
     });
+    it("accepts the provider's names in any letter case", () => assert.deepEqual(cloud("gcc-high", "USGovernment"), []));
+    it("refuses a cloud it does not know, listing the four", () => {
+        assert.deepEqual(cloud("usgov"), ['cloud must be one of global, gcc-high, dod, china (got "usgov").']);
+    });
     it("a global stack refuses a provider pointed elsewhere, by setting or by ARM_ENVIRONMENT", () => {
         assert.match(cloud("global", "usgovernment")[0], /For that cloud: pulumi config set exo-cba:cloud gcc-high$/);
         assert.match(
@@ -536,6 +540,16 @@ describe("federated credentials", () => {
             assert.match(errors[0].message, pattern);
         });
     }
+    it("refuse more than 20, Entra's limit on an application", () => {
+        const many = Array.from({ length: 21 }, (_, i) => ({ name: `env-${i}`, github: "contoso/reports", environment: `e${i}` }));
+        assert.deepEqual(fic(many.slice(0, 20)).errors, []);
+        assert.match(
+            fic(many)
+                .errors.map((e) => e.message)
+                .join("\n"),
+            /lists 21 credentials; Entra allows at most 20/,
+        );
+    });
     it("warn on an audience other than the cloud's", () => {
         const r = fic([
             { name: "k8s", issuer: "https://oidc.contoso.com", subject: "system:serviceaccount:exo:runner", audiences: ["api://other"] },

@@ -17,7 +17,10 @@ export interface ToolOptions {
     readonly env?: Readonly<Record<string, string | undefined>>;
     /** Standard input (default: empty). */
     readonly input?: string;
-    /** Through `npm run -s <script> --` (default), or the node command that script runs, without npm's start-up. */
+    /**
+     * Through `npm run -s <script> --`, or (default) the node command that script runs with the NODE_OPTIONS
+     * npm would give it, without npm's start-up. tests/scripts.test.mts runs every script through npm.
+     */
     readonly viaNpm?: boolean;
     readonly timeoutMs?: number;
 }
@@ -31,13 +34,13 @@ export const NPM_NODE_OPTIONS = /^node-options=(.*)$/m.exec(fs.readFileSync(path
 export function runTool(script: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolRun> {
     const line = scripts[script];
     if (!line?.startsWith("node ")) throw new Error(`package.json has no node script ${script}`);
-    const [command, argv] =
-        options.viaNpm === false
-            ? [process.execPath, [...line.split(" ").slice(1), ...args]]
-            : ["npm", ["run", "-s", script, "--", ...args]];
+    const viaNpm = options.viaNpm ?? false;
+    const [command, argv] = viaNpm
+        ? ["npm", ["run", "-s", script, "--", ...args]]
+        : [process.execPath, [...line.split(" ").slice(1), ...args]];
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        const env = { ...process.env, ...(options.viaNpm === false ? { NODE_OPTIONS: NPM_NODE_OPTIONS } : {}), ...options.env };
+        const env = { ...process.env, ...(viaNpm ? {} : { NODE_OPTIONS: NPM_NODE_OPTIONS }), ...options.env };
         const child = spawn(command, argv, { cwd: PROJECT_DIR, env, stdio: ["pipe", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
