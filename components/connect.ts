@@ -33,19 +33,12 @@ export function connectCommand(v: ConnectValues): string {
  * password is asked for, never written on the command line.
  */
 export function connectCommandCrossPlatform(v: Omit<ConnectValues, "thumbprint">, pfxPath: string = PFX_PATH_PLACEHOLDER): string {
-    return (
-        `Connect-ExchangeOnline -CertificateFilePath ${quote(pfxPath)} ` +
-        `-CertificatePassword (Read-Host -AsSecureString -Prompt "PFX password") ` +
-        `-AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${exchangeEnvironment(v.cloud)}`
-    );
+    return `Connect-ExchangeOnline ${fromPfxFile(pfxPath)} -AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${exchangeEnvironment(v.cloud)}`;
 }
 
 /** Any OS with PowerShell 7: certificate and unencrypted key from one PEM file. */
 export function connectCommandPemFile(v: Omit<ConnectValues, "thumbprint">, pemPath: string): string {
-    return (
-        `Connect-ExchangeOnline -Certificate ([System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile(${quote(pemPath)})) ` +
-        `-AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${exchangeEnvironment(v.cloud)}`
-    );
+    return `Connect-ExchangeOnline ${fromPemFile(pemPath)} -AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${exchangeEnvironment(v.cloud)}`;
 }
 
 /**
@@ -69,9 +62,23 @@ export function connectCommandAccessToken(v: { organization: string; cloud?: Clo
     return `Connect-ExchangeOnline -AccessToken ${ACCESS_TOKEN_VARIABLE} -Organization ${quote(v.organization)}${exchangeEnvironment(v.cloud)}`;
 }
 
-/** Security & Compliance PowerShell with the certificate (module 3.0.0 or later). */
+/**
+ * Security & Compliance PowerShell with the certificate (module 3.0.0 or later). Connect-IPPSSession takes
+ * the certificate the way Connect-ExchangeOnline does: -CertificateThumbprint (Windows), -CertificateFilePath
+ * with -CertificatePassword, or -Certificate.
+ */
 export function connectIppsCommand(v: ConnectValues): string {
     return `Connect-IPPSSession -CertificateThumbprint ${quote(v.thumbprint)} -AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${complianceEndpoints(v.cloud)}`;
+}
+
+/** Security & Compliance PowerShell on any OS, the certificate from a PFX file. */
+export function connectIppsCommandCrossPlatform(v: Omit<ConnectValues, "thumbprint">, pfxPath: string = PFX_PATH_PLACEHOLDER): string {
+    return `Connect-IPPSSession ${fromPfxFile(pfxPath)} -AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${complianceEndpoints(v.cloud)}`;
+}
+
+/** Security & Compliance PowerShell with PowerShell 7, the certificate and key from one PEM file. */
+export function connectIppsCommandPemFile(v: Omit<ConnectValues, "thumbprint">, pemPath: string): string {
+    return `Connect-IPPSSession ${fromPemFile(pemPath)} -AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${complianceEndpoints(v.cloud)}`;
 }
 
 /**
@@ -80,6 +87,16 @@ export function connectIppsCommand(v: ConnectValues): string {
  */
 export function connectIppsCommandAccessToken(v: { organization: string; cloud?: CloudName | undefined }): string {
     return `Connect-IPPSSession -AccessToken ${ACCESS_TOKEN_VARIABLE} -Organization ${quote(v.organization)}${complianceEndpoints(v.cloud)}`;
+}
+
+/** The certificate from a PFX file whose password is asked for, never written on the command line. */
+function fromPfxFile(pfxPath: string): string {
+    return `-CertificateFilePath ${quote(pfxPath)} -CertificatePassword (Read-Host -AsSecureString -Prompt "PFX password")`;
+}
+
+/** The certificate and its unencrypted key from one PEM file (PowerShell 7's X509Certificate2.CreateFromPemFile). */
+function fromPemFile(pemPath: string): string {
+    return `-Certificate ([System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile(${quote(pemPath)}))`;
 }
 
 function exchangeEnvironment(cloud: CloudName | undefined): string {

@@ -8,10 +8,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PROJECT_DIR } from "../engine/engine.mts";
+import type { TenantData } from "../engine/tenant.mts";
 import { UserError } from "../tools/lib/cli.mts";
 import { EXIT_INCOMPLETE, FILE_SYSTEM, replaceFiles } from "../tools/lib/export.mts";
 import { makeCertificate } from "./support/certificates.mts";
 import { type ToolRun, runTool } from "./support/cli.mts";
+import { AUTOMATION_IDENTITY_ID, FUNCTION_IDENTITY_CLIENT_ID, FUNCTION_IDENTITY_ID, contosoChina, contosoGov } from "./support/contoso.mts";
 import { openssl, opensslCertificate, opensslReport, opensslThumbprint, reveal, run, stackConfig, tempDir } from "./support/harness.mts";
 
 const PASSWORD = "correct horse battery staple";
@@ -488,6 +490,275 @@ describe("exporting a self-signed stack's certificate", () => {
             assert.match(r.stderr, /--stack must be a stack name/);
             assert.deepEqual(fs.readdirSync(dir), []);
         });
+    });
+});
+
+/**
+ * Outputs of a stack the engine deployed, as `pulumi stack output --json --show-secrets` prints them,
+ * written to a file of their own (in a directory the export does not write to).
+ */
+async function deployedOutputs(
+    config: Record<string, unknown>,
+    tenant?: TenantData,
+): Promise<{ outputs: Record<string, unknown>; file: string }> {
+    const ev = await run(stackConfig(config), tenant ? { tenant } : {});
+    assert.equal(ev.failed, false, ev.errors.join("\n"));
+    const outputs = reveal(ev.outputs as never) as Record<string, unknown>;
+    const file = path.join(tempDir("outputs-"), "outputs.json");
+    fs.writeFileSync(file, JSON.stringify(outputs, null, 2));
+    return { outputs, file };
+}
+
+/** The Connect-* lines export-cert printed, without their indent. */
+function connectLines(stdout: string): string[] {
+    return stdout
+        .split("\n")
+        .filter((l) => l.startsWith("  Connect-"))
+        .map((l) => l.slice(2));
+}
+
+/** The thumbprint of the exported .cer, by openssl. */
+function exportedThumbprint(cer: string): string {
+    return opensslThumbprint(openssl(["x509", "-inform", "der", "-in", cer]));
+}
+
+/** What -Certificate takes for a PEM file (PowerShell 7's X509Certificate2.CreateFromPemFile). */
+const fromPem = (file: string) => `([System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile('${file}'))`;
+const PFX_PASSWORD_PROMPT = `-CertificatePassword (Read-Host -AsSecureString -Prompt "PFX password")`;
+
+describe("the stack's cloud and Security & Compliance PowerShell", () => {
+    /**
+     * Typed from Microsoft's references: -ExchangeEnvironmentName from Connect-ExchangeOnline's, -ConnectionUri and
+     * -AzureADAuthorizationEndpointUri from Connect-IPPSSession's (learn.microsoft.com/powershell/module/exchangepowershell/).
+     * Each stack has a role that reaches Security & Compliance PowerShell (the app-only page's role table).
+     */
+    const CLOUD_CASES = [
+        {
+            cloud: "gcc-high",
+            config: { "azuread:environment": "usgovernment", "exo-cba:cloud": "gcc-high", "exo-cba:roles": ["Compliance Administrator"] },
+            tenant: contosoGov(),
+            organization: "contoso.onmicrosoft.us",
+            exchange: " -ExchangeEnvironmentName O365USGovGCCHigh",
+            compliance:
+                " -ConnectionUri 'https://ps.compliance.protection.office365.us/powershell-liveid/' -AzureADAuthorizationEndpointUri 'https://login.microsoftonline.us/organizations'",
+        },
+        {
+            cloud: "dod",
+            config: { "azuread:environment": "dod", "exo-cba:cloud": "dod", "exo-cba:roles": ["Global Reader"] },
+            tenant: contosoGov(),
+            organization: "contoso.onmicrosoft.us",
+            exchange: " -ExchangeEnvironmentName O365USGovDoD",
+            compliance:
+                " -ConnectionUri 'https://l5.ps.compliance.protection.office365.us/powershell-liveid/' -AzureADAuthorizationEndpointUri 'https://login.microsoftonline.us/organizations'",
+        },
+        {
+            cloud: "china",
+            config: { "azuread:environment": "china", "exo-cba:cloud": "china", "exo-cba:roles": ["Security Reader"] },
+            tenant: contosoChina(),
+            organization: "contoso.partner.onmschina.cn",
+            exchange: " -ExchangeEnvironmentName O365China",
+            compliance:
+                " -ConnectionUri 'https://ps.compliance.protection.partner.outlook.cn/powershell-liveid' -AzureADAuthorizationEndpointUri 'https://login.chinacloudapi.cn/organizations'",
+        },
+    ] as const;
+
+    for (const c of CLOUD_CASES) {
+        it(`${c.cloud}: every Connect-ExchangeOnline line names the cloud, and Connect-IPPSSession has its endpoints in all three forms`, async () => {
+            const { outputs, file } = await deployedOutputs(c.config, c.tenant);
+            const dir = tempDir("export-");
+            const r = await exportCert(["--outputs-file", file, "--out", dir, "--name", "c"]);
+            assert.equal(r.code, 0, r.stderr);
+            const [pfx, pem] = [path.join(dir, "c.pfx"), path.join(dir, "c.pem")];
+            const who = `-AppId '${String(outputs["appId"])}' -Organization '${c.organization}'`;
+            const thumbprint = exportedThumbprint(path.join(dir, "c.cer"));
+            assert.deepEqual(connectLines(r.stdout), [
+                `Connect-ExchangeOnline -CertificateThumbprint '${thumbprint}' ${who}${c.exchange}`,
+                `Connect-IPPSSession -CertificateThumbprint '${thumbprint}' ${who}${c.compliance}`,
+                `Connect-ExchangeOnline -CertificateFilePath '${pfx}' ${PFX_PASSWORD_PROMPT} ${who}${c.exchange}`,
+                `Connect-IPPSSession -CertificateFilePath '${pfx}' ${PFX_PASSWORD_PROMPT} ${who}${c.compliance}`,
+                `Connect-ExchangeOnline -Certificate ${fromPem(pem)} ${who}${c.exchange}`,
+                `Connect-IPPSSession -Certificate ${fromPem(pem)} ${who}${c.compliance}`,
+            ]);
+        });
+    }
+
+    it("worldwide: no -ExchangeEnvironmentName, and Connect-IPPSSession only with a role that reaches it", async () => {
+        const [sc, exchangeOnly] = await Promise.all([
+            deployedOutputs({ "exo-cba:roles": ["Security Reader"] }),
+            deployedOutputs({ "exo-cba:roles": ["Exchange Recipient Administrator"] }),
+        ]);
+        const exported = async (file: string) => {
+            const dir = tempDir("export-");
+            const r = await exportCert(["--outputs-file", file, "--out", dir, "--name", "c", "--format", "pfx"]);
+            assert.equal(r.code, 0, r.stderr);
+            return { lines: connectLines(r.stdout), pfx: path.join(dir, "c.pfx"), dir };
+        };
+        const withSc = await exported(sc.file);
+        const scThumbprint = String(sc.outputs["thumbprint"]);
+        const scWho = `-AppId '${String(sc.outputs["appId"])}' -Organization 'contoso.onmicrosoft.com'`;
+        assert.deepEqual(withSc.lines, [
+            `Connect-ExchangeOnline -CertificateThumbprint '${scThumbprint}' ${scWho}`,
+            `Connect-IPPSSession -CertificateThumbprint '${scThumbprint}' ${scWho}`,
+            `Connect-ExchangeOnline -CertificateFilePath '${withSc.pfx}' ${PFX_PASSWORD_PROMPT} ${scWho}`,
+            `Connect-IPPSSession -CertificateFilePath '${withSc.pfx}' ${PFX_PASSWORD_PROMPT} ${scWho}`,
+        ]);
+        const without = await exported(exchangeOnly.file);
+        assert.equal(exchangeOnly.outputs["connectIppsCommand"], undefined);
+        assert.deepEqual(
+            without.lines.map((l) => l.split(" ")[0]),
+            ["Connect-ExchangeOnline", "Connect-ExchangeOnline"],
+        );
+    });
+
+    it("quotes the file paths in Connect-IPPSSession lines as in the others", async () => {
+        const { outputs, file } = await deployedOutputs({ "exo-cba:roles": ["Global Reader"] });
+        // ' ‘ ’ ‚ ‛ each end a single-quoted PowerShell string unless doubled.
+        const dir = path.join(tempDir("export-"), "o'brien \u2018a\u2019 \u201ab\u201b $(whoami)");
+        fs.mkdirSync(dir);
+        const r = await exportCert(["--outputs-file", file, "--out", dir, "--name", "c"]);
+        assert.equal(r.code, 0, r.stderr);
+        const ipps = connectLines(r.stdout).filter((l) => l.startsWith("Connect-IPPSSession "));
+        assert.equal(ipps.length, 3, r.stdout);
+        const [byThumbprint, byPfx, byPem] = ipps.map(powershellLiterals);
+        assert.deepEqual(byThumbprint.literals, [String(outputs["thumbprint"]), String(outputs["appId"]), "contoso.onmicrosoft.com"]);
+        assert.deepEqual(byPfx.literals, [path.join(dir, "c.pfx"), String(outputs["appId"]), "contoso.onmicrosoft.com"]);
+        assert.deepEqual(byPem.literals, [path.join(dir, "c.pem"), String(outputs["appId"]), "contoso.onmicrosoft.com"]);
+        for (const { outside } of [byThumbprint, byPfx, byPem]) assert.doesNotMatch(outside, /whoami|brien/);
+    });
+
+    it("a brought certificate in GCC High: both thumbprint lines name the cloud", async () => {
+        const { outputs } = await deployedOutputs(CLOUD_CASES[0].config, CLOUD_CASES[0].tenant);
+        const dir = tempDir("export-");
+        const file = path.join(tempDir("outputs-"), "byo.json");
+        const { privateKeyPem: _key, ...publicOnly } = outputs;
+        fs.writeFileSync(file, JSON.stringify(publicOnly));
+        const r = await exportCert(["--outputs-file", file, "--out", dir, "--name", "byo"], {});
+        assert.equal(r.code, 0, r.stderr);
+        const who = `-AppId '${String(outputs["appId"])}' -Organization 'contoso.onmicrosoft.us'`;
+        const thumbprint = exportedThumbprint(path.join(dir, "byo.cer"));
+        assert.deepEqual(connectLines(r.stdout), [
+            `Connect-ExchangeOnline -CertificateThumbprint '${thumbprint}' ${who}${CLOUD_CASES[0].exchange}`,
+            `Connect-IPPSSession -CertificateThumbprint '${thumbprint}' ${who}${CLOUD_CASES[0].compliance}`,
+        ]);
+    });
+
+    it("refuses a cloud output that names no cloud, or disagrees with exchangeEnvironmentName; an absent one is worldwide", async () => {
+        const { outputs } = await deployedOutputs({ "exo-cba:roles": ["Global Reader"] });
+        const dir = tempDir("export-");
+        const file = path.join(tempDir("outputs-"), "outputs.json");
+        const attempt = async (changed: Record<string, unknown>) => {
+            fs.writeFileSync(file, JSON.stringify({ ...outputs, ...changed }));
+            return exportCert(["--outputs-file", file, "--out", dir, "--name", "c"]);
+        };
+        for (const [cloud, shown] of [
+            ["usgov", '"usgov"'],
+            ["GCC-High", '"GCC-High"'],
+            ["", '""'],
+            [42, "42"],
+            [null, "null"],
+        ] as const) {
+            const r = await attempt({ cloud });
+            assert.equal(r.code, 2, `${String(cloud)}: ${r.stderr}`);
+            assert.equal(r.stderr, `error: output cloud must be one of global, gcc-high, dod, china (got ${shown})\n`);
+            assert.equal(r.stdout, "");
+        }
+        const mixed = await attempt({ cloud: "gcc-high", exchangeEnvironmentName: "O365Default" });
+        assert.equal(mixed.code, 2);
+        assert.equal(
+            mixed.stderr,
+            'error: output exchangeEnvironmentName is "O365Default", but cloud gcc-high connects with O365USGovGCCHigh; read the outputs again from one deployment\n',
+        );
+        assert.deepEqual(fs.readdirSync(dir), [], "nothing was written");
+
+        // A stack deployed before the cloud setting existed has neither output: the worldwide cloud.
+        const { cloud: _cloud, exchangeEnvironmentName: _name, ...older } = outputs;
+        fs.writeFileSync(file, JSON.stringify(older));
+        const r = await exportCert(["--outputs-file", file, "--out", dir, "--name", "c", "--format", "pfx"]);
+        assert.equal(r.code, 0, r.stderr);
+        const who = `-AppId '${String(outputs["appId"])}' -Organization 'contoso.onmicrosoft.com'`;
+        assert.deepEqual(connectLines(r.stdout).slice(0, 2), [
+            `Connect-ExchangeOnline -CertificateThumbprint '${String(outputs["thumbprint"])}' ${who}`,
+            `Connect-IPPSSession -CertificateThumbprint '${String(outputs["thumbprint"])}' ${who}`,
+        ]);
+    });
+});
+
+describe("a stack without a certificate", () => {
+    /** export-cert's refusal: exit 2, one line, nothing written, no password asked for. */
+    async function refusal(file: string, format = "all"): Promise<string> {
+        const dir = tempDir("export-");
+        const r = await exportCert(["--outputs-file", file, "--out", dir, "--format", format], {});
+        assert.equal(r.code, 2, r.stderr);
+        assert.equal(r.stdout, "");
+        assert.deepEqual(fs.readdirSync(dir), []);
+        return r.stderr;
+    }
+
+    it("federated credentials only (certificates []): says so and gives connectCommandAccessToken's lines for its cloud", async () => {
+        const { outputs, file } = await deployedOutputs(
+            {
+                "azuread:environment": "usgovernment",
+                "exo-cba:cloud": "gcc-high",
+                "exo-cba:roles": ["Compliance Administrator"],
+                "exo-cba:certificates": [],
+                "exo-cba:federatedCredentials": [{ name: "github-reports", github: "contoso/exchange-reports", environment: "production" }],
+            },
+            contosoGov(),
+        );
+        assert.deepEqual(outputs["certificates"], []);
+        // Connect-ExchangeOnline -AccessToken (module 3.1.0) and Connect-IPPSSession -AccessToken (3.8.0), from their
+        // references; GCC High's -ExchangeEnvironmentName, -ConnectionUri and -AzureADAuthorizationEndpointUri likewise.
+        const expected =
+            "error: this stack has no certificate to export: it registers none (exo-cba:certificates is []). Its runners connect " +
+            "with a federated credential's token (output connectCommandAccessToken): " +
+            "Connect-ExchangeOnline -AccessToken $accessToken -Organization 'contoso.onmicrosoft.us' -ExchangeEnvironmentName O365USGovGCCHigh; " +
+            "Security & Compliance PowerShell with a token for its own resource (output connectIppsCommand): " +
+            "Connect-IPPSSession -AccessToken $accessToken -Organization 'contoso.onmicrosoft.us' " +
+            "-ConnectionUri 'https://ps.compliance.protection.office365.us/powershell-liveid/' " +
+            "-AzureADAuthorizationEndpointUri 'https://login.microsoftonline.us/organizations'. Nothing was written.\n";
+        assert.equal(await refusal(file), expected);
+        assert.equal(await refusal(file, "cer"), expected);
+    });
+
+    it("managed identities only (application false): says so and gives each identity's connect line", async () => {
+        const { file } = await deployedOutputs({
+            "exo-cba:application": false,
+            "exo-cba:managedIdentities": [
+                { name: "automation", objectId: AUTOMATION_IDENTITY_ID },
+                { name: "mailflow", objectId: FUNCTION_IDENTITY_ID, clientId: FUNCTION_IDENTITY_CLIENT_ID },
+            ],
+        });
+        // learn.microsoft.com/powershell/exchange/connect-exo-powershell-managed-identity: system-assigned, then user-assigned.
+        assert.equal(
+            await refusal(file),
+            "error: this stack has no certificate to export: it has no application (exo-cba:application is false). Its runners connect " +
+                `as managed identity "automation" (output managedIdentities): Connect-ExchangeOnline -ManagedIdentity -Organization 'contoso.onmicrosoft.com'; ` +
+                `as managed identity "mailflow" (output managedIdentities): Connect-ExchangeOnline -ManagedIdentity -Organization 'contoso.onmicrosoft.com' ` +
+                `-ManagedIdentityAccountId '${FUNCTION_IDENTITY_CLIENT_ID}'. Nothing was written.\n`,
+        );
+    });
+    it("builds those lines itself: an identity whose client id is no GUID is refused, a hostile name is shown escaped", async () => {
+        const { outputs } = await deployedOutputs({
+            "exo-cba:application": false,
+            "exo-cba:managedIdentities": [{ name: "automation", objectId: AUTOMATION_IDENTITY_ID }],
+        });
+        const file = path.join(tempDir("outputs-"), "outputs.json");
+        const identity = { name: "automation", objectId: AUTOMATION_IDENTITY_ID };
+        fs.writeFileSync(
+            file,
+            JSON.stringify({ ...outputs, managedIdentities: [{ ...identity, clientId: "x'; Remove-Item C:\\ -Recurse #" }] }),
+        );
+        assert.equal(
+            await refusal(file),
+            'error: output managedIdentities should be a list of { "name", "objectId", "clientId"? } with a GUID as clientId\n',
+        );
+        fs.writeFileSync(file, JSON.stringify({ ...outputs, managedIdentities: [{ ...identity, name: "a\u001b[2Jb" }] }));
+        const message = await refusal(file);
+        assert.ok(
+            message.includes('as managed identity "a\\u001b[2Jb" (output managedIdentities): Connect-ExchangeOnline -ManagedIdentity'),
+            message,
+        );
+        assert.ok(!message.includes("\u001b"), "the escape is shown, not sent to the terminal");
     });
 });
 

@@ -2,12 +2,15 @@
  * npm run export-cert -- (--stack <name> | --outputs-file <file|->) [--out <dir>] [--format pfx|pem|cer|all]
  *                        [--name <file name>] [--password-env <VARIABLE>] [--legacy] [--force]
  *
- * Writes the stack's active certificate for the machine that runs Connect-ExchangeOnline:
+ * Writes the stack's active certificate for the machine that runs Connect-ExchangeOnline (and
+ * Connect-IPPSSession, when a role of the stack reaches Security & Compliance PowerShell):
  *   <name>.cer  the public certificate (DER), for reference or Import-Certificate
  *   <name>.pem  certificate and private key (PEM), for PowerShell 7's CreateFromPemFile
  *   <name>.pfx  certificate and key, password-protected, importable by Windows into a CSP key container
- * The work is in lib/export.mts: files readable by the owner only, all written or none, nothing
- * overwritten without --force. The PFX password comes from an environment variable or a prompt.
+ * then prints the connect lines for the stack's cloud. The work is in lib/export.mts: files readable by
+ * the owner only, all written or none, nothing overwritten without --force. The PFX password comes from
+ * an environment variable or a prompt. A stack without a certificate is refused with what its runners
+ * use instead.
  */
 import { printable } from "../components/redaction.ts";
 import { EXIT_INVALID_INPUT, OUTPUT_OPTIONS, commandLine, outputOptionsUsage, runTool } from "./lib/cli.mts";
@@ -25,8 +28,10 @@ ${outputOptionsUsage(true)}  --out <dir>               where to write (default: 
   --legacy                  PFX encryption Windows Server 2016 and older can read (3DES) instead of AES-256
   --force                   replace existing files (a symbolic link is replaced, not followed)
 
-exit codes: 0 written, ${EXIT_INVALID_INPUT} invalid input or nothing could be written (nothing was changed),
-            ${EXIT_INCOMPLETE} a write failed and not every file could be put back (the message says where each is)
+The printed Connect-ExchangeOnline and Connect-IPPSSession lines are for the stack's cloud (its cloud output).
+
+exit codes: 0 written, ${EXIT_INVALID_INPUT} invalid input, a stack without a certificate, or nothing could be written
+            (nothing was changed), ${EXIT_INCOMPLETE} a write failed and not every file could be put back (the message says where each is)
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -1,14 +1,27 @@
 /**
  * npm run export-cert, the work: which files to write from a stack's outputs, writing them all or none,
- * and the PowerShell lines that use them. tools/export-cert.mts parses the arguments and calls this.
+ * and the PowerShell lines that use them, for the stack's cloud. tools/export-cert.mts parses the
+ * arguments and calls this.
  */
 import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { thumbprintOf } from "../../components/certificate.ts";
-import { connectCommand, connectCommandCrossPlatform, connectCommandPemFile, quote } from "../../components/connect.ts";
-import { isGuid } from "../../components/microsoft.ts";
+import {
+    type ConnectValues,
+    connectCommand,
+    connectCommandAccessToken,
+    connectCommandCrossPlatform,
+    connectCommandManagedIdentity,
+    connectCommandPemFile,
+    connectIppsCommand,
+    connectIppsCommandAccessToken,
+    connectIppsCommandCrossPlatform,
+    connectIppsCommandPemFile,
+    quote,
+} from "../../components/connect.ts";
+import { CLOUDS, CLOUD_NAMES, type CloudName, isCloudName, isGuid } from "../../components/microsoft.ts";
 import { hasControlCharacters, show } from "../../components/redaction.ts";
 import { UserError, describeFsError, stackName } from "./cli.mts";
 import type { StackOutputs } from "./outputs.mts";
@@ -111,6 +124,10 @@ export interface ExportResult {
     readonly thumbprint: string;
     readonly appId: string;
     readonly organization: string;
+    /** The stack's Microsoft cloud, which every printed line names outside the worldwide one. */
+    readonly cloud: CloudName;
+    /** The stack has a connectIppsCommand output: a role reaches Security & Compliance PowerShell. */
+    readonly securityAndCompliance: boolean;
     /** The stack brings its own certificate: no private key here, only the .cer was written. */
     readonly byo: boolean;
     /** Where the PFX password came from, for the closing line; never the password. */
@@ -128,11 +145,12 @@ export type PasswordSource = () => Promise<{ readonly password: string; readonly
  * all or none (replaceFiles).
  */
 export async function exportCertificate(outputs: StackOutputs, plan: ExportPlan, password: PasswordSource): Promise<ExportResult> {
+    const cloud = stackCloud(outputs);
+    if (isEmptyList(outputs.raw("certificates"))) throw noCertificate(outputs, cloud);
     const certificatePem = outputs.string("certificatePem");
     const appId = outputs.string("appId");
     if (!isGuid(appId)) throw new UserError(`output appId should be an application id (a GUID), got ${show(appId)}`);
-    const organization = outputs.string("organization");
-    if (hasControlCharacters(organization)) throw new UserError(`output organization holds control characters: ${show(organization)}`);
+    const organization = organizationOf(outputs);
     const certificate = readCertificate(certificatePem, outputs.string("thumbprint"));
     // A brought certificate's key lives where the certificate was made: only the public part exists here.
     const byo = !outputs.has("privateKeyPem");
@@ -179,10 +197,89 @@ export async function exportCertificate(outputs: StackOutputs, plan: ExportPlan,
         thumbprint: certificate.thumbprint,
         appId,
         organization,
+        cloud,
+        securityAndCompliance: outputs.has("connectIppsCommand"),
         byo,
         passwordSource: secret?.source,
         warnings,
     };
+}
+
+/**
+ * The stack's cloud: its `cloud` output, the worldwide cloud when the stack predates that output. A value
+ * that names no cloud, or an exchangeEnvironmentName of another cloud, is refused: the printed lines
+ * would connect somewhere the application does not live.
+ */
+function stackCloud(outputs: StackOutputs): CloudName {
+    const name = outputs.raw("cloud");
+    if (name === undefined) return "global";
+    if (typeof name !== "string" || !isCloudName(name)) {
+        throw new UserError(`output cloud must be one of ${CLOUD_NAMES.join(", ")} (got ${show(name)})`);
+    }
+    const environment = outputs.raw("exchangeEnvironmentName");
+    const expected = CLOUDS[name].exchangeEnvironmentName;
+    if (environment !== undefined && environment !== expected) {
+        throw new UserError(
+            `output exchangeEnvironmentName is ${show(environment)}, but cloud ${name} connects with ${expected}; read the outputs again from one deployment`,
+        );
+    }
+    return name;
+}
+
+function isEmptyList(value: unknown): boolean {
+    return Array.isArray(value) && value.length === 0;
+}
+
+function organizationOf(outputs: StackOutputs): string {
+    const organization = outputs.string("organization");
+    if (hasControlCharacters(organization)) throw new UserError(`output organization holds control characters: ${show(organization)}`);
+    return organization;
+}
+
+/**
+ * The refusal for a stack that registers no certificate (its `certificates` output is []): what its
+ * runners connect with instead, rebuilt from its organization and cloud by components/connect.ts, so
+ * nothing a stack file holds is echoed as a command. One line, as every tool error is.
+ */
+function noCertificate(outputs: StackOutputs, cloud: CloudName): UserError {
+    const organization = organizationOf(outputs);
+    const why = outputs.has("appId")
+        ? "it registers none (exo-cba:certificates is [])"
+        : "it has no application (exo-cba:application is false)";
+    const ways: string[] = [];
+    if (outputs.has("connectCommandAccessToken")) {
+        ways.push(
+            `with a federated credential's token (output connectCommandAccessToken): ${connectCommandAccessToken({ organization, cloud })}`,
+        );
+        // Without a certificate the stack's connectIppsCommand is the -AccessToken form.
+        if (outputs.has("connectIppsCommand")) {
+            ways.push(
+                `Security & Compliance PowerShell with a token for its own resource (output connectIppsCommand): ${connectIppsCommandAccessToken({ organization, cloud })}`,
+            );
+        }
+    }
+    for (const mi of managedIdentitiesOf(outputs)) {
+        ways.push(
+            `as managed identity ${show(mi.name)} (output managedIdentities): ${connectCommandManagedIdentity({ organization, clientId: mi.clientId, cloud })}`,
+        );
+    }
+    const instead = ways.length > 0 ? `Its runners connect ${ways.join("; ")}` : "Nothing in its outputs connects without one";
+    return new UserError(`this stack has no certificate to export: ${why}. ${instead}. Nothing was written.`);
+}
+
+/** The managedIdentities output, checked: a name each, and a client id (a GUID) for user-assigned ones. */
+function managedIdentitiesOf(outputs: StackOutputs): { readonly name: string; readonly clientId: string | undefined }[] {
+    const value = outputs.raw("managedIdentities");
+    if (value === undefined) return [];
+    const invalid = () =>
+        new UserError('output managedIdentities should be a list of { "name", "objectId", "clientId"? } with a GUID as clientId');
+    if (!Array.isArray(value)) throw invalid();
+    return value.map((item: unknown) => {
+        if (item === null || typeof item !== "object") throw invalid();
+        const { name, clientId } = item as { name?: unknown; clientId?: unknown };
+        if (typeof name !== "string" || (clientId !== undefined && (typeof clientId !== "string" || !isGuid(clientId)))) throw invalid();
+        return { name, clientId };
+    });
 }
 
 interface Certificate {
@@ -522,37 +619,49 @@ export function terminalPrompt(): ((prompt: string) => Promise<string>) | undefi
 }
 
 /**
- * What to run next, for Windows and PowerShell 7. Every value in a PowerShell line is a single-quoted
- * literal made by quote(), the file paths included.
+ * What to run next, for Windows and PowerShell 7, in the stack's cloud: Connect-ExchangeOnline, and
+ * Connect-IPPSSession when a role reaches Security & Compliance PowerShell. Every value in a PowerShell
+ * line is a single-quoted literal made by quote(), the file paths included.
  */
 export function nextSteps(r: ExportResult): string {
     const file = (f: Format) => path.join(r.dir, `${r.name}.${f}`);
-    const values = { appId: r.appId, organization: r.organization, thumbprint: r.thumbprint };
+    const values: ConnectValues = { appId: r.appId, organization: r.organization, thumbprint: r.thumbprint, cloud: r.cloud };
+    // Security & Compliance PowerShell only when the stack says a role reaches it (its connectIppsCommand output).
+    const ipps = (line: () => string): string[] => (r.securityAndCompliance ? [`  ${line()}`] : []);
     const lines = [`Wrote ${r.formats.map(file).join(", ")} (readable by you only).`, ""];
     if (r.byo) {
         lines.push(
             "This stack brings its own certificate: its private key stays where the certificate was made, so only the public",
             "certificate was exported. On the runner, use the certificate with its key from that place, then:",
             `  ${connectCommand(values)}`,
+            ...ipps(() => connectIppsCommand(values)),
         );
-        return `${lines.join("\n")}\n`;
     }
-    if (r.formats.includes("pfx")) {
+    if (!r.byo && r.formats.includes("pfx")) {
         lines.push(
             "Windows (PowerShell, signed in as the account that runs the script):",
             `  Import-PfxCertificate -FilePath ${quote(file("pfx"))} -CertStoreLocation Cert:\\CurrentUser\\My -Password (Read-Host -AsSecureString -Prompt "PFX password")`,
             `  ${connectCommand(values)}`,
+            ...ipps(() => connectIppsCommand(values)),
             "  Then delete the PFX file; the certificate store keeps the key.",
             "",
             "Linux or macOS (PowerShell 7):",
             `  ${connectCommandCrossPlatform(values, file("pfx"))}`,
+            ...ipps(() => connectIppsCommandCrossPlatform(values, file("pfx"))),
         );
     }
-    if (r.formats.includes("pem")) {
+    if (!r.byo && r.formats.includes("pem")) {
         lines.push(
             "",
             "Any OS with PowerShell 7, from the PEM file (its key is not encrypted: keep it readable by the runner only):",
             `  ${connectCommandPemFile(values, file("pem"))}`,
+            ...ipps(() => connectIppsCommandPemFile(values, file("pem"))),
+        );
+    }
+    if (lines.some((l) => l.startsWith("  Connect-IPPSSession "))) {
+        lines.push(
+            "",
+            "Connect-IPPSSession is Security & Compliance PowerShell, which a role of this stack reaches; a script runs the lines it needs.",
         );
     }
     if (r.passwordSource !== undefined) lines.push("", `The PFX password is the one from ${r.passwordSource}; it is not stored anywhere.`);
