@@ -1,8 +1,11 @@
 /**
- * npm run verify: the real CLI against a local stand-in for Entra's token endpoint (HTTPS, trusted
- * through NODE_EXTRA_CA_CERTS). Microsoft's ids are typed here from its documentation, never taken
- * from the program; thumbprints and dates come from openssl. Certificates are dated from the instant
- * each test passes, so the suite holds on any day (and under faketime).
+ * npm run verify: the real CLI against local stand-ins for Entra's token endpoint (HTTPS, trusted
+ * through NODE_EXTRA_CA_CERTS), a workload's OIDC issuer with GitHub Actions' token request endpoint,
+ * and an Azure resource's managed identity endpoint (IMDS and App Service shapes). Every run is its own
+ * process, as msal-node keeps its managed identity source for the process. Microsoft's ids, hosts and
+ * resources are typed here from its documentation, never taken from the program; thumbprints and dates
+ * come from openssl. Certificates and tokens are dated from the instant each test runs, so the suite
+ * holds on any day (and under faketime).
  */
 import assert from "node:assert/strict";
 import * as crypto from "node:crypto";
@@ -15,7 +18,9 @@ import type { TokenOutcome } from "../tools/lib/verify/outcome.mts";
 import { parseDuration, retryUntilVerified } from "../tools/lib/verify/retry.mts";
 import { type MadeCertificate, makeCertificate } from "./support/certificates.mts";
 import { openssl, opensslThumbprint, tempDir } from "./support/harness.mts";
+import { type IdentityEndpoint, closedPort, startIdentityEndpoint } from "./support/identityEndpoint.mts";
 import {
+    type FederatedRegistration,
     JWT_BEARER,
     type RawAnswer,
     type Registration,
@@ -23,8 +28,11 @@ import {
     signJwt,
     startTokenEndpoint,
 } from "./support/tokenEndpoint.mts";
+import { type Issuer, startIssuer } from "./support/verifyIssuer.mts";
 import {
     type DirectoryRole,
+    type FederatedCredentialSpec,
+    type ManagedIdentitySpec,
     type VerifyRun,
     opensslPfx,
     opensslPfxInfo,
@@ -39,6 +47,16 @@ const GLOBAL_READER: DirectoryRole = { name: "Global Reader", templateId: "f2ef9
 // https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2
 const EXCHANGE_ONLINE = "https://outlook.office365.com";
 const EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000";
+// Exchange Online in GCC High and DoD: CISA ScubaGear EXORestHelper.psm1, Microsoft CSS-Exchange
+// Get-CloudServiceEndpoint.ps1 (DoD disputed: maester uses outlook.office365.us).
+const EXCHANGE_ONLINE_GCC_HIGH = "https://outlook.office365.us";
+const EXCHANGE_ONLINE_DOD = "https://outlook-dod.office365.us";
+// The audience Entra expects in a federated token (learn.microsoft.com/entra/workload-id/workload-identity-federation-create-trust),
+// and in the US Government clouds (…/workload-identity-federation-config-app-trust-managed-identity).
+const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+const TOKEN_EXCHANGE_AUDIENCE_US_GOV = "api://AzureADTokenExchangeUSGov";
+// A GitHub Actions job's subject when it names an environment (docs.github.com/actions/reference/security/oidc).
+const GITHUB_SUBJECT = "repo:contoso/exchange-reports:environment:production";
 
 const TENANT = "6f1d4c2a-8b3e-4f5a-9c7d-1e2f3a4b5c6d";
 const UNKNOWN_TENANT = "0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f";
@@ -56,15 +74,23 @@ const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/;
 
 let endpoint: TokenEndpoint;
+let issuer: Issuer;
+let identity: IdentityEndpoint;
 /** Private keys and passwords the tests handed to the CLI, and tokens planted in answers: none may ever be printed. */
 const privateKeys: string[] = [];
 const planted: string[] = [];
 let runsChecked = 0;
 
 before(async () => {
-    endpoint = await startTokenEndpoint({ tenants: [TENANT] });
+    endpoint = await startTokenEndpoint({ tenants: [TENANT], resources: [EXCHANGE_ONLINE, EXCHANGE_ONLINE_GCC_HIGH, EXCHANGE_ONLINE_DOD] });
+    issuer = await startIssuer({ tls: endpoint.tls, gitHubSubject: GITHUB_SUBJECT });
+    identity = await startIdentityEndpoint({ tenantId: TENANT, resources: [EXCHANGE_ONLINE, EXCHANGE_ONLINE_GCC_HIGH] });
 });
-after(() => endpoint.close());
+after(async () => {
+    await endpoint.close();
+    await issuer.close();
+    await identity.close();
+});
 
 /** A certificate valid from a day before `now` for 30 days; `freshKey` gives it a key no other certificate has. */
 function certificate(o: { now?: Date; fromDays?: number; toDays?: number; freshKey?: boolean; key?: "ec" } = {}): MadeCertificate {
@@ -129,7 +155,7 @@ async function run(
     const result = await runVerify(
         ["--authority-host", endpoint.authorityHost, "--first-delay", "20ms", "--max-wait", o.maxWait ?? "0", ...args],
         {
-            env: { NODE_EXTRA_CA_CERTS: o.trustEndpoint === false ? undefined : endpoint.caFile, ...o.env },
+            env: { NODE_EXTRA_CA_CERTS: o.trustEndpoint === false ? undefined : endpoint.caFile, ...HOST_IDENTITY_UNSET, ...o.env },
             ...(o.input !== undefined ? { input: o.input } : {}),
             ...(o.viaNpm ? { viaNpm: true } : {}),
         },
@@ -146,9 +172,11 @@ function assertNothingSecret(r: VerifyRun): void {
         const body = pem.split("\n").filter((l) => /^[A-Za-z0-9+/]{64}$/.test(l));
         for (const line of body) assert.ok(!text.includes(line), "private key material was printed");
     }
-    for (const jwt of [...endpoint.issued, ...endpoint.assertions, ...planted]) {
-        assert.ok(!text.includes(jwt.split(".")[2]), "an access token or client assertion was printed");
+    for (const jwt of [...endpoint.issued, ...endpoint.assertions, ...issuer.issued, ...identity.issued, ...planted]) {
+        assert.ok(!text.includes(jwt.split(".")[2]), "an access token, client assertion or federated token was printed");
     }
+    assert.ok(!text.includes(issuer.gitHub.requestToken), "GitHub's request token was printed");
+    assert.ok(!text.includes(identity.appService.header), "the identity header was printed");
     assert.doesNotMatch(text, JWT_LIKE, "a JWT-looking string was printed");
     for (const password of [PFX_PASSWORD, UNICODE_PFX_PASSWORD]) assert.ok(!text.includes(password), "a PFX password was printed");
     const control = CONTROL.exec(text);
@@ -158,7 +186,8 @@ function assertNothingSecret(r: VerifyRun): void {
 
 /** The row of the result table for one check. */
 function row(stdout: string, status: "PASS" | "FAIL" | "SKIP", name: string): RegExpExecArray {
-    const m = new RegExp(`^  ${status}  ${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} +(.*)$`, "m").exec(stdout);
+    // Two spaces at least after the name: "identity" is not "identity endpoint".
+    const m = new RegExp(`^  ${status}  ${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}  +(.*)$`, "m").exec(stdout);
     assert.ok(m, `no ${status} row for ${name} in:\n${stdout}`);
     return m;
 }
@@ -166,6 +195,22 @@ function row(stdout: string, status: "PASS" | "FAIL" | "SKIP", name: string): Re
 function requestsOf(appId: string) {
     return endpoint.received.filter((r) => r.form["client_id"] === appId);
 }
+
+/**
+ * What tells msal-node which identity endpoint a host has, and GitHub Actions' token request: unset in
+ * every run unless a test sets them, whatever the machine running the tests has.
+ */
+const HOST_IDENTITY_UNSET: Record<string, undefined> = {
+    IDENTITY_ENDPOINT: undefined,
+    IDENTITY_HEADER: undefined,
+    IDENTITY_SERVER_THUMBPRINT: undefined,
+    IMDS_ENDPOINT: undefined,
+    MSI_ENDPOINT: undefined,
+    MSI_SECRET: undefined,
+    AZURE_POD_IDENTITY_AUTHORITY_HOST: undefined,
+    ACTIONS_ID_TOKEN_REQUEST_URL: undefined,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined,
+};
 
 /** An invalid-input run: exit code 2, one line on standard error saying so, nothing on standard output. */
 function assertOneLineError(r: VerifyRun, message: RegExp): void {
@@ -783,6 +828,51 @@ describe("the token request goes through verify's own network module", () => {
     });
 });
 
+describe("the identity endpoint request goes through verify's own network module", () => {
+    // msal-node chooses the endpoint from this process's environment, once: IMDS's default unless a host variable is set.
+    const hostVariables = Object.keys(HOST_IDENTITY_UNSET).filter((k) => process.env[k] !== undefined);
+    it(
+        "one GET to IMDS with redirects off, and no retry of msal-node's own on a 404",
+        { skip: hostVariables.length > 0 && `set here: ${hostVariables.join(", ")}` },
+        async () => {
+            const { requestManagedIdentityToken } = await import("../tools/lib/verify/managedIdentity.mts");
+            const calls: { url: string; method: unknown; redirect: unknown; metadata: unknown }[] = [];
+            const realFetch = globalThis.fetch;
+            globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
+                const headers = new Headers(init?.headers);
+                calls.push({
+                    url: input instanceof Request ? input.url : String(input),
+                    method: init?.method,
+                    redirect: init?.redirect,
+                    metadata: headers.get("metadata"),
+                });
+                // IMDS answers 404 while it updates; msal-node's own retry policy would try again (ImdsRetryPolicy).
+                const body = { error: "not_found", error_description: "IMDS is updating" };
+                return Promise.resolve(
+                    new Response(JSON.stringify(body), { status: 404, headers: { "content-type": "application/json" } }),
+                );
+            };
+            let outcome: TokenOutcome;
+            try {
+                outcome = await requestManagedIdentityToken({
+                    // https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token
+                    endpoint: { source: "IMDS", url: "http://169.254.169.254/metadata/identity/oauth2/token", secret: undefined },
+                    resource: EXCHANGE_ONLINE,
+                    clientId: undefined,
+                });
+            } finally {
+                globalThis.fetch = realFetch;
+            }
+            assert.deepEqual(
+                calls.map((c) => [c.method, c.url.split("?")[0], c.redirect, c.metadata]),
+                [["GET", "http://169.254.169.254/metadata/identity/oauth2/token", "manual", "true"]],
+            );
+            assert.equal(new URL(calls[0].url).searchParams.get("resource"), EXCHANGE_ONLINE);
+            assert.equal(outcome.kind === "entra" && outcome.error.status, 404);
+        },
+    );
+});
+
 describe("the retry schedule", () => {
     it("doubles from the first delay up to two minutes, and makes its last attempt at the deadline", async () => {
         let clock = 0;
@@ -796,11 +886,15 @@ describe("the retry schedule", () => {
             tenantId: TENANT,
             thumbprint: undefined,
             authorityHost: "https://login.microsoftonline.com",
+            cloud: "global" as const,
+            resource: EXCHANGE_ONLINE,
+            tokenService: "Entra",
+            tokenAddress: "https://login.microsoftonline.com",
         };
         const verdict = await retryUntilVerified({
             checkLocally: () => ({ checks: [] }),
             requestToken: () => Promise.resolve(notFound),
-            expect: { resource: EXCHANGE_ONLINE, tenantId: TENANT, directoryRoles: [EXCHANGE_ADMINISTRATOR] },
+            expect: { resource: EXCHANGE_ONLINE, cloud: "global", tenantId: TENANT, directoryRoles: [EXCHANGE_ADMINISTRATOR] },
             explain: (e) => explainEntraError(e, context),
             context,
             maxWaitMs: 15 * 60_000,
@@ -827,6 +921,842 @@ describe("the retry schedule", () => {
         assert.equal(parseDuration("250ms"), 250);
         assert.equal(parseDuration("0"), 0);
         for (const bad of ["15", "m", "-1s", "1.5m", "15 m"]) assert.equal(parseDuration(bad), undefined, bad);
+    });
+});
+
+/** A stack whose application signs in with federated credentials; Entra (the endpoint) has `registered`, by default the same. */
+function deployFederated(
+    o: {
+        roles?: DirectoryRole[];
+        credentials?: FederatedCredentialSpec[];
+        registered?: FederatedRegistration[];
+        cloud?: string;
+        certificate?: MadeCertificate;
+        managedIdentities?: ManagedIdentitySpec[];
+        skewSeconds?: number;
+        claims?: Registration["claims"];
+    } = {},
+): { appId: string; outputsFile: string; credentials: FederatedCredentialSpec[] } {
+    const appId = crypto.randomUUID();
+    const roles = o.roles ?? [EXCHANGE_ADMINISTRATOR];
+    const credentials = o.credentials ?? [
+        { name: "github-reports", issuer: issuer.url, subject: GITHUB_SUBJECT, audience: TOKEN_EXCHANGE_AUDIENCE },
+    ];
+    endpoint.register({
+        tenantId: TENANT,
+        clientId: appId,
+        certificates: o.certificate ? [o.certificate.certPem] : [],
+        federatedCredentials: o.registered ?? credentials,
+        ...(o.skewSeconds !== undefined ? { federatedSkewSeconds: o.skewSeconds } : {}),
+        claims: (n) => ({ wids: roles.map((r) => r.templateId), ...o.claims?.(n) }),
+    });
+    const outputs = stackOutputs({
+        appId,
+        tenantId: TENANT,
+        roles,
+        federatedCredentials: credentials,
+        ...(o.certificate ? { certificate: o.certificate } : {}),
+        ...(o.cloud ? { cloud: o.cloud } : {}),
+        ...(o.managedIdentities ? { managedIdentities: o.managedIdentities } : {}),
+    });
+    return { appId, outputsFile: scratchFile("outputs.json", JSON.stringify(outputs, null, 2)), credentials };
+}
+
+/** A stack with managed identities only (exo-cba:application false). */
+function deployIdentities(identities: ManagedIdentitySpec[], o: { roles?: DirectoryRole[]; cloud?: string } = {}): string {
+    const outputs = stackOutputs({
+        tenantId: TENANT,
+        roles: o.roles ?? [EXCHANGE_ADMINISTRATOR],
+        managedIdentities: identities,
+        ...(o.cloud ? { cloud: o.cloud } : {}),
+    });
+    return scratchFile("outputs.json", JSON.stringify(outputs, null, 2));
+}
+
+/** An identity assigned to the stand-in host, its tokens carrying `roles` (default Exchange Administrator) as wids. */
+function assignIdentity(o: {
+    objectId: string;
+    clientId?: string;
+    system?: boolean;
+    roles?: DirectoryRole[];
+    claims?: (n: number) => Record<string, unknown>;
+}): void {
+    const roles = o.roles ?? [EXCHANGE_ADMINISTRATOR];
+    identity.assign({
+        objectId: o.objectId,
+        clientId: o.clientId ?? crypto.randomUUID(),
+        ...(o.system ? { system: true } : {}),
+        claims: (n) => ({ wids: roles.map((r) => r.templateId), ...o.claims?.(n) }),
+    });
+}
+
+/** The identity endpoint's requests since `from`. */
+function identityRequestsSince(from: number) {
+    return identity.received.slice(from);
+}
+
+/** GitHub token requests made by the client under test (not the token endpoint's key fetches). */
+function gitHubRequests() {
+    return issuer.received.filter((r) => !r.byTokenEndpoint && r.path.endsWith("/idtoken"));
+}
+
+const gitHubEnv = () => ({
+    ACTIONS_ID_TOKEN_REQUEST_URL: issuer.gitHub.requestUrl,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.gitHub.requestToken,
+});
+
+function payloadOf(jwt: string): Record<string, unknown> {
+    return JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8")) as Record<string, unknown>;
+}
+
+describe("the stand-in token endpoint checks federated tokens as Entra does", () => {
+    const credential = () => ({ issuer: issuer.url, subject: GITHUB_SUBJECT, audience: TOKEN_EXCHANGE_AUDIENCE });
+
+    function registered(federatedCredentials: FederatedRegistration[], skew?: number): string {
+        const clientId = crypto.randomUUID();
+        endpoint.register({
+            tenantId: TENANT,
+            clientId,
+            certificates: [],
+            federatedCredentials,
+            ...(skew !== undefined ? { federatedSkewSeconds: skew } : {}),
+        });
+        return clientId;
+    }
+
+    function post(clientId: string, token: string) {
+        return endpoint.post(`/${TENANT}/oauth2/v2.0/token`, {
+            grant_type: "client_credentials",
+            client_id: clientId,
+            client_assertion_type: JWT_BEARER,
+            client_assertion: token,
+            scope: `${EXCHANGE_ONLINE}/.default`,
+        });
+    }
+
+    it("issues a token for one signed with a key the issuer publishes, found through its OpenID configuration", async () => {
+        const clientId = registered([credential()]);
+        const fetchedBefore = issuer.received.filter((r) => r.byTokenEndpoint).length;
+        const answer = await post(clientId, issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE }));
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        assert.equal(payloadOf(String(answer.body["access_token"]))["appid"], clientId);
+        assert.deepEqual(
+            issuer.received
+                .filter((r) => r.byTokenEndpoint)
+                .slice(fetchedBefore)
+                .map((r) => r.path),
+            ["/.well-known/openid-configuration", "/.well-known/jwks"],
+        );
+    });
+    it("refuses a key the issuer does not publish, a forged signature, and a token outside its time range", async () => {
+        const clientId = registered([credential()]);
+        const unpublished = await post(clientId, issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE, unpublishedKey: true }));
+        assert.deepEqual(unpublished.body["error_codes"], [7000272]);
+        const genuine = issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE }).split(".");
+        const forgedPayload = Buffer.from(
+            JSON.stringify({ ...payloadOf(genuine.join(".")), sub: "repo:contoso/other:environment:production" }),
+        );
+        const forged = await post(clientId, `${genuine[0]}.${forgedPayload.toString("base64url")}.${genuine[2]}`);
+        assert.deepEqual(forged.body["error_codes"], [50013]);
+        const expired = await post(clientId, issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE, expiresIn: -600 }));
+        assert.deepEqual(expired.body["error_codes"], [700024]);
+        assert.match(String(expired.body["error_description"]), /^AADSTS700024: Client assertion is not within its valid time range/);
+    });
+    it("refuses an issuer, subject or audience no credential has; a subject differing in letter case has its own code", async () => {
+        const other = registered([{ ...credential(), issuer: "https://token.actions.githubusercontent.com" }]);
+        const good = () => issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE });
+        assert.deepEqual((await post(other, good())).body["error_codes"], [700211]);
+        const clientId = registered([credential()]);
+        const subject = await post(
+            clientId,
+            issuer.sign({ sub: "repo:contoso/exchange-reports:ref:refs/heads/main", aud: TOKEN_EXCHANGE_AUDIENCE }),
+        );
+        assert.deepEqual(subject.body["error_codes"], [700213]);
+        const upper = await post(clientId, issuer.sign({ sub: GITHUB_SUBJECT.toUpperCase(), aud: TOKEN_EXCHANGE_AUDIENCE }));
+        assert.deepEqual(upper.body["error_codes"], [7002138]);
+        const audience = await post(clientId, issuer.sign({ sub: GITHUB_SUBJECT, aud: "https://github.com/contoso" }));
+        assert.deepEqual(audience.body["error_codes"], [700212]);
+    });
+    it("answers AADSTS70021 while a new credential replicates, then issues the token", async () => {
+        const clientId = registered([{ ...credential(), replicatedAfter: 2 }]);
+        const codes: unknown[] = [];
+        for (let i = 0; i < 3; i++) {
+            const answer = await post(clientId, issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE }));
+            codes.push(answer.status === 200 ? 200 : (answer.body["error_codes"] as number[])[0]);
+        }
+        assert.deepEqual(codes, [70021, 70021, 200]);
+    });
+});
+
+describe("a federated token from a file (--federated-token-file)", () => {
+    it("signs in as the application of a stack without a certificate; the token goes as the client assertion and is never printed", async () => {
+        const stack = deployFederated();
+        const token = issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE });
+        const r = await run(["--outputs-file", stack.outputsFile, "--federated-token-file", scratchFile("token.jwt", `${token}\n`)]);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `^Checking app-only access for application ${stack.appId} .*signing in with federated credential github-reports$`,
+                "m",
+            ),
+        );
+        assert.match(
+            row(r.stdout, "PASS", "federated token")[1],
+            new RegExp(`^issuer ${issuer.url.replace(/[.]/g, "\\.")}, subject ${GITHUB_SUBJECT}, valid until \\d{4}-`),
+        );
+        assert.equal(
+            row(r.stdout, "PASS", "federated credential")[1],
+            `github-reports trusts this issuer and subject, audience ${TOKEN_EXCHANGE_AUDIENCE}`,
+        );
+        row(r.stdout, "PASS", "sign-in");
+        row(r.stdout, "PASS", "Exchange.ManageAsApp");
+        row(r.stdout, "PASS", "role Exchange Administrator");
+        assert.match(r.stdout, /^VERIFIED: the federated token signs in as the application/m);
+        assert.match(r.stdout, /Connect-ExchangeOnline -AccessToken with a token obtained this way will work/);
+        assert.ok(!r.stdout.includes(token) && !r.stderr.includes(token));
+
+        const requests = requestsOf(stack.appId);
+        assert.equal(requests.length, 1);
+        assert.equal(requests[0].status, 200, "the endpoint accepted the token's signature, issuer, subject and audience");
+        assert.equal(requests[0].form["grant_type"], "client_credentials");
+        assert.equal(requests[0].form["client_assertion_type"], JWT_BEARER);
+        assert.equal(requests[0].form["client_assertion"], token);
+        assert.equal(requests[0].form["scope"], `${EXCHANGE_ONLINE}/.default`);
+
+        const json = await run(["--outputs-file", stack.outputsFile, "--federated-token-file", "-", "--json"], { input: `${token}\n` });
+        assert.equal(json.code, 0, json.stdout + json.stderr);
+        const report = JSON.parse(json.stdout) as Record<string, unknown>;
+        assert.equal(report["mode"], "federated");
+        assert.equal(report["thumbprint"], null);
+        assert.deepEqual(report["federatedCredential"], {
+            name: "github-reports",
+            issuer: issuer.url,
+            subject: GITHUB_SUBJECT,
+            audience: TOKEN_EXCHANGE_AUDIENCE,
+        });
+    });
+    it("a token no credential of the stack trusts: exit code 1 before Entra is asked, naming the token's issuer and subject", async () => {
+        const stack = deployFederated();
+        const sub = "repo:contoso/exchange-reports:ref:refs/heads/main";
+        const r = await run([
+            "--outputs-file",
+            stack.outputsFile,
+            "--federated-token-file",
+            scratchFile("t", issuer.sign({ sub, aud: TOKEN_EXCHANGE_AUDIENCE })),
+        ]);
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        row(r.stdout, "PASS", "federated token");
+        row(r.stdout, "FAIL", "federated credential");
+        row(r.stdout, "SKIP", "sign-in");
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `^MISCONFIGURED: No federated credential of the stack trusts issuer ${issuer.url.replace(/[.]/g, "\\.")} with subject ${sub}\\.`,
+                "m",
+            ),
+        );
+        assert.match(r.stdout, new RegExp(`Why: .*The stack has: github-reports \\(issuer .*, subject ${GITHUB_SUBJECT}\\)`));
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+    it("a token for another audience, and an expired token: exit code 1, nothing sent", async () => {
+        const stack = deployFederated();
+        const audience = await run([
+            "--outputs-file",
+            stack.outputsFile,
+            "--federated-token-file",
+            scratchFile("t", issuer.sign({ sub: GITHUB_SUBJECT, aud: "https://github.com/contoso" })),
+        ]);
+        assert.equal(audience.code, 1, audience.stdout);
+        assert.match(
+            row(audience.stdout, "FAIL", "federated credential")[1],
+            /github-reports expects audience api:\/\/AzureADTokenExchange, the token has https:\/\/github\.com\/contoso/,
+        );
+        assert.match(audience.stdout, /^MISCONFIGURED: The federated token is for audience https:\/\/github\.com\/contoso/m);
+        const expired = await run([
+            "--outputs-file",
+            stack.outputsFile,
+            "--federated-token-file",
+            scratchFile("t", issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE, expiresIn: -60 })),
+        ]);
+        assert.equal(expired.code, 1, expired.stdout);
+        assert.match(row(expired.stdout, "FAIL", "federated token")[1], /expired \d{4}-/);
+        assert.match(expired.stdout, /^MISCONFIGURED: The federated token expired /m);
+        assert.match(expired.stdout, /Fix: .*--federated/);
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+    it("a credential Entra does not have yet (AADSTS70021) is tried again until it replicates", async () => {
+        const credentials = [{ name: "github-reports", issuer: issuer.url, subject: GITHUB_SUBJECT, audience: TOKEN_EXCHANGE_AUDIENCE }];
+        const stack = deployFederated({ credentials, registered: [{ ...credentials[0], replicatedAfter: 2 }] });
+        const token = issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE });
+        const r = await run(["--outputs-file", stack.outputsFile, "--federated-token-file", scratchFile("t", token)], { maxWait: "20s" });
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.deepEqual(
+            requestsOf(stack.appId).map((q) => q.aadsts ?? q.status),
+            [70021, 70021, 200],
+        );
+        const progress = r.stderr.trim().split("\n");
+        assert.equal(progress.length, 2, r.stderr);
+        assert.match(
+            progress[0],
+            new RegExp(
+                `^attempt 1: Entra has no federated credential on application ${stack.appId} matching the token's issuer, subject and audience \\(issuer .*, subject ${GITHUB_SUBJECT}\\) \\(AADSTS70021\\)\\. Trying again in 20ms`,
+            ),
+        );
+        // The file's one token, sent on every attempt.
+        assert.deepEqual(new Set(requestsOf(stack.appId).map((q) => q.form["client_assertion"])), new Set([token]));
+    });
+    it("a credential Entra never gets: not yet propagated when --max-wait runs out, and what else it could be", async () => {
+        const stack = deployFederated({ registered: [] });
+        const r = await run(
+            [
+                "--outputs-file",
+                stack.outputsFile,
+                "--federated-token-file",
+                scratchFile("t", issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE })),
+            ],
+            { maxWait: "300ms" },
+        );
+        assert.equal(r.code, 3, r.stdout + r.stderr);
+        assert.ok(requestsOf(stack.appId).every((q) => q.aadsts === 700211));
+        assert.match(
+            r.stdout,
+            /^NOT YET PROPAGATED: Entra has no federated credential .* matching the token's issuer .*\(AADSTS700211\)\. Waited/m,
+        );
+        assert.match(
+            r.stdout,
+            /Why: The stack's credential github-reports matches the token, so Entra has not caught up: .*changed or removed outside Pulumi/,
+        );
+        assert.match(r.stdout, /Fix: .*Federated credentials/);
+    });
+    it("a token that expires while verify waits: Entra's AADSTS700024, explained as an expired federated token", async () => {
+        const credentials = [{ name: "github-reports", issuer: issuer.url, subject: GITHUB_SUBJECT, audience: TOKEN_EXCHANGE_AUDIENCE }];
+        // Entra already knows another credential of this issuer, so it checks the token's time range before the subject.
+        const stack = deployFederated({
+            credentials,
+            registered: [
+                { ...credentials[0], subject: "repo:contoso/exchange-reports:environment:staging" },
+                { ...credentials[0], replicatedAfter: 1_000 },
+            ],
+            skewSeconds: 0,
+        });
+        const token = issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE, expiresIn: 4 });
+        const r = await run(["--outputs-file", stack.outputsFile, "--federated-token-file", scratchFile("t", token)], { maxWait: "20s" });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const codes = requestsOf(stack.appId).map((q) => q.aadsts);
+        assert.equal(codes.at(-1), 700024);
+        assert.ok(
+            codes.slice(0, -1).every((c) => c === 70021),
+            String(codes),
+        );
+        assert.match(r.stdout, /^MISCONFIGURED: Entra says the federated token is outside its valid time range \(AADSTS700024\)\./m);
+        assert.match(r.stdout, /Fix: .*pass --federated instead of a file/);
+    });
+    it("a file verify cannot use: one line naming it, exit code 2, nothing sent and nothing of it printed", async () => {
+        const stack = deployFederated();
+        const flag = (file: string) => ["--outputs-file", stack.outputsFile, "--federated-token-file", file];
+        assertOneLineError(
+            await run(flag(scratchFile("empty.jwt", "\n"))),
+            /--federated-token-file \S+empty\.jwt is empty; expected the workload's token \(a JWT\)/,
+        );
+        assertOneLineError(
+            await run(flag("/dev/zero")),
+            /--federated-token-file \/dev\/zero: --federated-token-file is larger than 64 KiB/,
+        );
+        assertOneLineError(await run(flag(tempDir("token-dir-"))), /--federated-token-file \S+ is a directory, not a file/);
+        const notJwt = `client_secret=Zk9~${crypto.randomBytes(12).toString("hex")}`;
+        const text = await run(flag(scratchFile("secret.txt", notJwt)));
+        assertOneLineError(text, /--federated-token-file \S+secret\.txt is not a JWT \(three base64url parts separated by dots\)/);
+        assert.ok(!text.stderr.includes(notJwt.slice(14)), "the file's content was printed");
+        const noSubject = signJwt(
+            { alg: "RS256" },
+            { iss: issuer.url, aud: TOKEN_EXCHANGE_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 300 },
+            crypto.createPrivateKey(sharedCertificate().keyPem),
+            "RS256",
+        );
+        planted.push(noSubject);
+        assertOneLineError(await run(flag(scratchFile("t", noSubject))), /has no sub \(subject\) claim/);
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+    it("a hostile subject in the token is shown escaped", async () => {
+        const stack = deployFederated();
+        const r = await run([
+            "--outputs-file",
+            stack.outputsFile,
+            "--federated-token-file",
+            scratchFile("t", issuer.sign({ sub: "repo:x\u001b[2J\u202e:VERIFIED", aud: TOKEN_EXCHANGE_AUDIENCE })),
+        ]);
+        assert.equal(r.code, 1, r.stdout);
+        assert.match(row(r.stdout, "PASS", "federated token")[1], /subject repo:x\\u\{1b\}\[2J\\u\{202e\}:VERIFIED/);
+    });
+});
+
+describe("a federated token from GitHub Actions (--federated)", () => {
+    it("asks GitHub's endpoint with the credential's audience, then signs in with that token, in the stack's cloud", async () => {
+        const stack = deployFederated({
+            cloud: "gcc-high",
+            credentials: [
+                { name: "github-reports", issuer: issuer.url, subject: GITHUB_SUBJECT, audience: TOKEN_EXCHANGE_AUDIENCE_US_GOV },
+            ],
+        });
+        const before = gitHubRequests().length;
+        const r = await run(["--outputs-file", stack.outputsFile, "--federated"], { env: gitHubEnv() });
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /^Checking app-only access .*, GCC High cloud, signing in with federated credential github-reports$/m);
+        const asked = gitHubRequests().slice(before);
+        assert.equal(asked.length, 1);
+        assert.equal(asked[0].query["audience"], TOKEN_EXCHANGE_AUDIENCE_US_GOV);
+        assert.equal(asked[0].query["api-version"], "2.0", "the request URL's own query is kept");
+        assert.equal(asked[0].authorization, `Bearer ${issuer.gitHub.requestToken}`);
+        const posted = requestsOf(stack.appId);
+        assert.equal(posted.length, 1);
+        assert.equal(posted[0].form["client_assertion"], issuer.issued.at(-1));
+        assert.equal(posted[0].form["scope"], `${EXCHANGE_ONLINE_GCC_HIGH}/.default`);
+        assert.equal(row(r.stdout, "PASS", "audience")[1], EXCHANGE_ONLINE_GCC_HIGH);
+    });
+    it("asks for a fresh token on every attempt", async () => {
+        const credentials = [{ name: "github-reports", issuer: issuer.url, subject: GITHUB_SUBJECT, audience: TOKEN_EXCHANGE_AUDIENCE }];
+        const stack = deployFederated({ credentials, registered: [{ ...credentials[0], replicatedAfter: 2 }] });
+        const before = gitHubRequests().length;
+        const r = await run(["--outputs-file", stack.outputsFile, "--federated"], { env: gitHubEnv(), maxWait: "20s" });
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(gitHubRequests().length - before, 3);
+        const assertions = requestsOf(stack.appId).map((q) => q.form["client_assertion"]);
+        assert.equal(new Set(assertions).size, 3);
+    });
+    it("a certificate stack in a GitHub Actions job still signs in with its certificate", async () => {
+        const stack = deploy();
+        const before = gitHubRequests().length;
+        const r = await run(["--outputs-file", stack.outputsFile], { env: gitHubEnv() });
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        row(r.stdout, "PASS", "certificate");
+        assert.equal(gitHubRequests().length, before, "GitHub was asked for a token");
+        assert.equal(payloadOf(requestsOf(stack.appId)[0].form["client_assertion"])["iss"], stack.appId);
+    });
+    it("outside GitHub Actions, or with a request URL that is not https: one line, exit code 2, nothing sent", async () => {
+        const stack = deployFederated();
+        assertOneLineError(
+            await run(["--outputs-file", stack.outputsFile, "--federated"]),
+            /--federated asks GitHub Actions for the workload's token, but ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not both set: give the job `permissions: id-token: write`/,
+        );
+        const from = identity.received.length;
+        const http = await run(["--outputs-file", stack.outputsFile, "--federated"], {
+            env: { ...gitHubEnv(), ACTIONS_ID_TOKEN_REQUEST_URL: `${identity.imdsHost}/idtoken?api-version=2.0` },
+        });
+        assertOneLineError(http, /ACTIONS_ID_TOKEN_REQUEST_URL must be an https URL/);
+        assert.equal(identity.received.length, from, "the request token went over http");
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+    it("a redirect from GitHub's endpoint is not followed: the request token goes nowhere else (exit code 4)", async () => {
+        const stack = deployFederated();
+        issuer.gitHubAnswer = () => ({ status: 307, headers: { location: `${endpoint.elsewhere.origin}/idtoken` }, body: "" });
+        let r: VerifyRun;
+        try {
+            r = await run(["--outputs-file", stack.outputsFile, "--federated"], { env: gitHubEnv(), maxWait: "20s" });
+        } finally {
+            issuer.gitHubAnswer = undefined;
+        }
+        assert.equal(r.code, 4, r.stdout + r.stderr);
+        assert.equal(endpoint.elsewhere.received.length, 0);
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `^COULD NOT CHECK: Could not reach GitHub's OIDC endpoint at ${issuer.url.replace(/[.]/g, "\\.")}: unexpected answer: a redirect \\(HTTP 307`,
+                "m",
+            ),
+        );
+        row(r.stdout, "FAIL", "federated token");
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+    it("a refusal that echoes the request token shows it redacted and its escapes escaped", async () => {
+        const stack = deployFederated();
+        issuer.gitHubAnswer = () => ({
+            status: 403,
+            body: { message: `Token ${issuer.gitHub.requestToken} may not \u001b[2Jrequest id tokens` },
+        });
+        let r: VerifyRun;
+        try {
+            r = await run(["--outputs-file", stack.outputsFile, "--federated"], { env: gitHubEnv() });
+        } finally {
+            issuer.gitHubAnswer = undefined;
+        }
+        assert.equal(r.code, 4, r.stdout + r.stderr);
+        assert.match(
+            r.stdout,
+            /GitHub's OIDC endpoint answered HTTP 403: Token \[secret redacted\] may not \\u\{1b\}\[2Jrequest id tokens/,
+        );
+    });
+});
+
+describe("a managed identity (--managed-identity)", () => {
+    it("IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST): the system-assigned identity's token, its oid the identity's object id", async () => {
+        const objectId = crypto.randomUUID();
+        assignIdentity({ objectId, system: true });
+        const outputs = deployIdentities([{ name: "automation", objectId }]);
+        const from = identity.received.length;
+        const entraBefore = endpoint.received.length;
+        const r = await run(["--outputs-file", outputs, "--managed-identity", "automation"], {
+            env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.imdsHost },
+        });
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, new RegExp(`^Checking managed identity automation \\(object id ${objectId}\\) in tenant ${TENANT} `, "m"));
+        assert.equal(
+            row(r.stdout, "PASS", "identity endpoint")[1],
+            `IMDS at ${identity.imdsHost}/metadata/identity/oauth2/token, system-assigned identity`,
+        );
+        assert.match(
+            row(r.stdout, "PASS", "sign-in")[1],
+            /^the identity endpoint issued an app-only token for https:\/\/outlook\.office365\.com/,
+        );
+        assert.match(
+            row(r.stdout, "PASS", "identity")[1],
+            new RegExp(`^oid ${objectId} is managed identity automation \\(system-assigned\\)`),
+        );
+        row(r.stdout, "PASS", "Exchange.ManageAsApp");
+        row(r.stdout, "PASS", "role Exchange Administrator");
+        assert.match(r.stdout, /^VERIFIED: the managed identity gets a token on this host/m);
+        const requests = identityRequestsSince(from);
+        assert.equal(requests.length, 1);
+        assert.equal(requests[0].shape, "imds");
+        assert.equal(requests[0].metadataHeader, "true");
+        assert.deepEqual(requests[0].query, { "api-version": "2018-02-01", resource: EXCHANGE_ONLINE });
+        assert.equal(endpoint.received.length, entraBefore, "Entra's token endpoint was contacted");
+    });
+    it("App Service (IDENTITY_ENDPOINT, IDENTITY_HEADER): a user-assigned identity asked for by its client id", async () => {
+        const objectId = crypto.randomUUID();
+        const clientId = crypto.randomUUID();
+        assignIdentity({ objectId, clientId });
+        const outputs = deployIdentities([
+            { name: "automation", objectId: crypto.randomUUID() },
+            { name: "mailflow", objectId, clientId },
+        ]);
+        const from = identity.received.length;
+        const r = await run(["--outputs-file", outputs, "--managed-identity", "mailflow", "--json"], {
+            env: { IDENTITY_ENDPOINT: identity.appService.endpoint, IDENTITY_HEADER: identity.appService.header },
+        });
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const requests = identityRequestsSince(from);
+        assert.equal(requests.length, 1);
+        assert.equal(requests[0].shape, "app-service");
+        assert.equal(requests[0].identityHeaderValid, true);
+        assert.deepEqual(requests[0].query, { "api-version": "2019-08-01", resource: EXCHANGE_ONLINE, client_id: clientId });
+        const report = JSON.parse(r.stdout) as Record<string, unknown> & {
+            claims: { oid: string };
+            checks: { name: string; status: string }[];
+        };
+        assert.equal(report["mode"], "managed-identity");
+        assert.equal(report["appId"], null);
+        assert.deepEqual(report["managedIdentity"], { name: "mailflow", objectId, clientId });
+        assert.equal(report.claims.oid, objectId);
+        assert.deepEqual(
+            report.checks.map((c) => `${c.status} ${c.name}`),
+            [
+                "pass identity endpoint",
+                "pass sign-in",
+                "pass audience",
+                "pass tenant",
+                "pass identity",
+                "pass Exchange.ManageAsApp",
+                "pass role Exchange Administrator",
+            ],
+        );
+    });
+    it("not on an Azure host: nothing answers at the identity endpoint (exit code 4, not retried)", async () => {
+        const port = await closedPort();
+        const outputs = deployIdentities([{ name: "automation", objectId: crypto.randomUUID() }]);
+        const r = await run(["--outputs-file", outputs, "--managed-identity", "automation"], {
+            env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${port}` },
+            maxWait: "20s",
+        });
+        assert.equal(r.code, 4, r.stdout + r.stderr);
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `^COULD NOT CHECK: No managed identity endpoint answered at http://127\\.0\\.0\\.1:${port}/metadata/identity/oauth2/token: .*ECONNREFUSED`,
+                "m",
+            ),
+        );
+        assert.match(r.stdout, /Why: .*This host has none, so it is not an Azure resource with an identity\./);
+        assert.equal(r.stderr, "", "retried");
+        assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
+    });
+    it("something that is not an identity endpoint answers (another cloud's metadata service): not on an Azure host either", async () => {
+        const outputs = deployIdentities([{ name: "automation", objectId: crypto.randomUUID() }]);
+        identity.answer = () => ({
+            status: 404,
+            headers: { "content-type": "text/html" },
+            body: "<html><body>404 Not Found</body></html>",
+        });
+        let r: VerifyRun;
+        try {
+            r = await run(["--outputs-file", outputs, "--managed-identity", "automation"], {
+                env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.imdsHost },
+            });
+        } finally {
+            identity.answer = undefined;
+        }
+        assert.equal(r.code, 4, r.stdout + r.stderr);
+        assert.match(r.stdout, /^COULD NOT CHECK: No managed identity endpoint answered at .*: unexpected answer \(HTTP 404\), not JSON/m);
+    });
+    it("an identity not assigned to this resource: the endpoint's 400, from IMDS and from App Service (exit code 1)", async () => {
+        const clientId = crypto.randomUUID();
+        const outputs = deployIdentities([{ name: "mailflow", objectId: crypto.randomUUID(), clientId }]);
+        const imds = await run(["--outputs-file", outputs, "--managed-identity", "mailflow"], {
+            env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.imdsHost },
+        });
+        assert.equal(imds.code, 1, imds.stdout + imds.stderr);
+        assert.match(
+            imds.stdout,
+            new RegExp(
+                `^MISCONFIGURED: The identity endpoint has no managed identity mailflow \\(user-assigned, client id ${clientId}\\) for this host \\(HTTP 400: Identity not found\\)\\.`,
+                "m",
+            ),
+        );
+        assert.match(imds.stdout, /Fix: Assign the identity to this resource/);
+        const appService = await run(["--outputs-file", outputs, "--managed-identity", "mailflow"], {
+            env: { IDENTITY_ENDPOINT: identity.appService.endpoint, IDENTITY_HEADER: identity.appService.header },
+        });
+        assert.equal(appService.code, 1, appService.stdout + appService.stderr);
+        assert.match(
+            appService.stdout,
+            /^MISCONFIGURED: The identity endpoint has no managed identity mailflow .*\(HTTP 400: No User Assigned or Delegated Managed Identity found/m,
+        );
+    });
+    it("a token for another identity: the oid check fails (exit code 1)", async () => {
+        const theirs = crypto.randomUUID();
+        const ours = crypto.randomUUID();
+        const clientId = crypto.randomUUID();
+        assignIdentity({ objectId: theirs, clientId });
+        const outputs = deployIdentities([{ name: "mailflow", objectId: ours, clientId }]);
+        const r = await run(["--outputs-file", outputs, "--managed-identity", "mailflow"], {
+            env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.imdsHost },
+        });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.equal(row(r.stdout, "FAIL", "identity")[1], `oid ${theirs}, expected ${ours}`);
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `^MISCONFIGURED: The token is for object ${theirs}, not managed identity mailflow \\(user-assigned, client id ${clientId}\\) \\(object id ${ours}\\)\\.`,
+                "m",
+            ),
+        );
+        assert.match(r.stdout, /Fix: .*principal \(object\) id/);
+    });
+    it("an identity without Exchange.ManageAsApp or a role: the fixes name its own grants", async () => {
+        const objectId = crypto.randomUUID();
+        const clientId = crypto.randomUUID();
+        assignIdentity({ objectId, clientId, claims: () => ({ roles: undefined }) });
+        const outputs = deployIdentities([{ name: "reports", objectId, clientId }]);
+        const env = { AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.imdsHost };
+        const r = await run(["--outputs-file", outputs, "--managed-identity", "reports"], { env });
+        assert.equal(r.code, 3, r.stdout + r.stderr);
+        assert.match(r.stdout, /Fix: .*exo-mi-reports-consent resource/);
+        const roleless = crypto.randomUUID();
+        const roleClient = crypto.randomUUID();
+        assignIdentity({ objectId: roleless, clientId: roleClient, roles: [] });
+        const second = deployIdentities([{ name: "reports", objectId: roleless, clientId: roleClient }], { roles: [GLOBAL_READER] });
+        const role = await run(["--outputs-file", second, "--managed-identity", "reports"], { env });
+        assert.equal(role.code, 3, role.stdout + role.stderr);
+        assert.match(role.stdout, /Fix: .*Assignments for the managed identity; .*exo-mi-reports-role-… resource/);
+    });
+    it("a redirect is not followed, and an error echoing IDENTITY_HEADER shows it redacted", async () => {
+        const objectId = crypto.randomUUID();
+        const outputs = deployIdentities([{ name: "automation", objectId }]);
+        const env = { IDENTITY_ENDPOINT: identity.appService.endpoint, IDENTITY_HEADER: identity.appService.header };
+        identity.answer = () => ({ status: 307, headers: { location: `${endpoint.elsewhere.origin}/msi/token` }, body: "" });
+        let redirect: VerifyRun;
+        let echo: VerifyRun;
+        try {
+            redirect = await run(["--outputs-file", outputs, "--managed-identity", "automation"], { env, maxWait: "20s" });
+            identity.answer = () => ({
+                status: 400,
+                body: { statusCode: 400, message: `Header ${identity.appService.header} is not \u001b]0;owned\u0007 for this site` },
+            });
+            echo = await run(["--outputs-file", outputs, "--managed-identity", "automation"], { env });
+        } finally {
+            identity.answer = undefined;
+        }
+        assert.equal(redirect.code, 4, redirect.stdout + redirect.stderr);
+        assert.equal(endpoint.elsewhere.received.length, 0);
+        assert.match(
+            redirect.stdout,
+            /unexpected answer: a redirect \(HTTP 307 to https:\/\/127\.0\.0\.1:\d+\); verify follows no redirects/,
+        );
+        assert.equal(echo.code, 1, echo.stdout + echo.stderr);
+        assert.match(echo.stdout, /HTTP 400: Header \[secret redacted\] is not \\u\{1b\}\]0;owned\\u\{7\} for this site/);
+    });
+    it("a name the stack does not have, or an endpoint verify does not call: one line, exit code 2", async () => {
+        const outputs = deployIdentities([
+            { name: "automation", objectId: crypto.randomUUID() },
+            { name: "mailflow", objectId: crypto.randomUUID(), clientId: crypto.randomUUID() },
+        ]);
+        assertOneLineError(
+            await run(["--outputs-file", outputs, "--managed-identity", "reporting"]),
+            /the stack has no managed identity named "reporting"; its managed identities: "automation", "mailflow"/,
+        );
+        // Cloud Shell's variable: msal-node would sign in as the user there, not as a managed identity.
+        assertOneLineError(
+            await run(["--outputs-file", outputs, "--managed-identity", "automation"], {
+                env: { MSI_ENDPOINT: `${identity.imdsHost}/cloudshell` },
+            }),
+            /this host's managed identity endpoint is Cloud Shell .*; verify --managed-identity checks IMDS/,
+        );
+    });
+    it("needs no secret outputs: outputs printed without --show-secrets do", async () => {
+        const objectId = crypto.randomUUID();
+        assignIdentity({ objectId, system: true });
+        const outputs = stackOutputs({
+            appId: crypto.randomUUID(),
+            tenantId: TENANT,
+            certificate: sharedCertificate(),
+            roles: [EXCHANGE_ADMINISTRATOR],
+            managedIdentities: [{ name: "automation", objectId }],
+        });
+        outputs["privateKeyPem"] = "[secret]";
+        const r = await run(["--outputs-file", scratchFile("outputs.json", JSON.stringify(outputs)), "--managed-identity", "automation"], {
+            env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.imdsHost },
+        });
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+    });
+});
+
+describe("the stack's cloud", () => {
+    it("a GCC High stack asks for GCC High's Exchange Online; a stack without the cloud output is worldwide", async () => {
+        const appId = crypto.randomUUID();
+        const cert = sharedCertificate();
+        endpoint.register({
+            tenantId: TENANT,
+            clientId: appId,
+            certificates: [cert.certPem],
+            claims: () => ({ wids: [EXCHANGE_ADMINISTRATOR.templateId] }),
+        });
+        const outputs = (cloud?: string) =>
+            scratchFile(
+                "outputs.json",
+                JSON.stringify(
+                    stackOutputs({
+                        appId,
+                        tenantId: TENANT,
+                        certificate: cert,
+                        roles: [EXCHANGE_ADMINISTRATOR],
+                        ...(cloud ? { cloud } : {}),
+                    }),
+                ),
+            );
+        const gcc = await run(["--outputs-file", outputs("gcc-high")]);
+        assert.equal(gcc.code, 0, gcc.stdout + gcc.stderr);
+        assert.match(gcc.stdout, /^Checking app-only access .*\(contoso\.onmicrosoft\.com\), GCC High cloud$/m);
+        assert.equal(row(gcc.stdout, "PASS", "audience")[1], EXCHANGE_ONLINE_GCC_HIGH);
+        const worldwide = await run(["--outputs-file", outputs()]);
+        assert.equal(worldwide.code, 0, worldwide.stdout);
+        assert.deepEqual(
+            requestsOf(appId).map((q) => q.form["scope"]),
+            [`${EXCHANGE_ONLINE_GCC_HIGH}/.default`, `${EXCHANGE_ONLINE}/.default`],
+        );
+    });
+    it("DoD's disputed resource: the cloud's by default, --resource overrides it", async () => {
+        const appId = crypto.randomUUID();
+        const cert = sharedCertificate();
+        endpoint.register({
+            tenantId: TENANT,
+            clientId: appId,
+            certificates: [cert.certPem],
+            claims: () => ({ wids: [EXCHANGE_ADMINISTRATOR.templateId] }),
+        });
+        const outputs = scratchFile(
+            "outputs.json",
+            JSON.stringify(stackOutputs({ appId, tenantId: TENANT, certificate: cert, roles: [EXCHANGE_ADMINISTRATOR], cloud: "dod" })),
+        );
+        assert.equal((await run(["--outputs-file", outputs])).code, 0);
+        assert.equal((await run(["--outputs-file", outputs, "--resource", EXCHANGE_ONLINE_GCC_HIGH])).code, 0);
+        assert.deepEqual(
+            requestsOf(appId).map((q) => q.form["scope"]),
+            [`${EXCHANGE_ONLINE_DOD}/.default`, `${EXCHANGE_ONLINE_GCC_HIGH}/.default`],
+        );
+    });
+    it("the sign-in host and resource follow the cloud unless a flag says otherwise", async () => {
+        const { signInEndpoints } = await import("../tools/lib/verify/command.mts");
+        const none = { authorityHost: undefined, resource: undefined };
+        // learn.microsoft.com/entra/identity-platform/authentication-national-cloud; resources as above; China: CSS-Exchange.
+        assert.deepEqual(signInEndpoints({ cloud: "global" }, none), {
+            authorityHost: "https://login.microsoftonline.com",
+            resource: EXCHANGE_ONLINE,
+        });
+        assert.deepEqual(signInEndpoints({ cloud: "gcc-high" }, none), {
+            authorityHost: "https://login.microsoftonline.us",
+            resource: EXCHANGE_ONLINE_GCC_HIGH,
+        });
+        assert.deepEqual(signInEndpoints({ cloud: "dod" }, none), {
+            authorityHost: "https://login.microsoftonline.us",
+            resource: EXCHANGE_ONLINE_DOD,
+        });
+        assert.deepEqual(signInEndpoints({ cloud: "china" }, none), {
+            authorityHost: "https://login.chinacloudapi.cn",
+            resource: "https://partner.outlook.cn",
+        });
+        assert.deepEqual(
+            signInEndpoints({ cloud: "gcc-high" }, { authorityHost: "https://login.example.test", resource: EXCHANGE_ONLINE }),
+            {
+                authorityHost: "https://login.example.test",
+                resource: EXCHANGE_ONLINE,
+            },
+        );
+    });
+    it("a cloud output verify does not know: one line, exit code 2", async () => {
+        const outputs = stackOutputs({
+            appId: crypto.randomUUID(),
+            tenantId: TENANT,
+            certificate: sharedCertificate(),
+            roles: [EXCHANGE_ADMINISTRATOR],
+            cloud: "usgov",
+        });
+        assertOneLineError(
+            await run(["--outputs-file", scratchFile("outputs.json", JSON.stringify(outputs))]),
+            /output cloud should be one of global, gcc-high, dod, china \(got "usgov"\)/,
+        );
+    });
+});
+
+describe("a stack without a certificate says which sign-ins it has", () => {
+    it("federated credentials (and managed identities): what to pass, exit code 2, nothing sent", async () => {
+        const stack = deployFederated({ managedIdentities: [{ name: "automation", objectId: crypto.randomUUID() }] });
+        const r = await run(["--outputs-file", stack.outputsFile]);
+        assertOneLineError(
+            r,
+            /the stack has no certificate, so verify cannot sign in as it by default; its application signs in with federated credentials \("github-reports"\): pass --federated-token-file <file> with the workload's token, or --federated in a GitHub Actions job with `permissions: id-token: write`; managed identities \("automation"\) sign in on the Azure resources they are assigned to: pass --managed-identity <name> there$/,
+        );
+        assertOneLineError(
+            await run(["--outputs-file", stack.outputsFile, "--key-file", scratchFile("k.pem", sharedCertificate().keyPem)]),
+            /the stack has no certificate/,
+        );
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+    it("managed identities only: no application, so only --managed-identity applies", async () => {
+        const outputs = deployIdentities([{ name: "automation", objectId: crypto.randomUUID() }]);
+        assertOneLineError(
+            await run(["--outputs-file", outputs]),
+            /the stack has no application, so verify cannot sign in as it by default; managed identities \("automation"\) sign in .*: pass --managed-identity <name> there$/,
+        );
+        assertOneLineError(
+            await run([
+                "--outputs-file",
+                outputs,
+                "--federated-token-file",
+                scratchFile("t", issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE })),
+            ]),
+            /the stack has no application, so no federated credential; managed identities \("automation"\)/,
+        );
+    });
+    it("two sign-ins at once: one line", async () => {
+        const stack = deployFederated();
+        assertOneLineError(
+            await run(["--outputs-file", stack.outputsFile, "--key-file", "k.pem", "--managed-identity", "automation"]),
+            /--key-file and --managed-identity choose different sign-ins .*: pass one/,
+        );
+        assertOneLineError(
+            await run(["--outputs-file", "-", "--federated-token-file", "-"]),
+            /--outputs-file and --federated-token-file cannot both read standard input/,
+        );
     });
 });
 

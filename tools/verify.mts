@@ -1,13 +1,16 @@
 /**
- * npm run verify -- (--stack <name> | --outputs-file <file|->) [--key-file <pem|pfx>] [--json] [--max-wait 15m]
+ * npm run verify -- (--stack <name> | --outputs-file <file|->) [--key-file <pem|pfx> | --federated-token-file <file|->
+ *                   | --federated | --managed-identity <name>] [--json] [--max-wait 15m]
  *
- * Proves that a deployed stack's certificate really gets an app-only Exchange Online token carrying
- * Exchange.ManageAsApp and the configured directory roles, waiting out replication delay, and
- * explains what to fix when it does not. The library is tools/lib/verify/ (command.mts lists its parts).
+ * Proves that a deployed stack's sign-in really gets an app-only Exchange Online token carrying
+ * Exchange.ManageAsApp and the configured directory roles (the certificate, a workload's federated
+ * token, or a managed identity on its Azure resource), waiting out replication delay, and explains what
+ * to fix when it does not. The library is tools/lib/verify/ (command.mts lists its parts).
  */
+import { CLOUDS } from "../components/microsoft.ts";
 import { OUTPUT_OPTIONS, UserError, commandLine, outputOptionsUsage, runTool } from "./lib/cli.mts";
 import { verifyRequest, verifyStack } from "./lib/verify/command.mts";
-import { DEFAULT_AUTHORITY_HOST, DEFAULT_RESOURCE } from "./lib/verify/entra.mts";
+import { GITHUB_REQUEST_TOKEN_VARIABLE, GITHUB_REQUEST_URL_VARIABLE } from "./lib/verify/federated.mts";
 import { PFX_PASSWORD_VARIABLE } from "./lib/verify/keys.mts";
 import { EXIT_CODES } from "./lib/verify/outcome.mts";
 import { renderInvalidInput, renderJson, renderProgress, renderText } from "./lib/verify/render.mts";
@@ -15,16 +18,26 @@ import { DEFAULT_FIRST_DELAY_MS, DEFAULT_MAX_WAIT_MS, MAX_DELAY_MS, formatDurati
 
 const USAGE = `usage: npm run verify -- (--stack <name> | --outputs-file <file|->) [options]
 
-${outputOptionsUsage(true)}  --key-file <pem|pfx>      the private key, for a stack that brings its own certificate (PEM, or PFX
-                            with its password in the environment variable ${PFX_PASSWORD_VARIABLE})
+${outputOptionsUsage(true)}
+sign-in (one of them; the stack's certificate when none is given):
+  --key-file <pem|pfx>      the certificate's private key, for a stack that brings its own certificate (PEM,
+                            or PFX with its password in the environment variable ${PFX_PASSWORD_VARIABLE})
+  --federated-token-file <file|->
+                            sign in with a federated credential: the workload's token (a JWT) from this file
+  --federated               sign in with a federated credential, the token asked of GitHub Actions
+                            (${GITHUB_REQUEST_URL_VARIABLE}, ${GITHUB_REQUEST_TOKEN_VARIABLE};
+                            the job needs permissions: id-token: write)
+  --managed-identity <name> sign in as that managed identity of the stack, on the Azure resource it is assigned to
+
+options:
   --json                    print the result as JSON (progress still goes to standard error)
   --max-wait <duration>     how long to keep trying while the failure looks like replication delay
                             (default ${formatDuration(DEFAULT_MAX_WAIT_MS)}; 0 = one attempt; e.g. 30s, 30m, 1h)
   --first-delay <duration>  wait before the second attempt; doubles after each, up to ${formatDuration(MAX_DELAY_MS)} (default ${formatDuration(DEFAULT_FIRST_DELAY_MS)})
-  --authority-host <url>    Entra sign-in host (default ${DEFAULT_AUTHORITY_HOST}; GCC High: https://login.microsoftonline.us)
-  --resource <url>          Exchange Online resource (default ${DEFAULT_RESOURCE}; GCC High: https://outlook.office365.us)
+  --authority-host <url>    Entra sign-in host (default: the stack's cloud's, ${CLOUDS.global.authorityHost} worldwide)
+  --resource <url>          Exchange Online resource (default: the stack's cloud's, ${CLOUDS.global.exchangeResource} worldwide)
 
-exit codes: ${EXIT_CODES.verified} verified, ${EXIT_CODES.misconfigured} misconfigured, ${EXIT_CODES["invalid-input"]} invalid input, ${EXIT_CODES["not-propagated"]} not yet propagated (gave up waiting), ${EXIT_CODES.unreachable} could not reach Entra
+exit codes: ${EXIT_CODES.verified} verified, ${EXIT_CODES.misconfigured} misconfigured, ${EXIT_CODES["invalid-input"]} invalid input, ${EXIT_CODES["not-propagated"]} not yet propagated (gave up waiting), ${EXIT_CODES.unreachable} could not reach the token service
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -33,6 +46,9 @@ async function main(argv: string[]): Promise<number> {
         {
             ...OUTPUT_OPTIONS,
             "key-file": { type: "string" },
+            "federated-token-file": { type: "string" },
+            federated: { type: "boolean", default: false },
+            "managed-identity": { type: "string" },
             json: { type: "boolean", default: false },
             "max-wait": { type: "string" },
             "first-delay": { type: "string" },

@@ -1,15 +1,19 @@
 /**
  * A stand-in for Entra ID's v2.0 token endpoint in the client-credentials flow with a certificate
  * (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow and
- * .../certificate-credentials): HTTPS on loopback under a CA made here with openssl, so a client
+ * .../certificate-credentials) or a federated token (learn.microsoft.com/entra/workload-id/
+ * workload-identity-federation): HTTPS on loopback under a CA made here with openssl, so a client
  * trusts it through NODE_EXTRA_CA_CERTS with TLS verification intact.
  *
- * It checks a client assertion as Entra does (signature against the certificate registered for the
- * client id, RS256 or PS256; x5t / x5t#S256 naming that certificate; aud = this token endpoint;
- * iss = sub = client id; nbf/exp) and answers with a signed access token or an Entra-shaped error.
- * A registration can also script a hostile answer (a redirect, escape sequences, an echoed assertion),
- * and a second origin records anything a client is lured to. Everything it received and issued is
- * recorded, so tests can prove none of it was printed or sent elsewhere.
+ * It checks a certificate's client assertion as Entra does (signature against the certificate
+ * registered for the client id, RS256 or PS256; x5t / x5t#S256 naming that certificate; aud = this
+ * token endpoint; iss = sub = client id; nbf/exp), and a federated token as Entra does: an issuer one
+ * of the application's federated credentials names, signed RS256 by a key that issuer publishes (found
+ * through its OpenID configuration and JWKS, fetched over HTTPS like Entra), in its time range, with a
+ * credential's exact subject and its audience. It answers with a signed access token or an
+ * Entra-shaped error. A registration can also script a hostile answer (a redirect, escape sequences,
+ * an echoed assertion), and a second origin records anything a client is lured to. Everything it
+ * received and issued is recorded, so tests can prove none of it was printed or sent elsewhere.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -20,11 +24,30 @@ import { openssl, tempDir } from "./harness.mts";
 
 export const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
+/** The user agent of the endpoint's own requests to an issuer (its OpenID configuration and keys). */
+export const ENDPOINT_USER_AGENT = "exo-cba test token endpoint";
+
+/** A federated identity credential on an application, as Entra matches it. */
+export interface FederatedRegistration {
+    readonly issuer: string;
+    readonly subject: string;
+    readonly audience: string;
+    /**
+     * Requests presenting a token this credential would match that are answered AADSTS70021 first, as
+     * while a new credential replicates. @default 0
+     */
+    readonly replicatedAfter?: number;
+}
+
 export interface Registration {
     readonly tenantId: string;
     readonly clientId: string;
     /** Certificates registered as the application's key credentials. */
     readonly certificates: readonly string[];
+    /** Federated identity credentials on the application. @default none */
+    readonly federatedCredentials?: readonly FederatedRegistration[];
+    /** The clock skew allowed on a federated token's exp and nbf. @default 300 */
+    readonly federatedSkewSeconds?: number;
     /** Requests answered with AADSTS700016 before the application "replicates". @default 0 */
     readonly unknownForFirst?: number;
     /**
@@ -64,6 +87,8 @@ export interface TokenEndpoint {
     /** PEM file of the CA that signed the server certificate: NODE_EXTRA_CA_CERTS for clients. */
     readonly caFile: string;
     readonly caPem: string;
+    /** The server's key and certificate (127.0.0.1, any port): other stand-ins serve with them, trusted through the same CA. */
+    readonly tls: { readonly key: string; readonly cert: string };
     register(app: Registration): void;
     /** Every request, in order. */
     readonly received: ReceivedRequest[];
@@ -92,6 +117,7 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
     const issued: string[] = [];
     const assertions: string[] = [];
     const signer = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const federatedSeen = new Map<FederatedRegistration, number>();
     let base = "";
 
     const server = https.createServer({ key: keyPem, cert: certPem }, (req, res) => {
@@ -101,16 +127,17 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
             const pathname = new URL(req.url ?? "/", base).pathname;
             const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
             if (form["client_assertion"]) assertions.push(form["client_assertion"]);
-            const answer = handle(req.method ?? "", pathname, form);
-            received.push({
-                method: req.method ?? "",
-                path: pathname,
-                form,
-                status: answer.status,
-                ...(answer.aadsts ? { aadsts: answer.aadsts } : {}),
+            void handle(req.method ?? "", pathname, form).then((answer) => {
+                received.push({
+                    method: req.method ?? "",
+                    path: pathname,
+                    form,
+                    status: answer.status,
+                    ...(answer.aadsts ? { aadsts: answer.aadsts } : {}),
+                });
+                res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8", ...answer.headers });
+                res.end(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
             });
-            res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8", ...answer.headers });
-            res.end(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
         });
     });
 
@@ -156,7 +183,7 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
         };
     }
 
-    function handle(method: string, pathname: string, form: Record<string, string>): Answer {
+    async function handle(method: string, pathname: string, form: Record<string, string>): Promise<Answer> {
         const m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(pathname);
         if (method !== "POST" || !m)
             return { status: 404, body: { error: "not_found", error_description: `nothing at ${method} ${pathname}` } };
@@ -204,7 +231,9 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
                 `The resource principal named ${scope.replace(/\/\.default$/, "")} was not found in the tenant named ${tenant}.`,
             );
         }
-        const rejected = checkAssertion(form["client_assertion"], app, `${base}/${tenant}/oauth2/v2.0/token`);
+        const rejected = isFederated(form["client_assertion"])
+            ? await checkFederatedToken(form["client_assertion"], app)
+            : checkAssertion(form["client_assertion"], app, `${base}/${tenant}/oauth2/v2.0/token`);
         if (rejected) return rejected;
 
         const n = (tokensByClient.get(clientId) ?? 0) + 1;
@@ -295,6 +324,135 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
         return undefined;
     }
 
+    /** A certificate's assertion is issued by the client itself (iss = client id); a federated token by an https issuer. */
+    function isFederated(assertion: string): boolean {
+        const payload = decodePart(assertion.split(".")[1] ?? "");
+        return typeof payload?.["iss"] === "string" && payload["iss"].startsWith("https://");
+    }
+
+    async function checkFederatedToken(token: string, app: Registration): Promise<Answer | undefined> {
+        const invalidJwt = () => fail(400, "invalid_request", 50027, "JWT token is invalid or malformed.");
+        const parts = token.split(".");
+        const header = decodePart(parts[0] ?? "");
+        const payload = decodePart(parts[1] ?? "");
+        if (parts.length !== 3 || !header || !payload) return invalidJwt();
+        // "Only issuers that provide tokens signed using the RS256 algorithm are supported" (Entra's considerations page).
+        if (header["alg"] !== "RS256") return invalidJwt();
+        const iss = String(payload["iss"]);
+        const sub = typeof payload["sub"] === "string" ? payload["sub"] : "";
+        const audiences = typeof payload["aud"] === "string" ? [payload["aud"]] : Array.isArray(payload["aud"]) ? payload["aud"] : [];
+        const credentials = app.federatedCredentials ?? [];
+        // A credential that has not replicated yet is unknown to this sign-in server.
+        const wouldMatch = credentials.filter((c) => c.issuer === iss && c.subject === sub && audiences.includes(c.audience));
+        for (const c of wouldMatch) federatedSeen.set(c, (federatedSeen.get(c) ?? 0) + 1);
+        const replicated = credentials.filter((c) => (federatedSeen.get(c) ?? 0) > (c.replicatedAfter ?? 0) || !wouldMatch.includes(c));
+        const notYet = wouldMatch.some((c) => !replicated.includes(c));
+        const noRecord = () =>
+            fail(
+                400,
+                "invalid_request",
+                70021,
+                `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${audiences.join(",")}'.`,
+            );
+        const byIssuer = replicated.filter((c) => c.issuer === iss);
+        if (byIssuer.length === 0) {
+            if (notYet) return noRecord();
+            return fail(
+                401,
+                "invalid_client",
+                700211,
+                `No matching federated identity record found for presented assertion issuer '${iss}'.`,
+            );
+        }
+
+        const keys = await issuerKeys(iss);
+        const jwk = keys?.find((k) => k["kid"] === header["kid"]);
+        if (!jwk) {
+            return fail(
+                401,
+                "invalid_client",
+                7000272,
+                `The certificate with identifier ${String(header["kid"])} used to sign the federated credential could not be found in the metadata of identity provider ${iss}.`,
+            );
+        }
+        const signed = crypto.verify(
+            "sha256",
+            Buffer.from(`${parts[0]}.${parts[1]}`),
+            crypto.createPublicKey({ key: jwk, format: "jwk" }),
+            Buffer.from(parts[2], "base64url"),
+        );
+        // Entra documents no code for a federated token's bad signature; 50013 is its signature failure for other assertions.
+        if (!signed) return fail(401, "invalid_client", 50013, "Assertion failed signature validation.");
+
+        const skew = app.federatedSkewSeconds ?? SKEW_SECONDS;
+        const now = Math.floor(Date.now() / 1000);
+        const exp = payload["exp"];
+        const nbf = payload["nbf"];
+        if (typeof exp !== "number" || exp + skew < now || (typeof nbf === "number" && nbf - skew > now)) {
+            const at = (s: unknown) => (typeof s === "number" ? new Date(s * 1000).toISOString() : "?");
+            return fail(
+                401,
+                "invalid_client",
+                700024,
+                `Client assertion is not within its valid time range. Current time: ${new Date(now * 1000).toISOString()}, assertion valid from ${at(nbf)}, expiry time of assertion ${at(exp)}.`,
+            );
+        }
+        const bySubject = byIssuer.filter((c) => c.subject === sub);
+        if (bySubject.length === 0) {
+            if (notYet) return noRecord();
+            if (byIssuer.some((c) => c.subject.toLowerCase() === sub.toLowerCase())) {
+                return fail(
+                    401,
+                    "invalid_client",
+                    7002138,
+                    `No matching federated identity record found for presented assertion subject '${sub}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison.`,
+                );
+            }
+            return fail(
+                401,
+                "invalid_client",
+                700213,
+                `No matching federated identity record found for presented assertion subject '${sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
+            );
+        }
+        if (!bySubject.some((c) => audiences.includes(c.audience))) {
+            if (notYet) return noRecord();
+            return fail(
+                401,
+                "invalid_client",
+                700212,
+                `No matching federated identity record found for presented assertion audience '${audiences.join(",")}'.`,
+            );
+        }
+        return undefined;
+    }
+
+    /** The issuer's signing keys, found as Entra finds them: its OpenID configuration names the JWKS. */
+    async function issuerKeys(issuer: string): Promise<Record<string, unknown>[] | undefined> {
+        const config = await getJson(`${issuer}/.well-known/openid-configuration`);
+        const jwksUri = config?.["jwks_uri"];
+        if (typeof jwksUri !== "string") return undefined;
+        const jwks = await getJson(jwksUri);
+        return Array.isArray(jwks?.["keys"]) ? (jwks["keys"] as Record<string, unknown>[]) : undefined;
+    }
+
+    function getJson(url: string): Promise<Record<string, unknown> | undefined> {
+        return new Promise((resolve) => {
+            const req = https.get(url, { ca: caPem, headers: { "user-agent": ENDPOINT_USER_AGENT } }, (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () => {
+                    try {
+                        resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>);
+                    } catch {
+                        resolve(undefined);
+                    }
+                });
+            });
+            req.on("error", () => resolve(undefined));
+        });
+    }
+
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
@@ -304,6 +462,7 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
         authorityHost: base,
         caFile,
         caPem,
+        tls: { key: keyPem, cert: certPem },
         register(app) {
             apps.set(`${app.tenantId.toLowerCase()}/${app.clientId.toLowerCase()}`, app);
         },
@@ -339,6 +498,15 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
             }
         },
     };
+}
+
+function decodePart(part: string): Record<string, unknown> | undefined {
+    try {
+        const v: unknown = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+        return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 /** A compact JWS; RS256 or PS256 (salt = digest length, as Entra and jsonwebtoken use). */

@@ -8,42 +8,110 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MadeCertificate } from "./certificates.mts";
 import { type ToolRun, runTool } from "./cli.mts";
-import { opensslNotAfter, opensslThumbprint, tempDir } from "./harness.mts";
+import { openssl, opensslNotAfter, opensslThumbprint, tempDir } from "./harness.mts";
 
 export interface DirectoryRole {
     readonly name: string;
     readonly templateId: string;
 }
 
+export interface FederatedCredentialSpec {
+    readonly name: string;
+    readonly issuer: string;
+    readonly subject: string;
+    readonly audience: string;
+}
+
+export interface ManagedIdentitySpec {
+    readonly name: string;
+    readonly objectId: string;
+    /** User-assigned only. */
+    readonly clientId?: string;
+}
+
 export interface StackSpec {
-    readonly appId: string;
+    /** Absent: the stack has no application (exo-cba:application false, managed identities only). */
+    readonly appId?: string;
     readonly tenantId: string;
-    readonly certificate: MadeCertificate;
+    /** Absent: no certificate (exo-cba:certificates [], federated credentials only). */
+    readonly certificate?: MadeCertificate;
     readonly roles: readonly DirectoryRole[];
     /** Bring-your-own stack: no privateKeyPem output. */
     readonly byo?: boolean;
     /** A privateKeyPem output other than the certificate's key. */
     readonly privateKeyPem?: string;
+    /** The `cloud` output; absent as on stacks deployed before it existed. */
+    readonly cloud?: string;
+    readonly federatedCredentials?: readonly FederatedCredentialSpec[];
+    readonly managedIdentities?: readonly ManagedIdentitySpec[];
 }
 
-/** The outputs of a deployed exo-cba stack. */
+/** -ExchangeEnvironmentName per cloud (Connect-ExchangeOnline reference). */
+const EXCHANGE_ENVIRONMENT: Readonly<Record<string, string>> = {
+    global: "O365Default",
+    "gcc-high": "O365USGovGCCHigh",
+    dod: "O365USGovDoD",
+    china: "O365China",
+};
+
+/** The outputs of a deployed exo-cba stack, shaped as components/outputs.ts declares them. */
 export function stackOutputs(s: StackSpec): Record<string, unknown> {
-    const thumbprint = opensslThumbprint(s.certificate.certPem);
     const organization = "contoso.onmicrosoft.com";
-    return {
-        appId: s.appId,
+    const outputs: Record<string, unknown> = {
         tenantId: s.tenantId,
         organization,
-        thumbprint,
-        certificatePem: s.certificate.certPem,
-        ...(s.byo ? {} : { privateKeyPem: s.privateKeyPem ?? s.certificate.keyPem }),
-        certificateNotAfter: opensslNotAfter(s.certificate.certPem).toISOString().replace(".000Z", "Z"),
+        ...(s.cloud === undefined ? {} : { cloud: s.cloud, exchangeEnvironmentName: EXCHANGE_ENVIRONMENT[s.cloud] ?? "O365Default" }),
         directoryRoles: s.roles,
-        servicePrincipalObjectId: "3f0c4a51-6d2e-4b8a-9c71-0e5d2f8a7b64",
-        applicationObjectId: "9b2e7c13-4a8f-4d61-b0e9-5c3a1f7d2e80",
-        connectCommand: `Connect-ExchangeOnline -CertificateThumbprint '${thumbprint}' -AppId '${s.appId}' -Organization '${organization}'`,
-        connectCommandCrossPlatform: `Connect-ExchangeOnline -CertificateFilePath '<path-to-certificate.pfx>' -CertificatePassword (Read-Host -AsSecureString -Prompt "PFX password") -AppId '${s.appId}' -Organization '${organization}'`,
+        certificates: [],
     };
+    if (s.appId !== undefined) {
+        Object.assign(outputs, {
+            appId: s.appId,
+            servicePrincipalObjectId: "3f0c4a51-6d2e-4b8a-9c71-0e5d2f8a7b64",
+            applicationObjectId: "9b2e7c13-4a8f-4d61-b0e9-5c3a1f7d2e80",
+        });
+    }
+    if (s.appId !== undefined && s.certificate !== undefined) {
+        const thumbprint = opensslThumbprint(s.certificate.certPem);
+        const notAfter = opensslNotAfter(s.certificate.certPem).toISOString().replace(".000Z", "Z");
+        Object.assign(outputs, {
+            thumbprint,
+            certificatePem: s.certificate.certPem,
+            ...(s.byo ? {} : { privateKeyPem: s.privateKeyPem ?? s.certificate.keyPem }),
+            certificateNotAfter: notAfter,
+            certificates: [
+                {
+                    name: "exo-cert",
+                    thumbprint,
+                    notBefore: opensslNotBefore(s.certificate.certPem),
+                    notAfter,
+                    active: true,
+                    selfSigned: !s.byo,
+                },
+            ],
+            connectCommand: `Connect-ExchangeOnline -CertificateThumbprint '${thumbprint}' -AppId '${s.appId}' -Organization '${organization}'`,
+            connectCommandCrossPlatform: `Connect-ExchangeOnline -CertificateFilePath '<path-to-certificate.pfx>' -CertificatePassword (Read-Host -AsSecureString -Prompt "PFX password") -AppId '${s.appId}' -Organization '${organization}'`,
+        });
+    }
+    if (s.appId !== undefined && s.federatedCredentials?.length) {
+        Object.assign(outputs, {
+            federatedCredentials: s.federatedCredentials,
+            connectCommandAccessToken: `Connect-ExchangeOnline -AccessToken $accessToken -Organization '${organization}'`,
+        });
+    }
+    if (s.managedIdentities?.length) {
+        outputs["managedIdentities"] = s.managedIdentities.map((m) => ({
+            ...m,
+            connectCommand: `Connect-ExchangeOnline -ManagedIdentity -Organization '${organization}'${m.clientId ? ` -ManagedIdentityAccountId '${m.clientId}'` : ""}`,
+        }));
+    }
+    return outputs;
+}
+
+/** The certificate's NotBefore as openssl reads it, RFC 3339. */
+function opensslNotBefore(pem: string): string {
+    const text = /notBefore=(.*)/.exec(openssl(["x509", "-noout", "-startdate"], pem))?.[1] ?? "";
+    return new Date(text).toISOString().replace(".000Z", "Z");
 }
 
 /** Writes a file in a scratch directory and returns its path. */

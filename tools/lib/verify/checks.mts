@@ -1,18 +1,22 @@
 /**
- * npm run verify, the checks: before Entra is asked (the certificate is in date, the key belongs to
- * it), and on the token Entra issued (audience, tenant, Exchange.ManageAsApp, directory roles). Pure:
- * the clock and the claims are arguments. What an Entra refusal means is in entraErrors.mts.
+ * npm run verify, the checks: before Entra is asked (the certificate is in date and the key belongs to
+ * it; a federated token is in date and matches one of the stack's credentials), and on the token that
+ * was issued (audience, tenant, the managed identity, Exchange.ManageAsApp, directory roles). Pure: the
+ * clock and the claims are arguments. What a refusal means is in entraErrors.mts.
  */
 import { rfc3339, thumbprintOf } from "../../../components/certificate.ts";
 import { ROTATION_ADVICE } from "../../../components/expiry.ts";
-import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE } from "../../../components/microsoft.ts";
+import { CLOUDS, type CloudName, EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE } from "../../../components/microsoft.ts";
+import type { FederatedCredentialOutput } from "../../../components/outputs.ts";
+import { disputedResource, identityName } from "./entraErrors.mts";
+import type { FederatedClaims } from "./federated.mts";
 import type { KeyMaterial } from "./keys.mts";
-import type { Cause, Check, Judgement, TokenClaims } from "./outcome.mts";
+import type { Cause, Check, Judgement, ManagedIdentityFacts, TokenClaims } from "./outcome.mts";
 import { oneLine } from "./render.mts";
-import type { DirectoryRole, StackFacts } from "./stack.mts";
+import type { CertificateFacts, DirectoryRole } from "./stack.mts";
 
 /** Before Entra is asked: the certificate is in date and the key belongs to it (keys.mts already refused a non-RSA key). */
-export function checkLocally(facts: StackFacts, key: KeyMaterial, now: Date): Judgement {
+export function checkLocally(facts: CertificateFacts, key: KeyMaterial, now: Date): Judgement {
     const checks: Check[] = [];
     let cause: Cause | undefined;
     const validTo = new Date(facts.certificate.validTo);
@@ -77,15 +81,18 @@ export function decodeClaims(token: string): TokenClaims {
         throw new Error("the access token's payload is not a JSON object");
     }
     const p = payload as Record<string, unknown>;
-    return { aud: p["aud"], tid: p["tid"], appid: p["appid"], roles: p["roles"], wids: p["wids"], exp: p["exp"] };
+    return { aud: p["aud"], tid: p["tid"], appid: p["appid"], oid: p["oid"], roles: p["roles"], wids: p["wids"], exp: p["exp"] };
 }
 
 /** What the token must carry, whoever signed in. */
 export interface TokenExpectation {
     /** Exchange Online's resource, e.g. https://outlook.office365.com. */
     readonly resource: string;
+    readonly cloud: CloudName;
     readonly tenantId: string;
     readonly directoryRoles: readonly DirectoryRole[];
+    /** A managed identity signs in: the token's oid must be its object id, and the fixes name its grants. */
+    readonly managedIdentity?: ManagedIdentityFacts | undefined;
 }
 
 /** What the Exchange Online token must carry for Connect-ExchangeOnline and its cmdlets to work. */
@@ -102,7 +109,9 @@ export function checkToken(claims: TokenClaims, expect: TokenExpectation): Judge
             result: "misconfigured",
             summary: `The token is for ${claim(claims.aud)}, not Exchange Online (${expect.resource}).`,
             why: "Exchange Online only accepts tokens issued for itself.",
-            fix: "In a sovereign cloud, pass its Exchange Online resource with --resource (GCC High: https://outlook.office365.us).",
+            fix:
+                `Check that the stack's cloud (${CLOUDS[expect.cloud].title}) is the tenant's; --resource overrides Exchange Online's resource.` +
+                disputedResource(expect),
         });
     }
     if (typeof claims.tid === "string" && claims.tid.toLowerCase() === expect.tenantId.toLowerCase()) {
@@ -114,8 +123,34 @@ export function checkToken(claims: TokenClaims, expect: TokenExpectation): Judge
             result: "misconfigured",
             summary: `The token was issued by tenant ${claim(claims.tid)}, not the stack's tenant ${expect.tenantId}.`,
             why: "Exchange Online serves the tenant named in the token; scripts would reach another organisation or none.",
-            fix: "Check that the outputs are this tenant's stack and that --authority-host is the tenant's cloud.",
+            fix:
+                expect.managedIdentity === undefined
+                    ? "Check that the outputs are this tenant's stack and that --authority-host is the tenant's cloud."
+                    : "Check that the outputs are the stack of the tenant this Azure resource's identity lives in.",
         });
+    }
+    const mi = expect.managedIdentity;
+    if (mi) {
+        if (typeof claims.oid === "string" && claims.oid.toLowerCase() === mi.objectId.toLowerCase()) {
+            checks.push({ name: "identity", status: "pass", detail: `oid ${claims.oid} is ${identityName(mi)}` });
+        } else {
+            checks.push({ name: "identity", status: "fail", detail: `oid ${claim(claims.oid)}, expected ${mi.objectId}` });
+            causes.push({
+                id: "wrong-identity",
+                result: "misconfigured",
+                summary: `The token is for object ${claim(claims.oid)}, not ${identityName(mi)} (object id ${mi.objectId}).`,
+                why:
+                    mi.clientId === undefined
+                        ? "The endpoint answered for this resource's system-assigned identity, which is not the one the stack grants: " +
+                          "verify runs on another resource than the identity's, or the outputs list another object id."
+                        : `The endpoint answered for the identity with client id ${mi.clientId}, whose object id is not the one the stack grants: ` +
+                          "exo-cba:managedIdentities pairs this client id with another identity's object id.",
+                fix:
+                    mi.clientId === undefined
+                        ? "Run verify on the resource whose system-assigned identity has this object id, or put this resource's identity (its object id) in exo-cba:managedIdentities."
+                        : "Give the item the identity's principal (object) id with its client id (az identity show: principalId and clientId) and run pulumi up.",
+            });
+        }
     }
     const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string") : undefined;
     if (roles?.includes(MANAGE_AS_APP_ROLE)) {
@@ -134,10 +169,13 @@ export function checkToken(claims: TokenClaims, expect: TokenExpectation): Judge
             why:
                 "Application permissions appear in the token's roles claim once admin consent is granted; Exchange Online " +
                 "answers UnAuthorized without it. A consent granted minutes ago can take a while to show.",
-            fix:
-                "If `pulumi up` finished a while ago, check that the stack has its exo-consent resource (`pulumi stack --show-urns`), " +
-                "or in the Entra admin centre: App registrations → the app → API permissions → Office 365 Exchange Online → " +
-                'Exchange.ManageAsApp should say "Granted". Run `pulumi up` to recreate anything missing.',
+            fix: mi
+                ? `If \`pulumi up\` finished a while ago, check that the stack has its exo-mi-${oneLine(mi.name, 40)}-consent resource ` +
+                  "(`pulumi stack --show-urns`), or in the Entra admin centre: Enterprise applications → Managed Identities → the identity → " +
+                  `Permissions should list Office 365 Exchange Online ${MANAGE_AS_APP_ROLE}. Run \`pulumi up\` to recreate anything missing.`
+                : "If `pulumi up` finished a while ago, check that the stack has its exo-consent resource (`pulumi stack --show-urns`), " +
+                  "or in the Entra admin centre: App registrations → the app → API permissions → Office 365 Exchange Online → " +
+                  'Exchange.ManageAsApp should say "Granted". Run `pulumi up` to recreate anything missing.',
         });
     }
     const wids = Array.isArray(claims.wids)
@@ -156,9 +194,11 @@ export function checkToken(claims: TokenClaims, expect: TokenExpectation): Judge
                 why:
                     "Directory roles assigned to the service principal appear in the token's wids claim by template id. Without " +
                     'one, Exchange cmdlets say the application "isn\'t assigned to any management roles". New assignments take minutes.',
-                fix:
-                    `Check Entra admin centre → Roles and administrators → ${role.name} → Assignments for the application; ` +
-                    "run `pulumi up` to recreate a missing assignment (exo-role-… resource).",
+                fix: mi
+                    ? `Check Entra admin centre → Roles and administrators → ${role.name} → Assignments for the managed identity; ` +
+                      `run \`pulumi up\` to recreate a missing assignment (exo-mi-${oneLine(mi.name, 40)}-role-… resource).`
+                    : `Check Entra admin centre → Roles and administrators → ${role.name} → Assignments for the application; ` +
+                      "run `pulumi up` to recreate a missing assignment (exo-role-… resource).",
             });
         }
     }
@@ -171,6 +211,7 @@ export function skippedTokenChecks(expect: TokenExpectation, why: string): Check
     return [
         skipped("audience", why),
         skipped("tenant", why),
+        ...(expect.managedIdentity ? [skipped("identity", why)] : []),
         skipped(MANAGE_AS_APP_ROLE, why),
         ...expect.directoryRoles.map((r) => skipped(`role ${r.name}`, why)),
     ];
@@ -192,4 +233,93 @@ function claimList(values: readonly string[]): string {
     if (values.length === 0) return "empty";
     const shown = values.slice(0, 5).map(claim).join(", ");
     return values.length > 5 ? `${shown} and ${values.length - 5} more` : shown;
+}
+
+/** The credential a federated token matched, when it did. */
+export interface FederatedJudgement extends Judgement {
+    readonly credential?: FederatedCredentialOutput;
+}
+
+/**
+ * Before Entra is asked: the federated token is in date, and one of the stack's credentials has its
+ * issuer and subject (exactly, letter case included: Entra matches case-sensitively,
+ * learn.microsoft.com/entra/identity-platform/reference-breaking-changes) and its audience. The
+ * returned credential carries the token's issuer and subject, for the report.
+ */
+export function checkFederatedToken(
+    claims: FederatedClaims,
+    credentials: readonly FederatedCredentialOutput[],
+    now: Date,
+): FederatedJudgement {
+    const checks: Check[] = [];
+    let cause: Cause | undefined;
+    const iss = oneLine(claims.iss, 200);
+    const sub = oneLine(claims.sub, 200);
+    const expires = new Date(claims.exp * 1000);
+    const validUntil = Number.isNaN(expires.getTime()) ? String(claims.exp) : rfc3339(expires);
+    if (claims.exp * 1000 <= now.getTime()) {
+        checks.push({ name: "federated token", status: "fail", detail: `issuer ${iss}, subject ${sub}, expired ${validUntil}` });
+        cause = {
+            id: "federated-token-expired",
+            result: "misconfigured",
+            summary: `The federated token expired ${validUntil}.`,
+            why: "Entra refuses an expired token (AADSTS700024). Workload tokens are valid for minutes: an Azure DevOps idToken about ten.",
+            fix:
+                "Get a fresh token from the workload and run verify straight away. In GitHub Actions pass --federated instead of a file: " +
+                "verify then asks GitHub for a new token on every attempt.",
+        };
+    } else {
+        checks.push({ name: "federated token", status: "pass", detail: `issuer ${iss}, subject ${sub}, valid until ${validUntil}` });
+    }
+
+    const credential = credentials.find((c) => c.issuer === claims.iss && c.subject === claims.sub);
+    const listed = credentials
+        .slice(0, 5)
+        .map((c) => `${oneLine(c.name, 60)} (issuer ${oneLine(c.issuer, 120)}, subject ${oneLine(c.subject, 160)})`)
+        .join("; ");
+    const more = credentials.length > 5 ? ` and ${credentials.length - 5} more` : "";
+    if (credential === undefined) {
+        const caseOnly = credentials.find(
+            (c) => c.issuer.toLowerCase() === claims.iss.toLowerCase() && c.subject.toLowerCase() === claims.sub.toLowerCase(),
+        );
+        checks.push({ name: "federated credential", status: "fail", detail: "none of the stack's has this issuer and subject" });
+        cause ??= {
+            id: "no-matching-federated-credential",
+            result: "misconfigured",
+            summary: `No federated credential of the stack trusts issuer ${iss} with subject ${sub}.`,
+            why:
+                "Entra matches the token's iss and sub exactly against the application's federated credentials and refuses anything else " +
+                `(AADSTS70021, AADSTS700213).${caseOnly ? ` Credential ${oneLine(caseOnly.name, 60)} differs only in letter case, and the match is case-sensitive.` : ""} ` +
+                `The stack has: ${listed}${more}.`,
+            fix:
+                "Run verify where the credential's workload runs (for GitHub: the environment or branch its subject names), or add this " +
+                "issuer and subject to exo-cba:federatedCredentials and run pulumi up.",
+        };
+        return { checks, ...(cause ? { cause } : {}) };
+    }
+    const matched = { ...credential, issuer: claims.iss, subject: claims.sub };
+    if (claims.aud.includes(credential.audience)) {
+        checks.push({
+            name: "federated credential",
+            status: "pass",
+            detail: `${oneLine(credential.name, 60)} trusts this issuer and subject, audience ${oneLine(credential.audience, 120)}`,
+        });
+    } else {
+        const audiences = claims.aud.slice(0, 3).map((a) => oneLine(a, 120));
+        checks.push({
+            name: "federated credential",
+            status: "fail",
+            detail: `${oneLine(credential.name, 60)} expects audience ${oneLine(credential.audience, 120)}, the token has ${audiences.join(", ")}`,
+        });
+        cause ??= {
+            id: "federated-audience-mismatch",
+            result: "misconfigured",
+            summary: `The federated token is for audience ${audiences.join(", ")}, but credential ${oneLine(credential.name, 60)} expects ${oneLine(credential.audience, 120)}.`,
+            why: "Entra refuses a token whose aud is not the credential's audience (AADSTS700212).",
+            fix:
+                `Ask the workload's platform for a token with audience ${oneLine(credential.audience, 120)} (GitHub: core.getIDToken; ` +
+                "verify --federated does so), or change the credential's audiences in exo-cba:federatedCredentials.",
+        };
+    }
+    return { checks, ...(cause ? { cause } : {}), credential: matched };
 }

@@ -1,23 +1,32 @@
 /**
- * npm run verify, the command: flags in, report out. It reads the stack's outputs and the key, picks
- * the sign-in (a certificate today), and runs the retry loop with the checks and explanations that
- * sign-in needs. Each part lives in its own module:
- *   stack.mts        the stack facts, from the outputs
- *   keys.mts         the private key, from the outputs, a PEM file or a PFX
- *   checks.mts       the checks before Entra is asked and on the token
- *   entraErrors.mts  what each refusal means, and the fix
- *   entra.mts        the token request (MSAL over a network module that follows no redirects)
- *   retry.mts        the loop that waits out replication delay
- *   render.mts       text and JSON, everything a server or a person supplied made printable
- *   outcome.mts      the words they share: results and exit codes, checks, causes, the report
+ * npm run verify, the command: flags in, report out. It reads the stack's outputs, picks the sign-in
+ * (the stack's certificate, a workload's federated token, or one of its managed identities), takes the
+ * sign-in host and Exchange Online's resource from the stack's cloud, and runs the retry loop with the
+ * checks and explanations that sign-in needs. Each part lives in its own module:
+ *   stack.mts            the stack facts, from the outputs
+ *   keys.mts             the private key, from the outputs, a PEM file or a PFX
+ *   federated.mts        the federated token, from a file or GitHub Actions' OIDC endpoint
+ *   managedIdentity.mts  the identity endpoint, and its token through MSAL
+ *   checks.mts           the checks before the token service is asked, and on the token
+ *   entraErrors.mts      what each refusal means, and the fix
+ *   entra.mts            the token request (MSAL over a network module that follows no redirects)
+ *   retry.mts            the loop that waits out replication delay
+ *   render.mts           text and JSON, everything a server or a person supplied made printable
+ *   outcome.mts          the words they share: results and exit codes, checks, causes, the report
  */
+import { CLOUDS } from "../../../components/microsoft.ts";
+import type { FederatedCredentialOutput } from "../../../components/outputs.ts";
+import { show } from "../../../components/redaction.ts";
 import { UserError, stackName } from "../cli.mts";
 import { readOutputs } from "../outputs.mts";
-import { type TokenExpectation, checkLocally } from "./checks.mts";
-import { DEFAULT_AUTHORITY_HOST, DEFAULT_RESOURCE, httpsOrigin, requestAppToken } from "./entra.mts";
-import { type SignInContext, explainEntraError } from "./entraErrors.mts";
+import { type FederatedJudgement, type TokenExpectation, checkFederatedToken, checkLocally } from "./checks.mts";
+import { httpsOrigin, requestAppToken } from "./entra.mts";
+import { type SignInContext, explainEntraError, explainIdentityError, identityEndpointUnreachable, unreachable } from "./entraErrors.mts";
+import { type FederatedToken, type GitHubOidc, federatedTokenFromFile, gitHubOidc, requestGitHubToken } from "./federated.mts";
 import { type KeyMaterial, PFX_PASSWORD_VARIABLE, keyFromFile, keyFromOutput } from "./keys.mts";
-import type { Cause, EntraError, Judgement, Report, Subject, TokenOutcome } from "./outcome.mts";
+import { identityEndpoint, requestManagedIdentityToken } from "./managedIdentity.mts";
+import type { Cause, EntraError, Judgement, NetworkFailure, Report, Subject, TokenOutcome } from "./outcome.mts";
+import { oneLine } from "./render.mts";
 import {
     DEFAULT_FIRST_DELAY_MS,
     DEFAULT_MAX_WAIT_MS,
@@ -27,30 +36,45 @@ import {
     parseDuration,
     retryUntilVerified,
 } from "./retry.mts";
-import { type StackFacts, stackFacts } from "./stack.mts";
+import { type CertificateFacts, type StackFacts, stackFacts } from "./stack.mts";
 
 /** The flags as node:util parseArgs returns them. */
 export interface VerifyFlags {
     readonly stack?: string | undefined;
     readonly "outputs-file"?: string | undefined;
     readonly "key-file"?: string | undefined;
+    readonly federated?: boolean | undefined;
+    readonly "federated-token-file"?: string | undefined;
+    readonly "managed-identity"?: string | undefined;
     readonly "max-wait"?: string | undefined;
     readonly "first-delay"?: string | undefined;
     readonly "authority-host"?: string | undefined;
     readonly resource?: string | undefined;
 }
 
+/** How this run signs in, as the flags chose it. */
+export type SignInChoice =
+    /** The default: the stack's certificate, its key from the outputs or keyFile. */
+    | { readonly kind: "certificate"; readonly keyFile: string | undefined; readonly pfxPassword: string | undefined }
+    /** The workload's token from a file, or from GitHub Actions. */
+    | { readonly kind: "federated"; readonly tokenFile: string }
+    | { readonly kind: "federated"; readonly gitHub: GitHubOidc }
+    | { readonly kind: "managed-identity"; readonly name: string };
+
 /** A run of verify, every value checked. */
 export interface VerifyRequest {
     /** With outputsFile only a label; alone, the stack whose outputs the Pulumi CLI prints. */
     readonly stack: string | undefined;
     readonly outputsFile: string | undefined;
-    readonly keyFile: string | undefined;
-    readonly pfxPassword: string | undefined;
-    readonly authorityHost: string;
-    readonly resource: string;
+    readonly signIn: SignInChoice;
+    /** --authority-host; otherwise the stack's cloud's. */
+    readonly authorityHost: string | undefined;
+    /** --resource; otherwise the stack's cloud's. */
+    readonly resource: string | undefined;
     readonly maxWaitMs: number;
     readonly firstDelayMs: number;
+    /** The environment: GitHub Actions' and the identity endpoint's variables. */
+    readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** Checks the flags; a UserError names the first one that is wrong. */
@@ -59,26 +83,54 @@ export function verifyRequest(flags: VerifyFlags, env: Readonly<Record<string, s
     if (flags.stack === undefined && outputsFile === undefined) {
         throw new UserError("say which stack: --stack <name> or --outputs-file <file|->");
     }
-    const keyFile = flags["key-file"];
-    if (keyFile === "-" && outputsFile === "-") {
-        throw new UserError("--outputs-file and --key-file cannot both read standard input: pass one of them as a file");
-    }
     const firstDelayMs = duration("--first-delay", flags["first-delay"], DEFAULT_FIRST_DELAY_MS);
     if (firstDelayMs === 0 || firstDelayMs > MAX_DELAY_MS) {
         throw new UserError(
             `--first-delay must be more than 0 and at most ${formatDuration(MAX_DELAY_MS)} (the longest wait between attempts)`,
         );
     }
+    const authorityHost = flags["authority-host"];
+    const resource = flags.resource;
     return {
         stack: flags.stack === undefined ? undefined : stackName(flags.stack),
         outputsFile,
-        keyFile,
-        pfxPassword: env[PFX_PASSWORD_VARIABLE],
-        authorityHost: httpsOrigin("--authority-host", flags["authority-host"] ?? DEFAULT_AUTHORITY_HOST, DEFAULT_AUTHORITY_HOST),
-        resource: httpsOrigin("--resource", flags.resource ?? DEFAULT_RESOURCE, DEFAULT_RESOURCE),
+        signIn: signInChoice(flags, env),
+        authorityHost:
+            authorityHost === undefined ? undefined : httpsOrigin("--authority-host", authorityHost, CLOUDS.global.authorityHost),
+        resource: resource === undefined ? undefined : httpsOrigin("--resource", resource, CLOUDS.global.exchangeResource),
         maxWaitMs: duration("--max-wait", flags["max-wait"], DEFAULT_MAX_WAIT_MS),
         firstDelayMs,
+        env,
     };
+}
+
+/** One sign-in: --key-file (certificate), --federated / --federated-token-file, or --managed-identity. */
+function signInChoice(flags: VerifyFlags, env: Readonly<Record<string, string | undefined>>): SignInChoice {
+    const keyFile = flags["key-file"];
+    const tokenFile = flags["federated-token-file"];
+    const identity = flags["managed-identity"];
+    const named = (entries: [string, boolean][]) => entries.filter(([, given]) => given).map(([flag]) => flag);
+    const chosen = named([
+        ["--key-file", keyFile !== undefined],
+        [tokenFile !== undefined ? "--federated-token-file" : "--federated", tokenFile !== undefined || flags.federated === true],
+        ["--managed-identity", identity !== undefined],
+    ]);
+    if (chosen.length > 1) {
+        throw new UserError(`${chosen.join(" and ")} choose different sign-ins (certificate, federated token, managed identity): pass one`);
+    }
+    const readers = named([
+        ["--outputs-file", flags["outputs-file"] === "-"],
+        ["--key-file", keyFile === "-"],
+        ["--federated-token-file", tokenFile === "-"],
+    ]);
+    if (readers.length > 1) throw new UserError(`${readers.join(" and ")} cannot both read standard input: pass one of them as a file`);
+    if (identity !== undefined) {
+        if (identity === "") throw new UserError("--managed-identity takes the name of one of the stack's managed identities");
+        return { kind: "managed-identity", name: identity };
+    }
+    if (tokenFile !== undefined) return { kind: "federated", tokenFile };
+    if (flags.federated === true) return { kind: "federated", gitHub: gitHubOidc(env) };
+    return { kind: "certificate", keyFile, pfxPassword: env[PFX_PASSWORD_VARIABLE] };
 }
 
 function duration(flag: string, text: string | undefined, fallback: number): number {
@@ -96,68 +148,281 @@ export interface VerifyHooks {
     readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/**
- * One way of signing in, with what the loop needs from it. The certificate is the only one today;
- * a federated token (a client assertion from a file or GitHub's OIDC endpoint) and a managed identity
- * are further SignIn values built from the same parts, leaving the loop, the token checks and the
- * rendering as they are.
- */
-interface SignIn {
-    readonly subject: Subject;
-    readonly context: SignInContext;
-    readonly expect: TokenExpectation;
-    readonly checkLocally: (now: Date) => Judgement;
-    readonly requestToken: () => Promise<TokenOutcome>;
-    readonly explain: (error: EntraError) => Cause;
+/** Where to sign in and what to ask for: the flags, else the stack's cloud (components/microsoft.ts CLOUDS). */
+export function signInEndpoints(
+    facts: Pick<StackFacts, "cloud">,
+    req: Pick<VerifyRequest, "authorityHost" | "resource">,
+): { authorityHost: string; resource: string } {
+    const cloud = CLOUDS[facts.cloud];
+    return { authorityHost: req.authorityHost ?? cloud.authorityHost, resource: req.resource ?? cloud.exchangeResource };
 }
 
-/** Reads the stack and the key, then signs in until the token passes or a cause is final. */
+/**
+ * One way of signing in, with what the loop needs from it: the certificate, a federated token and a
+ * managed identity are each one of these, sharing the loop, the token checks and the rendering.
+ */
+interface SignIn {
+    /** Who was checked; called after the loop, when a federated token has named its credential. */
+    readonly subject: () => Subject;
+    readonly context: SignInContext;
+    readonly expect: TokenExpectation;
+    readonly checkLocally: (now: Date) => Judgement | Promise<Judgement>;
+    readonly requestToken: () => Promise<TokenOutcome>;
+    readonly explain: (error: EntraError) => Cause;
+    readonly explainUnreachable?: (failure: NetworkFailure, retryable: boolean) => Cause;
+}
+
+/** Reads the stack and what the sign-in needs, then signs in until the token passes or a cause is final. */
 export async function verifyStack(req: VerifyRequest, hooks: VerifyHooks = {}): Promise<Report> {
-    // With a key file nothing secret is needed from the outputs: the CLI is not asked to reveal them.
-    const outputs = await readOutputs({ stack: req.stack, outputsFile: req.outputsFile, secrets: req.keyFile === undefined });
+    const choice = req.signIn;
+    // Only the certificate's key is secret in the outputs: the CLI is asked to reveal secrets for it alone.
+    const secrets = choice.kind === "certificate" && choice.keyFile === undefined;
+    const outputs = await readOutputs({ stack: req.stack, outputsFile: req.outputsFile, secrets });
     const facts = stackFacts(outputs);
-    const signIn = certificateSignIn(req, facts, await signingKey(req, facts));
+    const endpoints = signInEndpoints(facts, req);
+    let signIn: SignIn;
+    switch (choice.kind) {
+        case "certificate": {
+            const certificate = certificateOf(facts);
+            signIn = certificateSignIn(req, facts, endpoints, certificate, await signingKey(choice, certificate));
+            break;
+        }
+        case "federated": {
+            const credentials = federatedCredentialsOf(facts);
+            const source = "tokenFile" in choice ? await federatedTokenFromFile(choice.tokenFile) : choice.gitHub;
+            signIn = federatedSignIn(req, facts, endpoints, facts.appId!, credentials, source);
+            break;
+        }
+        case "managed-identity":
+            signIn = managedIdentitySignIn(req, facts, endpoints, choice.name);
+            break;
+    }
     const verdict = await retryUntilVerified({ ...signIn, maxWaitMs: req.maxWaitMs, firstDelayMs: req.firstDelayMs, ...hooks });
-    return { ...verdict, subject: signIn.subject };
+    return { ...verdict, subject: signIn.subject() };
+}
+
+/** The stack's certificate, or a one-line account of the sign-ins the stack does have. */
+function certificateOf(facts: StackFacts): CertificateFacts {
+    if (facts.appId !== undefined && facts.certificate !== undefined) return facts.certificate;
+    throw new UserError(
+        `${facts.appId === undefined ? "the stack has no application" : "the stack has no certificate"}, so verify cannot sign in as it by default; ${modes(facts)}`,
+    );
+}
+
+/** What a stack without a certificate signs in with, and the flag for each: one line. */
+function modes(facts: StackFacts): string {
+    const parts: string[] = [];
+    const names = (list: readonly { name: string }[]) =>
+        list
+            .slice(0, 5)
+            .map((x) => show(x.name))
+            .join(", ") + (list.length > 5 ? ` and ${list.length - 5} more` : "");
+    if (facts.appId !== undefined && facts.federatedCredentials.length > 0) {
+        parts.push(
+            `its application signs in with federated credentials (${names(facts.federatedCredentials)}): pass --federated-token-file <file> ` +
+                "with the workload's token, or --federated in a GitHub Actions job with `permissions: id-token: write`",
+        );
+    }
+    if (facts.managedIdentities.length > 0) {
+        parts.push(
+            `managed identities (${names(facts.managedIdentities)}) sign in on the Azure resources they are assigned to: pass --managed-identity <name> there`,
+        );
+    }
+    return parts.length > 0 ? parts.join("; ") : "its outputs list no federated credential and no managed identity either";
 }
 
 /** The key from --key-file, else the stack's own (self-signed stacks). */
-async function signingKey(req: VerifyRequest, facts: StackFacts): Promise<KeyMaterial> {
-    if (req.keyFile !== undefined) return keyFromFile(req.keyFile, req.pfxPassword);
-    if (facts.privateKeyPem !== undefined) return keyFromOutput(facts.privateKeyPem);
+async function signingKey(
+    choice: { keyFile: string | undefined; pfxPassword: string | undefined },
+    certificate: CertificateFacts,
+): Promise<KeyMaterial> {
+    if (choice.keyFile !== undefined) return keyFromFile(choice.keyFile, choice.pfxPassword);
+    if (certificate.privateKeyPem !== undefined) return keyFromOutput(certificate.privateKeyPem);
     throw new UserError(
         "the stack has no privateKeyPem output: it brings its own certificate, so pass its private key with " +
             `--key-file <key.pem|cert.pfx> (PFX password in ${PFX_PASSWORD_VARIABLE})`,
     );
 }
 
-/** The application signs in with the stack's certificate: a client assertion signed with its key. */
-function certificateSignIn(req: VerifyRequest, facts: StackFacts, key: KeyMaterial): SignIn {
-    const context: SignInContext = {
+function entraContext(facts: StackFacts, endpoints: { authorityHost: string; resource: string }, thumbprint?: string): SignInContext {
+    return {
         appId: facts.appId,
         tenantId: facts.tenantId,
-        thumbprint: facts.thumbprint,
-        authorityHost: req.authorityHost,
+        thumbprint,
+        authorityHost: endpoints.authorityHost,
+        cloud: facts.cloud,
+        resource: endpoints.resource,
+        tokenService: "Entra",
+        tokenAddress: endpoints.authorityHost,
     };
+}
+
+function subjectOf(req: VerifyRequest, facts: StackFacts, extra: Partial<Subject> & Pick<Subject, "mode">): Subject {
     return {
-        subject: {
-            stack: req.stack,
-            appId: facts.appId,
-            tenantId: facts.tenantId,
-            organization: facts.organization,
-            thumbprint: facts.thumbprint,
-        },
+        stack: req.stack,
+        cloud: facts.cloud,
+        appId: facts.appId,
+        tenantId: facts.tenantId,
+        organization: facts.organization,
+        thumbprint: undefined,
+        ...extra,
+    };
+}
+
+/** The application signs in with the stack's certificate: a client assertion signed with its key. */
+function certificateSignIn(
+    req: VerifyRequest,
+    facts: StackFacts,
+    endpoints: { authorityHost: string; resource: string },
+    certificate: CertificateFacts,
+    key: KeyMaterial,
+): SignIn {
+    const context = entraContext(facts, endpoints, certificate.thumbprint);
+    return {
+        subject: () => subjectOf(req, facts, { mode: "certificate", thumbprint: certificate.thumbprint }),
         context,
-        expect: { resource: req.resource, tenantId: facts.tenantId, directoryRoles: facts.directoryRoles },
-        checkLocally: (now) => checkLocally(facts, key, now),
+        expect: { resource: endpoints.resource, cloud: facts.cloud, tenantId: facts.tenantId, directoryRoles: facts.directoryRoles },
+        checkLocally: (now) => checkLocally(certificate, key, now),
         requestToken: () =>
             requestAppToken({
-                authorityHost: req.authorityHost,
-                resource: req.resource,
+                authorityHost: endpoints.authorityHost,
+                resource: endpoints.resource,
                 tenantId: facts.tenantId,
-                clientId: facts.appId,
-                credential: { kind: "certificate", certificate: facts.certificate, certificatePem: facts.certificatePem, key: key.key },
+                clientId: facts.appId!,
+                credential: {
+                    kind: "certificate",
+                    certificate: certificate.certificate,
+                    certificatePem: certificate.certificatePem,
+                    key: key.key,
+                },
             }),
         explain: (e) => explainEntraError(e, context),
+    };
+}
+
+/**
+ * The application signs in with the workload's federated token as its client assertion. From a file the
+ * one token is sent on every attempt; from GitHub Actions each attempt asks for a fresh one, with the
+ * audience of the stack's credential (all of them share it unless configured otherwise).
+ */
+/** The application's federated credentials, or a one-line account of the sign-ins the stack does have. */
+function federatedCredentialsOf(facts: StackFacts): readonly FederatedCredentialOutput[] {
+    if (facts.appId === undefined) {
+        throw new UserError(`the stack has no application, so no federated credential; ${modes(facts)}`);
+    }
+    if (facts.federatedCredentials.length === 0) {
+        throw new UserError(
+            `the stack's application has no federated credentials (exo-cba:federatedCredentials), so a federated token cannot sign in as it; ${modes(facts)}`,
+        );
+    }
+    return facts.federatedCredentials;
+}
+
+function federatedSignIn(
+    req: VerifyRequest,
+    facts: StackFacts,
+    endpoints: { authorityHost: string; resource: string },
+    appId: string,
+    credentials: readonly FederatedCredentialOutput[],
+    source: FederatedToken | GitHubOidc,
+): SignIn {
+    const gitHub = "requestUrl" in source ? source : undefined;
+    const audience = gitHub ? federatedAudience(credentials) : undefined;
+    let pending: FederatedToken | undefined = gitHub ? undefined : (source as FederatedToken);
+    let matched: FederatedJudgement["credential"];
+    const context = (): SignInContext => ({ ...entraContext(facts, endpoints), federated: matched });
+    const nextToken = async (): Promise<FederatedToken | NetworkFailure> => (gitHub ? requestGitHubToken(gitHub, audience!) : pending!);
+    return {
+        subject: () => subjectOf(req, facts, { mode: "federated", ...(matched ? { federatedCredential: matched } : {}) }),
+        context: context(),
+        expect: { resource: endpoints.resource, cloud: facts.cloud, tenantId: facts.tenantId, directoryRoles: facts.directoryRoles },
+        checkLocally: async (now) => {
+            const token = await nextToken();
+            if ("kind" in token) {
+                return {
+                    checks: [{ name: "federated token", status: "fail", detail: `none: ${token.message}` }],
+                    cause: unreachable(token, context(), false),
+                };
+            }
+            pending = token;
+            const judged = checkFederatedToken(token.claims, credentials, now);
+            matched = judged.credential;
+            return judged;
+        },
+        requestToken: async () => {
+            // The first attempt sends the token the local checks read; from GitHub, later ones ask for a new one.
+            const token = gitHub && pending === undefined ? await nextToken() : pending!;
+            if (gitHub) pending = undefined;
+            if ("kind" in token) return token;
+            return requestAppToken({
+                authorityHost: endpoints.authorityHost,
+                resource: endpoints.resource,
+                tenantId: facts.tenantId,
+                clientId: appId,
+                credential: { kind: "assertion", assertion: token.token },
+            });
+        },
+        explain: (e) => explainEntraError(e, context()),
+        explainUnreachable: (failure, retryable) => unreachable(failure, context(), retryable),
+    };
+}
+
+/** The audience to ask GitHub for: the one the stack's federated credentials share. */
+function federatedAudience(credentials: readonly FederatedCredentialOutput[]): string {
+    const audiences = [...new Set(credentials.map((f) => f.audience))];
+    if (audiences.length === 1) return audiences[0];
+    throw new UserError(
+        `the stack's federated credentials expect different audiences (${audiences.map((a) => show(a)).join(", ")}), so --federated ` +
+            "cannot tell which to ask GitHub for: get the token with the right audience and pass it with --federated-token-file",
+    );
+}
+
+/**
+ * A managed identity signs in on this host: its token from the identity endpoint (user-assigned by its
+ * client id, system-assigned otherwise), checked to be that identity's by its object id.
+ */
+function managedIdentitySignIn(
+    req: VerifyRequest,
+    facts: StackFacts,
+    endpoints: { authorityHost: string; resource: string },
+    name: string,
+): SignIn {
+    const identity = facts.managedIdentities.find((m) => m.name === name);
+    if (identity === undefined) {
+        const known = facts.managedIdentities.map((m) => show(m.name)).join(", ");
+        throw new UserError(
+            `the stack has no managed identity named ${show(name)}; ${known ? `its managed identities: ${known}` : "its outputs list none (exo-cba:managedIdentities)"}`,
+        );
+    }
+    const endpoint = identityEndpoint(req.env);
+    const context: SignInContext = {
+        ...entraContext(facts, endpoints),
+        appId: undefined,
+        managedIdentity: identity,
+        tokenService: "the identity endpoint",
+        tokenAddress: endpoint.url,
+    };
+    return {
+        subject: () => subjectOf(req, facts, { mode: "managed-identity", appId: undefined, managedIdentity: identity }),
+        context,
+        expect: {
+            resource: endpoints.resource,
+            cloud: facts.cloud,
+            tenantId: facts.tenantId,
+            directoryRoles: facts.directoryRoles,
+            managedIdentity: identity,
+        },
+        checkLocally: () => ({
+            checks: [
+                {
+                    name: "identity endpoint",
+                    status: "pass",
+                    detail: `${endpoint.source} at ${oneLine(endpoint.url, 200)}${identity.clientId === undefined ? ", system-assigned identity" : `, client id ${identity.clientId}`}`,
+                },
+            ],
+        }),
+        requestToken: () => requestManagedIdentityToken({ endpoint, resource: endpoints.resource, clientId: identity.clientId }),
+        explain: (e) => explainIdentityError(e, context),
+        explainUnreachable: (failure, retryable) => identityEndpointUnreachable(failure, context, retryable),
     };
 }

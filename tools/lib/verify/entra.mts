@@ -1,11 +1,12 @@
 /**
  * npm run verify, the token request: one client-credentials request to Entra's token endpoint through
- * MSAL, over a network module of our own. Every MSAL application verify creates gets that module
- * (msalSystem), never MSAL's default one, so that: it contacts nothing but the endpoint its sign-in
- * mode allows, it follows no redirect (a 307 would re-post the signed client assertion to whatever
- * origin the answer names), it reads at most MAX_ANSWER_BYTES, and everything a server says is
- * made safe to print before it leaves this module. Key bytes, the client assertion and the token
- * never appear in a message.
+ * MSAL, with a certificate's client assertion or a workload's federated token, over a network module of
+ * our own. Every request verify makes goes through that module (EntraNetwork): MSAL's, given it with
+ * msalSystem() and never its default one, and verify's own (GitHub's OIDC endpoint), so that it
+ * contacts nothing but the addresses its sign-in mode allows, it follows no redirect (a 307 would
+ * re-post the signed client assertion to whatever origin the answer names), it reads at most
+ * MAX_ANSWER_BYTES, and everything a server says is made safe to print before it leaves this module.
+ * Key bytes, client assertions, federated tokens, request secrets and the token never appear in a message.
  */
 import {
     ConfidentialClientApplication,
@@ -17,12 +18,8 @@ import {
 } from "@azure/msal-node";
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { UserError } from "../cli.mts";
-import type { EntraError, TokenOutcome } from "./outcome.mts";
+import type { EntraError, NetworkFailure, TokenOutcome } from "./outcome.mts";
 import { oneLine } from "./render.mts";
-
-export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
-/** Exchange Online's resource in the commercial cloud; GCC High uses https://outlook.office365.us. */
-export const DEFAULT_RESOURCE = "https://outlook.office365.com";
 
 /** A token answer is a few kilobytes; anything this large is not Entra's. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -30,13 +27,19 @@ const TIMEOUT_MS = 60_000;
 /** Server texts are cut to this many characters for a report line. */
 const SERVER_TEXT_CHARS = 400;
 
-/** How the application proves itself. Federated tokens will join as a client-assertion credential. */
-export type ClientCredential = {
-    readonly kind: "certificate";
-    readonly certificate: X509Certificate;
-    readonly certificatePem: string;
-    readonly key: KeyObject;
-};
+/**
+ * How the application proves itself: a client assertion MSAL signs with the certificate's key, or one
+ * the workload already has (a federated token: GitHub's, Azure DevOps', a Kubernetes service account's),
+ * sent as is (RFC 7523 jwt-bearer; learn.microsoft.com/entra/workload-id/workload-identity-federation).
+ */
+export type ClientCredential =
+    | {
+          readonly kind: "certificate";
+          readonly certificate: X509Certificate;
+          readonly certificatePem: string;
+          readonly key: KeyObject;
+      }
+    | { readonly kind: "assertion"; readonly assertion: string };
 
 export interface AppTokenRequest {
     /** An https origin, e.g. https://login.microsoftonline.com */
@@ -63,6 +66,7 @@ export async function requestAppToken(r: AppTokenRequest): Promise<TokenOutcome>
     const tenantBase = `${r.authorityHost}/${r.tenantId}`;
     const endpoint = tokenEndpoint(r.authorityHost, r.tenantId);
     const network = new EntraNetwork((method, url) => method === "POST" && sameAddress(url, endpoint));
+    const credential = r.credential;
     const app = new ConfidentialClientApplication({
         auth: {
             clientId: r.clientId,
@@ -79,12 +83,17 @@ export async function requestAppToken(r: AppTokenRequest): Promise<TokenOutcome>
                 tenant_discovery_endpoint: `${tenantBase}/v2.0/.well-known/openid-configuration`,
                 metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
             }),
-            clientCertificate: {
-                // SHA-256 thumbprint: MSAL then signs PS256 and sends x5t#S256, which Entra prefers over SHA-1.
-                thumbprintSha256: r.credential.certificate.fingerprint256.replaceAll(":", ""),
-                privateKey: r.credential.key.export({ type: "pkcs8", format: "pem" }).toString(),
-                x5c: r.credential.certificatePem,
-            },
+            ...(credential.kind === "certificate"
+                ? {
+                      clientCertificate: {
+                          // SHA-256 thumbprint: MSAL then signs PS256 and sends x5t#S256, which Entra prefers over SHA-1.
+                          thumbprintSha256: credential.certificate.fingerprint256.replaceAll(":", ""),
+                          privateKey: credential.key.export({ type: "pkcs8", format: "pem" }).toString(),
+                          x5c: credential.certificatePem,
+                      },
+                  }
+                : // A string, not a callback: one request per application, and the retry loop brings a fresh token.
+                  { clientAssertion: credential.assertion }),
         },
         system: msalSystem(network),
     });
@@ -112,25 +121,41 @@ export function msalSystem(network: EntraNetwork): NodeSystemOptions {
 /** Which requests a sign-in mode may make: everything else is refused before it leaves the machine. */
 export type AllowedRequest = (method: "GET" | "POST", url: string) => boolean;
 
+export interface NetworkOptions {
+    /** Who answers, for messages: "Entra" (the default), "the identity endpoint", ... */
+    readonly service?: string;
+    /** @default 60 seconds */
+    readonly timeoutMs?: number;
+    /** Values sent that must never come back out (a request's bearer token, an identity header): removed from server texts. */
+    readonly secrets?: readonly string[];
+}
+
 /**
- * MSAL's INetworkModule over fetch. It keeps what MSAL's default client drops: why a request failed
- * (refused, DNS, an untrusted TLS proxy), the HTTP status (throttling and outages are not refusals),
- * and Entra's error answer, read from the body itself.
+ * MSAL's INetworkModule over fetch, and verify's own requests. It keeps what MSAL's default client
+ * drops: why a request failed (refused, DNS, an untrusted TLS proxy), the HTTP status (throttling and
+ * outages are not refusals), and the service's error answer, read from the body itself.
  */
 export class EntraNetwork implements INetworkModule {
     /** Why the last request got no usable answer, in words for the report. */
     failure: string | undefined;
     /** The failure is one trying again will not change. */
     lasting = false;
+    /** How the last request failed, when it did: a connection error's code, TIMEOUT, "not-json", "redirect", "too-large". */
+    failureCode: string | undefined;
     status: number | undefined;
-    /** Entra's OAuth error in the last answer, made safe to print. */
+    /** The OAuth (or identity endpoint) error in the last answer, made safe to print. */
     refusal: EntraError | undefined;
+    readonly service: string;
     private readonly allowed: AllowedRequest;
-    /** What was sent that must never come back out (client assertions): removed from server texts. */
-    private readonly sent: string[] = [];
+    private readonly timeoutMs: number;
+    /** What was sent that must never come back out (client assertions, request secrets): removed from server texts. */
+    private readonly sent: { value: string; marker: string }[];
 
-    constructor(allowed: AllowedRequest) {
+    constructor(allowed: AllowedRequest, options: NetworkOptions = {}) {
         this.allowed = allowed;
+        this.service = options.service ?? "Entra";
+        this.timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
+        this.sent = (options.secrets ?? []).filter((s) => s !== "").map((value) => ({ value, marker: "[secret redacted]" }));
     }
 
     sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
@@ -141,20 +166,21 @@ export class EntraNetwork implements INetworkModule {
         return this.send<T>(url, "POST", options);
     }
 
-    private fail(message: string, lasting = false): Error {
+    private fail(message: string, lasting = false, code?: string): Error {
         this.failure = message;
         this.lasting = lasting;
+        this.failureCode = code;
         return new Error(message);
     }
 
     private async send<T>(url: string, method: "GET" | "POST", options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
         if (!this.allowed(method, url)) {
-            throw this.fail(`MSAL asked for ${method} ${oneLine(originOf(url))}, which verify does not contact`, true);
+            throw this.fail(`a request for ${method} ${oneLine(originOf(url))}, which verify does not contact`, true, "not-allowed");
         }
         const body = method === "POST" ? (options?.body ?? "") : undefined;
         if (body) {
             const assertion = new URLSearchParams(body).get("client_assertion");
-            if (assertion) this.sent.push(assertion);
+            if (assertion) this.sent.push({ value: assertion, marker: "[client assertion redacted]" });
         }
         let response: Response;
         try {
@@ -164,10 +190,10 @@ export class EntraNetwork implements INetworkModule {
                 ...(body !== undefined ? { body } : {}),
                 // Never follow: the answer is reported instead (RFC 9110 15.4.8: a 307 repeats the POST, assertion included).
                 redirect: "manual",
-                signal: AbortSignal.timeout(TIMEOUT_MS),
+                signal: AbortSignal.timeout(this.timeoutMs),
             });
         } catch (e) {
-            throw this.fail(describeFetchError(e), isTlsTrustError(e));
+            throw this.fail(describeFetchError(e, this.timeoutMs), isTlsTrustError(e), fetchErrorCode(e));
         }
         this.status = response.status;
         if (response.status >= 300 && response.status < 400) {
@@ -177,6 +203,7 @@ export class EntraNetwork implements INetworkModule {
                 `unexpected answer: a redirect (HTTP ${response.status}${location ? ` to ${oneLine(originOf(location, url), 120)}` : ""}); ` +
                     "verify follows no redirects, so nothing was sent there",
                 true,
+                "redirect",
             );
         }
         const text = await this.readAnswer(response);
@@ -184,12 +211,12 @@ export class EntraNetwork implements INetworkModule {
         try {
             parsed = JSON.parse(text);
         } catch {
-            throw this.fail(`unexpected answer (HTTP ${response.status}), not JSON: a proxy or captive portal?`);
+            throw this.fail(`unexpected answer (HTTP ${response.status}), not JSON: a proxy or captive portal?`, false, "not-json");
         }
         if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-            throw this.fail(`unexpected answer (HTTP ${response.status}), not a JSON object`);
+            throw this.fail(`unexpected answer (HTTP ${response.status}), not a JSON object`, false, "not-json");
         }
-        this.refusal = this.oauthError(parsed as Record<string, unknown>);
+        this.refusal = response.status >= 400 ? this.errorAnswer(parsed as Record<string, unknown>, response.status) : undefined;
         return { headers: Object.fromEntries(response.headers), body: parsed as T, status: response.status };
     }
 
@@ -202,72 +229,89 @@ export class EntraNetwork implements INetworkModule {
                 size += chunk.length;
                 // Leaving the loop cancels the stream: nothing more is read.
                 if (size > MAX_ANSWER_BYTES) {
-                    throw this.fail(`unexpected answer (HTTP ${response.status}) larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`, true);
+                    throw this.fail(
+                        `unexpected answer (HTTP ${response.status}) larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`,
+                        true,
+                        "too-large",
+                    );
                 }
                 chunks.push(chunk);
             }
         } catch (e) {
             if (this.failure) throw e;
-            throw this.fail(describeFetchError(e));
+            throw this.fail(describeFetchError(e, this.timeoutMs), false, fetchErrorCode(e));
         }
         return Buffer.concat(chunks).toString("utf8");
     }
 
-    /** Entra's error answer ({ error, error_description, error_codes }), or undefined when the body is not one. */
-    private oauthError(body: Record<string, unknown>): EntraError | undefined {
-        const error = body["error"];
-        if (typeof error !== "string") return undefined;
-        const description = typeof body["error_description"] === "string" ? body["error_description"] : "";
+    /**
+     * The error in an answer: Entra's OAuth shape ({ error, error_description, error_codes }, which IMDS
+     * passes on), App Service's identity endpoint's ({ statusCode, message }; older ones capitalise
+     * them), or an { error: { code, message } } object. Undefined when the body says nothing.
+     */
+    private errorAnswer(body: Record<string, unknown>, status: number): EntraError | undefined {
+        const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+        const nested = body["error"] !== null && typeof body["error"] === "object" ? (body["error"] as Record<string, unknown>) : {};
+        const error = text(body["error"]) ?? text(nested["code"]) ?? "";
+        const description =
+            text(body["error_description"]) ?? text(body["message"]) ?? text(body["Message"]) ?? text(nested["message"]) ?? "";
+        if (error === "" && description === "") return undefined;
         // Entra's description continues with Trace ID, Correlation ID and Timestamp lines: the first line says it.
         const firstLine = this.said(description.split(/\r?\n/)[0] ?? "");
         const codes = body["error_codes"];
         const listed = Array.isArray(codes) && Number.isSafeInteger(codes[0]) ? (codes[0] as number) : undefined;
         const quoted = /^AADSTS(\d{1,9}):/.exec(firstLine)?.[1];
-        return { error: this.said(error, 80), aadsts: listed ?? (quoted ? Number(quoted) : undefined), description: firstLine };
+        return { error: this.said(error, 80), aadsts: listed ?? (quoted ? Number(quoted) : undefined), description: firstLine, status };
     }
 
     /** A server's text for a report: what we sent removed, tokens redacted, control characters escaped, one line, shortened. */
     said(text: string, max = SERVER_TEXT_CHARS): string {
         let scrubbed = text;
-        for (const secret of this.sent) {
-            scrubbed = scrubbed.replaceAll(secret, "[client assertion redacted]");
-            const signature = secret.split(".")[2];
-            if (signature) scrubbed = scrubbed.replaceAll(signature, "[client assertion redacted]");
+        for (const { value, marker } of this.sent) {
+            scrubbed = scrubbed.replaceAll(value, marker);
+            // A JWT's signature alone identifies it.
+            const signature = value.split(".")[2];
+            if (signature) scrubbed = scrubbed.replaceAll(signature, marker);
         }
         return oneLine(scrubbed, max);
     }
 
-    /** What a failed MSAL call means, from what this module saw on the wire. */
-    outcomeOfFailure(e: unknown): TokenOutcome {
-        if (this.failure) return { kind: "network", message: this.failure, lasting: this.lasting };
+    /** What a failed request means, from what this module saw on the wire (`e`: what MSAL threw, if MSAL made it). */
+    outcomeOfFailure(e?: unknown): TokenOutcome {
+        if (this.failure) return this.networkFailure(this.failure, this.lasting, this.failureCode);
         const status = this.status ?? 0;
         if (this.refusal) {
             // Throttling and outages pass; they say nothing about the application.
             if (status === 429 || status >= 500) {
-                return { kind: "network", message: `Entra answered HTTP ${status}: ${this.refusal.description || this.refusal.error}` };
+                return this.networkFailure(`${this.service} answered HTTP ${status}: ${this.refusal.description || this.refusal.error}`);
             }
             return { kind: "entra", error: this.refusal };
         }
         // MSAL's own error codes ("invalid_grant", ...) are its constants, not the server's text.
-        const code = (e as { errorCode?: unknown }).errorCode;
-        return {
-            kind: "network",
-            message: `unexpected answer (HTTP ${status || "none"})${typeof code === "string" && code ? `: ${oneLine(code, 80)}` : ""}`,
-        };
+        const code = (e as { errorCode?: unknown } | undefined)?.errorCode;
+        return this.networkFailure(
+            `unexpected answer (HTTP ${status || "none"})${typeof code === "string" && code ? `: ${oneLine(code, 80)}` : ""}`,
+        );
+    }
+
+    private networkFailure(message: string, lasting = false, code?: string): NetworkFailure {
+        return { kind: "network", message, ...(lasting ? { lasting } : {}), ...(code ? { code } : {}) };
     }
 }
 
-function sameAddress(url: string, expected: string): boolean {
+/** The same scheme, host, port and path (the query is free: MSAL and the services put parameters there). */
+export function sameAddress(url: string, expected: string): boolean {
     try {
         const u = new URL(url);
-        return `${u.origin}${u.pathname}` === expected;
+        const e = new URL(expected);
+        return u.origin === e.origin && u.pathname === e.pathname;
     } catch {
         return false;
     }
 }
 
 /** Scheme, host and port of a URL (relative ones resolved against `base`): never its path or query, which can carry anything. */
-function originOf(url: string, base?: string): string {
+export function originOf(url: string, base?: string): string {
     try {
         return new URL(url, base).origin;
     } catch {
@@ -280,9 +324,16 @@ function isTlsTrustError(e: unknown): boolean {
     return typeof code === "string" && /CERT|SELF_SIGNED|UNABLE_TO/.test(code);
 }
 
-function describeFetchError(e: unknown): string {
+/** The error code of a failed connection (ECONNREFUSED, ENOTFOUND, ...), TIMEOUT, or undefined. */
+function fetchErrorCode(e: unknown): string | undefined {
+    const err = e as Error & { cause?: { code?: unknown } };
+    if (err.name === "TimeoutError") return "TIMEOUT";
+    return typeof err.cause?.code === "string" ? err.cause.code : undefined;
+}
+
+function describeFetchError(e: unknown, timeoutMs: number): string {
     const err = e as Error & { cause?: { code?: unknown; message?: unknown } };
-    if (err.name === "TimeoutError") return `no answer within ${TIMEOUT_MS / 1000} seconds`;
+    if (err.name === "TimeoutError") return `no answer within ${timeoutMs / 1000} seconds`;
     const code = typeof err.cause?.code === "string" ? err.cause.code : undefined;
     if (isTlsTrustError(e)) {
         return `TLS certificate not trusted (${code}); behind a TLS-inspecting proxy, point NODE_EXTRA_CA_CERTS at its CA certificate`;

@@ -2,6 +2,8 @@
  * npm run verify, the vocabulary every part shares: the results and their exit codes, a check row, a
  * cause with its explanation, what one token request came back with, and the report.
  */
+import type { FederatedCredentialOutput } from "../../../components/outputs.ts";
+import type { CloudName } from "../../../components/microsoft.ts";
 
 /** The outcome of a run; each has its own exit code (README "Check that it works"). */
 export type Result = "verified" | "misconfigured" | "invalid-input" | "not-propagated" | "unreachable";
@@ -14,7 +16,8 @@ export const EXIT_CODES: Readonly<Record<Result, number>> = {
     "invalid-input": 2,
     // Still failing the way replication delay looks when --max-wait ran out.
     "not-propagated": 3,
-    // Entra could not be reached, or answered something that is not Entra's.
+    // The token service (Entra, GitHub's OIDC endpoint, a managed identity endpoint) could not be reached,
+    // or something else answered.
     unreachable: 4,
 };
 
@@ -47,27 +50,44 @@ export interface Judgement {
     readonly cause?: Cause;
 }
 
-/** Entra's refusal, from its OAuth error answer; every text already made safe to print (entra.mts). */
+/**
+ * A refusal from the token service: Entra's OAuth error answer, or a managed identity endpoint's error
+ * (which passes Entra's on, or says in its own words that it has no such identity). Every text is
+ * already made safe to print (entra.mts).
+ */
 export interface EntraError {
-    /** OAuth error ("invalid_client", "unauthorized_client", ...). */
+    /** OAuth error ("invalid_client", "unauthorized_client", ...); "" when the answer names none. */
     readonly error: string;
     readonly aadsts: number | undefined;
-    /** The first line of Entra's description, e.g. "AADSTS700016: Application with identifier ...". */
+    /** The first line of the description, e.g. "AADSTS700016: Application with identifier ...". */
     readonly description: string;
+    /** The HTTP status of the answer. */
+    readonly status?: number;
+}
+
+/** A request that got no usable answer. */
+export interface NetworkFailure {
+    readonly kind: "network";
+    readonly message: string;
+    /** A failure trying again will not change (an untrusted TLS certificate, a redirect). */
+    readonly lasting?: boolean;
+    /** Why the connection failed, when it did: ECONNREFUSED, ENOTFOUND, TIMEOUT, ...; "not-json" for an answer that is not JSON. */
+    readonly code?: string;
+    /** Who did not answer, when it is not the sign-in's own token service (GitHub's OIDC endpoint). */
+    readonly service?: string;
 }
 
 /** What one token request came back with. */
 export type TokenOutcome =
-    | { readonly kind: "token"; readonly accessToken: string }
-    | { readonly kind: "entra"; readonly error: EntraError }
-    /** `lasting`: a failure trying again will not change (an untrusted TLS certificate, a redirect). */
-    | { readonly kind: "network"; readonly message: string; readonly lasting?: boolean };
+    { readonly kind: "token"; readonly accessToken: string } | { readonly kind: "entra"; readonly error: EntraError } | NetworkFailure;
 
 /** The claims verify looks at; the token itself is never kept or shown. */
 export interface TokenClaims {
     readonly aud?: unknown;
     readonly tid?: unknown;
     readonly appid?: unknown;
+    /** The object id of the service principal the token is for (a managed identity's is checked). */
+    readonly oid?: unknown;
     readonly roles?: unknown;
     readonly wids?: unknown;
     readonly exp?: unknown;
@@ -85,15 +105,33 @@ export interface Verdict {
     readonly claims?: TokenClaims;
 }
 
+/** How verify signs in: the stack's certificate, a workload's federated token, or a managed identity. */
+export type SignInMode = "certificate" | "federated" | "managed-identity";
+
+/** A managed identity of the stack, as verify names it. */
+export interface ManagedIdentityFacts {
+    readonly name: string;
+    /** Its service principal's object id: what the token's `oid` must be. */
+    readonly objectId: string;
+    /** User-assigned identities only. */
+    readonly clientId: string | undefined;
+}
+
 /** Who was checked, as the report names it. */
 export interface Subject {
     /** The stack's name when the person gave one (--stack), else undefined. */
     readonly stack: string | undefined;
-    readonly appId: string;
+    readonly mode: SignInMode;
+    readonly cloud: CloudName;
+    /** The application; undefined when a managed identity signed in. */
+    readonly appId: string | undefined;
     readonly tenantId: string;
     readonly organization: string | undefined;
     /** The certificate that signed in; undefined for sign-in modes without one. */
     readonly thumbprint: string | undefined;
+    /** The credential the federated token matched (issuer and subject are the token's). */
+    readonly federatedCredential?: FederatedCredentialOutput;
+    readonly managedIdentity?: ManagedIdentityFacts;
 }
 
 export interface Report extends Verdict {

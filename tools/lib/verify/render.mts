@@ -5,9 +5,9 @@
  * private keys are redacted and terminal control characters escaped, so nothing printed can rewrite
  * the terminal, forge a result line, or leak a credential.
  */
-import { MANAGE_AS_APP_ROLE } from "../../../components/microsoft.ts";
+import { CLOUDS, MANAGE_AS_APP_ROLE } from "../../../components/microsoft.ts";
 import { printable } from "../../../components/redaction.ts";
-import { EXIT_CODES, type Report, type Result } from "./outcome.mts";
+import { EXIT_CODES, type Report, type Result, type Subject } from "./outcome.mts";
 import { type Progress, formatDuration } from "./retry.mts";
 
 /**
@@ -28,25 +28,51 @@ const HEADLINES: Readonly<Record<Result, string>> = {
     unreachable: "COULD NOT CHECK",
 };
 
+/** "app-only access for application … in tenant … (contoso.onmicrosoft.com)", or the managed identity's. */
+function who(s: Subject): string {
+    const principal =
+        s.managedIdentity !== undefined
+            ? `managed identity ${oneLine(s.managedIdentity.name, 80)} (object id ${s.managedIdentity.objectId})`
+            : `app-only access for application ${oneLine(s.appId ?? "?")}`;
+    const via = s.federatedCredential ? `, signing in with federated credential ${oneLine(s.federatedCredential.name, 80)}` : "";
+    const cloud = s.cloud === "global" ? "" : `, ${CLOUDS[s.cloud].title} cloud`;
+    return `${principal} in tenant ${oneLine(s.tenantId)}${s.organization ? ` (${oneLine(s.organization)})` : ""}${cloud}${via}`;
+}
+
+/** The two lines after VERIFIED: what signed in, and what that means for Connect-ExchangeOnline. */
+function verifiedLines(s: Subject): [string, string] {
+    const carries = `the Exchange Online token carries ${MANAGE_AS_APP_ROLE} and every configured role`;
+    const later = "A role assigned minutes ago can take Exchange Online a little longer to honour.";
+    switch (s.mode) {
+        case "certificate":
+            return [
+                `${HEADLINES.verified}: the certificate signs in as the application, and ${carries}.`,
+                `Connect-ExchangeOnline with this certificate will work. ${later}`,
+            ];
+        case "federated":
+            return [
+                `${HEADLINES.verified}: the federated token signs in as the application, and ${carries}.`,
+                `Connect-ExchangeOnline -AccessToken with a token obtained this way will work (module 3.1.0 or later). ${later}`,
+            ];
+        case "managed-identity":
+            return [
+                `${HEADLINES.verified}: the managed identity gets a token on this host, and ${carries}.`,
+                `Connect-ExchangeOnline -ManagedIdentity will work here. ${later}`,
+            ];
+    }
+}
+
 export function renderText(r: Report): string {
     const s = r.subject;
     const lines: string[] = [];
-    const who =
-        `app-only access for application ${oneLine(s.appId)} in tenant ${oneLine(s.tenantId)}` +
-        (s.organization ? ` (${oneLine(s.organization)})` : "");
-    lines.push(s.stack === undefined ? `Checking ${who}` : `Checking stack ${oneLine(s.stack)}: ${who}`);
+    lines.push(s.stack === undefined ? `Checking ${who(s)}` : `Checking stack ${oneLine(s.stack)}: ${who(s)}`);
     lines.push("");
     const rows = r.checks.map((c) => ({ status: c.status.toUpperCase(), name: oneLine(c.name), detail: oneLine(c.detail) }));
     const width = Math.max(...rows.map((c) => c.name.length));
     for (const c of rows) lines.push(`  ${c.status.padEnd(4)}  ${c.name.padEnd(width)}  ${c.detail}`);
     lines.push("");
     if (r.result === "verified") {
-        lines.push(
-            `${HEADLINES.verified}: the certificate signs in as the application, and the Exchange Online token carries ${MANAGE_AS_APP_ROLE} and every configured role.`,
-        );
-        lines.push(
-            "Connect-ExchangeOnline with this certificate will work. A role assigned minutes ago can take Exchange Online a little longer to honour.",
-        );
+        lines.push(...verifiedLines(s));
     } else if (r.cause) {
         const waited =
             r.result === "not-propagated"
@@ -66,10 +92,16 @@ export function renderJson(r: Report): string {
         result: r.result,
         exitCode: r.exitCode,
         stack: s.stack ?? null,
-        appId: s.appId,
+        mode: s.mode,
+        cloud: s.cloud,
+        appId: s.appId ?? null,
         tenantId: s.tenantId,
         organization: s.organization ?? null,
         thumbprint: s.thumbprint ?? null,
+        federatedCredential: s.federatedCredential ?? null,
+        managedIdentity: s.managedIdentity
+            ? { name: s.managedIdentity.name, objectId: s.managedIdentity.objectId, clientId: s.managedIdentity.clientId ?? null }
+            : null,
         attempts: r.attempts,
         waitedMs: r.waitedMs,
         checks: r.checks,
@@ -81,6 +113,7 @@ export function renderJson(r: Report): string {
                   aud: claims.aud ?? null,
                   tid: claims.tid ?? null,
                   appid: claims.appid ?? null,
+                  oid: claims.oid ?? null,
                   roles: claims.roles ?? null,
                   wids: claims.wids ?? null,
                   exp: claims.exp ?? null,

@@ -5,13 +5,14 @@
  * and the clock and sleep are arguments too, so the schedule is testable as is.
  */
 import { type TokenExpectation, checkToken, decodeClaims, skipped, skippedTokenChecks } from "./checks.mts";
-import { type SignInContext, unreachable, unreadableToken } from "./entraErrors.mts";
+import { type SignInContext, serviceAt, unreachable, unreadableToken } from "./entraErrors.mts";
 import {
     type Cause,
     type Check,
     EXIT_CODES,
     type EntraError,
     type Judgement,
+    type NetworkFailure,
     type Result,
     type TokenClaims,
     type TokenOutcome,
@@ -34,14 +35,19 @@ export interface Progress {
 }
 
 export interface LoopOptions {
-    /** Checks that need no network, at the instant the run starts; a cause here stops the run before Entra is asked. */
-    readonly checkLocally: (now: Date) => Judgement;
+    /**
+     * Checks before the token service is asked, at the instant the run starts; a cause here stops the run.
+     * They need no network, except to fetch what the sign-in presents (GitHub's OIDC token).
+     */
+    readonly checkLocally: (now: Date) => Judgement | Promise<Judgement>;
     /** Asks for a token; called once per attempt. */
     readonly requestToken: () => Promise<TokenOutcome>;
     /** What the token must carry. */
     readonly expect: TokenExpectation;
     /** What a refusal means (entraErrors.mts explainEntraError, or a sign-in mode's own catalogue). */
     readonly explain: (error: EntraError) => Cause;
+    /** What no answer means; `retryable` says whether the loop would try again. @default entraErrors.mts unreachable */
+    readonly explainUnreachable?: (failure: NetworkFailure, retryable: boolean) => Cause;
     /** Names the sign-in service in network causes. */
     readonly context: SignInContext;
     readonly maxWaitMs: number;
@@ -65,7 +71,7 @@ export async function retryUntilVerified(o: LoopOptions): Promise<Verdict> {
         ...(claims ? { claims } : {}),
     });
 
-    const local = o.checkLocally(new Date(started));
+    const local = await o.checkLocally(new Date(started));
     if (local.cause) {
         return verdict(
             local.cause.result,
@@ -100,7 +106,7 @@ export async function retryUntilVerified(o: LoopOptions): Promise<Verdict> {
                     {
                         name: "sign-in",
                         status: "pass",
-                        detail: `Entra issued an app-only token for ${o.expect.resource} (attempt ${attempt})`,
+                        detail: `${o.context.tokenService} issued an app-only token for ${o.expect.resource} (attempt ${attempt})`,
                     },
                     ...token.checks,
                 ],
@@ -118,12 +124,13 @@ export async function retryUntilVerified(o: LoopOptions): Promise<Verdict> {
             };
         } else {
             networkFailures++;
+            const retryable = !outcome.lasting && networkFailures < MAX_NETWORK_FAILURES;
             judged = {
                 checks: [
-                    { name: "sign-in", status: "fail", detail: `no answer from ${o.context.authorityHost}` },
+                    { name: "sign-in", status: "fail", detail: `no answer from ${outcome.service ?? serviceAt(o.context)}` },
                     ...skippedTokenChecks(o.expect, "no token"),
                 ],
-                cause: unreachable(outcome.message, o.context, !outcome.lasting && networkFailures < MAX_NETWORK_FAILURES),
+                cause: o.explainUnreachable ? o.explainUnreachable(outcome, retryable) : unreachable(outcome, o.context, retryable),
             };
         }
 

@@ -1,30 +1,44 @@
 /**
  * npm run verify, the stack facts: what a deployed stack's outputs (components/outputs.ts, read through
  * tools/lib/outputs.mts) must hold for verify, checked and cross-checked, every problem reported at once.
+ * A stack may lack an application (managed identities only), a certificate (federated credentials only)
+ * or the `cloud` output (deployed before it existed: the worldwide cloud).
  */
 import { X509Certificate } from "node:crypto";
 import { thumbprintOf } from "../../../components/certificate.ts";
 import { parseRfc3339 } from "../../../components/expiry.ts";
-import { isGuid } from "../../../components/microsoft.ts";
-import type { RoleOutput } from "../../../components/outputs.ts";
+import { CLOUD_NAMES, type CloudName, isCloudName, isGuid } from "../../../components/microsoft.ts";
+import type { FederatedCredentialOutput, OutputName, RoleOutput } from "../../../components/outputs.ts";
 import { show } from "../../../components/redaction.ts";
 import { UserError } from "../cli.mts";
 import type { StackOutputs } from "../outputs.mts";
+import type { ManagedIdentityFacts } from "./outcome.mts";
 
 export type DirectoryRole = RoleOutput;
 
-/** What verify needs from a stack's outputs, checked. */
-export interface StackFacts {
-    readonly appId: string;
-    readonly tenantId: string;
-    readonly organization: string | undefined;
-    /** The active certificate's SHA-1 thumbprint, upper case. */
+/** The active certificate, when the stack has one. */
+export interface CertificateFacts {
+    /** SHA-1 thumbprint, upper case. */
     readonly thumbprint: string;
     readonly certificate: X509Certificate;
     readonly certificatePem: string;
-    /** Self-signed stacks only: the active certificate's key. */
+    /** Self-signed stacks only: the certificate's key. */
     readonly privateKeyPem: string | undefined;
     readonly certificateNotAfter: Date;
+}
+
+/** What verify needs from a stack's outputs, checked. */
+export interface StackFacts {
+    /** The application; undefined when the stack gives access to managed identities only. */
+    readonly appId: string | undefined;
+    readonly tenantId: string;
+    readonly organization: string | undefined;
+    /** The `cloud` output; "global" for stacks deployed before it existed. */
+    readonly cloud: CloudName;
+    /** Undefined when the application has no certificate (federated credentials only). */
+    readonly certificate: CertificateFacts | undefined;
+    readonly federatedCredentials: readonly FederatedCredentialOutput[];
+    readonly managedIdentities: readonly ManagedIdentityFacts[];
     readonly directoryRoles: readonly DirectoryRole[];
 }
 
@@ -40,21 +54,69 @@ export function stackFacts(outputs: StackOutputs): StackFacts {
             return undefined;
         }
     };
-    const guid = (name: "appId" | "tenantId") =>
+    const guid = (name: "appId" | "tenantId", optional: boolean) =>
         read(() => {
-            const v = outputs.string(name);
-            if (!isGuid(v)) throw new UserError(`output ${name} should be a GUID (got ${show(v)})`);
+            const v = optional ? outputs.optionalString(name) : outputs.string(name);
+            if (v !== undefined && !isGuid(v)) throw new UserError(`output ${name} should be a GUID (got ${show(v)})`);
             return v;
         });
-    const appId = guid("appId");
-    const tenantId = guid("tenantId");
+    const appId = guid("appId", true);
+    const tenantId = guid("tenantId", false);
     const organization = read(() => outputs.optionalString("organization"));
-    const thumbprint = read(() => outputs.string("thumbprint"));
-    const certificatePem = read(() => outputs.string("certificatePem"));
-    const privateKeyPem = read(() => outputs.optionalString("privateKeyPem"));
-    const notAfterText = read(() => outputs.string("certificateNotAfter"));
+    const cloud = read(() => cloudOutput(outputs));
+    const certificate = read(() => certificateOutputs(outputs, problems));
+    const federatedCredentials = read(() => federatedOutput(outputs)) ?? [];
+    const managedIdentities = read(() => identitiesOutput(outputs)) ?? [];
     const directoryRoles = read(() => rolesOutput(outputs));
+    if (appId === undefined && (certificate !== undefined || federatedCredentials.length > 0)) {
+        problems.push(
+            "the outputs have a certificate or federated credentials but no appId; read them again with `pulumi stack output --json --show-secrets`",
+        );
+    }
+    if (problems.length > 0) throw new UserError(problems.join("\n"));
+    return {
+        appId,
+        tenantId: tenantId!,
+        organization,
+        cloud: cloud!,
+        certificate,
+        federatedCredentials,
+        managedIdentities,
+        directoryRoles: directoryRoles!,
+    };
+}
 
+function cloudOutput(outputs: StackOutputs): CloudName {
+    const value = outputs.optionalString("cloud");
+    if (value === undefined) return "global";
+    if (!isCloudName(value)) throw new UserError(`output cloud should be one of ${CLOUD_NAMES.join(", ")} (got ${show(value)})`);
+    return value;
+}
+
+/** The certificate outputs, all or none: thumbprint, certificatePem and certificateNotAfter come from one deployment. */
+function certificateOutputs(outputs: StackOutputs, problems: string[]): CertificateFacts | undefined {
+    const names: OutputName[] = ["thumbprint", "certificatePem", "certificateNotAfter"];
+    if (names.every((n) => !outputs.has(n))) return undefined;
+    const start = problems.length;
+    const read = (name: OutputName): string | undefined => {
+        try {
+            return outputs.string(name);
+        } catch (e) {
+            if (!(e instanceof UserError)) throw e;
+            problems.push(e.message);
+            return undefined;
+        }
+    };
+    const thumbprint = read("thumbprint");
+    const certificatePem = read("certificatePem");
+    const notAfterText = read("certificateNotAfter");
+    let privateKeyPem: string | undefined;
+    try {
+        privateKeyPem = outputs.optionalString("privateKeyPem");
+    } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        problems.push(e.message);
+    }
     let certificate: X509Certificate | undefined;
     if (certificatePem !== undefined) {
         try {
@@ -76,18 +138,51 @@ export function stackFacts(outputs: StackOutputs): StackFacts {
             problems.push(`output certificateNotAfter should be an RFC 3339 date (got ${show(notAfterText)})`);
         }
     }
-    if (problems.length > 0) throw new UserError(problems.join("\n"));
+    if (problems.length > start) return undefined;
     return {
-        appId: appId!,
-        tenantId: tenantId!,
-        organization,
         thumbprint: thumbprint!.toUpperCase(),
         certificate: certificate!,
         certificatePem: certificatePem!,
         privateKeyPem,
         certificateNotAfter: certificateNotAfter!,
-        directoryRoles: directoryRoles!,
     };
+}
+
+function federatedOutput(outputs: StackOutputs): FederatedCredentialOutput[] {
+    const value = outputs.raw("federatedCredentials");
+    if (value === undefined) return [];
+    const shape = 'output federatedCredentials should be a list of {"name", "issuer", "subject", "audience"}, each a non-empty string';
+    if (!Array.isArray(value)) throw new UserError(shape);
+    return value.map((f: unknown) => {
+        const o = objectOf(f);
+        const fields = ["name", "issuer", "subject", "audience"].map((k) => o?.[k]);
+        if (!fields.every((v): v is string => typeof v === "string" && v !== "")) throw new UserError(shape);
+        const [name, issuer, subject, audience] = fields;
+        return { name, issuer, subject, audience };
+    });
+}
+
+function identitiesOutput(outputs: StackOutputs): ManagedIdentityFacts[] {
+    const value = outputs.raw("managedIdentities");
+    if (value === undefined) return [];
+    const shape = 'output managedIdentities should be a list of {"name", "objectId": <GUID>, "clientId": <GUID, user-assigned only>}';
+    if (!Array.isArray(value)) throw new UserError(shape);
+    return value.map((m: unknown) => {
+        const o = objectOf(m);
+        const name = o?.["name"];
+        const objectId = o?.["objectId"];
+        const clientId = o?.["clientId"];
+        if (
+            typeof name !== "string" ||
+            name === "" ||
+            typeof objectId !== "string" ||
+            !isGuid(objectId) ||
+            (clientId !== undefined && (typeof clientId !== "string" || !isGuid(clientId)))
+        ) {
+            throw new UserError(shape);
+        }
+        return { name, objectId, clientId };
+    });
 }
 
 function rolesOutput(outputs: StackOutputs): DirectoryRole[] {
@@ -98,17 +193,16 @@ function rolesOutput(outputs: StackOutputs): DirectoryRole[] {
     const shape = 'output directoryRoles should be a list of {"name": ..., "templateId": <GUID>}';
     if (!Array.isArray(value)) throw new UserError(shape);
     return value.map((r: unknown) => {
-        const role = r as Record<string, unknown> | null;
-        if (
-            typeof role !== "object" ||
-            role === null ||
-            typeof role["name"] !== "string" ||
-            role["name"] === "" ||
-            typeof role["templateId"] !== "string" ||
-            !isGuid(role["templateId"])
-        ) {
+        const role = objectOf(r);
+        const name = role?.["name"];
+        const templateId = role?.["templateId"];
+        if (typeof name !== "string" || name === "" || typeof templateId !== "string" || !isGuid(templateId)) {
             throw new UserError(shape);
         }
-        return { name: role["name"], templateId: role["templateId"] };
+        return { name, templateId };
     });
+}
+
+function objectOf(v: unknown): Record<string, unknown> | undefined {
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
