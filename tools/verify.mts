@@ -18,7 +18,7 @@ import { DEFAULT_FIRST_DELAY_MS, DEFAULT_MAX_WAIT_MS, MAX_DELAY_MS, formatDurati
 
 const USAGE = `usage: npm run verify -- (--stack <name> | --outputs-file <file|->) [options]
 
-${outputOptionsUsage(true)}
+${outputOptionsUsage("when-needed")}
 sign-in (one of them; the stack's certificate when none is given):
   --key-file <pem|pfx>      the certificate's private key, for a stack that brings its own certificate (PEM,
                             or PFX with its password in the environment variable ${PFX_PASSWORD_VARIABLE})

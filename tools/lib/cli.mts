@@ -53,8 +53,9 @@ export const OUTPUT_OPTIONS = {
     "outputs-file": { type: "string" },
 } as const;
 
-export function outputOptionsUsage(secrets: boolean): string {
-    const command = `pulumi stack output --json${secrets ? " --show-secrets" : ""}`;
+/** `secrets`: always, never, or "when-needed" (only some of the tool's modes read the private key). */
+export function outputOptionsUsage(secrets: boolean | "when-needed"): string {
+    const command = `pulumi stack output --json${secrets === true ? " --show-secrets" : secrets === "when-needed" ? " [--show-secrets]" : ""}`;
     return (
         `  --stack <name>            the stack: its outputs are read with \`${command} --stack <name>\`\n` +
         "  --outputs-file <file|->   read that JSON from a file, or from standard input with -, where the Pulumi CLI\n" +
