@@ -45,6 +45,11 @@ export function inspectCertificate(pem: string): CertificateFacts {
     } catch {
         throw new Error("is not a readable X.509 certificate in PEM format");
     }
+    return certificateFacts(cert);
+}
+
+/** The facts of a certificate already parsed (for callers that also need its bytes or key). */
+export function certificateFacts(cert: X509Certificate): CertificateFacts {
     const details = cert.publicKey.asymmetricKeyDetails;
     return {
         thumbprint: thumbprintOf(cert),

@@ -7,7 +7,7 @@ import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from 
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
-import { thumbprintOf } from "../../components/certificate.ts";
+import { certificateFacts } from "../../components/certificate.ts";
 import {
     type ConnectValues,
     connectCommand,
@@ -297,7 +297,8 @@ function readCertificate(pem: string, thumbprint: string): Certificate {
     } catch {
         throw new UserError("output certificatePem is not a readable certificate");
     }
-    const actual = thumbprintOf(cert);
+    const facts = certificateFacts(cert);
+    const actual = facts.thumbprint;
     if (actual !== thumbprint.toUpperCase()) {
         throw new UserError(
             `output thumbprint ${show(thumbprint)} does not belong to output certificatePem (${actual}); read the outputs again from one deployment`,
@@ -306,11 +307,11 @@ function readCertificate(pem: string, thumbprint: string): Certificate {
     // Entra accepts client assertions signed with RS256 or PS256 only, so the key must be RSA
     // (https://learn.microsoft.com/entra/identity-platform/certificate-credentials); node-forge, which
     // builds the PFX, reads RSA keys only as well.
-    const type = cert.publicKey.asymmetricKeyType;
+    const type = facts.keyType;
     if (type !== "rsa") {
         const curve = cert.publicKey.asymmetricKeyDetails?.namedCurve;
         throw new UserError(
-            `the certificate ${actual} has ${type === "ec" ? `an EC key${curve ? ` (${curve})` : ""}` : `a ${type ?? "non-RSA"} key`}, not RSA: ` +
+            `the certificate ${actual} has ${type === "ec" ? `an EC key${curve ? ` (${curve})` : ""}` : `a ${type} key`}, not RSA: ` +
                 "Entra signs the app in with RS256/PS256 client assertions, which need an RSA key. Nothing was written; " +
                 "give the stack an RSA certificate (2048 bits or more).",
         );
