@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { printable } from "./redaction.ts";
 import { CONFIG_NAMESPACE, type Problem, type Settings, describeProblems, readSettings, withDefaults } from "./settings.ts";
-import { type ProviderEnvironment, checkSettings } from "./validation.ts";
+import { type LoadOptionalRules, type OptionalRules, type ProviderEnvironment, checkSettings } from "./validation.ts";
 
 export interface ParsedConfig {
     /** Present only when there are no errors. */
@@ -18,10 +18,15 @@ export interface ParsedConfig {
  * Parses the raw strings Pulumi hands the program (keys without the namespace) and checks every rule
  * at `now`. Rules run on every value that parsed, so type errors and rule errors arrive together.
  */
-export function parseConfig(raw: Readonly<Record<string, string>>, now: Date, provider?: ProviderEnvironment): ParsedConfig {
-    const { input, problems } = readSettings(raw);
+export function parseConfig(
+    raw: Readonly<Record<string, string>>,
+    now: Date,
+    optional: LoadOptionalRules = loadOptionalRules,
+    provider?: ProviderEnvironment,
+): ParsedConfig {
+    const { input, problems } = readSettings(raw, optional);
     const settings = withDefaults(input);
-    const checked = checkSettings(settings, now, provider);
+    const checked = checkSettings(settings, now, optional, provider);
     const failed = new Set(problems.map((p) => p.key));
     const errors = [...problems, ...checked.errors.filter((e) => !failed.has(e.key))];
     return { settings: errors.length === 0 ? settings : undefined, errors, warnings: checked.warnings };
@@ -37,7 +42,7 @@ export function loadSettings(now: Date): Settings {
     for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
         if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
     }
-    const { settings, errors } = parseConfig(raw, now, providerEnvironment());
+    const { settings, errors } = parseConfig(raw, now, loadOptionalRules, providerEnvironment());
     if (!settings) {
         throw new pulumi.RunError(
             printable(
@@ -55,4 +60,17 @@ export function loadSettings(now: Date): Settings {
  */
 export function providerEnvironment(): ProviderEnvironment {
     return { configured: new pulumi.Config("azuread").get("environment"), variable: process.env["ARM_ENVIRONMENT"] };
+}
+
+let optionalRules: OptionalRules | undefined;
+
+/**
+ * The rules of the settings most stacks leave out (components/optional.ts), required on first use, like
+ * keyVaultSecret.ts: `pulumi up` (CommonJS under ts-node) then transpiles and type-checks them only for a
+ * stack that uses one of those settings. ES modules (the tests) import optional.ts and pass their own loader.
+ */
+export function loadOptionalRules(): OptionalRules {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    optionalRules ??= require("./optional.ts") as OptionalRules;
+    return optionalRules;
 }

@@ -2,7 +2,7 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { type CertificateFacts, inspectCertificate } from "./certificate.ts";
-import { providerEnvironment } from "./config.ts";
+import { loadOptionalRules, providerEnvironment } from "./config.ts";
 import {
     connectCommand,
     connectCommandAccessToken,
@@ -12,7 +12,7 @@ import {
     connectIppsCommandAccessToken,
 } from "./connect.ts";
 import { describeExpiry, describeRetirement, expiryStatus } from "./expiry.ts";
-import { defaultSecretName, deliverToKeyVault } from "./keyVault.ts";
+import type * as KeyVault from "./keyVault.ts";
 import {
     type Cloud,
     type DirectoryRoleInfo,
@@ -23,7 +23,7 @@ import {
 } from "./microsoft.ts";
 import type { FederatedCredentialOutput, ManagedIdentityOutput, RegisteredCertificate, RoleOutput, StackOutputValues } from "./outputs.ts";
 import { type Settings, type SettingsInput, describeProblems, withDefaults } from "./settings.ts";
-import { type ResolvedGeneration, checkSettings, cloudOf, federatedCredentialsOf, generationsOf } from "./validation.ts";
+import { type ResolvedGeneration, checkSettings, cloudOf, generationsOf } from "./validation.ts";
 
 /**
  * The component's arguments are the stack's settings (components/settings.ts declares each one, its
@@ -52,7 +52,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         // The clock is read once, for the rules and the expiry warnings; no resource input depends on it.
         const now = new Date();
         // Validate before super(): a bad argument must not register anything.
-        const { errors, warnings } = checkSettings(settings, now, providerEnvironment());
+        const { errors, warnings } = checkSettings(settings, now, loadOptionalRules, providerEnvironment());
         if (errors.length > 0) {
             throw new pulumi.RunError(describeProblems(`Invalid arguments for ExchangeAppOnlyAccess "${name}"`, errors));
         }
@@ -87,8 +87,8 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
             ...app,
             tenantId: pulumi.output(client.then((c) => c.tenantId)),
             organization,
-            cloud: pulumi.output(cloud.name),
-            exchangeEnvironmentName: pulumi.output(cloud.exchangeEnvironmentName),
+            cloud: cloud.name,
+            exchangeEnvironmentName: cloud.exchangeEnvironmentName,
             managedIdentities:
                 managedIdentities.length === 0
                     ? undefined
@@ -102,7 +102,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
                               }),
                           })),
                       ),
-            directoryRoles: pulumi.output(roles.map((r): RoleOutput => ({ name: r.name, templateId: r.templateId }))),
+            directoryRoles: roles.map((r): RoleOutput => ({ name: r.name, templateId: r.templateId })),
         };
         this.registerOutputs(this.outputs);
     }
@@ -175,7 +175,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         }
 
         // 3. Federated credentials: a workload's own token (GitHub Actions, Azure DevOps, Kubernetes) signs in.
-        const federated = federatedCredentialsOf(settings);
+        const federated = settings.federatedCredentials ? loadOptionalRules().federatedCredentialsOf(settings) : [];
         for (const f of federated) {
             new azuread.ApplicationFederatedIdentityCredential(
                 `${name}-federated-${f.name}`,
@@ -194,11 +194,12 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         // 4. Key Vault delivery (optional) follows the active certificate: a rotation writes a new secret version.
         const keyVaultSecretUri =
             settings.keyVaultId !== undefined && active?.privateKeyPem !== undefined
-                ? deliverToKeyVault(
+                ? loadKeyVault().deliverToKeyVault(
                       `${name}-keyvault`,
                       {
                           keyVaultId: settings.keyVaultId,
-                          secretName: settings.keyVaultSecretName ?? defaultSecretName(pulumi.getProject(), pulumi.getStack()),
+                          secretName:
+                              settings.keyVaultSecretName ?? loadKeyVault().defaultSecretName(pulumi.getProject(), pulumi.getStack()),
                           certificatePem: active.certPem,
                           privateKeyPem: active.privateKeyPem,
                           notAfter: active.notAfter,
@@ -378,7 +379,7 @@ const NO_APPLICATION: ApplicationOutputs = {
     certificateNotAfter: undefined,
     certificatePem: undefined,
     privateKeyPem: undefined,
-    certificates: pulumi.output([]),
+    certificates: [],
     renewBeforeDays: undefined,
     keyVaultSecretUri: undefined,
     connectCommand: undefined,
@@ -408,6 +409,15 @@ interface Api extends ApiSpec {
     /** Object id of the API's service principal in this tenant. */
     readonly objectId: pulumi.Output<string>;
     readonly manageAsAppRoleId: pulumi.Output<string>;
+}
+
+/**
+ * Key Vault delivery (keyVault.ts, and from it the azure-native part), required only by a stack that
+ * delivers to a vault: `pulumi up` then loads none of it for the others.
+ */
+function loadKeyVault(): typeof KeyVault {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("./keyVault.ts") as typeof KeyVault;
 }
 
 function grantedApis(cloud: Cloud): ApiSpec[] {

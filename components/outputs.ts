@@ -72,12 +72,11 @@ export interface StackOutputs {
 
 export type OutputName = keyof StackOutputs;
 
-/** The component's side: each output as a Pulumi Output, the optional ones undefined when absent. */
-export type StackOutputValues = {
-    readonly [K in OutputName]-?: undefined extends StackOutputs[K]
-        ? pulumi.Output<Exclude<StackOutputs[K], undefined>> | undefined
-        : pulumi.Output<StackOutputs[K]>;
-};
+/**
+ * The component's side: each output as a Pulumi Input (a plain value or an Output), the optional ones
+ * undefined when absent. Plain values need no pulumi.output() around them, which type-checks cheaper.
+ */
+export type StackOutputValues = { readonly [K in OutputName]-?: pulumi.Input<StackOutputs[K]> | undefined };
 
 /** What each output means, in the order the README lists them. */
 export const OUTPUT_DOCS: { readonly [K in OutputName]-?: string } = {

@@ -6,6 +6,7 @@
  * validation.ts. Pure: no Pulumi runtime.
  */
 import { show } from "./redaction.ts";
+import type { LoadOptionalRules } from "./validation.ts";
 
 export const CONFIG_NAMESPACE = "exo-cba";
 
@@ -25,8 +26,8 @@ export interface Setting<V> {
     readonly allowed: string;
     /** One line, as Pulumi.yaml's description. */
     readonly description: string;
-    /** "items" only: reads one list item, pushing what is wrong with it to `problems`. */
-    readonly readItem?: (item: unknown, index: number, problems: string[]) => unknown;
+    /** "items" only: which reader of components/optional.ts reads one list item. */
+    readonly reader?: ItemReader;
 }
 
 interface Doc {
@@ -41,9 +42,11 @@ const whole = (d: Doc & { readonly default: number }): Setting<number> => ({ kin
 const flag = (d: Doc & { readonly default: boolean }): Setting<boolean> => ({ kind: "boolean", ...d });
 const names = (d: Doc & { readonly default: readonly string[] }): Setting<readonly string[]> => ({ kind: "strings", ...d });
 const optionalNames = (d: Doc): Setting<readonly string[] | undefined> => ({ kind: "strings", default: undefined, ...d });
-const items = <T>(
-    d: Doc & { readonly readItem: (item: unknown, index: number, problems: string[]) => T },
-): Setting<readonly T[] | undefined> => ({
+/** The readers of list items, in components/optional.ts (loaded only for a stack that uses such a list). */
+export type ItemReader = "generation" | "managedIdentity" | "federatedCredential";
+
+/** A list of items of type T, each read by the named reader. */
+const items = <T>(d: Doc & { readonly reader: ItemReader }): Setting<readonly T[] | undefined> => ({
     kind: "items",
     default: undefined,
     ...d,
@@ -159,7 +162,7 @@ export const SETTINGS = {
             "Certificate generations for [rotation](#rotate-the-certificate), oldest first; the last is active. Each item is a name, or `{ name, certificatePem }` (bring your own) or `{ name, validityDays, rsaBits }` (self-signed; defaults `certValidityDays` / `certRsaBits`). Names: 1–32 letters, digits, inner hyphens, unique. At most 3 items. Not together with `certificatePem`. `[]`: no certificate at all, only with `federatedCredentials`.",
         description:
             "Certificate generations for rotation, oldest first; the last one is active. Each item is a name or an object with name and either certificatePem (bring your own) or validityDays/rsaBits (self-signed). Empty means one generation named initial, from certificatePem / certValidityDays / certRsaBits.",
-        readItem: readGeneration,
+        reader: "generation",
     }),
     renewBeforeDays: whole({
         default: 30,
@@ -174,7 +177,7 @@ export const SETTINGS = {
             "[Managed identities](#runners-without-a-secret) that get `Exchange.ManageAsApp` and the `roles`: `{ name, objectId, clientId? }`. `objectId` is the identity's service principal object id; `clientId` (user-assigned only) becomes `-ManagedIdentityAccountId`. Names: 1–32 letters, digits, inner hyphens, unique; each identity once.",
         description:
             "Managed identities (Automation, Functions, VMs) given Exchange.ManageAsApp and the roles: items { name, objectId, clientId? }, objectId being the identity's service principal object id.",
-        readItem: readManagedIdentity,
+        reader: "managedIdentity",
     }),
     federatedCredentials: items<FederatedCredential>({
         defaultText: "empty",
@@ -182,7 +185,7 @@ export const SETTINGS = {
             "[Federated credentials](#runners-without-a-secret) on the application: `{ name, issuer, subject, audiences? }`, or `{ name, github: <owner>/<repo>, environment }` / `{ name, github, branch }`. At most 20; https issuers; no wildcard or `pull_request` subjects; names 3–32 letters, digits, inner hyphens, unique; each issuer and subject once.",
         description:
             "Federated identity credentials on the application (GitHub Actions, Azure DevOps, Kubernetes): items { name, issuer, subject, audiences? } or { name, github: owner/repo, environment | branch }.",
-        readItem: readFederatedCredential,
+        reader: "federatedCredential",
     }),
     keyVaultId: optionalText({
         defaultText: "empty: no Key Vault delivery",
@@ -240,7 +243,10 @@ export const MAX_VALUE_BYTES = 64 * 1024;
  * without the namespace) into typed values. Pulumi.yaml gives unset keys the defaults "" and [], which
  * mean "not set" (an explicit `[]` of an items setting is kept: it is a value the rules judge).
  */
-export function readSettings(raw: Readonly<Record<string, string>>): { input: SettingsInput; problems: Problem[] } {
+export function readSettings(
+    raw: Readonly<Record<string, string>>,
+    optional: LoadOptionalRules,
+): { input: SettingsInput; problems: Problem[] } {
     const problems: Problem[] = [];
     const input: Record<string, unknown> = {};
     for (const key of Object.keys(raw).sort()) {
@@ -258,14 +264,14 @@ export function readSettings(raw: Readonly<Record<string, string>>): { input: Se
             });
             continue;
         }
-        const parsed = readValue(SETTINGS[key], value);
+        const parsed = readValue(SETTINGS[key], value, optional);
         if ("message" in parsed) problems.push({ key, message: parsed.message });
         else if (parsed.value !== undefined) input[key] = parsed.value;
     }
     return { input: input, problems };
 }
 
-function readValue(setting: Setting<unknown>, text: string): { value: unknown } | { message: string } {
+function readValue(setting: Setting<unknown>, text: string, optional: LoadOptionalRules): { value: unknown } | { message: string } {
     switch (setting.kind) {
         case "string":
             return { value: text === "" && setting.default === undefined ? undefined : text };
@@ -288,7 +294,8 @@ function readValue(setting: Setting<unknown>, text: string): { value: unknown } 
             const list = jsonList(text);
             if (!list) return { message: `must be a list, written in the stack file as a YAML list (got ${show(text)}).` };
             const problems: string[] = [];
-            const value = list.map((item, i) => setting.readItem!(item, i, problems));
+            const read = optional().readers[setting.reader!];
+            const value = list.map((item, i) => read(item, i, problems));
             return problems.length > 0 ? { message: `${problems.join("; ")}.` } : { value };
         }
     }
@@ -301,109 +308,6 @@ function jsonList(text: string): unknown[] | undefined {
     } catch {
         return undefined;
     }
-}
-
-/**
- * Reads an item that is an object of known fields (or, where `nameOnly` allows, a bare name). Unknown
- * fields are named, never their values: a key pasted under a wrong field must not be echoed.
- */
-export function readObjectItem(
-    item: unknown,
-    index: number,
-    fields: readonly string[],
-    problems: string[],
-    nameOnly: boolean,
-): Record<string, unknown> | undefined {
-    if (nameOnly && (typeof item === "string" || typeof item === "number")) return { name: String(item) };
-    if (item === null || typeof item !== "object" || Array.isArray(item)) {
-        problems.push(`item ${index} must be ${nameOnly ? "a name or " : ""}an object with ${fields.join(", ")} (got ${show(item)})`);
-        return undefined;
-    }
-    const o = item as Record<string, unknown>;
-    const unknown = Object.keys(o).filter((k) => !fields.includes(k));
-    if (unknown.length > 0) {
-        problems.push(`item ${index} has unknown field ${unknown.map((k) => show(k)).join(", ")} (allowed: ${fields.join(", ")})`);
-    }
-    return o;
-}
-
-/** A field that must be text, or a number that `pulumi config set --path` stored for a numeric-looking text. */
-export function textField(o: Record<string, unknown>, field: string, label: string, problems: string[]): string | undefined {
-    const v = o[field];
-    if (v === undefined) return undefined;
-    if (typeof v === "string") return v;
-    if (typeof v === "number") return String(v);
-    problems.push(`${label} ${field} must be text (got ${show(v)})`);
-    return undefined;
-}
-
-/** A field that must be a whole number (or digits as text). */
-export function wholeField(o: Record<string, unknown>, field: string, label: string, problems: string[]): number | undefined {
-    const v = o[field];
-    if (v === undefined) return undefined;
-    if (typeof v === "number" && Number.isInteger(v)) return v;
-    if (typeof v === "string" && /^[0-9]{1,9}$/.test(v)) return Number.parseInt(v, 10);
-    problems.push(`${label} ${field} must be a whole number (got ${show(v)})`);
-    return undefined;
-}
-
-const GENERATION_FIELDS = ["name", "certificatePem", "validityDays", "rsaBits"];
-
-/**
- * exo-cba:certificates: each item is a name ("2027") or an object with a name and, for a supplied
- * certificate, certificatePem, or for a generated one, validityDays and rsaBits. `pulumi config set
- * --path` stores numeric-looking values as numbers, so "2027" may arrive as 2027.
- */
-function readGeneration(item: unknown, i: number, problems: string[]): CertificateGeneration {
-    const o = readObjectItem(item, i, GENERATION_FIELDS, problems, true);
-    if (!o) return { name: "" };
-    const label = `item ${i}`;
-    const name = textField(o, "name", label, problems) ?? "";
-    if (name === "") problems.push(`${label} needs a name`);
-    const certificatePem = o["certificatePem"];
-    if (certificatePem !== undefined && typeof certificatePem !== "string") problems.push(`${label} certificatePem must be text`);
-    return {
-        name,
-        certificatePem: typeof certificatePem === "string" ? certificatePem : undefined,
-        validityDays: wholeField(o, "validityDays", label, problems),
-        rsaBits: wholeField(o, "rsaBits", label, problems),
-    };
-}
-
-const MANAGED_IDENTITY_FIELDS = ["name", "objectId", "clientId"];
-
-function readManagedIdentity(item: unknown, i: number, problems: string[]): ManagedIdentity {
-    const o = readObjectItem(item, i, MANAGED_IDENTITY_FIELDS, problems, false);
-    if (!o) return { name: "", objectId: "" };
-    const label = `item ${i}`;
-    const name = textField(o, "name", label, problems) ?? "";
-    if (name === "") problems.push(`${label} needs a name`);
-    const objectId = textField(o, "objectId", label, problems) ?? "";
-    if (objectId === "") problems.push(`${label} needs an objectId (the managed identity's service principal object id)`);
-    return { name, objectId, clientId: textField(o, "clientId", label, problems) };
-}
-
-const FEDERATED_FIELDS = ["name", "issuer", "subject", "audiences", "github", "environment", "branch"];
-
-function readFederatedCredential(item: unknown, i: number, problems: string[]): FederatedCredential {
-    const o = readObjectItem(item, i, FEDERATED_FIELDS, problems, false);
-    if (!o) return { name: "" };
-    const label = `item ${i}`;
-    const name = textField(o, "name", label, problems) ?? "";
-    if (name === "") problems.push(`${label} needs a name`);
-    const audiences = o["audiences"];
-    if (audiences !== undefined && !(Array.isArray(audiences) && audiences.every((a) => typeof a === "string"))) {
-        problems.push(`${label} audiences must be a list of text (got ${show(audiences)})`);
-    }
-    return {
-        name,
-        issuer: textField(o, "issuer", label, problems),
-        subject: textField(o, "subject", label, problems),
-        audiences: Array.isArray(audiences) ? (audiences as string[]) : undefined,
-        github: textField(o, "github", label, problems),
-        environment: textField(o, "environment", label, problems),
-        branch: textField(o, "branch", label, problems),
-    };
 }
 
 function suggestKey(key: string): string {

@@ -4,10 +4,17 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseConfig } from "../components/config.ts";
+import { parseConfig as parseWithRules } from "../components/config.ts";
 import { type Settings, withDefaults } from "../components/settings.ts";
-import { checkSettings, federatedCredentialsOf } from "../components/validation.ts";
+import * as optional from "../components/optional.ts";
+import { type ProviderEnvironment, checkSettings as checkWithRules } from "../components/validation.ts";
 import { makeCertificate } from "./support/certificates.mts";
+
+/** The rules of optional settings, loaded the way code running as ES modules loads them. */
+const rules = () => optional;
+const { federatedCredentialsOf } = optional;
+const checkSettings = (s: Settings, now: Date, provider?: ProviderEnvironment) => checkWithRules(s, now, rules, provider);
+const parseConfig = (raw: Record<string, string>, now: Date) => parseWithRules(raw, now, rules);
 
 /** The rules take the clock as an argument: every certificate below is dated relative to this instant. */
 const NOW = new Date("2026-11-27T12:00:00Z");
