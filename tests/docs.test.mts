@@ -54,3 +54,37 @@ describe("the README", () => {
     it("gives the rotation advice the tools give", () => assert.equal(block(readme, "rotation"), `> ${ROTATION_ADVICE}`, STALE));
     it("draws the dev stack's resources as the plan does", async () => assert.equal(block(readme, "diagram"), await diagram(), STALE));
 });
+
+describe("links in the README and docs/", () => {
+    /** GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens. */
+    const anchors = (markdown: string): Set<string> =>
+        new Set(
+            [...markdown.replace(/```[\s\S]*?```/g, "").matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+                m[1]
+                    .trim()
+                    .toLowerCase()
+                    .replace(/[^\p{L}\p{N} _-]/gu, "")
+                    .replace(/ /g, "-"),
+            ),
+        );
+    const files = ["README.md", ...fs.readdirSync(path.join(PROJECT_DIR, "docs")).map((f) => `docs/${f}`)];
+    for (const file of files) {
+        it(`${file}: every relative link and anchor resolves`, () => {
+            const text = fs.readFileSync(path.join(PROJECT_DIR, file), "utf8").replace(/```[\s\S]*?```/g, "");
+            const broken: string[] = [];
+            for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+                const target = m[1];
+                if (/^[a-z]+:/i.test(target)) continue;
+                const [relative, anchor] = target.split("#") as [string, string | undefined];
+                const resolved =
+                    relative === "" ? path.join(PROJECT_DIR, file) : path.resolve(path.dirname(path.join(PROJECT_DIR, file)), relative);
+                if (!fs.existsSync(resolved)) {
+                    broken.push(target);
+                    continue;
+                }
+                if (anchor && resolved.endsWith(".md") && !anchors(fs.readFileSync(resolved, "utf8")).has(anchor)) broken.push(target);
+            }
+            assert.deepEqual(broken, []);
+        });
+    }
+});

@@ -1,10 +1,12 @@
 /**
- * The benchmark's baseline: the resources and invokes exo-cba registers for the dev stack, written out
- * by hand with no component, validation or configuration. Not a program to deploy.
+ * The benchmark's baseline: the resources (with the same inputs), invokes and stack outputs exo-cba has for
+ * the dev stack, written out by hand with no component, validation or configuration. The bench checks that
+ * both register and export the same before it measures. Not a program to deploy.
  */
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { X509Certificate } from "node:crypto";
 
 const EXCHANGE_ONLINE = "00000002-0000-0ff1-ce00-000000000000";
 const EXCHANGE_ADMINISTRATOR = "29232cdf-9323-42fd-ade2-1d097af3e4de";
@@ -22,7 +24,11 @@ const cert = new tls.SelfSignedCert("exo-initial-cert", {
     validityPeriodHours: 365 * 24,
     allowedUses: ["digitalSignature", "clientAuth"],
 });
-const app = new azuread.ApplicationRegistration("exo-app", { displayName: NAME, signInAudience: "AzureADMyOrg" });
+const app = new azuread.ApplicationRegistration("exo-app", {
+    displayName: NAME,
+    signInAudience: "AzureADMyOrg",
+    notes: `Certificate-based app-only access for Exchange Online PowerShell. Managed by Pulumi project ${pulumi.getProject()}, stack ${pulumi.getStack()}: change it there, not in the portal.`,
+});
 new azuread.ApplicationOwner("exo-owner-deployer", { applicationId: app.id, ownerObjectId: client.objectId });
 new azuread.ApplicationCertificate("exo-initial-credential", {
     applicationId: app.id,
@@ -43,9 +49,26 @@ new azuread.DirectoryRoleAssignment("exo-role-exchange-administrator", {
     directoryScopeId: "/",
 });
 
+const facts = cert.certPem.apply((pem) => {
+    const x = new X509Certificate(pem);
+    const time = (d: Date) => d.toISOString().replace(".000Z", "Z");
+    return { thumbprint: x.fingerprint.replaceAll(":", ""), notBefore: time(x.validFromDate), notAfter: time(x.validToDate) };
+});
+const organization = domains.domains.apply((d) => d.find((x) => x.initial)?.domainName ?? "");
+
 export const appId = app.clientId;
+export const applicationObjectId = app.objectId;
+export const servicePrincipalObjectId = sp.objectId;
 export const tenantId = client.tenantId;
-export const organization = domains.domains.apply((d) => d[0]?.domainName ?? "");
+export { organization };
+export const cloud = "global";
+export const exchangeEnvironmentName = "O365Default";
+export const thumbprint = facts.thumbprint;
+export const certificateNotAfter = facts.notAfter;
 export const certificatePem = cert.certPem;
-export const certificateNotAfter = cert.validityEndTime;
 export const privateKeyPem = pulumi.secret(key.privateKeyPem);
+export const certificates = facts.apply((f) => [{ name: "initial", ...f, active: true, selfSigned: true }]);
+export const renewBeforeDays = 30;
+export const connectCommand = pulumi.interpolate`Connect-ExchangeOnline -CertificateThumbprint '${facts.thumbprint}' -AppId '${app.clientId}' -Organization '${organization}'`;
+export const connectCommandCrossPlatform = pulumi.interpolate`Connect-ExchangeOnline -CertificateFilePath '<path-to-certificate.pfx>' -CertificatePassword (Read-Host -AsSecureString -Prompt "PFX password") -AppId '${app.clientId}' -Organization '${organization}'`;
+export const directoryRoles = [{ name: "Exchange Administrator", templateId: EXCHANGE_ADMINISTRATOR }];
