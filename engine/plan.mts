@@ -54,6 +54,7 @@ export async function makePlan(config: ResolvedConfig, options: { projectDir?: s
             MANAGE_AS_APP_ROLE,
         ),
         preview: true,
+        compileCache: true,
         ...(options.projectDir ? { projectDir: options.projectDir } : {}),
         ...(options.typeCheck === false ? { env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } } : {}),
     });

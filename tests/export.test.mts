@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { PROJECT_DIR } from "../engine/engine.mts";
+import { type Evaluation, PROJECT_DIR } from "../engine/engine.mts";
 import type { TenantData } from "../engine/tenant.mts";
 import { UserError } from "../tools/lib/cli.mts";
 import { EXIT_INCOMPLETE, FILE_SYSTEM, replaceFiles } from "../tools/lib/export.mts";
@@ -493,6 +493,8 @@ describe("exporting a self-signed stack's certificate", () => {
     });
 });
 
+const deployments = new Map<string, Promise<Evaluation>>();
+
 /**
  * Outputs of a stack the engine deployed, as `pulumi stack output --json --show-secrets` prints them,
  * written to a file of their own (in a directory the export does not write to).
@@ -501,7 +503,14 @@ async function deployedOutputs(
     config: Record<string, unknown>,
     tenant?: TenantData,
 ): Promise<{ outputs: Record<string, unknown>; file: string }> {
-    const ev = await run(stackConfig(config), tenant ? { tenant } : {});
+    // One deployment per configuration and tenant: the tests only read its outputs.
+    const key = JSON.stringify([config, tenant ?? null]);
+    let deployment = deployments.get(key);
+    if (!deployment) {
+        deployment = run(stackConfig(config), tenant ? { tenant } : {});
+        deployments.set(key, deployment);
+    }
+    const ev = await deployment;
     assert.equal(ev.failed, false, ev.errors.join("\n"));
     const outputs = reveal(ev.outputs as never) as Record<string, unknown>;
     const file = path.join(tempDir("outputs-"), "outputs.json");

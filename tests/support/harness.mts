@@ -49,6 +49,7 @@ export function run(config: ResolvedConfig, options: RunOptions = {}): Promise<E
         preview: options.preview ?? false,
         prior: options.prior && "recording" in options.prior ? options.prior.recording : options.prior,
         projectDir: options.projectDir ?? PROJECT_DIR,
+        compileCache: true,
         ...(options.typeCheck ? {} : { env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } }),
     });
 }
