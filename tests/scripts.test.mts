@@ -3,8 +3,10 @@
  * runs, to save npm's start-up): the script exists, starts, and its --help documents the exit codes.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { runTool } from "./support/cli.mts";
+import { PROJECT_DIR } from "./support/harness.mts";
 
 describe("the npm scripts", () => {
     for (const script of ["plan", "verify", "export-cert", "check-expiry"]) {
@@ -29,5 +31,12 @@ describe("the npm scripts", () => {
             assert.equal(r.code, 2);
             assert.match(r.stderr, /^error: Unknown option '--nope' \(--help lists the options\)\n$/);
         }
+    });
+    it("installing the dependencies runs none of their scripts, so the project's node-options never meet another directory", () => {
+        // What npm ci does after unpacking: run each package's install scripts in the package's own directory,
+        // with .npmrc's node-options. (protobufjs has a postinstall script.)
+        const r = spawnSync("npm", ["rebuild", "--foreground-scripts"], { cwd: PROJECT_DIR, encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr);
+        assert.doesNotMatch(`${r.stdout}${r.stderr}`, /Cannot find module|error/i);
     });
 });
