@@ -47,8 +47,32 @@ export function checkWithoutApplication(s: Settings, err: (k: string, m: string)
     }
 }
 
-/** Names of generations and managed identities: they become part of resource names. */
-const NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/i;
+/** A list item's name and what it must look like. Names of generations and managed identities become part of resource names. */
+interface NameRule {
+    readonly pattern: RegExp;
+    readonly needs: string;
+}
+const NAME: NameRule = {
+    pattern: /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/i,
+    needs: "needs a name of 1 to 32 letters, digits or inner hyphens; it becomes part of the resource names.",
+};
+/** A federated credential's name: Entra asks for at least 3 characters. */
+const FEDERATED_NAME: NameRule = {
+    pattern: /^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/i,
+    needs: "needs a name of 3 to 32 letters, digits or inner hyphens (Entra asks for at least 3); it names the credential and its resource.",
+};
+
+/**
+ * What is wrong with a list item's name: not of the rule's form, or one already in `seen` (in any case:
+ * it becomes part of resource names). Adds it to `seen`.
+ */
+function itemNameProblem(name: string, rule: NameRule, seen: Set<string>, item: string): string | undefined {
+    const lower = name.toLowerCase();
+    const repeated = seen.has(lower);
+    seen.add(lower);
+    if (!rule.pattern.test(name)) return rule.needs;
+    return repeated ? `repeats a name; every ${item} needs its own.` : undefined;
+}
 
 export function checkManagedIdentities(list: readonly ManagedIdentity[], err: (k: string, m: string) => void): void {
     const key = "managedIdentities";
@@ -56,12 +80,8 @@ export function checkManagedIdentities(list: readonly ManagedIdentity[], err: (k
     const ids = new Map<string, string>();
     list.forEach((mi, i) => {
         const label = `item ${i} (${show(mi.name)})`;
-        if (!NAME.test(mi.name)) {
-            err(key, `${label} needs a name of 1 to 32 letters, digits or inner hyphens; it becomes part of the resource names.`);
-        } else if (names.has(mi.name.toLowerCase())) {
-            err(key, `${label} repeats a name; every identity needs its own.`);
-        }
-        names.add(mi.name.toLowerCase());
+        const nameProblem = itemNameProblem(mi.name, NAME, names, "identity");
+        if (nameProblem) err(key, `${label} ${nameProblem}`);
         if (!isGuid(mi.objectId)) {
             err(
                 key,
@@ -115,7 +135,6 @@ export function federatedCredentialsOf(s: Pick<Settings, "federatedCredentials" 
 
 /** GitHub owner (user or organisation) and repository names, optionally with the ids of the immutable subject format. */
 const GITHUB_REPOSITORY = /^([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(@[0-9]+)?\/([A-Za-z0-9._-]{1,100})(@[0-9]+)?$/;
-const FEDERATED_NAME = /^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/i;
 const FIELD_MAX = 600;
 
 export function checkFederatedCredentials(
@@ -135,15 +154,8 @@ export function checkFederatedCredentials(
     list.forEach((f, i) => {
         const label = `item ${i} (${show(f.name)})`;
         const r = resolved[i];
-        if (!FEDERATED_NAME.test(f.name)) {
-            err(
-                key,
-                `${label} needs a name of 3 to 32 letters, digits or inner hyphens (Entra asks for at least 3); it names the credential and its resource.`,
-            );
-        } else if (names.has(f.name.toLowerCase())) {
-            err(key, `${label} repeats a name; every credential needs its own.`);
-        }
-        names.add(f.name.toLowerCase());
+        const nameProblem = itemNameProblem(f.name, FEDERATED_NAME, names, "credential");
+        if (nameProblem) err(key, `${label} ${nameProblem}`);
         if (f.github !== undefined) {
             if (f.issuer !== undefined || f.subject !== undefined) {
                 err(
@@ -289,12 +301,8 @@ export function checkGenerations(s: Settings, now: Date, err: (k: string, m: str
     const thumbprints = new Map<string, string>();
     list.forEach((g, i) => {
         const label = `item ${i} (${show(g.name)})`;
-        if (!NAME.test(g.name)) {
-            err(key, `${label} needs a name of 1 to 32 letters, digits or inner hyphens; it becomes part of the resource names.`);
-        } else if (names.has(g.name.toLowerCase())) {
-            err(key, `${label} repeats a name; every generation needs its own.`);
-        }
-        names.add(g.name.toLowerCase());
+        const nameProblem = itemNameProblem(g.name, NAME, names, "generation");
+        if (nameProblem) err(key, `${label} ${nameProblem}`);
         if (g.certificatePem !== undefined) {
             if (g.validityDays !== undefined || g.rsaBits !== undefined) {
                 err(key, `${label} brings its own certificate, so validityDays and rsaBits do not apply; remove them.`);
