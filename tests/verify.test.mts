@@ -92,6 +92,17 @@ after(async () => {
     await identity.close();
 });
 
+/** A client-credentials token request for Exchange Online to the stand-in endpoint, signed in with `assertion`. */
+function requestToken(clientId: string, assertion: string) {
+    return endpoint.post(`/${TENANT}/oauth2/v2.0/token`, {
+        grant_type: "client_credentials",
+        client_id: clientId,
+        client_assertion_type: JWT_BEARER,
+        client_assertion: assertion,
+        scope: `${EXCHANGE_ONLINE}/.default`,
+    });
+}
+
 /** A certificate valid from a day before `now` for 30 days; `freshKey` gives it a key no other certificate has. */
 function certificate(o: { now?: Date; fromDays?: number; toDays?: number; freshKey?: boolean; key?: "ec" } = {}): MadeCertificate {
     const c = makeCertificate({ now: o.now ?? new Date(), cn: "EXO Reporting Script", ...o });
@@ -263,15 +274,7 @@ describe("the stand-in token endpoint checks client assertions as Entra does", (
         return signJwt(header, payload, crypto.createPrivateKey(o.key ?? cert.keyPem), alg);
     }
 
-    function post(clientAssertion: string) {
-        return endpoint.post(`/${TENANT}/oauth2/v2.0/token`, {
-            grant_type: "client_credentials",
-            client_id: appId,
-            client_assertion_type: JWT_BEARER,
-            client_assertion: clientAssertion,
-            scope: `${EXCHANGE_ONLINE}/.default`,
-        });
-    }
+    const post = (clientAssertion: string) => requestToken(appId, clientAssertion);
 
     it("issues a token for an assertion signed with the registered certificate's key, RS256 with x5t or PS256 with x5t#S256", async () => {
         for (const alg of ["RS256", "PS256"] as const) {
@@ -1024,15 +1027,7 @@ describe("the stand-in token endpoint checks federated tokens as Entra does", ()
         return clientId;
     }
 
-    function post(clientId: string, token: string) {
-        return endpoint.post(`/${TENANT}/oauth2/v2.0/token`, {
-            grant_type: "client_credentials",
-            client_id: clientId,
-            client_assertion_type: JWT_BEARER,
-            client_assertion: token,
-            scope: `${EXCHANGE_ONLINE}/.default`,
-        });
-    }
+    const post = requestToken;
 
     it("issues a token for one signed with a key the issuer publishes, found through its OpenID configuration", async () => {
         const clientId = registered([credential()]);

@@ -347,6 +347,7 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
         for (const c of wouldMatch) federatedSeen.set(c, (federatedSeen.get(c) ?? 0) + 1);
         const replicated = credentials.filter((c) => (federatedSeen.get(c) ?? 0) > (c.replicatedAfter ?? 0) || !wouldMatch.includes(c));
         const notYet = wouldMatch.some((c) => !replicated.includes(c));
+        const invalidClient = (code: number, message: string) => fail(401, "invalid_client", code, message);
         const noRecord = () =>
             fail(
                 400,
@@ -357,20 +358,13 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
         const byIssuer = replicated.filter((c) => c.issuer === iss);
         if (byIssuer.length === 0) {
             if (notYet) return noRecord();
-            return fail(
-                401,
-                "invalid_client",
-                700211,
-                `No matching federated identity record found for presented assertion issuer '${iss}'.`,
-            );
+            return invalidClient(700211, `No matching federated identity record found for presented assertion issuer '${iss}'.`);
         }
 
         const keys = await issuerKeys(iss);
         const jwk = keys?.find((k) => k["kid"] === header["kid"]);
         if (!jwk) {
-            return fail(
-                401,
-                "invalid_client",
+            return invalidClient(
                 7000272,
                 `The certificate with identifier ${String(header["kid"])} used to sign the federated credential could not be found in the metadata of identity provider ${iss}.`,
             );
@@ -382,7 +376,7 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
             Buffer.from(parts[2], "base64url"),
         );
         // Entra documents no code for a federated token's bad signature; 50013 is its signature failure for other assertions.
-        if (!signed) return fail(401, "invalid_client", 50013, "Assertion failed signature validation.");
+        if (!signed) return invalidClient(50013, "Assertion failed signature validation.");
 
         const skew = app.federatedSkewSeconds ?? SKEW_SECONDS;
         const now = Math.floor(Date.now() / 1000);
@@ -390,9 +384,7 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
         const nbf = payload["nbf"];
         if (typeof exp !== "number" || exp + skew < now || (typeof nbf === "number" && nbf - skew > now)) {
             const at = (s: unknown) => (typeof s === "number" ? new Date(s * 1000).toISOString() : "?");
-            return fail(
-                401,
-                "invalid_client",
+            return invalidClient(
                 700024,
                 `Client assertion is not within its valid time range. Current time: ${new Date(now * 1000).toISOString()}, assertion valid from ${at(nbf)}, expiry time of assertion ${at(exp)}.`,
             );
@@ -401,25 +393,19 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
         if (bySubject.length === 0) {
             if (notYet) return noRecord();
             if (byIssuer.some((c) => c.subject.toLowerCase() === sub.toLowerCase())) {
-                return fail(
-                    401,
-                    "invalid_client",
+                return invalidClient(
                     7002138,
                     `No matching federated identity record found for presented assertion subject '${sub}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison.`,
                 );
             }
-            return fail(
-                401,
-                "invalid_client",
+            return invalidClient(
                 700213,
                 `No matching federated identity record found for presented assertion subject '${sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
             );
         }
         if (!bySubject.some((c) => audiences.includes(c.audience))) {
             if (notYet) return noRecord();
-            return fail(
-                401,
-                "invalid_client",
+            return invalidClient(
                 700212,
                 `No matching federated identity record found for presented assertion audience '${audiences.join(",")}'.`,
             );
