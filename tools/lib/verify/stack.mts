@@ -151,38 +151,28 @@ function certificateOutputs(outputs: StackOutputs, problems: string[]): Certific
 function federatedOutput(outputs: StackOutputs): FederatedCredentialOutput[] {
     const value = outputs.raw("federatedCredentials");
     if (value === undefined) return [];
-    const shape = 'output federatedCredentials should be a list of {"name", "issuer", "subject", "audience"}, each a non-empty string';
-    if (!Array.isArray(value)) throw new UserError(shape);
-    return value.map((f: unknown) => {
-        const o = objectOf(f);
-        const fields = ["name", "issuer", "subject", "audience"].map((k) => o?.[k]);
-        if (!fields.every((v): v is string => typeof v === "string" && v !== "")) throw new UserError(shape);
-        const [name, issuer, subject, audience] = fields;
-        return { name, issuer, subject, audience };
-    });
+    return listOutput(
+        value,
+        'output federatedCredentials should be a list of {"name", "issuer", "subject", "audience"}, each a non-empty string',
+        (o) => {
+            const [name, issuer, subject, audience] = ["name", "issuer", "subject", "audience"].map((k) => o[k]);
+            if (!nonEmpty(name) || !nonEmpty(issuer) || !nonEmpty(subject) || !nonEmpty(audience)) return undefined;
+            return { name, issuer, subject, audience };
+        },
+    );
 }
 
 function identitiesOutput(outputs: StackOutputs): ManagedIdentityFacts[] {
     const value = outputs.raw("managedIdentities");
     if (value === undefined) return [];
-    const shape = 'output managedIdentities should be a list of {"name", "objectId": <GUID>, "clientId": <GUID, user-assigned only>}';
-    if (!Array.isArray(value)) throw new UserError(shape);
-    return value.map((m: unknown) => {
-        const o = objectOf(m);
-        const name = o?.["name"];
-        const objectId = o?.["objectId"];
-        const clientId = o?.["clientId"];
-        if (
-            typeof name !== "string" ||
-            name === "" ||
-            typeof objectId !== "string" ||
-            !isGuid(objectId) ||
-            (clientId !== undefined && (typeof clientId !== "string" || !isGuid(clientId)))
-        ) {
-            throw new UserError(shape);
-        }
-        return { name, objectId, clientId };
-    });
+    return listOutput(
+        value,
+        'output managedIdentities should be a list of {"name", "objectId": <GUID>, "clientId": <GUID, user-assigned only>}',
+        ({ name, objectId, clientId }) => {
+            if (!nonEmpty(name) || !guid(objectId) || (clientId !== undefined && !guid(clientId))) return undefined;
+            return { name, objectId, clientId };
+        },
+    );
 }
 
 function rolesOutput(outputs: StackOutputs): DirectoryRole[] {
@@ -190,18 +180,24 @@ function rolesOutput(outputs: StackOutputs): DirectoryRole[] {
     if (value === undefined) {
         throw new UserError("the stack has no output directoryRoles; `pulumi up` with this version of exo-cba adds it");
     }
-    const shape = 'output directoryRoles should be a list of {"name": ..., "templateId": <GUID>}';
+    return listOutput(value, 'output directoryRoles should be a list of {"name": ..., "templateId": <GUID>}', ({ name, templateId }) =>
+        nonEmpty(name) && guid(templateId) ? { name, templateId } : undefined,
+    );
+}
+
+/** A list output whose every item is an object `read` accepts; otherwise a UserError saying the expected `shape`. */
+function listOutput<T>(value: unknown, shape: string, read: (item: Record<string, unknown>) => T | undefined): T[] {
     if (!Array.isArray(value)) throw new UserError(shape);
-    return value.map((r: unknown) => {
-        const role = objectOf(r);
-        const name = role?.["name"];
-        const templateId = role?.["templateId"];
-        if (typeof name !== "string" || name === "" || typeof templateId !== "string" || !isGuid(templateId)) {
-            throw new UserError(shape);
-        }
-        return { name, templateId };
+    return value.map((v: unknown) => {
+        const o = objectOf(v);
+        const item = o === undefined ? undefined : read(o);
+        if (item === undefined) throw new UserError(shape);
+        return item;
     });
 }
+
+const nonEmpty = (v: unknown): v is string => typeof v === "string" && v !== "";
+const guid = (v: unknown): v is string => typeof v === "string" && isGuid(v);
 
 function objectOf(v: unknown): Record<string, unknown> | undefined {
     return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
