@@ -69,6 +69,20 @@ describe("links in the README and docs/", () => {
         );
     const files = ["README.md", ...fs.readdirSync(path.join(PROJECT_DIR, "docs")).map((f) => `docs/${f}`)];
     for (const file of files) {
+        it(`${file}: every heading is whole (its code spans closed) and names one section`, () => {
+            const text = fs.readFileSync(path.join(PROJECT_DIR, file), "utf8").replace(/```[\s\S]*?```/g, "");
+            const headings = [...text.matchAll(/^#{1,6} .+$/gm)].map((m) => m[0]);
+            assert.deepEqual(
+                headings.filter((h) => (h.match(/`/g) ?? []).length % 2 !== 0),
+                [],
+                "a heading with an unclosed code span",
+            );
+            assert.deepEqual(
+                headings.filter((h, i) => headings.indexOf(h) !== i),
+                [],
+                "a heading repeated",
+            );
+        });
         it(`${file}: every relative link and anchor resolves`, () => {
             const text = fs.readFileSync(path.join(PROJECT_DIR, file), "utf8").replace(/```[\s\S]*?```/g, "");
             const broken: string[] = [];
