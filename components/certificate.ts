@@ -29,11 +29,6 @@ export function pemBlocks(text: string): PemBlock[] {
     return (text.match(PEM_BLOCK) ?? []).map((block) => ({ label: /^-----BEGIN ([A-Z0-9 ]+)-----/.exec(block)?.[1] ?? "" }));
 }
 
-/** True when any PEM block in `text` holds a private key (plain, encrypted, RSA or EC). */
-export function containsPrivateKey(text: string): boolean {
-    return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text);
-}
-
 /**
  * Parses one PEM certificate. Throws an Error whose message describes the problem
  * without quoting the input.

@@ -1,9 +1,11 @@
 /**
  * What may be printed. Every message, plan, summary and log line that can carry a value a person or
  * a server supplied passes through here: private keys and tokens are replaced by a marker, and
- * control characters (terminal escapes, carriage returns that overwrite a line) are made visible.
- * Pure string functions; the program and every tool share them.
+ * control characters (terminal escapes, carriage returns that overwrite a line) and invisible ones are
+ * made visible. String functions (node:crypto only tells a certificate from a key); the program and
+ * every tool share them.
  */
+import { X509Certificate } from "node:crypto";
 
 /**
  * A PEM private key block in any flavour and any letter case: PKCS#1 ("RSA PRIVATE KEY"), PKCS#8
@@ -18,6 +20,13 @@ const PRIVATE_KEY_HEADER = /-----\s*BEGIN[ A-Z0-9]*PRIVATE KEY\s*-----/i;
  * two JSON objects, so they start with "eyJ" ('{"' encoded).
  */
 const JWT = /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+/** One segment of a JWT on its own (a server echoing a token's header or payload): base64url JSON. */
+const JWT_SEGMENT = /eyJ[A-Za-z0-9_-]{16,}/g;
+/**
+ * Base64 without PEM armour, on one line or wrapped: a key or a PFX pasted bare (what `az keyvault secret
+ * show` returns for a certificate). Judged by what it decodes to, see keyMaterial().
+ */
+const BARE_BASE64 = /[A-Za-z0-9+/]{60,}(?:\r?\n[A-Za-z0-9+/]{4,})*={0,2}/g;
 
 export const REDACTED_KEY = "[private key redacted]";
 export const REDACTED_TOKEN = "[token redacted]";
@@ -27,26 +36,73 @@ export function containsPrivateKey(text: string): boolean {
     return PRIVATE_KEY_HEADER.test(text);
 }
 
-/** The text with every private key block and every JWT replaced by a marker. */
+/**
+ * The text with every private key block, every JWT (or lone segment of one) and every bare base64 key or
+ * PFX replaced by a marker.
+ */
 export function redactSecrets(text: string): string {
-    return text.replace(PRIVATE_KEY_BLOCK, REDACTED_KEY).replace(JWT, REDACTED_TOKEN);
+    return text
+        .replace(PRIVATE_KEY_BLOCK, REDACTED_KEY)
+        .replace(JWT, REDACTED_TOKEN)
+        .replace(JWT_SEGMENT, REDACTED_TOKEN)
+        .replace(BARE_BASE64, (run) => (keyMaterial(run) ? REDACTED_KEY : run));
 }
 
 /**
- * The text made safe for a terminal or a Markdown summary: secrets redacted, and control characters
- * other than newline and tab (ESC, CR, BEL, DEL, the C1 range, bidirectional overrides) shown as
- * \u{…} escapes, so a value cannot move the cursor, recolour or rewrite what is printed.
+ * True when base64 text decodes to one whole DER structure that is not a certificate: a PKCS#8 or PKCS#1
+ * key, a PKCS#12 file, or anything else a person should not see printed. A certificate's body (public)
+ * and text that merely looks like base64 stay.
+ */
+function keyMaterial(base64: string): boolean {
+    const der = Buffer.from(base64.replace(/\s/g, ""), "base64");
+    if (der.length < 2 || der[0] !== 0x30) return false;
+    const first = der[1];
+    const lengthBytes = first < 0x80 ? 0 : first - 0x80;
+    if (lengthBytes > 4 || der.length < 2 + lengthBytes) return false;
+    const length = lengthBytes === 0 ? first : der.subarray(2, 2 + lengthBytes).reduce((n, b) => n * 256 + b, 0);
+    if (2 + lengthBytes + length !== der.length) return false;
+    try {
+        new X509Certificate(der);
+        return false;
+    } catch {
+        return true;
+    }
+}
+
+/**
+ * The text made safe for a terminal or a Markdown summary: secrets redacted, and control and invisible
+ * characters other than newline and tab shown as \u{…} escapes, so a value cannot move the cursor,
+ * recolour or rewrite what is printed, or pass for another (contoso\u{200b}.onmicrosoft.com).
  */
 export function printable(text: string): string {
     return redactSecrets(text).replace(CONTROL, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/**
+ * Characters that control a terminal or hide in text: C0 but newline and tab, DEL, C1, the soft hyphen,
+ * the Arabic letter mark, the Mongolian vowel separator, the zero-width space, the bidirectional marks,
+ * embeddings, overrides and isolates, the line and paragraph separators (which end a line), the word
+ * joiner and invisible operators, interlinear annotations, the byte order mark and the tag characters.
+ * The zero-width joiner and non-joiner stay: scripts such as Persian and emoji sequences need them.
+ */
+const CONTROL =
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
 
 /** True when `text` holds a character printable() would escape (newline and tab included). */
 export function hasControlCharacters(text: string): boolean {
-    return /[\n\t]/.test(text) || new RegExp(CONTROL.source).test(text);
+    return /[\n\t]/.test(text) || new RegExp(CONTROL.source, "u").test(text);
+}
+
+/**
+ * JSON for a terminal, a file or a summary: secrets redacted as printable() does, and every control or
+ * invisible character written as a \uXXXX escape (still the same JSON value to any parser).
+ */
+export function printableJson(value: unknown, space?: number): string {
+    const json = JSON.stringify(value, null, space) ?? "null";
+    // Each UTF-16 code unit as \uXXXX: a tag character (outside the BMP) becomes its surrogate pair.
+    const escape = (c: string) => [...Array(c.length).keys()].map((i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join("");
+    return redactSecrets(json).replace(CONTROL, escape);
 }
 
 /** Quotes a value for a message, secrets redacted, shortened so a pasted blob cannot flood the output. */
