@@ -40,7 +40,8 @@ export function runTool(script: string, args: readonly string[], options: ToolOp
         : [process.execPath, [...line.split(" ").slice(1), ...args]];
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        const env = { ...process.env, ...(viaNpm ? {} : { NODE_OPTIONS: NPM_NODE_OPTIONS }), ...options.env };
+        // Without npm's INIT_CWD (unless a test sets it) relative paths are the project's, wherever npm test ran.
+        const env = { ...process.env, INIT_CWD: undefined, ...(viaNpm ? {} : { NODE_OPTIONS: NPM_NODE_OPTIONS }), ...options.env };
         const child = spawn(command, argv, { cwd: PROJECT_DIR, env, stdio: ["pipe", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";

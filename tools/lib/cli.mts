@@ -30,9 +30,20 @@ export type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<
 /** The parsed values, or undefined after --help (the usage was printed). A malformed argument throws UserError. */
 export function commandLine<O extends ParseArgsOptionsConfig>(argv: string[], options: O, usage: string): Parsed<O> | undefined {
     let values: Parsed<O>;
+    const all: ParseArgsOptionsConfig = { ...options, ...HELP };
     try {
-        values = parseArgs({ args: argv, options: { ...options, ...HELP }, strict: true }).values;
+        const parsed = parseArgs({ args: argv, options: all, strict: true, tokens: true });
+        values = parsed.values as Parsed<O>;
+        // parseArgs keeps the last of a repeated option; two different values would be a silent guess.
+        const seen = new Set<string>();
+        for (const token of parsed.tokens) {
+            if (token.kind !== "option" || all[token.name]?.multiple) continue;
+            if (seen.has(token.name))
+                throw new UserError(`--${token.name} is given more than once; give it once (--help lists the options)`);
+            seen.add(token.name);
+        }
     } catch (e) {
+        if (e instanceof UserError) throw e;
         // node:util's first line says what is wrong ("Unknown option '--x'"); --help has the rest.
         throw new UserError(`${((e as Error).message.split("\n")[0] ?? "").replace(/\.$/, "")} (--help lists the options)`);
     }
@@ -82,6 +93,22 @@ export function stackName(value: string, qualified = true): string {
  * tokens) and control characters escaped, whatever they quote.
  */
 export async function runTool(main: (argv: string[]) => Promise<number>): Promise<void> {
+    // npm runs a script in the project's directory and says in INIT_CWD where the person typed the command:
+    // relative paths in arguments (--out, --outputs-file, ...) are theirs.
+    const invokedIn = process.env["INIT_CWD"];
+    if (invokedIn) {
+        try {
+            process.chdir(invokedIn);
+        } catch {
+            // A directory removed since: relative paths stay relative to the project.
+        }
+    }
+    // A reader that goes away (`| head -1`) is no failure of the tool: stop writing, keep the exit code.
+    for (const stream of [process.stdout, process.stderr]) {
+        stream.on("error", (e: NodeJS.ErrnoException) => {
+            if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_DESTROYED") throw e;
+        });
+    }
     try {
         process.exitCode = await main(process.argv.slice(2));
     } catch (e) {
@@ -94,6 +121,23 @@ export async function runTool(main: (argv: string[]) => Promise<number>): Promis
             process.exitCode = EXIT_INTERNAL;
         }
     }
+}
+
+/**
+ * The text of a file a person gave: UTF-8, with or without a byte order mark, or UTF-16 with one (what
+ * Windows PowerShell 5.1's `>` writes). UTF-16 without a byte order mark is named rather than misread.
+ */
+export function decodeText(data: Buffer, what: string): string {
+    if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) return data.subarray(3).toString("utf8");
+    if (data[0] === 0xff && data[1] === 0xfe) return data.subarray(2).toString("utf16le");
+    if (data[0] === 0xfe && data[1] === 0xff) {
+        const swapped = Buffer.from(data.subarray(2));
+        return swapped.swap16().toString("utf16le");
+    }
+    if (data.length >= 2 && (data[0] === 0 || data[1] === 0)) {
+        throw new UserError(`${what} looks like UTF-16 without a byte order mark; save it as UTF-8 (Out-File -Encoding utf8)`);
+    }
+    return data.toString("utf8");
 }
 
 /**

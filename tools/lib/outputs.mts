@@ -7,7 +7,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { OutputName } from "../../components/outputs.ts";
-import { UserError, readInputFile, stackName } from "./cli.mts";
+import { UserError, decodeText, readInputFile, stackName } from "./cli.mts";
 
 /** `pulumi stack output --json` of a real stack is a few kilobytes; more is not a stack's outputs. */
 export const MAX_OUTPUTS_BYTES = 4 * 1024 * 1024;
@@ -68,7 +68,7 @@ export async function readOutputs(source: OutputsSource): Promise<StackOutputs> 
     let origin: string;
     if (source.outputsFile !== undefined) {
         origin = source.outputsFile === "-" ? "standard input" : source.outputsFile;
-        text = (await readInputFile(source.outputsFile, "--outputs-file", MAX_OUTPUTS_BYTES)).toString("utf8");
+        text = decodeText(await readInputFile(source.outputsFile, "--outputs-file", MAX_OUTPUTS_BYTES), `--outputs-file ${origin}`);
     } else if (source.stack !== undefined) {
         const stack = stackName(source.stack);
         origin = `pulumi stack output --stack ${stack}`;

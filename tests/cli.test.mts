@@ -1,0 +1,113 @@
+/**
+ * The contract every tool keeps (tools/lib/cli.mts), shown with export-cert and plan: paths relative to
+ * where the person typed the command, an option given twice refused, a reader that goes away, outputs
+ * files as Windows writes them.
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { makeCertificate } from "./support/certificates.mts";
+import { NPM_NODE_OPTIONS, runTool } from "./support/cli.mts";
+import { PROJECT_DIR, tempDir } from "./support/harness.mts";
+import { stackOutputs } from "./support/verifyStack.mts";
+
+const certificate = makeCertificate({ now: new Date(), fromDays: -1, toDays: 200 });
+const outputs = stackOutputs({
+    appId: "5b1f0f4e-8c7a-4f39-9a63-2f1d7c0e9a41",
+    tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+    certificate,
+    roles: [{ name: "Exchange Administrator", templateId: "29232cdf-9323-42fd-ade2-1d097af3e4de" }],
+});
+
+describe("paths given to a tool through npm", () => {
+    it("are relative to the directory the command was typed in, not the project's", () => {
+        const here = tempDir("typed-in-");
+        fs.writeFileSync(path.join(here, "outputs.json"), JSON.stringify(outputs));
+        fs.mkdirSync(path.join(here, "certs"));
+        const r = spawnSync(
+            "npm",
+            [
+                "--prefix",
+                PROJECT_DIR,
+                "run",
+                "-s",
+                "export-cert",
+                "--",
+                "--outputs-file",
+                "outputs.json",
+                "--out",
+                "certs",
+                "--format",
+                "cer",
+            ],
+            { cwd: here, encoding: "utf8", env: { ...process.env, INIT_CWD: undefined } },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        assert.ok(fs.existsSync(path.join(here, "certs", "exo-cba.cer")), r.stdout);
+        assert.ok(!fs.existsSync(path.join(PROJECT_DIR, "certs")), "nothing written into the project");
+    });
+});
+
+describe("an option given twice", () => {
+    it("is refused in one line rather than the last one silently winning", async () => {
+        const r = await runTool("export-cert", ["--format", "pfx", "--format", "pem", "--out", tempDir("twice-")]);
+        assert.equal(r.code, 2);
+        assert.equal(r.stderr, "error: --format is given more than once; give it once (--help lists the options)\n");
+        assert.equal(r.stdout, "");
+    });
+});
+
+describe("a reader that goes away", () => {
+    it("ends the tool quietly with its own exit code (`npm run plan -- --mermaid | head -1`)", async () => {
+        const line = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> })
+            .scripts["plan"];
+        const child = spawn(process.execPath, [...line.split(" ").slice(1), "--stack", "dev", "--no-type-check", "--mermaid"], {
+            cwd: PROJECT_DIR,
+            env: { ...process.env, NODE_OPTIONS: NPM_NODE_OPTIONS },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        child.stdout.destroy(); // the reader is gone before the tool writes anything
+        let stderr = "";
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+        assert.equal(stderr, "");
+        assert.equal(code, 0);
+    });
+});
+
+describe("an outputs file as Windows PowerShell writes it", () => {
+    const json = JSON.stringify(outputs, null, 2);
+    for (const [name, bytes] of [
+        [
+            "UTF-8 with a byte order mark (Out-File -Encoding utf8 in PowerShell 5.1)",
+            Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]),
+        ],
+        [
+            "UTF-16 LE with a byte order mark (`>` in PowerShell 5.1)",
+            Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, "utf16le")]),
+        ],
+        ["UTF-16 BE with a byte order mark", Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(json, "utf16le").swap16()])],
+    ] as const) {
+        it(`is read in ${name}`, async () => {
+            const dir = tempDir("encoding-");
+            const file = path.join(dir, "outputs.json");
+            fs.writeFileSync(file, bytes);
+            const r = await runTool("export-cert", ["--outputs-file", file, "--out", dir, "--format", "cer"]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.ok(fs.existsSync(path.join(dir, "exo-cba.cer")));
+        });
+    }
+    it("is named as UTF-16 without a byte order mark rather than called not JSON", async () => {
+        const dir = tempDir("encoding-");
+        const file = path.join(dir, "outputs.json");
+        fs.writeFileSync(file, Buffer.from(json, "utf16le"));
+        const r = await runTool("export-cert", ["--outputs-file", file, "--out", dir, "--format", "cer"]);
+        assert.equal(r.code, 2);
+        assert.equal(
+            r.stderr,
+            `error: --outputs-file ${file} looks like UTF-16 without a byte order mark; save it as UTF-8 (Out-File -Encoding utf8)\n`,
+        );
+    });
+});
