@@ -23,7 +23,7 @@ import {
 } from "./microsoft.ts";
 import type { FederatedCredentialOutput, ManagedIdentityOutput, RegisteredCertificate, RoleOutput, StackOutputValues } from "./outputs.ts";
 import { type Settings, type SettingsInput, describeProblems, withDefaults } from "./settings.ts";
-import { type ResolvedGeneration, checkSettings, cloudOf, generationsOf } from "./validation.ts";
+import { INITIAL_GENERATION, type ResolvedGeneration, checkSettings, cloudOf, generationsOf } from "./validation.ts";
 
 /**
  * The component's arguments are the stack's settings (components/settings.ts declares each one, its
@@ -153,7 +153,11 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
 
         // 2. Certificates and their credentials, one set per generation; the last generation is active.
         //    An explicit empty list (federated credentials only) makes none.
-        const generations = generationsOf(settings).map((g, i) => this.generation(name, g, i === 0, settings.displayName, app));
+        // Only a first generation named "initial" is the single certificate of stacks deployed before generations
+        // existed; a first generation with another name is a new certificate.
+        const generations = generationsOf(settings).map((g, i) =>
+            this.generation(name, g, i === 0 && g.name === INITIAL_GENERATION, settings.displayName, app),
+        );
         const active = generations[generations.length - 1];
         // One Output over the PEM strings: cheaper to type-check than one per generation's facts.
         const certificates = pulumi.output(generations.map((g) => g.certPem)).apply((pems: string[]) =>
@@ -297,20 +301,20 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
 
     /**
      * One certificate generation: key and self-signed certificate (unless supplied) and the
-     * application credential. The first generation answers to the names the single-certificate
-     * layout used, so stacks deployed before generations existed keep their certificate.
+     * application credential. `formerSingleCertificate`: it answers to the names the single-certificate
+     * layout used too, so stacks deployed before generations existed keep their certificate.
      */
     private generation(
         name: string,
         g: ResolvedGeneration,
-        first: boolean,
+        formerSingleCertificate: boolean,
         displayName: string,
         app: azuread.ApplicationRegistration,
     ): Generation {
         const prefix = `${name}-${g.name}`;
         const formerly = (role: string): pulumi.CustomResourceOptions => ({
             parent: this,
-            ...(first ? { aliases: [{ name: `${name}-${role}` }] } : {}),
+            ...(formerSingleCertificate ? { aliases: [{ name: `${name}-${role}` }] } : {}),
         });
         let certPem: pulumi.Output<string>;
         let privateKeyPem: pulumi.Output<string> | undefined;

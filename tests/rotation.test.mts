@@ -57,6 +57,22 @@ describe("upgrading a stack deployed with the single-certificate layout (0.1.0)"
         const stack = state.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
         assert.equal(outputs(ev)["thumbprint"], stack.registeredOutputs?.["thumbprint"]);
     });
+    it("a first generation with another name is a new certificate, not the old one renamed", async () => {
+        const renamed = await run(stackConfig({ "exo-cba:certificates": ["replacement"] }, "legacy"), { prior: state });
+        const stack = state.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
+        assert.notEqual(outputs(renamed)["thumbprint"], stack.registeredOutputs?.["thumbprint"]);
+        assert.deepEqual(
+            steps(renamed),
+            [
+                "create exo-replacement-cert",
+                "create exo-replacement-credential",
+                "create exo-replacement-key",
+                "delete exo-cert",
+                "delete exo-credential",
+                "delete exo-key",
+            ],
+        );
+    });
 });
 
 describe("rotating a self-signed certificate", () => {
