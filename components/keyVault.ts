@@ -68,7 +68,8 @@ const VAULT_ID = new RegExp(
 
 /** Parses "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>", or returns undefined. */
 export function tryParseKeyVaultId(id: string): KeyVaultRef | undefined {
-    const m = VAULT_ID.exec(id.trim());
+    // No trimming: the id is also hashed into the role assignment's name, so " /subscriptions/…" would be another vault.
+    const m = VAULT_ID.exec(id);
     if (!m) return undefined;
     return { subscriptionId: m[1].toLowerCase(), resourceGroupName: m[2], vaultName: m[3] };
 }

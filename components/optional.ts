@@ -182,6 +182,16 @@ export function checkFederatedCredentials(
                     key,
                     `${label} audiences must hold exactly one value; Entra accepts a single audience (default ${cloud.federatedAudience}).`,
                 );
+            } else if (
+                f.audiences[0] === "" ||
+                f.audiences[0] !== f.audiences[0].trim() ||
+                f.audiences[0].length > FIELD_MAX ||
+                hasControlCharacters(f.audiences[0])
+            ) {
+                err(
+                    key,
+                    `${label} audience must be 1 to ${FIELD_MAX} characters without surrounding spaces or control characters (got ${show(f.audiences[0])}).`,
+                );
             } else if (f.audiences[0] !== cloud.federatedAudience) {
                 warn(
                     key,
@@ -240,9 +250,24 @@ function checkIssuer(issuer: string, label: string, key: string, err: (k: string
         url = undefined;
     }
     // Entra fetches the issuer's signing keys by OpenID Connect discovery, over HTTPS; it refuses an issuer
-    // with surrounding whitespace (workload-identity-federation-considerations).
-    if (!url || url.protocol !== "https:" || issuer !== issuer.trim() || issuer.length > FIELD_MAX || issuer.includes("*")) {
-        err(key, `${label} issuer must be an https:// URL of at most ${FIELD_MAX} characters, without wildcards (got ${show(issuer)}).`);
+    // with surrounding whitespace (workload-identity-federation-considerations). The URL parser drops inner
+    // tabs and line breaks, so they are looked for in the text itself. An issuer is a bare URL: a user name,
+    // password, query or fragment in it is a mistake (or a secret pasted in).
+    if (
+        !url ||
+        url.protocol !== "https:" ||
+        issuer !== issuer.trim() ||
+        issuer.length > FIELD_MAX ||
+        issuer.includes("*") ||
+        hasControlCharacters(issuer) ||
+        url.username !== "" ||
+        url.password !== "" ||
+        /[?#]/.test(issuer)
+    ) {
+        err(
+            key,
+            `${label} issuer must be an https:// URL of at most ${FIELD_MAX} characters, without wildcards, user name, password, query, fragment or control characters (got ${show(issuer)}).`,
+        );
     }
 }
 
@@ -368,6 +393,13 @@ export function checkCertificatePem(
         );
     } else if ((facts.rsaBits ?? 0) < BYO_RSA_BITS_MIN) {
         err(key, `${label}uses a ${facts.rsaBits}-bit RSA key; at least ${BYO_RSA_BITS_MIN} bits are required.`);
+    }
+    if (Date.parse(facts.notAfter) < Date.parse(facts.notBefore)) {
+        err(
+            key,
+            `${label}ends (${facts.notAfter}) before it begins (${facts.notBefore}): it can never be used. Supply a certificate issued correctly.`,
+        );
+        return undefined;
     }
     // An expired older generation is only warned about (by the component, at run time): it is on its way out.
     if (expiryStatus(facts.notAfter, now, 0).state === "expired") {

@@ -190,6 +190,19 @@ describe("certificatePem (bring your own)", () => {
         assert.deepEqual(errorsFor({ certificatePem: certPem }), []);
         assertRejected({ certificatePem: certPem }, "certificatePem", /expired on 2026-11-27T12:00:00Z/, new Date(NOW.getTime() + 1000));
     });
+    it("refuses a certificate that ends before it begins, with nothing else to say about it", () => {
+        const { certPem } = makeCertificate({ now: NOW, fromDays: 10, toDays: 5 });
+        const result = checkSettings({ ...VALID, certificatePem: certPem }, NOW);
+        assert.deepEqual(
+            result.errors.map((e) => e.key),
+            ["certificatePem"],
+        );
+        assert.match(
+            result.errors[0].message,
+            /ends \(2026-12-02T12:00:00Z\) before it begins \(2026-12-07T12:00:00Z\): it can never be used/,
+        );
+        assert.deepEqual(result.warnings, []);
+    });
     it("accepts a certificate that is not valid yet, warning when runners can use it", () => {
         const { certPem } = makeCertificate({ now: NOW, fromDays: 35, toDays: 400 });
         const result = checkSettings({ ...VALID, certificatePem: certPem }, NOW);
@@ -295,6 +308,9 @@ describe("Key Vault delivery settings", () => {
         vault.replace("resourceGroups/rg-exo", "resourceGroups/."),
         vault.replace("resourceGroups/rg-exo", "resourceGroups/rg-exo/../other"),
         vault.replace("resourceGroups/rg-exo", "resourceGroups/rg."),
+        // Around spaces or a line break the same vault would hash to another role assignment name.
+        ` ${vault}`,
+        `${vault}\n`,
     ]) {
         it(`refuse ${JSON.stringify(id)} as a vault id`, () =>
             assertRejected({ keyVaultId: id }, "keyVaultId", /resource id of an existing vault/));
@@ -521,6 +537,42 @@ describe("federated credentials", () => {
             /has a wildcard/,
         ],
         ["an http issuer", { name: "http", issuer: "http://issuer.contoso.com", subject: "x" }, /issuer must be an https:\/\/ URL/],
+        // new URL() drops inner tabs and line breaks: the issuer registered would not be the one written.
+        [
+            "an issuer with a tab inside",
+            { name: "tab", issuer: "https://issuer.con\ttoso.com", subject: "x" },
+            /issuer must be .*control characters/,
+        ],
+        ["an issuer with a line break inside", { name: "line", issuer: "https://issuer.contoso.com/a\nb", subject: "x" }, /issuer must be/],
+        [
+            "an issuer with a terminal escape",
+            { name: "esc", issuer: "https://issuer.contoso.com/\u001b[31m", subject: "x" },
+            /issuer must be/,
+        ],
+        [
+            "an issuer with a right-to-left override",
+            { name: "rlo", issuer: "https://issuer.contoso.com/\u202e", subject: "x" },
+            /issuer must be/,
+        ],
+        [
+            "an issuer with a password",
+            { name: "user", issuer: "https://user:hunter2@issuer.contoso.com", subject: "x" },
+            /user name, password/,
+        ],
+        ["an issuer with a query", { name: "query", issuer: "https://issuer.contoso.com/?tenant=x", subject: "x" }, /query, fragment/],
+        ["an issuer with an empty query", { name: "empty-query", issuer: "https://issuer.contoso.com/?", subject: "x" }, /query, fragment/],
+        ["an issuer with a fragment", { name: "frag", issuer: "https://issuer.contoso.com/#x", subject: "x" }, /query, fragment/],
+        ["an empty audience", { name: "aud0", github: "o/r", branch: "main", audiences: [""] }, /audience must be 1 to 600 characters/],
+        [
+            "an audience with a terminal escape",
+            { name: "aud1", github: "o/r", branch: "main", audiences: ["api://x\u001b[31m"] },
+            /audience must be .*control characters/,
+        ],
+        [
+            "an audience of 601 characters",
+            { name: "aud2", github: "o/r", branch: "main", audiences: ["a".repeat(601)] },
+            /audience must be 1 to 600/,
+        ],
         ["a name under 3 characters", { name: "ab", github: "o/r", branch: "main" }, /3 to 32 letters/],
         [
             "environment and branch both",
