@@ -38,20 +38,38 @@ export function parseConfig(
  */
 export function loadSettings(now: Date): Settings {
     const prefix = `${CONFIG_NAMESPACE}:`;
-    const raw: Record<string, string> = {};
+    // No prototype: a key "__proto__" must arrive as a key, to be refused as unknown.
+    const raw = Object.create(null) as Record<string, string>;
+    const misplaced: Problem[] = [];
     for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
         if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
+        else if (looksLikeOurNamespace(key)) {
+            // exocba:roles would otherwise be ignored in silence, and the default role assigned instead.
+            misplaced.push({
+                key,
+                message: `is not read: this project's settings are in the ${CONFIG_NAMESPACE} namespace. Did you mean ${prefix}${key.slice(key.indexOf(":") + 1)}?`,
+            });
+        }
     }
-    const { settings, errors } = parseConfig(raw, now, loadOptionalRules, providerEnvironment());
+    const parsed = parseConfig(raw, now, loadOptionalRules, providerEnvironment());
+    const errors = [...misplaced, ...parsed.errors.map((e) => ({ ...e, key: `${prefix}${e.key}` }))];
+    const settings = misplaced.length === 0 ? parsed.settings : undefined;
     if (!settings) {
         throw new pulumi.RunError(
             printable(
-                `${describeProblems(`Invalid configuration for stack "${pulumi.getStack()}"`, errors, prefix)}\n` +
+                `${describeProblems(`Invalid configuration for stack "${pulumi.getStack()}"`, errors)}\n` +
                     `Fix with: pulumi config set ${prefix}<key> <value>   (lists: pulumi config set --path '${prefix}roles[0]' '<role>')`,
             ),
         );
     }
     return settings;
+}
+
+/** A configuration key in a namespace that is this project's misspelt: exocba:, exo_cba:, Exo-Cba:, ... */
+function looksLikeOurNamespace(key: string): boolean {
+    const namespace = key.slice(0, Math.max(0, key.indexOf(":")));
+    const squashed = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, "");
+    return namespace !== CONFIG_NAMESPACE && squashed(namespace) === squashed(CONFIG_NAMESPACE);
 }
 
 /**

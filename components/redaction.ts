@@ -36,6 +36,11 @@ export function containsPrivateKey(text: string): boolean {
     return PRIVATE_KEY_HEADER.test(text);
 }
 
+/** True when `text` holds a JWT or a lone segment of one (a token pasted where it does not belong). */
+export function containsToken(text: string): boolean {
+    return new RegExp(JWT.source).test(text) || new RegExp(JWT_SEGMENT.source).test(text);
+}
+
 /**
  * The text with every private key block, every JWT (or lone segment of one) and every bare base64 key or
  * PFX replaced by a marker.

@@ -5,7 +5,7 @@
  * and the README's configuration table are tested against it. The rules a value must keep live in
  * validation.ts. Pure: no Pulumi runtime.
  */
-import { show } from "./redaction.ts";
+import { containsPrivateKey, containsToken, show } from "./redaction.ts";
 import type { LoadOptionalRules } from "./validation.ts";
 
 export const CONFIG_NAMESPACE = "exo-cba";
@@ -250,7 +250,8 @@ export function readSettings(
     const problems: Problem[] = [];
     const input: Record<string, unknown> = {};
     for (const key of Object.keys(raw).sort()) {
-        if (!(key in SETTINGS)) {
+        // Own keys only: "__proto__" or "constructor" are no settings either.
+        if (!Object.hasOwn(SETTINGS, key)) {
             problems.push({ key, message: `is not a setting of this project.${suggestKey(key)} Known keys: ${SETTING_KEYS.join(", ")}.` });
         }
     }
@@ -264,12 +265,34 @@ export function readSettings(
             });
             continue;
         }
+        const secret = secretProblem(key, value);
+        if (secret !== undefined) {
+            problems.push({ key, message: secret });
+            continue;
+        }
         const parsed = readValue(SETTINGS[key], value, optional);
         if ("message" in parsed) problems.push({ key, message: parsed.message });
         else if (parsed.value !== undefined) input[key] = parsed.value;
     }
     return { input: input, problems };
 }
+
+/**
+ * A secret where no secret belongs: a token in any setting, a private key in any but the certificate
+ * settings (whose rules explain how to give only the public certificate).
+ */
+function secretProblem(key: SettingKey, value: string): string | undefined {
+    if (containsToken(value)) {
+        return "holds what looks like a token (a JWT), which never belongs in the configuration: remove it, and revoke the token if it is real.";
+    }
+    if (key !== "certificatePem" && key !== "certificates" && containsPrivateKey(value)) {
+        return "holds a private key, which never belongs in the configuration: remove it, and replace the key if it is in use.";
+    }
+    return undefined;
+}
+
+/** At most this many problems are told of one setting: a pasted blob could otherwise make megabytes of them. */
+export const MAX_PROBLEMS_PER_KEY = 25;
 
 function readValue(setting: Setting<unknown>, text: string, optional: LoadOptionalRules): { value: unknown } | { message: string } {
     switch (setting.kind) {
@@ -296,7 +319,9 @@ function readValue(setting: Setting<unknown>, text: string, optional: LoadOption
             const problems: string[] = [];
             const read = optional().readers[setting.reader!];
             const value = list.map((item, i) => read(item, i, problems));
-            return problems.length > 0 ? { message: `${problems.join("; ")}.` } : { value };
+            const told = problems.slice(0, MAX_PROBLEMS_PER_KEY);
+            if (problems.length > told.length) told.push(`and ${problems.length - told.length} more`);
+            return problems.length > 0 ? { message: `${told.join("; ")}.` } : { value };
         }
     }
 }
@@ -331,7 +356,16 @@ function editDistance(a: string, b: string): number {
 
 /** Renders problems as one message, one line each. */
 export function describeProblems(title: string, problems: readonly Problem[], keyPrefix = ""): string {
-    const lines = problems.map((p) => `  - ${keyPrefix}${p.key} ${p.message}`);
+    const perKey = new Map<string, number>();
+    const lines: string[] = [];
+    for (const p of problems) {
+        const n = (perKey.get(p.key) ?? 0) + 1;
+        perKey.set(p.key, n);
+        if (n <= MAX_PROBLEMS_PER_KEY) lines.push(`  - ${keyPrefix}${p.key} ${p.message}`);
+    }
+    for (const [key, n] of perKey) {
+        if (n > MAX_PROBLEMS_PER_KEY) lines.push(`  - ${keyPrefix}${key}: ${n - MAX_PROBLEMS_PER_KEY} more problems like those above`);
+    }
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
     return `${title} (${count}; nothing was created or changed):\n${lines.join("\n")}`;
 }

@@ -85,3 +85,44 @@ describe("values of the wrong type", () => {
         assert.match(message, /exo-cba:roles must be a list of strings/);
     });
 });
+
+describe("a setting in a misspelt namespace", () => {
+    for (const namespace of ["exocba", "exo_cba", "Exo-Cba"]) {
+        it(`(${namespace}:roles) is refused, not ignored while the default role is assigned`, async () => {
+            const ev = await run(rawConfig({ [`${namespace}:roles`]: '["Global Reader"]' }));
+            assertRefusedBeforeAnything(ev);
+            assert.match(ev.errors[0] ?? "", new RegExp(`${namespace}:roles is not read: .* Did you mean exo-cba:roles\\?`));
+        });
+    }
+    it("other namespaces are the providers' business", async () => {
+        const ev = await run(rawConfig({ "azuread:environment": "global", "pulumi:tags": "{}" }));
+        assert.equal(ev.failed, false, ev.errors.join("\n"));
+    });
+});
+
+describe("keys named like built-in properties", () => {
+    for (const key of ["__proto__", "constructor", "toString"]) {
+        it(`(exo-cba:${key}) are unknown settings like any other`, async () => {
+            const ev = await run(rawConfig({ [`exo-cba:${key}`]: "1" }));
+            assertRefusedBeforeAnything(ev);
+            assert.match(ev.errors[0] ?? "", new RegExp(`exo-cba:${key} is not a setting of this project`));
+        });
+    }
+});
+
+describe("a value that makes many problems", () => {
+    it("is told in a few lines, not one per item", async () => {
+        const roles = JSON.stringify(Array.from({ length: 3000 }, (_, i) => `Role ${i}`));
+        const certificates = JSON.stringify(Array.from({ length: 2000 }, (_, i) => ({ name: `bad name ${i}` })));
+        const identities = JSON.stringify(Array.from({ length: 2000 }, () => true));
+        const ev = await run(
+            rawConfig({ "exo-cba:roles": roles, "exo-cba:certificates": certificates, "exo-cba:managedIdentities": identities }),
+        );
+        assertRefusedBeforeAnything(ev);
+        const message = ev.errors[0] ?? "";
+        assert.ok(message.length < 40_000, `the message has ${message.length} characters`);
+        assert.match(message, /exo-cba:roles: 2975 more problems like those above/);
+        assert.match(message, /exo-cba:certificates: \d+ more problems like those above/);
+        assert.match(message, /exo-cba:managedIdentities .*; and 1975 more\./);
+    });
+});

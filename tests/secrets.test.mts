@@ -4,6 +4,7 @@
  * private key is committed anywhere in the repository.
  */
 import assert from "node:assert/strict";
+import * as crypto from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import * as fs from "node:fs";
@@ -86,6 +87,50 @@ describe("a private key pasted into the configuration", () => {
         assert.equal(ev.failed, true);
         assert.match(ev.errors.join("\n"), /exo-cba:certificatePem contains a private key/);
         for (const pem of [lowerCase, pkcs1]) assertNoKey(allText(ev), pem, "program output");
+    });
+});
+
+describe("a key or PFX pasted as bare base64 (what a key vault returns for a certificate)", () => {
+    const rsa = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+    const der = rsa.export({ type: "pkcs8", format: "der" });
+    const oneLine = der.toString("base64");
+    const wrapped = oneLine.replace(/(.{64})/g, "$1\n").trim();
+    it("is never printed by npm run plan, as text or JSON, in any setting", async () => {
+        const config = {
+            "exo-cba:certificatePem": wrapped,
+            "exo-cba:keyVaultSecretName": oneLine,
+            "exo-cba:organization": `${oneLine}.onmicrosoft.com`,
+        };
+        const [text, json] = await Promise.all([plan(config), plan(config, "--json")]);
+        assert.equal(text.code, 1, text.stderr);
+        for (const run of [text, json]) {
+            const printed = run.stdout + run.stderr;
+            for (const chunk of oneLine.match(/.{40}/g) ?? []) assert.ok(!printed.includes(chunk), "key material was printed");
+        }
+    });
+});
+
+describe("a token pasted into the configuration", () => {
+    const segment = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const jwt = `${segment({ alg: "RS256", kid: "k1" })}.${segment({ iss: "https://token.actions.githubusercontent.com", sub: "repo:contoso/reports:environment:production" })}.${"s".repeat(43)}`;
+    it("is refused in any setting, naming it, and never echoed", async () => {
+        const ev = await run(
+            rawConfig({
+                "exo-cba:federatedCredentials": JSON.stringify([
+                    { name: "gh", issuer: "https://token.actions.githubusercontent.com", subject: jwt },
+                ]),
+                "exo-cba:displayName": `EXO ${jwt.split(".")[1]}`,
+            }),
+        );
+        assert.equal(ev.failed, true);
+        const message = ev.errors.join("\n");
+        assert.match(message, /exo-cba:federatedCredentials holds what looks like a token \(a JWT\)/);
+        assert.match(message, /exo-cba:displayName holds what looks like a token/);
+        for (const part of jwt.split(".").slice(0, 2)) assert.ok(!allText(ev).includes(part), "a token part was printed");
+        assert.deepEqual(
+            ev.recording.resources.map((r) => r.type),
+            ["pulumi:pulumi:Stack"],
+        );
     });
 });
 
