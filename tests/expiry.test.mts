@@ -66,16 +66,24 @@ describe("expiry status", () => {
     });
 });
 
-/** Runs `npm run check-expiry` with the outputs on a file, as the scheduled workflow does. */
+/**
+ * Runs `npm run check-expiry` with the outputs on a file, as the scheduled workflow does. `summaryAt`
+ * names GITHUB_STEP_SUMMARY relative to a fresh directory (default: summary.md in it).
+ */
 async function checkExpiry(outputs: unknown, ...args: string[]): Promise<ToolRun & { summary: string }> {
+    return checkExpiryWithSummary("summary.md", outputs, ...args);
+}
+
+async function checkExpiryWithSummary(summaryAt: string, outputs: unknown, ...args: string[]): Promise<ToolRun & { summary: string }> {
     const dir = tempDir("expiry-");
     const file = path.join(dir, "outputs.json");
     fs.writeFileSync(file, typeof outputs === "string" ? outputs : JSON.stringify(outputs));
-    const summaryFile = path.join(dir, "summary.md");
+    const summaryFile = path.join(dir, summaryAt);
     const run = await runTool("check-expiry", ["--stack", "contoso", "--outputs-file", file, ...args], {
         env: { GITHUB_STEP_SUMMARY: summaryFile },
     });
-    return { ...run, summary: fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, "utf8") : "" };
+    const summary = fs.existsSync(summaryFile) && fs.statSync(summaryFile).isFile() ? fs.readFileSync(summaryFile, "utf8") : "";
+    return { ...run, summary };
 }
 
 function stackOutputs(generations: { name: string; daysLeft: number }[], extra: Record<string, unknown> = {}) {
@@ -208,5 +216,119 @@ describe("npm run check-expiry on a stack without a certificate", () => {
         const run = await checkExpiry({ certificates: [], thumbprint: "A".repeat(40) });
         assert.equal(run.code, 2);
         assert.match(run.stderr, /output certificates is empty, yet the stack has a thumbprint output/);
+    });
+    it("refuses an empty list beside a certificateNotAfter: an expired date must not read as no certificate", async () => {
+        const run = await checkExpiry({ certificates: [], certificateNotAfter: new Date(Date.now() - 3 * DAY).toISOString() });
+        assert.equal(run.code, 2, run.stdout);
+        assert.match(
+            run.stderr,
+            /^error: output certificates is empty, yet the stack has a certificateNotAfter output: read the outputs again from one deployment\n$/,
+        );
+    });
+});
+
+describe("npm run check-expiry where the job summary cannot be written", () => {
+    // The summary is a report about the result, not the result: losing it must not turn "expired" into a crash.
+    for (const [what, summaryAt, reason] of [
+        ["in a directory that does not exist", path.join("missing", "summary.md"), "no such file"],
+        ["that is a directory", ".", "it is a directory"],
+    ]) {
+        it(`keeps the expiry exit code and warns in one line when GITHUB_STEP_SUMMARY names a file ${what}`, async () => {
+            const run = await checkExpiryWithSummary(summaryAt, stackOutputs([{ name: "initial", daysLeft: -3 }]));
+            assert.equal(run.code, 3, run.stderr);
+            assert.match(run.stdout, /EXPIRED/);
+            assert.match(run.stderr, new RegExp(`^warning: cannot write the job summary to GITHUB_STEP_SUMMARY \\(.+\\): ${reason}\n$`));
+        });
+    }
+});
+
+describe("npm run check-expiry with hostile certificate names", () => {
+    it("shows a name with line breaks and tabs on one line: it cannot add rows to the report", async () => {
+        const forged =
+            "old\n  forged (active)  0000000000000000000000000000000000000000  until 2099-01-01T00:00:00Z  26000 days  ok\tx\r\n";
+        const run = await checkExpiry(stackOutputs([{ name: forged, daysLeft: -3 }]));
+        assert.equal(run.code, 3, run.stderr);
+        const lines = run.stdout.trimEnd().split("\n");
+        // Heading, one row, a blank line, the message.
+        assert.equal(lines.length, 4, run.stdout);
+        assert.ok(!lines.some((l) => l.startsWith("  forged")), run.stdout);
+        assert.ok(!run.stdout.includes("\t"), "a tab reached the report");
+        assert.match(lines[1], /^ {2}old\\u\{a\} {2}forged \(active\)/);
+    });
+    it("shortens a very long name in the report, the message and the summary", async () => {
+        const name = "x".repeat(100_000);
+        const run = await checkExpiry(stackOutputs([{ name, daysLeft: 100 }]));
+        assert.equal(run.code, 0, run.stderr);
+        assert.ok(run.stdout.length < 1_000, `${run.stdout.length} characters printed`);
+        assert.match(run.stdout, /^ {2}x{77}\.\.\. \(active\) {2}/m);
+        assert.match(run.stdout, /The active certificate "x{76}\.\.\. \(thumbprint/);
+        assert.ok(run.summary.length < 1_500, `${run.summary.length} characters in the summary`);
+    });
+    it("escapes bidirectional, zero-width and terminal control characters in --json and the summary, and keeps the name intact", async () => {
+        const name = "prod\u202e\u200btxt.exe\u001b[2J\u2028\ufeff";
+        const run = await checkExpiry(stackOutputs([{ name, daysLeft: 100 }]), "--json");
+        assert.equal(run.code, 0, run.stderr);
+        // eslint-disable-next-line no-control-regex
+        const raw = /[\u001b\u200b\u2028\u202e\ufeff]/;
+        assert.doesNotMatch(run.stdout, raw, "a raw control or invisible character reached --json");
+        assert.doesNotMatch(run.summary, raw, "a raw control or invisible character reached the summary");
+        const report = JSON.parse(run.stdout) as { certificates: { name: string }[] };
+        assert.equal(report.certificates[0].name, name, "JSON escapes read back as the same name");
+    });
+    it("redacts a token-shaped name in --json as it does in the text report", async () => {
+        const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+        const text = await checkExpiry(stackOutputs([{ name: token, daysLeft: 100 }]));
+        const json = await checkExpiry(stackOutputs([{ name: token, daysLeft: 100 }]), "--json");
+        assert.equal(json.code, 0, json.stderr);
+        assert.ok(!text.stdout.includes(token));
+        assert.ok(!json.stdout.includes(token), json.stdout);
+    });
+});
+
+describe("npm run check-expiry on outputs that disagree", () => {
+    // One deployment writes both; a hand-edited or stitched file must not report a date it cannot vouch for.
+    it("refuses an active certificate whose notAfter is not output certificateNotAfter", async () => {
+        const outputs = stackOutputs([{ name: "initial", daysLeft: -3 }]);
+        outputs.certificates[0].notAfter = new Date(Date.now() + 20_000 * DAY).toISOString();
+        const run = await checkExpiry(outputs);
+        assert.equal(run.code, 2, run.stdout);
+        assert.equal(run.stdout, "");
+        assert.match(
+            run.stderr,
+            /^error: output certificates item 0 \(the active certificate\) has notAfter \S+, but output certificateNotAfter is \S+; read the outputs again from one deployment\n$/,
+        );
+        assert.equal(run.summary, "");
+    });
+    it("refuses an active certificate whose thumbprint is not output thumbprint", async () => {
+        const outputs = stackOutputs([
+            { name: "initial", daysLeft: 10 },
+            { name: "2027", daysLeft: 300 },
+        ]);
+        outputs.thumbprint = outputs.certificates[0].thumbprint;
+        const run = await checkExpiry(outputs);
+        assert.equal(run.code, 2, run.stdout);
+        assert.match(
+            run.stderr,
+            /^error: output certificates item 1 \(the active certificate\) has thumbprint 1{40}, but output thumbprint is 0{40}; read the outputs again from one deployment\n$/,
+        );
+    });
+    it("accepts the same instant and thumbprint written differently", async () => {
+        const t = new Date(Math.floor((Date.now() + 100 * DAY) / 1000) * 1000);
+        const outputs = stackOutputs([{ name: "initial", daysLeft: 100 }], {
+            thumbprint: "a".repeat(40),
+            certificateNotAfter: new Date(t.getTime() + 2 * 3_600_000).toISOString().replace(".000Z", "+02:00"),
+        });
+        outputs.certificates[0] = {
+            ...outputs.certificates[0],
+            thumbprint: "A".repeat(40),
+            notAfter: t.toISOString().replace(".000Z", "Z"),
+        };
+        const run = await checkExpiry(outputs);
+        assert.equal(run.code, 0, run.stderr);
+    });
+    it("refuses an unreadable certificateNotAfter beside the list", async () => {
+        const run = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: 100 }], { certificateNotAfter: "soon" }));
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /^error: output certificateNotAfter should be an RFC 3339 date/);
     });
 });

@@ -61,17 +61,14 @@ describe("upgrading a stack deployed with the single-certificate layout (0.1.0)"
         const renamed = await run(stackConfig({ "exo-cba:certificates": ["replacement"] }, "legacy"), { prior: state });
         const stack = state.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
         assert.notEqual(outputs(renamed)["thumbprint"], stack.registeredOutputs?.["thumbprint"]);
-        assert.deepEqual(
-            steps(renamed),
-            [
-                "create exo-replacement-cert",
-                "create exo-replacement-credential",
-                "create exo-replacement-key",
-                "delete exo-cert",
-                "delete exo-credential",
-                "delete exo-key",
-            ],
-        );
+        assert.deepEqual(steps(renamed), [
+            "create exo-replacement-cert",
+            "create exo-replacement-credential",
+            "create exo-replacement-key",
+            "delete exo-cert",
+            "delete exo-credential",
+            "delete exo-key",
+        ]);
     });
 });
 

@@ -2,12 +2,13 @@
  * npm run check-expiry -- (--stack <name> | --outputs-file <file|->) [--renew-before-days <n>] [--json]
  *
  * Days left for every certificate registered by a stack, judged on the active one. With
- * GITHUB_STEP_SUMMARY set (GitHub Actions), a Markdown summary is appended to that file.
+ * GITHUB_STEP_SUMMARY set (GitHub Actions), a Markdown summary is appended to that file; when it
+ * cannot be, a warning says so and the exit code is still the result's.
  */
-import * as fs from "node:fs";
+import { printable } from "../components/redaction.ts";
 import { SETTINGS } from "../components/settings.ts";
 import { EXIT_INVALID_INPUT, OUTPUT_OPTIONS, commandLine, outputOptionsUsage, runTool, stackName } from "./lib/cli.mts";
-import { EXPIRY_EXIT, checkExpiry, renderJson, renderSummary, renderText, renewWindow } from "./lib/expiry.mts";
+import { EXPIRY_EXIT, appendSummary, checkExpiry, renderJson, renderSummary, renderText, renewWindow } from "./lib/expiry.mts";
 import { readOutputs } from "./lib/outputs.mts";
 
 const USAGE = `usage: npm run check-expiry -- (--stack <name> | --outputs-file <file|->) [--renew-before-days <n>] [--json]
@@ -32,7 +33,8 @@ async function main(argv: string[]): Promise<number> {
     const report = checkExpiry(outputs, stack ?? "(from outputs file)", new Date(), window);
     process.stdout.write(args.json ? renderJson(report) : renderText(report));
     const summary = process.env["GITHUB_STEP_SUMMARY"];
-    if (summary) fs.appendFileSync(summary, renderSummary(report));
+    const warning = summary ? appendSummary(summary, renderSummary(report)) : undefined;
+    if (warning) process.stderr.write(`warning: ${printable(warning)}\n`);
     return EXPIRY_EXIT[report.result];
 }
 

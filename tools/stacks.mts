@@ -1,23 +1,47 @@
 /**
- * npm run -s stacks: the tenant stacks CI deploys (tools/lib/stacks.mts), as a JSON array for a GitHub
- * Actions matrix. An unreadable stack file is reported on standard error (as a GitHub annotation under
- * Actions) and listed all the same.
+ * npm run -s stacks -- [<project directory>]: the tenant stacks CI deploys (tools/lib/stacks.mts), as a
+ * JSON array for a GitHub Actions matrix. A stack file CI cannot use is reported on standard error (as a
+ * GitHub annotation under Actions) without changing the exit code: an unreadable one is listed all the
+ * same, so its own job fails and the other tenants go on; one CI cannot give its own environment is left out.
  */
 import { printable } from "../components/redaction.ts";
 import { PROJECT_DIR } from "../engine/engine.mts";
-import { runTool } from "./lib/cli.mts";
+import { EXIT_INVALID_INPUT, UserError, commandLine, runTool } from "./lib/cli.mts";
 import { tenantStacks } from "./lib/stacks.mts";
 
+const USAGE = `usage: npm run stacks -- [<project directory>]
+
+Prints the tenant stacks (each Pulumi.<stack>.yaml that sets azuread:tenantId) as a JSON array, for the
+workflows' matrix. Run it as npm run -s stacks, so that npm adds nothing to standard output.
+
+  <project directory>       the directory of Pulumi.yaml (default: this project's)
+
+Stack files CI cannot use are reported on standard error, one line each (::error annotations under
+GitHub Actions): an unreadable file is listed all the same, so its own job fails; a name GitHub's
+environments reserve (expiry, <stack>-preview, in any letter case), a name Pulumi refuses, a .yml file,
+or names that differ only in letter case are left out.
+
+exit codes: 0 the list was printed (also with problems in stack files), ${EXIT_INVALID_INPUT} invalid input (an option, or not a project directory)
+`;
+
 function main(argv: string[]): Promise<number> {
-    const { stacks, problems } = tenantStacks(argv[0] ?? PROJECT_DIR);
+    // The only options take no value, so every other argument is the directory (after "--", all of them).
+    const end = argv.indexOf("--");
+    const head = end === -1 ? argv : argv.slice(0, end);
+    const isOption = (a: string) => a.startsWith("-") && a !== "-";
+    const positionals = [...head.filter((a) => !isOption(a)), ...(end === -1 ? [] : argv.slice(end + 1))];
+    const args = commandLine(head.filter(isOption), {}, USAGE);
+    if (!args) return Promise.resolve(0);
+    if (positionals.length > 1) {
+        throw new UserError(`expected at most one argument, the project directory (got ${positionals.length}; --help lists the options)`);
+    }
+    const { stacks, problems, leftOut } = tenantStacks(positionals[0] ?? PROJECT_DIR);
+    const actions = process.env["GITHUB_ACTIONS"] === "true";
     for (const p of problems) {
         // One line: a file name with a line break must not start a workflow command of its own.
-        const line = printable(p)
-            .replace(/%/g, "%25")
-            .replace(/[\r\n]+/g, " ");
-        process.stderr.write(
-            process.env["GITHUB_ACTIONS"] === "true" ? `::error title=Unreadable stack file::${line}\n` : `warning: ${line}\n`,
-        );
+        const line = printable(p).replace(/[\r\n]+/g, " ");
+        const title = leftOut.includes(p) ? "Stack file left out" : "Unreadable stack file";
+        process.stderr.write(actions ? `::error title=${title}::${line.replace(/%/g, "%25")}\n` : `warning: ${line}\n`);
     }
     process.stdout.write(`${JSON.stringify(stacks)}\n`);
     return Promise.resolve(0);

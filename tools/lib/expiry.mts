@@ -1,14 +1,15 @@
 /**
  * npm run check-expiry, the rules: every certificate a stack registered, judged at `now` on the active
- * one, from outputs that are read strictly (a hostile or corrupted outputs file must not silence the
- * alarm), and rendered for a terminal, as JSON, or as a GitHub job summary.
+ * one, from outputs that are read strictly and cross-checked (a hostile, corrupted or stitched outputs
+ * file must not silence the alarm), and rendered for a terminal, as JSON, or as a GitHub job summary.
  */
+import * as fs from "node:fs";
 import { rfc3339 } from "../../components/certificate.ts";
 import { type ExpiryState, describeExpiry, describeRetirement, expiryStatus, parseRfc3339 } from "../../components/expiry.ts";
-import { printable } from "../../components/redaction.ts";
+import { printable, printableJson, show } from "../../components/redaction.ts";
 import { SETTINGS } from "../../components/settings.ts";
 import { RENEW_BEFORE_DAYS_MAX } from "../../components/validation.ts";
-import { UserError } from "./cli.mts";
+import { UserError, describeFsError } from "./cli.mts";
 import type { StackOutputs } from "./outputs.mts";
 
 /** Exit codes: the result, or EXIT_INVALID_INPUT (2, cli.mts) when the outputs or flags are unusable. */
@@ -63,12 +64,13 @@ export function checkExpiry(outputs: StackOutputs, stack: string, now: Date, ren
         const status = expiryStatus(c.notAfter, now, c.active ? windowDays : 0);
         return { ...c, daysLeft: status.daysLeft, state: status.state };
     });
-    const active = certificates.find((c) => c.active) ?? certificates[certificates.length - 1];
+    const active = certificates[activeIndex(certificates)];
     const status = expiryStatus(active.notAfter, now, windowDays);
     const older = certificates.filter((c) => !c.active && c.state === "expired");
+    // show(): quoted, escaped and shortened, so a name of any length or content stays one short clause.
     const message = [
-        describeExpiry(`The active certificate "${active.name}" (thumbprint ${active.thumbprint})`, status),
-        ...older.map((c) => describeRetirement(`The older certificate "${c.name}"`, expiryStatus(c.notAfter, now, 0))),
+        describeExpiry(`The active certificate ${show(active.name)} (thumbprint ${active.thumbprint})`, status),
+        ...older.map((c) => describeRetirement(`The older certificate ${show(c.name)}`, expiryStatus(c.notAfter, now, 0))),
     ].join(" ");
     return { stack, checkedAt: rfc3339(now), renewBeforeDays: windowDays, result: status.state, message, certificates };
 }
@@ -84,6 +86,12 @@ function windowOutput(outputs: StackOutputs): number {
         );
     }
     return value;
+}
+
+/** The certificate judged: the one marked active, else (lists from before the flag) the newest, listed last. */
+function activeIndex(list: readonly { readonly active: boolean }[]): number {
+    const marked = list.findIndex((c) => c.active);
+    return marked === -1 ? list.length - 1 : marked;
 }
 
 const THUMBPRINT = /^[0-9A-F]{40}$/i;
@@ -103,9 +111,10 @@ function certificateList(outputs: StackOutputs): Omit<CheckedCertificate, "daysL
     }
     if (!Array.isArray(list)) throw new UserError("output certificates should be a list");
     // An empty list is a stack without a certificate, but only if it also has no certificate outputs.
-    if (list.length === 0 && outputs.has("thumbprint")) {
+    const stray = (["thumbprint", "certificateNotAfter"] as const).find((name) => outputs.has(name));
+    if (list.length === 0 && stray) {
         throw new UserError(
-            "output certificates is empty, yet the stack has a thumbprint output: read the outputs again from one deployment",
+            `output certificates is empty, yet the stack has a ${stray} output: read the outputs again from one deployment`,
         );
     }
     const read = list.map((item: unknown, i) => {
@@ -122,7 +131,32 @@ function certificateList(outputs: StackOutputs): Omit<CheckedCertificate, "daysL
         };
     });
     if (read.filter((c) => c.active).length > 1) throw new UserError("output certificates marks more than one certificate active");
+    if (read.length > 0) crossCheck(outputs, read);
     return read;
+}
+
+/**
+ * The active certificate as the list describes it and as thumbprint / certificateNotAfter describe it
+ * come from one deployment: where they disagree (a hand-edited or stitched outputs file), neither can
+ * be trusted, and judging either could report "valid until 2099" for an expired certificate.
+ */
+function crossCheck(outputs: StackOutputs, read: readonly Omit<CheckedCertificate, "daysLeft" | "state">[]): void {
+    const index = activeIndex(read);
+    const active = read[index];
+    const label = `output certificates item ${index} (the active certificate)`;
+    const again = "read the outputs again from one deployment";
+    if (outputs.has("certificateNotAfter")) {
+        const notAfter = dateOf(outputs.string("certificateNotAfter"), "output certificateNotAfter");
+        if (parseRfc3339(notAfter)!.getTime() !== parseRfc3339(active.notAfter)!.getTime()) {
+            throw new UserError(`${label} has notAfter ${active.notAfter}, but output certificateNotAfter is ${notAfter}; ${again}`);
+        }
+    }
+    if (outputs.has("thumbprint")) {
+        const thumbprint = thumbprintOf(outputs.raw("thumbprint"), "output thumbprint");
+        if (thumbprint !== active.thumbprint) {
+            throw new UserError(`${label} has thumbprint ${active.thumbprint}, but output thumbprint is ${thumbprint}; ${again}`);
+        }
+    }
 }
 
 function thumbprintOf(value: unknown, label: string): string {
@@ -139,9 +173,19 @@ function dateOf(value: string, label: string): string {
     return value;
 }
 
+/**
+ * A name from the outputs as one short line: control characters escaped, line breaks and tabs too
+ * (printable() keeps those, and here they would start a forged row), and shortened as show() does.
+ */
+function oneLine(text: string): string {
+    const line = printable(text).replace(/[\n\t]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+    const chars = Array.from(line);
+    return chars.length > 80 ? `${chars.slice(0, 77).join("")}...` : line;
+}
+
 export function renderText(r: ExpiryReport): string {
     const lines = [`Certificates of stack ${printable(r.stack)}, checked ${r.checkedAt} (renewal window ${r.renewBeforeDays} days):`];
-    const names = r.certificates.map((c) => printable(c.active ? `${c.name} (active)` : c.name));
+    const names = r.certificates.map((c) => `${oneLine(c.name)}${c.active ? " (active)" : ""}`);
     const width = Math.max(0, ...names.map((n) => n.length));
     r.certificates.forEach((c, i) => {
         const state = c.state === "ok" ? "ok" : c.state === "renew" ? "RENEW" : "EXPIRED";
@@ -151,8 +195,9 @@ export function renderText(r: ExpiryReport): string {
     return `${lines.join("\n")}\n`;
 }
 
+/** JSON.stringify leaves bidirectional and invisible characters raw; printableJson writes them as \uXXXX, which parses back the same. */
 export function renderJson(r: ExpiryReport): string {
-    return `${JSON.stringify(r, null, 2)}\n`;
+    return `${printableJson(r, 2)}\n`;
 }
 
 /** A GitHub job summary (Markdown): every value a stack's outputs supplied is escaped, so none can add links, HTML or rows. */
@@ -160,7 +205,7 @@ export function renderSummary(r: ExpiryReport): string {
     const icon = r.result === "ok" ? "✅" : r.result === "renew" ? "⚠️" : "❌";
     const rows = r.certificates.map(
         (c) =>
-            `| ${markdown(c.name)}${c.active ? " (active)" : ""} | \`${c.thumbprint}\` | ${markdown(c.notAfter)} | ${c.daysLeft} | ${c.state} |`,
+            `| ${markdown(oneLine(c.name))}${c.active ? " (active)" : ""} | \`${c.thumbprint}\` | ${markdown(c.notAfter)} | ${c.daysLeft} | ${c.state} |`,
     );
     return [
         `### ${icon} Certificate expiry: tenant stack ${/^[\w./-]+$/.test(r.stack) ? `\`${r.stack}\`` : markdown(r.stack)} (${r.checkedAt.slice(0, 10)})`,
@@ -182,4 +227,17 @@ export function markdown(text: string): string {
         .replace(/[\r\n]+/g, " ")
         .replace(/[\\`*_[\]<>|#!~&]/g, (c) => `\\${c}`)
         .replaceAll("://", "\\://");
+}
+
+/**
+ * Appends the job summary to `file` (GITHUB_STEP_SUMMARY). The summary reports the result but is not
+ * it: a file that cannot be written costs the summary, never the exit code. Returns the warning to print.
+ */
+export function appendSummary(file: string, summary: string): string | undefined {
+    try {
+        fs.appendFileSync(file, summary);
+        return undefined;
+    } catch (e) {
+        return `cannot write the job summary to GITHUB_STEP_SUMMARY (${file}): ${describeFsError(e)}`;
+    }
 }
