@@ -131,11 +131,14 @@ export function parseYaml(text: string, fileName: string): Record<string, unknow
 
 /** The stacks that have a Pulumi.<stack>.yaml in the project directory. */
 export function listStacks(projectDir: string): string[] {
-    return fs
-        .readdirSync(projectDir)
-        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
-        .sort();
+    return (
+        fs
+            .readdirSync(projectDir)
+            // The CLI reads Pulumi.<stack>.yaml, with the project file's extension (tools/lib/stacks.mts says where).
+            .map((f) => /^Pulumi\.(.+)\.yaml$/s.exec(f)?.[1])
+            .filter((s): s is string => s !== undefined)
+            .sort()
+    );
 }
 
 /** Resolves a stack file's text against the project file. */

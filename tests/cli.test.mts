@@ -59,6 +59,15 @@ describe("an option given twice", () => {
     });
 });
 
+describe("an error that quotes what a person typed", () => {
+    it("stays on one line when that holds a line break or a tab", async () => {
+        const r = await runTool("export-cert", ["--outputs-file", "/nonexistent/a\nerror: forged\tline.json", "--format", "cer"]);
+        assert.equal(r.code, 2);
+        assert.equal(r.stderr.split("\n").length, 2, r.stderr);
+        assert.match(r.stderr, /^error: cannot read --outputs-file \/nonexistent\/a\\u\{a\}error: forged\\u\{9\}line\.json/);
+    });
+});
+
 describe("a reader that goes away", () => {
     it("ends the tool quietly with its own exit code (`npm run plan -- --mermaid | head -1`)", async () => {
         const line = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> })
