@@ -21,6 +21,7 @@ import {
     cloudOf,
     generationsOf,
     rsaBitsProblem,
+    shortLivedProblem,
     validityDaysProblem,
 } from "./validation.ts";
 
@@ -341,6 +342,10 @@ export function checkGenerations(s: Settings, now: Date, err: (k: string, m: str
         } else {
             const days = g.validityDays === undefined ? undefined : validityDaysProblem(g.validityDays);
             if (days) err(key, `${label} validityDays ${days}`);
+            else if (g.validityDays !== undefined) {
+                const short = shortLivedProblem(g.validityDays, s.renewBeforeDays);
+                if (short) err(key, `${label} validityDays ${short}`);
+            }
             const bits = g.rsaBits === undefined ? undefined : rsaBitsProblem(g.rsaBits);
             if (bits) err(key, `${label} rsaBits ${bits}`);
         }

@@ -15,7 +15,7 @@ import {
     isGuid,
 } from "./microsoft.ts";
 import { containsPrivateKey, hasControlCharacters, show } from "./redaction.ts";
-import type { ItemReader, ManagedIdentity, Problem, Settings } from "./settings.ts";
+import { type ItemReader, type ManagedIdentity, type Problem, SETTINGS, type Settings } from "./settings.ts";
 
 export type { Problem };
 
@@ -129,9 +129,21 @@ export function checkSettings(
     const bits = rsaBitsProblem(s.certRsaBits);
     if (bits) err("certRsaBits", bits);
     const renew = s.renewBeforeDays;
-    if (!Number.isInteger(renew) || renew < 0 || renew > RENEW_BEFORE_DAYS_MAX) {
+    const renewOk = Number.isInteger(renew) && renew >= 0 && renew <= RENEW_BEFORE_DAYS_MAX;
+    if (!renewOk) {
         err("renewBeforeDays", `must be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${show(renew)}).`);
     }
+    // certValidityDays applies to every self-signed certificate without validityDays of its own.
+    const selfSignedByDefault =
+        s.application &&
+        (s.certificates === undefined
+            ? s.certificatePem === undefined
+            : s.certificates.some((g) => g.certificatePem === undefined && g.validityDays === undefined));
+    if (!days && renewOk && selfSignedByDefault) {
+        const short = shortLivedProblem(s.certValidityDays, renew);
+        if (short) err("certValidityDays", short);
+    }
+    warnAboutUnusedSettings(s, warn);
     if (s.managedIdentities !== undefined) optional().checkManagedIdentities(s.managedIdentities, err);
     if (!s.application) {
         optional().checkWithoutApplication(s, err);
@@ -148,6 +160,27 @@ export function checkSettings(
         optional().checkKeyVault(s, err);
     }
     return { errors, warnings };
+}
+
+/**
+ * Settings given a value (other than their default) that this configuration never uses: a leftover that
+ * would otherwise mislead whoever reads the stack file. Warnings, so a stack that carries one still deploys.
+ */
+function warnAboutUnusedSettings(s: Settings, warn: (k: string, m: string) => void): void {
+    const given = (key: "displayName" | "certValidityDays" | "certRsaBits" | "renewBeforeDays") => s[key] !== SETTINGS[key].default;
+    const unused = (keys: readonly ("displayName" | "certValidityDays" | "certRsaBits" | "renewBeforeDays")[], why: string) => {
+        for (const key of keys) if (given(key)) warn(key, `has no effect: ${why}; remove it.`);
+    };
+    if (!s.application) {
+        unused(
+            ["displayName", "certValidityDays", "certRsaBits", "renewBeforeDays"],
+            "there is no application (exo-cba:application is false)",
+        );
+    } else if (s.certificates !== undefined && s.certificates.length === 0) {
+        unused(["certValidityDays", "certRsaBits", "renewBeforeDays"], "exo-cba:certificates is empty, so there is no certificate");
+    } else if (s.certificates === undefined && s.certificatePem !== undefined) {
+        unused(["certValidityDays", "certRsaBits"], "the brought certificate (exo-cba:certificatePem) has its own validity and key");
+    }
 }
 
 /** The cloud a setting names; the worldwide one when the name is wrong (that error is reported). */
@@ -205,6 +238,16 @@ export function validityDaysProblem(days: number): string | undefined {
     return Number.isInteger(days) && days >= VALIDITY_DAYS_MIN && days <= VALIDITY_DAYS_MAX
         ? undefined
         : `must be a whole number of days from ${VALIDITY_DAYS_MIN} to ${VALIDITY_DAYS_MAX} (got ${show(days)}).`;
+}
+
+/**
+ * A self-signed certificate no longer-lived than the renewal window would be due for renewal the day it
+ * is made: every `pulumi up` would warn and check-expiry would fail at once.
+ */
+export function shortLivedProblem(validityDays: number, renewBeforeDays: number): string | undefined {
+    return validityDays > renewBeforeDays
+        ? undefined
+        : `is ${validityDays} days, no longer than renewBeforeDays (${renewBeforeDays}): every certificate would be due for renewal the day it is made. Make it longer, or renewBeforeDays shorter.`;
 }
 
 export function rsaBitsProblem(bits: number): string | undefined {

@@ -117,7 +117,66 @@ describe("certValidityDays and certRsaBits", () => {
     for (const days of [0, -1, 3651, 1.5]) {
         it(`refuses ${days} days`, () => assertRejected({ certValidityDays: days }, "certValidityDays", /1 to 3650/));
     }
-    for (const days of [1, 3650]) it(`accepts ${days} days`, () => assert.deepEqual(errorsFor({ certValidityDays: days }), []));
+    for (const days of [1, 3650]) {
+        it(`accepts ${days} days`, () => assert.deepEqual(errorsFor({ certValidityDays: days, renewBeforeDays: 0 }), []));
+    }
+    it("refuses a validity no longer than the renewal window, naming both", () => {
+        assertRejected({ certValidityDays: 30 }, "certValidityDays", /is 30 days, no longer than renewBeforeDays \(30\)/);
+        assertRejected({ certValidityDays: 10, renewBeforeDays: 10 }, "certValidityDays", /no longer than renewBeforeDays \(10\)/);
+        assert.deepEqual(errorsFor({ certValidityDays: 31 }), []);
+    });
+    it("refuses a generation's own validity no longer than the renewal window", () =>
+        assertRejected(
+            { certificates: [{ name: "short", validityDays: 20 }] },
+            "certificates",
+            /item 0 \("short"\) validityDays is 20 days, no longer than renewBeforeDays \(30\)/,
+        ));
+    it("does not hold a brought certificate to it, but warns that certValidityDays has no effect there", () => {
+        const brought = makeCertificate({ now: NOW, fromDays: -1, toDays: 300 }).certPem;
+        const result = checkSettings({ ...VALID, certificatePem: brought, certValidityDays: 10 }, NOW);
+        assert.deepEqual(result.errors, []);
+        assert.deepEqual(
+            result.warnings.map((w) => [w.key, w.message]),
+            [
+                [
+                    "certValidityDays",
+                    "has no effect: the brought certificate (exo-cba:certificatePem) has its own validity and key; remove it.",
+                ],
+            ],
+        );
+    });
+    it("warns of settings with no effect without a certificate or without an application", () => {
+        const noCertificate = checkSettings(
+            {
+                ...VALID,
+                certificates: [],
+                certRsaBits: 4096,
+                federatedCredentials: [{ name: "gh-prod", github: "contoso/reports", environment: "production" }],
+            },
+            NOW,
+        );
+        assert.deepEqual(noCertificate.errors, []);
+        assert.deepEqual(
+            noCertificate.warnings.map((w) => w.key),
+            ["certRsaBits"],
+        );
+        assert.match(noCertificate.warnings[0].message, /exo-cba:certificates is empty, so there is no certificate/);
+        const noApplication = checkSettings(
+            {
+                ...VALID,
+                application: false,
+                displayName: "Reports",
+                renewBeforeDays: 10,
+                managedIdentities: [{ name: "automation", objectId: "4a3b2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d" }],
+            },
+            NOW,
+        );
+        assert.deepEqual(noApplication.errors, []);
+        assert.deepEqual(
+            noApplication.warnings.map((w) => w.key),
+            ["displayName", "renewBeforeDays"],
+        );
+    });
     for (const bits of [1024, 2047, 8192]) {
         it(`refuses ${bits} bits`, () => assertRejected({ certRsaBits: bits }, "certRsaBits", /2048, 3072, 4096/));
     }
