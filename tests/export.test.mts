@@ -10,9 +10,11 @@ import { after, before, describe, it } from "node:test";
 import { type Evaluation, PROJECT_DIR } from "../engine/engine.mts";
 import type { TenantData } from "../engine/tenant.mts";
 import { UserError } from "../tools/lib/cli.mts";
-import { EXIT_INCOMPLETE, FILE_SYSTEM, replaceFiles } from "../tools/lib/export.mts";
+import { DAY_MS, ROTATION_ADVICE } from "../components/expiry.ts";
+import { EXIT_INCOMPLETE, FILE_SYSTEM, exportCertificate, exportPlan, promptTerminal, replaceFiles } from "../tools/lib/export.mts";
+import { StackOutputs } from "../tools/lib/outputs.mts";
 import { makeCertificate } from "./support/certificates.mts";
-import { type ToolRun, runTool } from "./support/cli.mts";
+import { NPM_NODE_OPTIONS, type ToolRun, runTool } from "./support/cli.mts";
 import { AUTOMATION_IDENTITY_ID, FUNCTION_IDENTITY_CLIENT_ID, FUNCTION_IDENTITY_ID, contosoChina, contosoGov } from "./support/contoso.mts";
 import { openssl, opensslCertificate, opensslReport, opensslThumbprint, reveal, run, stackConfig, tempDir } from "./support/harness.mts";
 
@@ -20,6 +22,86 @@ const PASSWORD = "correct horse battery staple";
 
 function exportCert(args: string[], env: Record<string, string | undefined> = { EXO_CBA_PFX_PASSWORD: PASSWORD }): Promise<ToolRun> {
     return runTool("export-cert", args, { env });
+}
+
+/**
+ * export-cert in a session of its own (setsid), so it has no controlling terminal: what a scheduled
+ * job or CI runner sees. Without this, a test run from a terminal would let the tool prompt on /dev/tty.
+ */
+function exportCertWithoutTerminal(args: string[], env: Record<string, string | undefined>): Promise<ToolRun> {
+    const started = Date.now();
+    const line = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> })
+        .scripts["export-cert"];
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [...line.split(" ").slice(1), ...args], {
+            cwd: PROJECT_DIR,
+            env: { ...process.env, NODE_OPTIONS: NPM_NODE_OPTIONS, ...env },
+            // detached: setsid(2), a new session without a controlling terminal; opening /dev/tty fails (ENXIO).
+            detached: true,
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+        const timer = setTimeout(() => child.kill(), 60_000);
+        child.on("error", reject);
+        child.on("close", (code) => {
+            clearTimeout(timer);
+            resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started });
+        });
+        child.stdin.end();
+    });
+}
+
+/** Whether util-linux script(1), which runs a command on a pseudo-terminal, is here. */
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+/** The text lines a terminal shows, without readline's cursor movements, the password prompts and blank lines. */
+function shownLines(screen: string): string[] {
+    // eslint-disable-next-line no-control-regex -- CSI sequences (ESC [ ... letter) move the cursor; they are not text.
+    const text = screen.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
+    return text
+        .split(/\r?\n/)
+        .map((l) => l.replace(/PFX password(?: again)?: /g, "").trim())
+        .filter((l) => l !== "");
+}
+
+/**
+ * Runs export-cert on a pseudo-terminal (script(1)) with EXO_CBA_PFX_PASSWORD unset, typing keys[i]
+ * when the i-th password prompt shows. With `pipedOutputs`, the outputs come through a pipe on
+ * standard input (`cat <file> | export-cert --outputs-file -`): the pseudo-terminal is then only the
+ * controlling terminal, /dev/tty. `screen` is everything the terminal showed.
+ */
+async function onTerminal(
+    args: string[],
+    keys: readonly string[],
+    pipedOutputs?: string,
+): Promise<{ code: number | null; screen: string; prompts: number }> {
+    const quoted = (a: string) => {
+        assert.ok(!a.includes("'"), a);
+        return `'${a}'`;
+    };
+    const tool = [process.execPath, "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", "tools/export-cert.mts", ...args]
+        .map(quoted)
+        .join(" ");
+    const command = pipedOutputs === undefined ? tool : `cat ${quoted(pipedOutputs)} | ${tool}`;
+    const env: Record<string, string | undefined> = { ...process.env };
+    delete env["EXO_CBA_PFX_PASSWORD"];
+    const child = spawn("script", ["-qefc", command, "/dev/null"], { cwd: PROJECT_DIR, env });
+    let screen = "";
+    let prompts = 0;
+    child.stdout.on("data", (d: Buffer) => {
+        screen += d.toString("utf8");
+        // Keys are typed once each prompt shows, when the terminal is in raw mode (no echo).
+        for (const shown = (screen.match(/PFX password(?: again)?: /g) ?? []).length; prompts < shown; prompts++) {
+            if (prompts < keys.length) child.stdin.write(keys[prompts]);
+        }
+    });
+    const timer = setTimeout(() => child.kill(), 30_000);
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(timer);
+    child.stdin.end();
+    return { code, screen, prompts };
 }
 
 /** openssl reading a file with the password in an environment variable (never on its command line). */
@@ -206,9 +288,13 @@ describe("exporting a self-signed stack's certificate", () => {
         });
         it("when the password variable is not set, naming it", async () => {
             const dir = tempDir("export-");
-            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--password-env", "RUNNER_PFX_PASSWORD"], {
-                EXO_CBA_PFX_PASSWORD: PASSWORD,
-            });
+            const r = await exportCertWithoutTerminal(
+                ["--outputs-file", outputsFile, "--out", dir, "--password-env", "RUNNER_PFX_PASSWORD"],
+                {
+                    EXO_CBA_PFX_PASSWORD: PASSWORD,
+                    RUNNER_PFX_PASSWORD: undefined,
+                },
+            );
             assert.equal(r.code, 2);
             assert.match(r.stderr, /set the PFX password in the environment variable RUNNER_PFX_PASSWORD/);
             assert.deepEqual(fs.readdirSync(dir), []);
@@ -343,41 +429,62 @@ describe("exporting a self-signed stack's certificate", () => {
 
     describe("asks for the PFX password on a terminal when the variable is unset", () => {
         it("twice, without echoing it, and the PFX opens with what was typed", async (t) => {
-            if (spawnSync("script", ["--version"]).status !== 0) return t.skip("util-linux script (a pseudo-terminal) is not installed");
+            if (!hasScript) return t.skip("util-linux script (a pseudo-terminal) is not installed");
             const dir = tempDir("export-");
             const typed = "pässwörd typed";
-            const command = [
-                process.execPath,
-                "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON",
-                "tools/export-cert.mts",
-                "--outputs-file",
-                outputsFile,
-                "--out",
-                dir,
-                "--format",
-                "pfx",
-            ]
-                .map((a) => `'${a}'`)
-                .join(" ");
-            const env: Record<string, string | undefined> = { ...process.env };
-            delete env["EXO_CBA_PFX_PASSWORD"];
-            // script(1) runs the tool on a pseudo-terminal; the password is typed when each prompt shows.
-            const child = spawn("script", ["-qefc", command, "/dev/null"], { cwd: PROJECT_DIR, env });
-            let screen = "";
-            let answered = 0;
-            child.stdout.on("data", (d: Buffer) => {
-                screen += d.toString("utf8");
-                const prompts = (screen.match(/PFX password(?: again)?: /g) ?? []).length;
-                for (; answered < prompts; answered++) child.stdin.write(`${typed}\r`);
-            });
-            const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-            assert.equal(code, 0, screen);
-            assert.equal(answered, 2, screen);
-            assert.ok(!screen.includes(typed), "the typed password is not echoed or printed");
+            const r = await onTerminal(["--outputs-file", outputsFile, "--out", dir, "--format", "pfx"], [`${typed}\r`, `${typed}\r`]);
+            assert.equal(r.code, 0, r.screen);
+            assert.equal(r.prompts, 2, r.screen);
+            assert.ok(!r.screen.includes(typed), "the typed password is not echoed or printed");
             const read = opensslPfxWith(path.join(dir, "exo-cba.pfx"), typed);
             assert.equal(read.status, 0, read.stderr);
             assert.equal(opensslThumbprint(read.stdout), outputs["thumbprint"]);
-            assert.match(screen, /The PFX password is the one from the prompt/);
+            assert.match(r.screen, /The PFX password is the one from the prompt/);
+        });
+
+        // Ctrl-D (end of input) and Ctrl-C at a prompt: readline closes without an answer.
+        for (const [what, keys] of [
+            ["Ctrl-D at the first prompt", ["\u0004"]],
+            ["Ctrl-C at the first prompt", ["\u0003"]],
+            ["Ctrl-D at the second prompt", ["typed once\r", "\u0004"]],
+            ["Ctrl-C after typing part of it", ["typed\u0003"]],
+        ] as const) {
+            it(`${what}: one line, exit 2, nothing written`, async (t) => {
+                if (!hasScript) return t.skip("util-linux script (a pseudo-terminal) is not installed");
+                const dir = tempDir("export-");
+                const r = await onTerminal(["--outputs-file", outputsFile, "--out", dir], keys);
+                assert.equal(r.code, 2, r.screen);
+                assert.equal(r.prompts, keys.length, r.screen);
+                assert.deepEqual(shownLines(r.screen), ["error: no PFX password entered; nothing was written"], r.screen);
+                assert.deepEqual(fs.readdirSync(dir), []);
+            });
+        }
+
+        it("on the controlling terminal (/dev/tty) when standard input is the outputs' pipe", async (t) => {
+            if (!hasScript) return t.skip("util-linux script (a pseudo-terminal) is not installed");
+            const dir = tempDir("export-");
+            const typed = "typed on /dev/tty";
+            // The README's `pulumi stack output --json --show-secrets | npm run export-cert -- --outputs-file - ...`.
+            const r = await onTerminal(
+                ["--outputs-file", "-", "--out", dir, "--name", "contoso"],
+                [`${typed}\r`, `${typed}\r`],
+                outputsFile,
+            );
+            assert.equal(r.code, 0, r.screen);
+            assert.equal(r.prompts, 2, r.screen);
+            assert.ok(!r.screen.includes(typed), "the typed password is not echoed or printed");
+            assert.deepEqual(fs.readdirSync(dir).sort(), ["contoso.cer", "contoso.pem", "contoso.pfx"]);
+            const read = opensslPfxWith(path.join(dir, "contoso.pfx"), typed);
+            assert.equal(read.status, 0, read.stderr);
+            assert.equal(opensslThumbprint(read.stdout), outputs["thumbprint"]);
+        });
+
+        it("without a controlling terminal and standard input not a terminal: one line naming the variable", async () => {
+            const dir = tempDir("export-");
+            const r = await exportCertWithoutTerminal(["--outputs-file", outputsFile, "--out", dir], { EXO_CBA_PFX_PASSWORD: undefined });
+            assert.equal(r.code, 2, r.stderr);
+            assert.equal(r.stderr, "error: set the PFX password in the environment variable EXO_CBA_PFX_PASSWORD (nothing was written)\n");
+            assert.deepEqual(fs.readdirSync(dir), []);
         });
     });
 
@@ -473,6 +580,274 @@ describe("exporting a self-signed stack's certificate", () => {
             assert.equal(r.code, 0, r.stderr);
             assert.deepEqual(fs.readdirSync(dir).sort(), ["c.cer", "public.json"]);
             assert.equal(opensslThumbprint(openssl(["x509", "-inform", "der", "-in", path.join(dir, "c.cer")])), outputs["thumbprint"]);
+        });
+    });
+
+    describe("never prints the PFX password, nor a --password-env value that may be one", () => {
+        const secret = "Sup3rSecretPassw0rd";
+        const MARKER = "[PFX password redacted]";
+
+        it("a --password-env value that is no variable name is not echoed", async () => {
+            const dir = tempDir("export-");
+            for (const value of ["S3cret pass!", "pa$$w0rd", "9lives", "ünïcode"]) {
+                const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--password-env", value], {});
+                assert.equal(r.code, 2, r.stderr);
+                assert.match(
+                    r.stderr,
+                    /^error: --password-env must name an environment variable such as EXO_CBA_PFX_PASSWORD \(letters, digits and [^\n]*\n$/,
+                );
+                for (const shown of [value, JSON.stringify(value).slice(1, -1), value.slice(0, 5)]) {
+                    assert.ok(!r.stderr.includes(shown), `${value}: ${r.stderr}`);
+                }
+            }
+            assert.deepEqual(fs.readdirSync(dir), []);
+        });
+        it("a valid name that is not upper case is not echoed when it is unset or empty", async () => {
+            const dir = tempDir("export-");
+            const unset = await exportCertWithoutTerminal(["--outputs-file", outputsFile, "--out", dir, "--password-env", secret], {
+                [secret]: undefined,
+            });
+            assert.equal(unset.code, 2, unset.stderr);
+            assert.match(unset.stderr, /^error: set the PFX password in the environment variable that --password-env names [^\n]*\n$/);
+            assert.ok(!unset.stderr.includes(secret), unset.stderr);
+            const empty = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--password-env", secret], { [secret]: "" });
+            assert.equal(empty.code, 2, empty.stderr);
+            assert.match(empty.stderr, /^error: the environment variable that --password-env names is empty/);
+            assert.ok(!empty.stderr.includes(secret), empty.stderr);
+            assert.deepEqual(fs.readdirSync(dir), []);
+        });
+        it("nor when it is set: the closing line does not name it", async () => {
+            const dir = tempDir("export-");
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--format", "pfx", "--password-env", "runner_pfx"], {
+                runner_pfx: PASSWORD,
+            });
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stdout, /The PFX password is the one from the environment variable that --password-env names;/);
+            assert.ok(!(r.stdout + r.stderr).includes("runner_pfx"));
+        });
+
+        // Each argument below holds the password from the environment, where a message would quote it.
+        for (const [what, args] of [
+            ["a --format value", ["--format", secret]],
+            ["an unknown option", [`--${secret}`]],
+            ["a --stack value", ["--stack", `${secret}!`]],
+            ["a --name value", ["--name", `${secret}/x`]],
+            ["an --out directory that does not exist", ["--out", `/nonexistent/${secret}`]],
+        ] as const) {
+            it(`${what}: replaced by a marker in the error`, async () => {
+                const dir = tempDir("export-");
+                const out = (args as readonly string[]).includes("--out") ? [] : ["--out", dir];
+                const r = await exportCert(["--outputs-file", outputsFile, ...out, ...args], { EXO_CBA_PFX_PASSWORD: secret });
+                assert.equal(r.code, 2, r.stderr);
+                assert.ok(r.stderr.includes(MARKER), r.stderr);
+                assert.ok(!r.stderr.includes(secret), r.stderr);
+                assert.equal(r.stdout, "");
+                assert.deepEqual(fs.readdirSync(dir), []);
+            });
+        }
+        it("from the variable --password-env names, too", async () => {
+            const dir = tempDir("export-");
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--password-env", "RUNNER_PFX", "--format", secret], {
+                RUNNER_PFX: secret,
+                EXO_CBA_PFX_PASSWORD: undefined,
+            });
+            assert.equal(r.code, 2, r.stderr);
+            assert.equal(r.stderr, `error: --format must be pfx, pem, cer or all (got "${MARKER}")\n`);
+        });
+        it("a long password that a message would shorten is not shown in part either", async () => {
+            const dir = tempDir("export-");
+            const long = "Tr0ub4dor&3 is a worse passphrase than correct horse battery staple, and longer than 80";
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--format", long], { EXO_CBA_PFX_PASSWORD: long });
+            assert.equal(r.code, 2, r.stderr);
+            assert.ok(r.stderr.includes(MARKER), r.stderr);
+            for (let i = 0; i + 8 <= long.length; i++) assert.ok(!r.stderr.includes(long.slice(i, i + 8)), r.stderr);
+        });
+        it("in what a successful export prints", async () => {
+            const dir = path.join(tempDir("export-"), secret);
+            fs.mkdirSync(dir);
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--name", secret], { EXO_CBA_PFX_PASSWORD: secret });
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual(
+                fs.readdirSync(dir).sort(),
+                ["cer", "pem", "pfx"].map((f) => `${secret}.${f}`),
+            );
+            assert.ok(r.stdout.includes(MARKER), r.stdout);
+            assert.ok(!(r.stdout + r.stderr).includes(secret));
+        });
+    });
+
+    describe("warns about a certificate outside its validity, and still exports it", () => {
+        /** The outputs with another certificate and key of the same stack. */
+        function withCertificate(made: { certPem: string; keyPem: string }): string {
+            const file = path.join(tempDir("outputs-"), "outputs.json");
+            fs.writeFileSync(
+                file,
+                JSON.stringify({
+                    ...outputs,
+                    certificatePem: made.certPem,
+                    privateKeyPem: made.keyPem,
+                    thumbprint: opensslThumbprint(made.certPem),
+                }),
+            );
+            return file;
+        }
+        /** openssl's NotBefore or NotAfter as RFC 3339, whole seconds. */
+        const opensslDate = (pem: string, which: "startdate" | "enddate") =>
+            new Date(
+                openssl(["x509", "-noout", `-${which}`], pem)
+                    .trim()
+                    .replace(/^not(Before|After)=/, ""),
+            )
+                .toISOString()
+                .replace(/\.\d{3}Z$/, "Z");
+
+        it("expired: when, that it can no longer sign in, and the project's rotation advice, on one line", async () => {
+            const made = makeCertificate({ now: new Date(), fromDays: -60, toDays: -2 });
+            const dir = tempDir("export-");
+            const r = await exportCert(["--outputs-file", withCertificate(made), "--out", dir, "--name", "c"]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual(fs.readdirSync(dir).sort(), ["c.cer", "c.pem", "c.pfx"]);
+            const lines = r.stderr.split("\n");
+            assert.equal(lines.length, 2, r.stderr);
+            assert.equal(lines[1], "");
+            const notAfter = opensslDate(made.certPem, "enddate");
+            assert.ok(
+                lines[0].startsWith(`warning: The certificate ${opensslThumbprint(made.certPem)} expired on ${notAfter}: `),
+                lines[0],
+            );
+            assert.match(lines[0], /can no longer sign in/);
+            assert.ok(lines[0].includes(ROTATION_ADVICE), lines[0]);
+        });
+        it("not yet valid: the date it becomes valid", async () => {
+            const made = makeCertificate({ now: new Date(), fromDays: 3, toDays: 90 });
+            const dir = tempDir("export-");
+            const r = await exportCert(["--outputs-file", withCertificate(made), "--out", dir, "--name", "c", "--format", "cer"]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual(fs.readdirSync(dir), ["c.cer"]);
+            const notBefore = opensslDate(made.certPem, "startdate");
+            assert.match(
+                r.stderr,
+                new RegExp(`^warning: The certificate ${opensslThumbprint(made.certPem)} becomes valid on ${notBefore}: [^\\n]*\\n$`),
+            );
+            assert.ok(r.stderr.includes(ROTATION_ADVICE), r.stderr);
+        });
+        it("valid: no warning", async () => {
+            const made = makeCertificate({ now: new Date(), fromDays: -1, toDays: 2 });
+            const r = await exportCert(["--outputs-file", withCertificate(made), "--out", tempDir("export-")]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.equal(r.stderr, "");
+        });
+        it("judges by the now it is given, not the clock", async () => {
+            const now = new Date();
+            const made = makeCertificate({ now, fromDays: -1, toDays: 30 });
+            const values = {
+                ...outputs,
+                certificatePem: made.certPem,
+                privateKeyPem: made.keyPem,
+                thumbprint: opensslThumbprint(made.certPem),
+            };
+            const warnings = async (at: Date) => {
+                const plan = exportPlan({ format: "cer", out: tempDir("export-") });
+                const noPassword = () => assert.fail("a .cer needs no password");
+                return (await exportCertificate(new StackOutputs(values, "test"), plan, noPassword, at)).warnings;
+            };
+            assert.deepEqual(await warnings(now), []);
+            const later = await warnings(new Date(now.getTime() + 31 * DAY_MS));
+            assert.equal(later.length, 1);
+            assert.match(later[0], new RegExp(`expired on ${opensslDate(made.certPem, "enddate")}: `));
+            const earlier = await warnings(new Date(now.getTime() - 2 * DAY_MS));
+            assert.equal(earlier.length, 1);
+            assert.match(earlier[0], new RegExp(`becomes valid on ${opensslDate(made.certPem, "startdate")}: `));
+        });
+    });
+
+    describe("refuses Windows device names as --name, where the files are often copied", () => {
+        it("CON, PRN, AUX, NUL, COM0-9 and LPT0-9, in any case, with or without an extension", () => {
+            const devices = [
+                "NUL",
+                "nul",
+                "Con",
+                "PRN",
+                "aux",
+                "COM1",
+                "com9",
+                "COM0",
+                "LPT1",
+                "lpt9",
+                "Lpt0",
+                "nul.backup",
+                "COM3.pfx",
+                "Aux.old.1",
+            ];
+            for (const name of devices) {
+                assert.throws(
+                    () => exportPlan({ name }, "/"),
+                    (e: unknown) =>
+                        e instanceof UserError &&
+                        e.exitCode === 2 &&
+                        e.message.startsWith(`--name ${JSON.stringify(name)} is a name Windows reserves for a device`) &&
+                        e.message.includes("letters, digits, '.', '_' or '-'"),
+                    name,
+                );
+            }
+            for (const name of ["nullable", "console", "COM10", "LPT", "auxiliary", "com", "contoso", "prn-2", "nul_", "con-tenant.a"]) {
+                assert.equal(exportPlan({ name }, "/").name, name);
+            }
+        });
+        it("--name NUL: one line, exit 2, nothing written", async () => {
+            const dir = tempDir("export-");
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--name", "NUL"]);
+            assert.equal(r.code, 2);
+            assert.match(r.stderr, /^error: --name "NUL" is a name Windows reserves for a device [^\n]*\n$/);
+            assert.deepEqual(fs.readdirSync(dir), []);
+        });
+        it("a stack called aux: the default file name is refused, with --name as the way out", async () => {
+            const dir = tempDir("export-");
+            const r = await exportCert(["--stack", "contoso/exo/aux", "--outputs-file", outputsFile, "--out", dir]);
+            assert.equal(r.code, 2);
+            assert.match(
+                r.stderr,
+                /^error: the file name defaults to the stack name, and "aux" is a name Windows reserves for a device.*pass --name <file name>\n$/,
+            );
+            assert.deepEqual(fs.readdirSync(dir), []);
+        });
+    });
+
+    describe("--format cer alone", () => {
+        it("says in one line what the .cer is for, and prints no line that would connect", async () => {
+            const dir = tempDir("export-");
+            const r = await exportCert(["--outputs-file", outputsFile, "--out", dir, "--format", "cer", "--name", "c"], {});
+            assert.equal(r.code, 0, r.stderr);
+            const lines = r.stdout.split("\n");
+            assert.equal(lines.length, 3, r.stdout);
+            assert.equal(lines[0], `Wrote ${path.join(dir, "c.cer")} (readable by you only).`);
+            assert.match(lines[1], /^c\.cer is the public certificate without its private key: .*upload.*trust/);
+            assert.equal(lines[2], "");
+            assert.doesNotMatch(r.stdout, /Connect-|Import-PfxCertificate/);
+        });
+    });
+
+    describe("where the PFX password is asked for", () => {
+        it("standard input when it is a terminal, else /dev/tty when the process has one, else nowhere", () => {
+            const notOpened = () => assert.fail("/dev/tty is not opened when standard input is the terminal");
+            assert.equal(promptTerminal(true, false, notOpened), "stdin");
+            assert.equal(
+                promptTerminal(false, false, () => true),
+                "/dev/tty",
+            );
+            assert.equal(
+                promptTerminal(false, false, () => false),
+                undefined,
+            );
+            // A terminal already read to its end by --outputs-file - has no more lines to give.
+            assert.equal(
+                promptTerminal(true, true, () => true),
+                "/dev/tty",
+            );
+            assert.equal(
+                promptTerminal(true, true, () => false),
+                undefined,
+            );
         });
     });
 

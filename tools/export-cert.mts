@@ -4,17 +4,29 @@
  *
  * Writes the stack's active certificate for the machine that runs Connect-ExchangeOnline (and
  * Connect-IPPSSession, when a role of the stack reaches Security & Compliance PowerShell):
- *   <name>.cer  the public certificate (DER), for reference or Import-Certificate
+ *   <name>.cer  the public certificate (DER), to upload or trust (Import-Certificate); nothing signs in with it
  *   <name>.pem  certificate and private key (PEM), for PowerShell 7's CreateFromPemFile
  *   <name>.pfx  certificate and key, password-protected, importable by Windows into a CSP key container
- * then prints the connect lines for the stack's cloud. The work is in lib/export.mts: files readable by
- * the owner only, all written or none, nothing overwritten without --force. The PFX password comes from
- * an environment variable or a prompt. A stack without a certificate is refused with what its runners
- * use instead.
+ * then prints the connect lines for the stack's cloud (for a .cer alone, what it is for). The work is in
+ * lib/export.mts: files readable by the owner only, all written or none, nothing overwritten without
+ * --force, a warning for a certificate that has expired or is not valid yet. The PFX password comes
+ * from an environment variable or a prompt on the terminal, and nothing printed contains it. A stack
+ * without a certificate is refused with what its runners use instead.
  */
 import { printable } from "../components/redaction.ts";
-import { EXIT_INVALID_INPUT, OUTPUT_OPTIONS, commandLine, outputOptionsUsage, runTool } from "./lib/cli.mts";
-import { EXIT_INCOMPLETE, exportCertificate, exportPlan, nextSteps, pfxPassword, terminalPrompt } from "./lib/export.mts";
+import { EXIT_INVALID_INPUT, OUTPUT_OPTIONS, UserError, commandLine, outputOptionsUsage, runTool } from "./lib/cli.mts";
+import {
+    EXIT_INCOMPLETE,
+    exportCertificate,
+    exportPlan,
+    hasControllingTerminal,
+    hidePasswords,
+    knownPasswords,
+    nextSteps,
+    pfxPassword,
+    promptTerminal,
+    terminalPrompt,
+} from "./lib/export.mts";
 import { readOutputs } from "./lib/outputs.mts";
 import { PFX_PASSWORD_VARIABLE } from "./lib/pfx.mts";
 
@@ -22,9 +34,11 @@ const USAGE = `usage: npm run export-cert -- (--stack <name> | --outputs-file <f
 
 ${outputOptionsUsage(true)}  --out <dir>               where to write (default: the current directory)
   --format pfx|pem|cer|all  what to write (default: all)
-  --name <file name>        file name without extension (default: the stack name, or exo-cba)
+  --name <file name>        file name without extension (default: the stack name, or exo-cba); letters,
+                            digits, '.', '_', '-', not a Windows device name (CON, NUL, COM1, ...)
   --password-env <VARIABLE> environment variable holding the PFX password (default ${PFX_PASSWORD_VARIABLE});
-                            unset, the password is asked for when a terminal is attached
+                            unset, the password is asked for on the terminal (standard input, or the
+                            controlling terminal /dev/tty when standard input is a pipe)
   --legacy                  PFX encryption Windows Server 2016 and older can read (3DES) instead of AES-256
   --force                   replace existing files (a symbolic link is replaced, not followed)
 
@@ -35,6 +49,19 @@ exit codes: 0 written, ${EXIT_INVALID_INPUT} invalid input, a stack without a ce
 `;
 
 async function main(argv: string[]): Promise<number> {
+    // Every PFX password this run knows is kept out of what it prints, whatever quotes it (an
+    // argument typed in the wrong place, a path): from the environment now, from the prompt later.
+    const passwords = knownPasswords(argv, process.env);
+    const hide = (text: string) => hidePasswords(text, passwords);
+    try {
+        return await exportCert(argv, passwords, hide);
+    } catch (e) {
+        if (e instanceof UserError) throw new UserError(hide(e.message), e.exitCode);
+        throw new Error(hide(e instanceof Error ? e.message : String(e)), { cause: e });
+    }
+}
+
+async function exportCert(argv: string[], passwords: string[], hide: (text: string) => string): Promise<number> {
     const args = commandLine(
         argv,
         {
@@ -51,9 +78,15 @@ async function main(argv: string[]): Promise<number> {
     if (!args) return 0;
     const plan = exportPlan(args);
     const outputs = await readOutputs({ stack: plan.stack, outputsFile: args["outputs-file"], secrets: plan.needsKey });
-    const result = await exportCertificate(outputs, plan, () => pfxPassword(plan.passwordVariable, process.env, terminalPrompt()));
-    process.stdout.write(nextSteps(result));
-    for (const warning of result.warnings) process.stderr.write(`warning: ${printable(warning)}\n`);
+    const askPassword = async () => {
+        const where = promptTerminal(process.stdin.isTTY === true, args["outputs-file"] === "-", hasControllingTerminal);
+        const secret = await pfxPassword(plan.passwordVariable, process.env, terminalPrompt(where));
+        passwords.push(secret.password);
+        return secret;
+    };
+    const result = await exportCertificate(outputs, plan, askPassword, new Date());
+    process.stdout.write(hide(nextSteps(result)));
+    for (const warning of result.warnings) process.stderr.write(`warning: ${printable(hide(warning))}\n`);
     return 0;
 }
 

@@ -7,6 +7,7 @@ import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from 
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
+import * as tty from "node:tty";
 import { certificateFacts } from "../../components/certificate.ts";
 import {
     type ConnectValues,
@@ -21,8 +22,9 @@ import {
     connectIppsCommandPemFile,
     quote,
 } from "../../components/connect.ts";
+import { ROTATION_ADVICE, ROTATION_REFERENCE, describeExpiry, expiryStatus } from "../../components/expiry.ts";
 import { CLOUDS, CLOUD_NAMES, type CloudName, isCloudName, isGuid } from "../../components/microsoft.ts";
-import { hasControlCharacters, show } from "../../components/redaction.ts";
+import { hasControlCharacters, printable, show } from "../../components/redaction.ts";
 import { UserError, describeFsError, stackName } from "./cli.mts";
 import type { StackOutputs } from "./outputs.mts";
 import { PFX_PASSWORD_VARIABLE, buildPfx } from "./pfx.mts";
@@ -65,7 +67,20 @@ export interface ExportPlan {
 
 /** A plain file name: no path, not hidden, not an option, nothing a shell or PowerShell treats specially. */
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const FILE_NAME_RULE = "letters, digits, '.', '_' or '-', starting with a letter or digit";
+/**
+ * Names Windows keeps for devices, in any case and whatever follows the first dot ("nul.backup.pfx"
+ * opens the null device): "Naming Files, Paths, and Namespaces",
+ * https://learn.microsoft.com/windows/win32/fileio/naming-a-file. That page also lists COM0 and LPT0;
+ * they are refused too, a file name costs nothing to change.
+ */
+const WINDOWS_DEVICE = /^(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\.|$)/i;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * What an environment variable's name usually looks like. Only such a --password-env value is ever
+ * printed: anything else ("S3cret pass!", "Sup3rSecretPassw0rd") may be the password typed in its place.
+ */
+const CONVENTIONAL_VARIABLE = /^[A-Z_][A-Z0-9_]*$/;
 
 /** Checks every argument before anything is read or written; `cwd` resolves a relative --out. */
 export function exportPlan(args: ExportArguments, cwd: string = process.cwd()): ExportPlan {
@@ -77,8 +92,11 @@ export function exportPlan(args: ExportArguments, cwd: string = process.cwd()): 
     let name: string;
     if (args.name !== undefined) {
         if (!FILE_NAME.test(args.name)) {
+            throw new UserError(`--name must be a plain file name: ${FILE_NAME_RULE}, not a Windows device name (got ${show(args.name)})`);
+        }
+        if (WINDOWS_DEVICE.test(args.name)) {
             throw new UserError(
-                `--name must be a plain file name: letters, digits, '.', '_' or '-', starting with a letter or digit (got ${show(args.name)})`,
+                `--name ${show(args.name)} is a name Windows reserves for a device (${DEVICE_NAMES}); choose another: ${FILE_NAME_RULE}`,
             );
         }
         name = args.name;
@@ -88,6 +106,11 @@ export function exportPlan(args: ExportArguments, cwd: string = process.cwd()): 
         if (!FILE_NAME.test(name)) {
             throw new UserError(
                 `the file name defaults to the stack name, and ${show(name)} is not a plain file name; pass --name <file name>`,
+            );
+        }
+        if (WINDOWS_DEVICE.test(name)) {
+            throw new UserError(
+                `the file name defaults to the stack name, and ${show(name)} is a name Windows reserves for a device (${DEVICE_NAMES}); pass --name <file name>`,
             );
         }
     } else {
@@ -102,7 +125,11 @@ export function exportPlan(args: ExportArguments, cwd: string = process.cwd()): 
     }
     const passwordVariable = args["password-env"] ?? PFX_PASSWORD_VARIABLE;
     if (!VARIABLE_NAME.test(passwordVariable)) {
-        throw new UserError(`--password-env must name an environment variable: letters, digits and '_' (got ${show(passwordVariable)})`);
+        // Never quoted: a value that is no variable name is most likely the password itself.
+        throw new UserError(
+            `--password-env must name an environment variable such as ${PFX_PASSWORD_VARIABLE} (letters, digits and '_', not starting ` +
+                "with a digit); the value given is not shown, in case it is the password: put the password in the variable, never on the command line",
+        );
     }
     return {
         stack,
@@ -114,6 +141,18 @@ export function exportPlan(args: ExportArguments, cwd: string = process.cwd()): 
         passwordVariable,
         needsKey: format !== "cer",
     };
+}
+
+const DEVICE_NAMES = "CON, PRN, AUX, NUL, COM0-COM9, LPT0-LPT9, with or without an extension";
+
+/**
+ * How messages name the PFX password's variable: by its name when it looks like one, else by the
+ * option that named it, since a value such as "Sup3rSecretPassw0rd" may be the password itself.
+ */
+export function passwordVariableLabel(variable: string): string {
+    return CONVENTIONAL_VARIABLE.test(variable)
+        ? `the environment variable ${variable}`
+        : "the environment variable that --password-env names";
 }
 
 /** What was written, for the next steps. */
@@ -132,7 +171,10 @@ export interface ExportResult {
     readonly byo: boolean;
     /** Where the PFX password came from, for the closing line; never the password. */
     readonly passwordSource: string | undefined;
-    /** Things the person should know although the export succeeded (a backup that could not be removed). */
+    /**
+     * Things the person should know although the export succeeded: a certificate that has expired or is
+     * not valid yet, a backup that could not be removed.
+     */
     readonly warnings: readonly string[];
 }
 
@@ -142,9 +184,15 @@ export type PasswordSource = () => Promise<{ readonly password: string; readonly
 /**
  * Exports the stack's active certificate as the plan says. Every check (outputs, key, existing files)
  * runs before the password is asked for and before any file is touched; then the files are written
- * all or none (replaceFiles).
+ * all or none (replaceFiles). A certificate that is expired or not yet valid at `now` is still
+ * exported (someone may need the file to look at it or to move a runner), with a warning.
  */
-export async function exportCertificate(outputs: StackOutputs, plan: ExportPlan, password: PasswordSource): Promise<ExportResult> {
+export async function exportCertificate(
+    outputs: StackOutputs,
+    plan: ExportPlan,
+    password: PasswordSource,
+    now: Date,
+): Promise<ExportResult> {
     const cloud = stackCloud(outputs);
     if (isEmptyList(outputs.raw("certificates"))) throw noCertificate(outputs, cloud);
     const certificatePem = outputs.string("certificatePem");
@@ -201,8 +249,25 @@ export async function exportCertificate(outputs: StackOutputs, plan: ExportPlan,
         securityAndCompliance: outputs.has("connectIppsCommand"),
         byo,
         passwordSource: secret?.source,
-        warnings,
+        warnings: [...validityWarnings(certificate, now), ...warnings],
     };
+}
+
+/**
+ * A certificate outside its validity at `now`: Entra refuses sign-ins with it. Expiry is worded by
+ * components/expiry.ts, as everywhere in the project.
+ */
+function validityWarnings(certificate: Certificate, now: Date): string[] {
+    const label = `The certificate ${certificate.thumbprint}`;
+    const status = expiryStatus(certificate.notAfter, now, 0);
+    if (status.state === "expired") return [describeExpiry(label, status)];
+    if (Date.parse(certificate.notBefore) > now.getTime()) {
+        return [
+            `${label} becomes valid on ${certificate.notBefore}: sign-ins with it fail until then, so runners keep the previous ` +
+                `certificate until that date. ${ROTATION_ADVICE} (${ROTATION_REFERENCE})`,
+        ];
+    }
+    return [];
 }
 
 /**
@@ -288,6 +353,9 @@ interface Certificate {
     readonly raw: Buffer;
     readonly thumbprint: string;
     readonly publicKey: string;
+    /** RFC 3339, whole seconds. */
+    readonly notBefore: string;
+    readonly notAfter: string;
 }
 
 function readCertificate(pem: string, thumbprint: string): Certificate {
@@ -321,6 +389,8 @@ function readCertificate(pem: string, thumbprint: string): Certificate {
         raw: cert.raw,
         thumbprint: actual,
         publicKey: cert.publicKey.export({ type: "spki", format: "pem" }).toString(),
+        notBefore: facts.notBefore,
+        notAfter: facts.notAfter,
     };
 }
 
@@ -588,12 +658,18 @@ export async function pfxPassword(
     env: Readonly<Record<string, string | undefined>>,
     ask: ((prompt: string) => Promise<string>) | undefined,
 ): Promise<{ password: string; source: string }> {
+    const label = passwordVariableLabel(variable);
     const fromEnv = env[variable];
     if (fromEnv !== undefined) {
-        if (fromEnv === "") throw new UserError(`environment variable ${variable} is empty; a PFX needs a password (nothing was written)`);
-        return { password: fromEnv, source: `the environment variable ${variable}` };
+        if (fromEnv === "") throw new UserError(`${label} is empty; a PFX needs a password (nothing was written)`);
+        return { password: fromEnv, source: label };
     }
-    if (ask === undefined) throw new UserError(`set the PFX password in the environment variable ${variable} (nothing was written)`);
+    if (ask === undefined) {
+        const unnamed = CONVENTIONAL_VARIABLE.test(variable)
+            ? ""
+            : `; its name is not shown: it is not in capitals like ${PFX_PASSWORD_VARIABLE}, so it may be the password itself`;
+        throw new UserError(`set the PFX password in ${label} (nothing was written${unnamed})`);
+    }
     const first = await ask("PFX password: ");
     if (first === "") throw new UserError("a PFX needs a password (nothing was written)");
     const again = await ask("PFX password again: ");
@@ -601,22 +677,123 @@ export async function pfxPassword(
     return { password: first, source: "the prompt" };
 }
 
-/** Reads a line from the terminal without echoing it; undefined when no terminal is attached. */
-export function terminalPrompt(): ((prompt: string) => Promise<string>) | undefined {
-    if (!process.stdin.isTTY) return undefined;
-    return (prompt) =>
-        new Promise((resolve) => {
-            const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-            // readline echoes what is typed through _writeToOutput; only the prompt itself gets through.
-            const hooked = rl as unknown as { _writeToOutput: (s: string) => void };
-            const write = hooked._writeToOutput.bind(rl);
-            hooked._writeToOutput = (s: string) => write(s.startsWith(prompt) ? prompt : "");
-            rl.question(prompt, (answer) => {
-                rl.close();
-                process.stderr.write("\n");
-                resolve(answer);
-            });
+/** Where the PFX password can be asked for: standard input, or the controlling terminal. */
+export type PromptTerminal = "stdin" | "/dev/tty";
+
+/**
+ * Standard input when it is a terminal that --outputs-file - has not read to its end. Otherwise the
+ * process's controlling terminal, /dev/tty, when it has one: the outputs may come through a pipe
+ * (`pulumi stack output --json --show-secrets | npm run export-cert -- --outputs-file -`) from a person
+ * at a terminal, and ssh, sudo and gpg ask there for the same reason. Otherwise nowhere: a scheduled
+ * job or a CI runner gets the one-line error that names the variable.
+ */
+export function promptTerminal(
+    stdinIsTerminal: boolean,
+    stdinRead: boolean,
+    hasControllingTerminal: () => boolean,
+): PromptTerminal | undefined {
+    if (stdinIsTerminal && !stdinRead) return "stdin";
+    return hasControllingTerminal() ? "/dev/tty" : undefined;
+}
+
+/** Whether /dev/tty opens for reading and writing: false without a controlling terminal (ENXIO) and on Windows. */
+export function hasControllingTerminal(): boolean {
+    try {
+        fs.closeSync(fs.openSync("/dev/tty", "r+"));
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/**
+ * Reads a line from `where` without echoing it; undefined when there is no terminal. Ctrl-D or Ctrl-C
+ * at the prompt (readline closes without an answer) is a UserError: nothing was written.
+ */
+export function terminalPrompt(where: PromptTerminal | undefined): ((prompt: string) => Promise<string>) | undefined {
+    if (where === undefined) return undefined;
+    return (prompt) => {
+        if (where === "stdin") return question(process.stdin, process.stderr, prompt, () => process.stderr.write("\n"));
+        // Two descriptors, one per stream: each stream closes its own.
+        let input: tty.ReadStream | undefined;
+        let output: tty.WriteStream;
+        try {
+            input = new tty.ReadStream(fs.openSync("/dev/tty", "r"));
+            output = new tty.WriteStream(fs.openSync("/dev/tty", "w"));
+        } catch (e) {
+            input?.destroy();
+            return Promise.reject(
+                new UserError(`cannot ask for the PFX password on /dev/tty: ${describeFsError(e)} (nothing was written)`),
+            );
+        }
+        const opened = input;
+        return question(opened, output, prompt, () => {
+            opened.destroy();
+            output.end("\n");
         });
+    };
+}
+
+function question(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, prompt: string, done: () => void): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const rl = createInterface({ input, output, terminal: true });
+        // readline echoes what is typed through _writeToOutput; only the prompt itself gets through.
+        const hooked = rl as unknown as { _writeToOutput: (s: string) => void };
+        const write = hooked._writeToOutput.bind(rl);
+        hooked._writeToOutput = (s: string) => write(s.startsWith(prompt) ? prompt : "");
+        let answer: string | undefined;
+        // readline closes on Ctrl-D at an empty line, and on Ctrl-C when nothing listens for its SIGINT event.
+        rl.on("close", () => {
+            done();
+            if (answer === undefined) reject(new UserError("no PFX password entered; nothing was written"));
+            else resolve(answer);
+        });
+        rl.question(prompt, (typed) => {
+            answer = typed;
+            rl.close();
+        });
+    });
+}
+
+/** What replaces a PFX password in anything printed. */
+export const REDACTED_PASSWORD = "[PFX password redacted]";
+
+/**
+ * The PFX passwords this run can know before anything is parsed: the values of EXO_CBA_PFX_PASSWORD and
+ * of every variable a --password-env argument names, so that even a malformed command line is reported
+ * without them.
+ */
+export function knownPasswords(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+    const variables = new Set([PFX_PASSWORD_VARIABLE]);
+    argv.forEach((arg, i) => {
+        if (arg === "--password-env" && argv[i + 1] !== undefined) variables.add(argv[i + 1]);
+        else if (arg.startsWith("--password-env=")) variables.add(arg.slice("--password-env=".length));
+    });
+    return [...variables].map((v) => env[v]).filter((p): p is string => p !== undefined && p !== "");
+}
+
+/** The shortest start of a password that is redacted where show() cut a quote short ("Sup3rSec..."). */
+const SHORTENED_MIN = 4;
+
+/**
+ * `text` with each password replaced by REDACTED_PASSWORD: as typed, and as messages quote it (JSON
+ * escapes, control characters made visible by printable(), and cut short with "..." by show()).
+ */
+export function hidePasswords(text: string, passwords: readonly string[]): string {
+    const forms = new Set<string>();
+    for (const p of passwords) {
+        const escaped = JSON.stringify(p).slice(1, -1);
+        for (const form of [p, escaped, printable(p), printable(escaped)]) if (form !== "") forms.add(form);
+    }
+    let result = text;
+    // Longest first, so that a password containing another is replaced whole.
+    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+        result = result.split(form).join(REDACTED_PASSWORD);
+        for (let n = form.length - 1; n >= SHORTENED_MIN; n--) {
+            result = result.split(`${form.slice(0, n)}...`).join(`${REDACTED_PASSWORD}...`);
+        }
+    }
+    return result;
 }
 
 /**
@@ -629,7 +806,17 @@ export function nextSteps(r: ExportResult): string {
     const values: ConnectValues = { appId: r.appId, organization: r.organization, thumbprint: r.thumbprint, cloud: r.cloud };
     // Security & Compliance PowerShell only when the stack says a role reaches it (its connectIppsCommand output).
     const ipps = (line: () => string): string[] => (r.securityAndCompliance ? [`  ${line()}`] : []);
-    const lines = [`Wrote ${r.formats.map(file).join(", ")} (readable by you only).`, ""];
+    const lines = [`Wrote ${r.formats.map(file).join(", ")} (readable by you only).`];
+    if (!r.byo && r.formats.length === 1 && r.formats[0] === "cer") {
+        // Nothing signs in with a public certificate: no connect line, only what the file is good for.
+        lines.push(
+            `${r.name}.cer is the public certificate without its private key: upload it where only the public certificate is needed ` +
+                "(an app registration in the Entra admin center) or trust it on a machine (Import-Certificate); nothing can sign in with it. " +
+                "For the runner, export --format pfx or pem.",
+        );
+        return `${lines.join("\n")}\n`;
+    }
+    lines.push("");
     if (r.byo) {
         lines.push(
             "This stack brings its own certificate: its private key stays where the certificate was made, so only the public",
