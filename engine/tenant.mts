@@ -189,7 +189,7 @@ export class SimulatedTenant {
                 appRoles: [],
             });
         } else if (type === "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential") {
-            const objectId = /^\/applications\/([0-9a-f-]{36})$/.exec(String(outputs["applicationId"]))?.[1] ?? "";
+            const objectId = (/^\/applications\/([0-9a-f-]{36})$/i.exec(String(outputs["applicationId"]))?.[1] ?? "").toLowerCase();
             const list = this.federated.get(objectId) ?? [];
             list.push({ name: String(outputs["displayName"]), issuer: String(outputs["issuer"]), subject: String(outputs["subject"]) });
             this.federated.set(objectId, list);
@@ -222,8 +222,8 @@ export class SimulatedTenant {
         const all = [...this.tenant.servicePrincipals, ...this.createdPrincipals.values()];
         const sp = all.find(
             (s) =>
-                (a["clientId"] !== undefined && s.clientId === a["clientId"]) ||
-                (a["objectId"] !== undefined && s.objectId === a["objectId"]) ||
+                (typeof a["clientId"] === "string" && sameId(s.clientId, a["clientId"])) ||
+                (typeof a["objectId"] === "string" && sameId(s.objectId, a["objectId"])) ||
                 (a["displayName"] !== undefined && s.displayName === a["displayName"]),
         );
         if (!sp) {
@@ -317,9 +317,9 @@ export class SimulatedTenant {
             const principalId = requireString(a.inputs, "principalObjectId");
             const resourceId = requireString(a.inputs, "resourceObjectId");
             const appRoleId = requireString(a.inputs, "appRoleId");
-            const principal = this.principals().find((p) => p.objectId === principalId);
+            const principal = this.principals().find((p) => sameId(p.objectId, principalId));
             if (!principal) throw notFound(principalId);
-            const resource = this.principals().find((p) => p.objectId === resourceId);
+            const resource = this.principals().find((p) => sameId(p.objectId, resourceId));
             if (!resource) throw notFound(resourceId);
             if (!resource.appRoles.some((r) => r.id === appRoleId && r.allowedMemberTypes.includes("Application"))) {
                 throw new GraphError("Request_BadRequest: Permission being assigned was not found on application");
@@ -447,7 +447,7 @@ export class SimulatedTenant {
         const principal = requireString(a.inputs, "principalId");
         if (!this.isPrincipal(principal))
             throw new GraphError(`PrincipalNotFound: Principal ${principal} does not exist in the directory ${this.tenant.tenantId}.`);
-        const actualType = this.principals().some((p) => p.objectId === principal) ? "ServicePrincipal" : "User";
+        const actualType = this.principals().some((p) => sameId(p.objectId, principal)) ? "ServicePrincipal" : "User";
         const declared = a.inputs["principalType"];
         if (declared !== undefined && declared !== actualType) {
             throw new GraphError(
@@ -527,13 +527,13 @@ export class SimulatedTenant {
     // ---- tenant lookups ----
 
     private application(applicationId: unknown): { objectId: string; clientId: string } {
-        const m = /^\/applications\/([0-9a-f-]{36})$/.exec(String(applicationId));
+        const m = /^\/applications\/([0-9a-f-]{36})$/i.exec(String(applicationId));
         if (!m) {
             throw new GraphError(
                 `applicationId must be an application resource id "/applications/<object id>" (got ${JSON.stringify(applicationId)})`,
             );
         }
-        const app = this.apps.get(m[1] ?? "");
+        const app = this.apps.get((m[1] ?? "").toLowerCase());
         if (!app) throw notFound(m[1] ?? "");
         return app;
     }
@@ -544,9 +544,9 @@ export class SimulatedTenant {
 
     private isPrincipal(objectId: string): boolean {
         return (
-            objectId === this.tenant.deployer.objectId ||
-            this.tenant.userObjectIds.includes(objectId) ||
-            this.principals().some((p) => p.objectId === objectId)
+            sameId(objectId, this.tenant.deployer.objectId) ||
+            this.tenant.userObjectIds.some((id) => sameId(id, objectId)) ||
+            this.principals().some((p) => sameId(p.objectId, objectId))
         );
     }
 
@@ -576,6 +576,9 @@ const UPDATABLE: Readonly<Record<string, readonly string[]>> = {
     "azure-native:keyvault:Secret": ["properties", "tags"],
 };
 
+/** The characters of an ASN.1 PrintableString, with the asterisk Go's encoder also lets through. */
+const PRINTABLE_STRING = /^[A-Za-z0-9 '()+,\-./:=?*]*$/;
+
 /** Issues a self-signed certificate the way the tls provider does (hashicorp/terraform-provider-tls). */
 function issueSelfSigned(keyPem: string, subject: Record<string, unknown>, uses: string[], issuedAt: string, hours: number): string {
     const key = forge.pki.privateKeyFromPem(keyPem);
@@ -594,7 +597,14 @@ function issueSelfSigned(keyPem: string, subject: Record<string, unknown>, uses:
     ];
     for (const [input, name] of fields) {
         const value = subject[input];
-        if (typeof value === "string" && value !== "") attrs.push({ name, value });
+        if (typeof value !== "string" || value === "") continue;
+        // Go's encoding/asn1 (the tls provider's x509) writes a PrintableString when every character is
+        // allowed there, a UTF8String otherwise.
+        attrs.push(
+            PRINTABLE_STRING.test(value)
+                ? { name, value }
+                : { name, value, valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class },
+        );
     }
     cert.setSubject(attrs);
     cert.setIssuer(attrs);
@@ -629,6 +639,11 @@ function issueSelfSigned(keyPem: string, subject: Record<string, unknown>, uses:
     cert.setExtensions(extensions);
     cert.sign(key, forge.md.sha256.create());
     return forge.pki.certificateToPem(cert);
+}
+
+/** Graph compares object ids as GUIDs: in any letter case. */
+function sameId(a: string, b: string): boolean {
+    return a.toLowerCase() === b.toLowerCase();
 }
 
 function notFound(id: string): GraphError {

@@ -7,7 +7,14 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Evaluation } from "../engine/engine.mts";
 import { redact } from "../engine/values.mts";
-import { DEPLOYER_OBJECT_ID, EXO_APP_ID, EXO_SP_OBJECT_ID, MANAGE_AS_APP_ROLE_ID, TENANT_ID } from "./support/contoso.mts";
+import {
+    AUTOMATION_IDENTITY_ID,
+    DEPLOYER_OBJECT_ID,
+    EXO_APP_ID,
+    EXO_SP_OBJECT_ID,
+    MANAGE_AS_APP_ROLE_ID,
+    TENANT_ID,
+} from "./support/contoso.mts";
 import {
     allText,
     isSecret,
@@ -261,5 +268,38 @@ describe("preview of a new stack", () => {
         }
         assert.equal(out["tenantId"], TENANT_ID);
         assert.equal(out["organization"], "contoso.onmicrosoft.com");
+    });
+});
+
+describe("a display name beyond ASCII", () => {
+    const name = "EXO Zürich 交换脚本";
+    let ev: Evaluation;
+    before(async () => {
+        ev = await run(stackConfig({ "exo-cba:displayName": name }));
+    });
+    it("is the certificate's common name, as a UTF8String (Go's encoder writes one for what PrintableString cannot hold)", () => {
+        assert.equal(ev.failed, false, ev.errors.join("\n"));
+        const pem = str(ev.outputs?.["certificatePem"]);
+        assert.match(openssl(["x509", "-noout", "-subject", "-nameopt", "utf8,sep_multiline"], pem), new RegExp(`CN=${name}\\n`));
+        assert.match(openssl(["asn1parse", "-inform", "pem"], pem), /UTF8STRING\s+:/);
+    });
+    it("while an ASCII name stays a PrintableString", async () => {
+        const ascii = await run(stackConfig({}));
+        assert.match(
+            openssl(["asn1parse", "-inform", "pem"], str(ascii.outputs?.["certificatePem"])),
+            /PRINTABLESTRING\s+:EXO Reporting Script/,
+        );
+    });
+});
+
+describe("object ids written in upper case", () => {
+    it("name the same principals: Graph compares GUIDs in any letter case", async () => {
+        const ev = await run(
+            stackConfig({
+                "exo-cba:owners": [DEPLOYER_OBJECT_ID.toUpperCase()],
+                "exo-cba:managedIdentities": [{ name: "automation", objectId: AUTOMATION_IDENTITY_ID.toUpperCase() }],
+            }),
+        );
+        assert.equal(ev.failed, false, `${ev.errors.join("\n")}\n${ev.stderr}`);
     });
 });
