@@ -12,6 +12,7 @@ import {
     connectIppsCommandAccessToken,
 } from "./connect.ts";
 import { describeExpiry, describeRetirement, expiryStatus } from "./expiry.ts";
+import { show } from "./redaction.ts";
 import type * as KeyVault from "./keyVault.ts";
 import {
     type Cloud,
@@ -23,7 +24,7 @@ import {
 } from "./microsoft.ts";
 import type { FederatedCredentialOutput, ManagedIdentityOutput, RegisteredCertificate, RoleOutput, StackOutputValues } from "./outputs.ts";
 import { type Settings, type SettingsInput, describeProblems, withDefaults } from "./settings.ts";
-import { INITIAL_GENERATION, type ResolvedGeneration, checkSettings, cloudOf, generationsOf } from "./validation.ts";
+import { INITIAL_GENERATION, type ResolvedGeneration, checkSettings, cloudOf, generationsOf, organizationHint } from "./validation.ts";
 
 /**
  * The component's arguments are the stack's settings (components/settings.ts declares each one, its
@@ -478,6 +479,15 @@ function initialDomain(domains: readonly { domainName: string; initial: boolean 
     if (!initial) {
         throw new pulumi.RunError(
             "The tenant reported no initial domain (*.onmicrosoft.com, *.onmicrosoft.us, ...). Set exo-cba:organization to the tenant's initial domain.",
+        );
+    }
+    // Graph's answer goes into every connect line: it must be a domain name, whatever the tenant (or a
+    // proxy in between) says.
+    const hint = organizationHint(initial.domainName);
+    if (hint !== undefined) {
+        throw new pulumi.RunError(
+            `The tenant reported the initial domain ${show(initial.domainName)}, which is not a bare domain name: ${hint} ` +
+                "Set exo-cba:organization to the tenant's initial domain.",
         );
     }
     return initial.domainName;

@@ -290,7 +290,11 @@ function checkOrganization(org: string, cloud: Cloud, err: (k: string, m: string
     }
 }
 
-function organizationHint(org: string): string | undefined {
+/**
+ * What keeps `org` from being a bare domain name (blank, a scheme, a path, spaces, control characters, ...),
+ * or undefined when it is one. For the organization setting and for the initial domain a tenant reports.
+ */
+export function organizationHint(org: string): string | undefined {
     if (org.trim() === "") return "it is blank.";
     if (containsPrivateKey(org)) return "it holds a private key, which never belongs in the configuration.";
     if (org.includes("://")) return "remove the scheme (https://).";

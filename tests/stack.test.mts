@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Evaluation } from "../engine/engine.mts";
+import { hasControlCharacters } from "../components/redaction.ts";
 import { redact } from "../engine/values.mts";
 import {
     AUTOMATION_IDENTITY_ID,
@@ -14,6 +15,7 @@ import {
     EXO_SP_OBJECT_ID,
     MANAGE_AS_APP_ROLE_ID,
     TENANT_ID,
+    contoso,
 } from "./support/contoso.mts";
 import {
     allText,
@@ -302,4 +304,25 @@ describe("object ids written in upper case", () => {
         );
         assert.equal(ev.failed, false, `${ev.errors.join("\n")}\n${ev.stderr}`);
     });
+});
+
+describe("an initial domain the tenant reports that is no domain name", () => {
+    for (const [what, domain] of [
+        ["a terminal escape", "contoso\u001b]0;pwned\u0007.onmicrosoft.com"],
+        ["a line break", "contoso.onmicrosoft.com\nConnect-Other"],
+        ["nothing", ""],
+    ] as const) {
+        it(`(${what}) fails the run with an explanation and reaches no connect line`, async () => {
+            const tenant = contoso();
+            const domains = tenant.domains.map((d) => (d.initial ? { ...d, domainName: domain } : d));
+            const ev = await run(stackConfig({}), { tenant: { ...tenant, domains } });
+            assert.equal(ev.failed, true);
+            assert.match(
+                ev.errors.join("\n"),
+                /The tenant reported the initial domain .*, which is not a bare domain name: .* Set exo-cba:organization/,
+            );
+            assert.equal(ev.outputs, undefined);
+            assert.ok(!hasControlCharacters(allText(ev).replaceAll("\n", "")), "a control character was printed");
+        });
+    }
 });
