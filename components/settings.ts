@@ -301,7 +301,7 @@ function readValue(setting: Setting<unknown>, text: string, optional: LoadOption
         case "integer":
             return /^-?[0-9]{1,9}$/.test(text.trim())
                 ? { value: Number.parseInt(text, 10) }
-                : { message: `must be a whole number (got ${show(text)}).` };
+                : { message: `must be a whole number, ${setting.allowed.split(". ")[0]} (got ${show(text)}).` };
         case "boolean":
             return text === "true" || text === "false"
                 ? { value: text === "true" }

@@ -80,7 +80,7 @@ describe("values of the wrong type", () => {
     it("are refused before any resource", () => assertRefusedBeforeAnything(ev));
     it("name the key and the expected type", () => {
         const message = ev.errors[0] ?? "";
-        assert.match(message, /exo-cba:certValidityDays must be a whole number \(got "one year"\)/);
+        assert.match(message, /exo-cba:certValidityDays must be a whole number, 1 to 3650 \(got "one year"\)/);
         assert.match(message, /exo-cba:allowGlobalAdministrator must be true or false \(got "yes"\)/);
         assert.match(message, /exo-cba:roles must be a list of strings/);
     });

@@ -441,8 +441,8 @@ describe("stack configuration parsing", () => {
         );
         assert.equal(settings, undefined);
         const byKey = Object.fromEntries(errors.map((e) => [e.key, e.message]));
-        assert.match(byKey["certValidityDays"] ?? "", /whole number \(got "a year"\)/);
-        assert.match(byKey["certRsaBits"] ?? "", /whole number/);
+        assert.match(byKey["certValidityDays"] ?? "", /whole number, 1 to 3650 \(got "a year"\)/);
+        assert.match(byKey["certRsaBits"] ?? "", /whole number, 2048, 3072 or 4096 \(got/);
         assert.match(byKey["allowGlobalAdministrator"] ?? "", /true or false/);
         assert.match(byKey["roles"] ?? "", /list of strings/);
         assert.match(byKey["owners"] ?? "", /list of strings/);
