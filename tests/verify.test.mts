@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { ROTATION_ADVICE } from "../components/expiry.ts";
 import { requestAppToken } from "../tools/lib/verify/entra.mts";
-import { explainEntraError } from "../tools/lib/verify/entraErrors.mts";
+import { explainEntraError, unreachable, unreadableToken } from "../tools/lib/verify/entraErrors.mts";
 import type { TokenOutcome } from "../tools/lib/verify/outcome.mts";
 import { parseDuration, retryUntilVerified } from "../tools/lib/verify/retry.mts";
 import { type MadeCertificate, makeCertificate } from "./support/certificates.mts";
@@ -158,19 +158,33 @@ function deploy(
     return { appId, certificate: cert, outputsFile: scratchFile("outputs.json", JSON.stringify(outputs, null, 2)) };
 }
 
-/** Runs the CLI against the endpoint, then checks that nothing secret and no control character was printed. */
+/**
+ * Runs the CLI against the endpoint, then checks that nothing secret and no control character was printed.
+ * A flag may be given once: one the test passes itself replaces the default here, and `cloudAuthority`
+ * leaves --authority-host out, so the stack's cloud's sign-in host is used.
+ */
 async function run(
     args: string[],
-    o: { maxWait?: string; env?: Record<string, string | undefined>; input?: string; viaNpm?: boolean; trustEndpoint?: boolean } = {},
+    o: {
+        maxWait?: string;
+        env?: Record<string, string | undefined>;
+        input?: string;
+        viaNpm?: boolean;
+        trustEndpoint?: boolean;
+        cloudAuthority?: boolean;
+    } = {},
 ): Promise<VerifyRun> {
-    const result = await runVerify(
-        ["--authority-host", endpoint.authorityHost, "--first-delay", "20ms", "--max-wait", o.maxWait ?? "0", ...args],
-        {
-            env: { NODE_EXTRA_CA_CERTS: o.trustEndpoint === false ? undefined : endpoint.caFile, ...HOST_IDENTITY_UNSET, ...o.env },
-            ...(o.input !== undefined ? { input: o.input } : {}),
-            ...(o.viaNpm ? { viaNpm: true } : {}),
-        },
-    );
+    const defaults: [string, string][] = [
+        ["--authority-host", endpoint.authorityHost],
+        ["--first-delay", "20ms"],
+        ["--max-wait", o.maxWait ?? "0"],
+    ];
+    const given = defaults.filter(([flag]) => !args.includes(flag) && !(flag === "--authority-host" && o.cloudAuthority));
+    const result = await runVerify([...given.flat(), ...args], {
+        env: { NODE_EXTRA_CA_CERTS: o.trustEndpoint === false ? undefined : endpoint.caFile, ...HOST_IDENTITY_UNSET, ...o.env },
+        ...(o.input !== undefined ? { input: o.input } : {}),
+        ...(o.viaNpm ? { viaNpm: true } : {}),
+    });
     assertNothingSecret(result);
     return result;
 }
@@ -184,7 +198,10 @@ function assertNothingSecret(r: VerifyRun): void {
         for (const line of body) assert.ok(!text.includes(line), "private key material was printed");
     }
     for (const jwt of [...endpoint.issued, ...endpoint.assertions, ...issuer.issued, ...identity.issued, ...planted]) {
-        assert.ok(!text.includes(jwt.split(".")[2]), "an access token, client assertion or federated token was printed");
+        // Each segment alone too: a server can echo a header or payload without the dots that make it a JWT.
+        for (const segment of jwt.split(".").filter((s) => s.length >= 16)) {
+            assert.ok(!text.includes(segment), "a segment of an access token, client assertion or federated token was printed");
+        }
     }
     assert.ok(!text.includes(issuer.gitHub.requestToken), "GitHub's request token was printed");
     assert.ok(!text.includes(identity.appService.header), "the identity header was printed");
@@ -586,6 +603,12 @@ describe("Entra refuses: causes waiting will not fix", () => {
         const t = await run(["--outputs-file", tenant.outputsFile]);
         assert.equal(t.code, 1);
         assert.match(row(t.stdout, "FAIL", "tenant")[1], new RegExp(`${UNKNOWN_TENANT}, expected ${TENANT}`));
+        assert.ok(
+            t.stdout.includes(
+                `Fix: Check that the outputs are this tenant's stack, and that the sign-in host, --authority-host ${endpoint.authorityHost}, `,
+            ),
+            t.stdout,
+        );
     });
 });
 
@@ -767,7 +790,7 @@ describe("input verify cannot use: exit code 2, nothing checked", () => {
         assert.deepEqual(Object.keys(JSON.parse(json.stdout) as object), ["result", "exitCode", "error"]);
         assert.equal((JSON.parse(json.stdout) as { result: string }).result, "invalid-input");
     });
-    it("outputs missing or malformed: every problem at once", async () => {
+    it("outputs missing or malformed: every problem at once, on one line", async () => {
         const outputs = {
             ...stackOutputs({ appId: crypto.randomUUID(), tenantId: TENANT, certificate: certificate(), roles: [EXCHANGE_ADMINISTRATOR] }),
         };
@@ -775,10 +798,37 @@ describe("input verify cannot use: exit code 2, nothing checked", () => {
         outputs["appId"] = "EXO Reporting Script";
         outputs["directoryRoles"] = ["Exchange Administrator"];
         const r = await run(["--outputs-file", scratchFile("outputs.json", JSON.stringify(outputs))]);
-        assert.equal(r.code, 2);
-        assert.match(r.stderr, /output appId should be a GUID \(got "EXO Reporting Script"\)/);
-        assert.match(r.stderr, /the stack has no output tenantId/);
-        assert.match(r.stderr, /output directoryRoles should be a list of/);
+        assertOneLineError(r, /^error: 3 problems in the outputs: /);
+        assert.match(r.stderr, /output appId should be a GUID \(got "EXO Reporting Script"\); /);
+        assert.match(r.stderr, /; the stack has no output tenantId[;,]/);
+        assert.match(r.stderr, /; output directoryRoles should be a list of/);
+        const json = await run(["--outputs-file", scratchFile("outputs.json", JSON.stringify(outputs)), "--json"]);
+        assert.equal(json.code, 2);
+        assert.match((JSON.parse(json.stdout) as { error: string }).error, /^3 problems in the outputs: [^\n]*directoryRoles/);
+    });
+    it("a value reported as malformed is not reported again as missing", async () => {
+        const outputs: Record<string, unknown> = {
+            ...stackOutputs({ appId: crypto.randomUUID(), tenantId: TENANT, certificate: certificate(), roles: [EXCHANGE_ADMINISTRATOR] }),
+            appId: "nope",
+            tenantId: 5,
+            cloud: "mars",
+            directoryRoles: "x",
+        };
+        const r = await run(["--outputs-file", scratchFile("outputs.json", JSON.stringify(outputs))]);
+        assertOneLineError(
+            r,
+            /^error: 4 problems in the outputs: output appId should be a GUID \(got "nope"\); output tenantId should be a non-empty string; output cloud should be one of global, gcc-high, dod, china \(got "mars"\); output directoryRoles should be a list of .*$/,
+        );
+        assert.doesNotMatch(r.stderr, /no appId/, "appId is there, only malformed");
+        // Absent, it is worth saying: the certificate outputs have no application to sign in as.
+        delete outputs["appId"];
+        outputs["tenantId"] = TENANT;
+        outputs["cloud"] = "global";
+        outputs["directoryRoles"] = [EXCHANGE_ADMINISTRATOR];
+        assertOneLineError(
+            await run(["--outputs-file", scratchFile("outputs.json", JSON.stringify(outputs))]),
+            /^error: the outputs have a certificate or federated credentials but no appId; read them again with `pulumi stack output --json --show-secrets`$/,
+        );
     });
     it("a flag it does not understand: one line saying what is allowed", async () => {
         const r = await run(["--outputs-file", "x.json", "--max-wait", "forever"]);
@@ -898,6 +948,7 @@ describe("the retry schedule", () => {
             tenantId: TENANT,
             thumbprint: undefined,
             authorityHost: "https://login.microsoftonline.com",
+            authorityFromFlag: false,
             cloud: "global" as const,
             resource: EXCHANGE_ONLINE,
             tokenService: "Entra",
@@ -947,6 +998,7 @@ function deployFederated(
         managedIdentities?: ManagedIdentitySpec[];
         skewSeconds?: number;
         claims?: Registration["claims"];
+        answer?: Registration["answer"];
     } = {},
 ): { appId: string; outputsFile: string; credentials: FederatedCredentialSpec[] } {
     const appId = crypto.randomUUID();
@@ -960,6 +1012,7 @@ function deployFederated(
         certificates: o.certificate ? [o.certificate.certPem] : [],
         federatedCredentials: o.registered ?? credentials,
         ...(o.skewSeconds !== undefined ? { federatedSkewSeconds: o.skewSeconds } : {}),
+        ...(o.answer ? { answer: o.answer } : {}),
         claims: (n) => ({ wids: roles.map((r) => r.templateId), ...o.claims?.(n) }),
     });
     const outputs = stackOutputs({
@@ -1274,6 +1327,60 @@ describe("a federated token from a file (--federated-token-file)", () => {
         );
         planted.push(noSubject);
         assertOneLineError(await run(flag(scratchFile("t", noSubject))), /has no sub \(subject\) claim/);
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+    it("a refusal echoing the token's header and payload alone, in a shape no pattern knows: neither is printed", async () => {
+        // JSON written with spaces, as some issuers' libraries do: its segments start "eyAi" and "ewog", not "eyJ".
+        const header = Buffer.from('{ "alg": "RS256", "typ": "JWT" }').toString("base64url");
+        const claims = { iss: issuer.url, sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 300 };
+        const payload = Buffer.from(JSON.stringify(claims, null, 1)).toString("base64url");
+        const signature = crypto.sign("sha256", Buffer.from(`${header}.${payload}`), crypto.createPrivateKey(sharedCertificate().keyPem));
+        const token = `${header}.${payload}.${signature.toString("base64url")}`;
+        planted.push(token);
+        const echo = (_n: number, form: Readonly<Record<string, string>>): RawAnswer => {
+            const [h, p] = (form["client_assertion"] ?? "").split(".");
+            return {
+                status: 401,
+                body: {
+                    error: `invalid_client ${p}`,
+                    error_description: `AADSTS7000215: header ${h} payload=${p}`,
+                    error_codes: [7000215],
+                },
+            };
+        };
+        const stack = deployFederated({ answer: echo });
+        const file = scratchFile("t", token);
+        const text = await run(["--outputs-file", stack.outputsFile, "--federated-token-file", file]);
+        assert.equal(text.code, 1, text.stdout + text.stderr);
+        assert.equal(
+            row(text.stdout, "FAIL", "sign-in")[1],
+            "AADSTS7000215: header [client assertion redacted] payload=[client assertion redacted]",
+        );
+        const json = await run(["--outputs-file", stack.outputsFile, "--federated-token-file", file, "--json"]);
+        assert.equal(json.code, 1, json.stdout + json.stderr);
+        for (const out of [text.stdout, json.stdout]) {
+            assert.ok(!out.includes(header) && !out.includes(payload), "a segment of the token was printed");
+        }
+        assert.equal(requestsOf(stack.appId).filter((q) => q.form["client_assertion"] === token).length, 2, "the answers did echo it");
+    });
+    it("a token whose expiry is not a time (exp 1e300, negative, past year 9999): one line, exit code 2, nothing sent", async () => {
+        const stack = deployFederated();
+        const key = crypto.createPrivateKey(sharedCertificate().keyPem);
+        for (const exp of [1e300, -1, 253_402_300_800]) {
+            const token = signJwt(
+                { alg: "RS256" },
+                { iss: issuer.url, sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE, exp },
+                key,
+                "RS256",
+            );
+            planted.push(token);
+            const r = await run(["--outputs-file", stack.outputsFile, "--federated-token-file", scratchFile("t", token)]);
+            assertOneLineError(
+                r,
+                /--federated-token-file \S+ has an exp \(expiry\) claim that is not a time: it must be seconds since 1970-01-01T00:00:00Z, at most 253402300799 \(9999-12-31T23:59:59Z\); expected the workload's token \(a JWT\)$/,
+            );
+            assert.doesNotMatch(r.stderr, /e\+300|253402300800|-1\b/, "the raw value is not printed");
+        }
         assert.equal(requestsOf(stack.appId).length, 0);
     });
     it("a hostile subject in the token is shown escaped", async () => {
@@ -1679,26 +1786,105 @@ describe("the stack's cloud", () => {
         assert.deepEqual(signInEndpoints({ cloud: "global" }, none), {
             authorityHost: "https://login.microsoftonline.com",
             resource: EXCHANGE_ONLINE,
+            authorityFromFlag: false,
         });
         assert.deepEqual(signInEndpoints({ cloud: "gcc-high" }, none), {
             authorityHost: "https://login.microsoftonline.us",
             resource: EXCHANGE_ONLINE_GCC_HIGH,
+            authorityFromFlag: false,
         });
         assert.deepEqual(signInEndpoints({ cloud: "dod" }, none), {
             authorityHost: "https://login.microsoftonline.us",
             resource: EXCHANGE_ONLINE_DOD,
+            authorityFromFlag: false,
         });
         assert.deepEqual(signInEndpoints({ cloud: "china" }, none), {
             authorityHost: "https://login.chinacloudapi.cn",
             resource: "https://partner.outlook.cn",
+            authorityFromFlag: false,
         });
         assert.deepEqual(
             signInEndpoints({ cloud: "gcc-high" }, { authorityHost: "https://login.example.test", resource: EXCHANGE_ONLINE }),
             {
                 authorityHost: "https://login.example.test",
                 resource: EXCHANGE_ONLINE,
+                authorityFromFlag: true,
             },
         );
+    });
+    it("a sign-in host that does not answer: the fix names the host used, and --authority-host only when it was given", async () => {
+        const appId = crypto.randomUUID();
+        const outputs = scratchFile(
+            "outputs.json",
+            JSON.stringify(
+                stackOutputs({
+                    appId,
+                    tenantId: TENANT,
+                    certificate: sharedCertificate(),
+                    roles: [EXCHANGE_ADMINISTRATOR],
+                    cloud: "gcc-high",
+                }),
+            ),
+        );
+        // No flag: GCC High's sign-in host, reached through a proxy that refuses the connection (nothing leaves the machine).
+        const proxy = `http://127.0.0.1:${await closedPort()}`;
+        const env = { NODE_USE_ENV_PROXY: "1", HTTPS_PROXY: proxy, https_proxy: proxy, NO_PROXY: undefined, no_proxy: undefined };
+        const cloud = await run(["--outputs-file", outputs], { cloudAuthority: true, env });
+        assert.equal(cloud.code, 4, cloud.stdout + cloud.stderr);
+        assert.match(cloud.stdout, /^COULD NOT CHECK: Could not reach Entra at https:\/\/login\.microsoftonline\.us: .*ECONNREFUSED/m);
+        assert.match(
+            cloud.stdout,
+            /^ {2}Fix: Check the connection to https:\/\/login\.microsoftonline\.us \(the sign-in host of the stack's cloud, GCC High\) and run again\./m,
+        );
+        assert.doesNotMatch(cloud.stdout, /--authority-host/);
+        // With the flag: that address, named as the flag's.
+        const closed = `https://127.0.0.1:${await closedPort()}`;
+        const flag = await run(["--outputs-file", outputs, "--authority-host", closed]);
+        assert.equal(flag.code, 4, flag.stdout + flag.stderr);
+        assert.match(
+            flag.stdout,
+            new RegExp(`^ {2}Fix: Check the connection to --authority-host ${closed.replace(/[.]/g, "\\.")} and run again\\.`, "m"),
+        );
+        assert.equal(requestsOf(appId).length, 0);
+    });
+    it("every fix that names the sign-in host says where it came from", () => {
+        const context = (authorityHost: string, authorityFromFlag: boolean) => ({
+            appId: crypto.randomUUID(),
+            tenantId: UNKNOWN_TENANT,
+            thumbprint: undefined,
+            authorityHost,
+            authorityFromFlag,
+            cloud: "gcc-high" as const,
+            resource: EXCHANGE_ONLINE_GCC_HIGH,
+            tokenService: "Entra",
+            tokenAddress: authorityHost,
+        });
+        const fromCloud = context("https://login.microsoftonline.us", false);
+        const fromFlag = context("https://login.example.test", true);
+        const silence = { kind: "network" as const, message: "connect ECONNREFUSED" };
+        const noTenant = { error: "invalid_request", aadsts: 90002, description: "AADSTS90002: Tenant not found." };
+        const cloudFixes = [
+            unreachable(silence, fromCloud, true).fix,
+            unreadableToken("the access token is not a JWT", fromCloud).fix,
+            explainEntraError(noTenant, fromCloud).fix,
+        ];
+        for (const fix of cloudFixes) assert.match(fix, /https:\/\/login\.microsoftonline\.us/);
+        assert.match(
+            cloudFixes[0],
+            /^Check the connection to https:\/\/login\.microsoftonline\.us \(the sign-in host of the stack's cloud, GCC High\)/,
+        );
+        assert.match(
+            cloudFixes[1],
+            /^Check that https:\/\/login\.microsoftonline\.us \(the sign-in host of the stack's cloud, GCC High\) is Entra's/,
+        );
+        // Only the tenant's fix names the flag, as a way to choose another host.
+        assert.doesNotMatch(cloudFixes[0] + cloudFixes[1], /--authority-host/);
+        const flagFixes = [
+            unreachable(silence, fromFlag, true).fix,
+            unreadableToken("the access token is not a JWT", fromFlag).fix,
+            explainEntraError(noTenant, fromFlag).fix,
+        ];
+        for (const fix of flagFixes) assert.match(fix, /--authority-host https:\/\/login\.example\.test/);
     });
     it("a cloud output verify does not know: one line, exit code 2", async () => {
         const outputs = stackOutputs({

@@ -93,6 +93,8 @@ export interface TokenExpectation {
     readonly directoryRoles: readonly DirectoryRole[];
     /** A managed identity signs in: the token's oid must be its object id, and the fixes name its grants. */
     readonly managedIdentity?: ManagedIdentityFacts | undefined;
+    /** The application signs in at Entra: the sign-in host and where it came from (entraErrors.mts signInHost). */
+    readonly signInHost?: string | undefined;
 }
 
 /** What the Exchange Online token must carry for Connect-ExchangeOnline and its cmdlets to work. */
@@ -125,7 +127,7 @@ export function checkToken(claims: TokenClaims, expect: TokenExpectation): Judge
             why: "Exchange Online serves the tenant named in the token; scripts would reach another organisation or none.",
             fix:
                 expect.managedIdentity === undefined
-                    ? "Check that the outputs are this tenant's stack and that --authority-host is the tenant's cloud."
+                    ? `Check that the outputs are this tenant's stack, and that the sign-in host, ${expect.signInHost ?? "Entra's"}, is the tenant's cloud's.`
                     : "Check that the outputs are the stack of the tenant this Azure resource's identity lives in.",
         });
     }
@@ -255,8 +257,8 @@ export function checkFederatedToken(
     let cause: Cause | undefined;
     const iss = oneLine(claims.iss, 200);
     const sub = oneLine(claims.sub, 200);
-    const expires = new Date(claims.exp * 1000);
-    const validUntil = Number.isNaN(expires.getTime()) ? String(claims.exp) : rfc3339(expires);
+    // federatedClaims() keeps exp within what a date can show.
+    const validUntil = rfc3339(new Date(claims.exp * 1000));
     if (claims.exp * 1000 <= now.getTime()) {
         checks.push({ name: "federated token", status: "fail", detail: `issuer ${iss}, subject ${sub}, expired ${validUntil}` });
         cause = {

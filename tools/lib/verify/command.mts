@@ -21,7 +21,14 @@ import { UserError, stackName } from "../cli.mts";
 import { readOutputs } from "../outputs.mts";
 import { type FederatedJudgement, type TokenExpectation, checkFederatedToken, checkLocally } from "./checks.mts";
 import { httpsOrigin, requestAppToken } from "./entra.mts";
-import { type SignInContext, explainEntraError, explainIdentityError, identityEndpointUnreachable, unreachable } from "./entraErrors.mts";
+import {
+    type SignInContext,
+    explainEntraError,
+    explainIdentityError,
+    identityEndpointUnreachable,
+    signInHost,
+    unreachable,
+} from "./entraErrors.mts";
 import { type FederatedToken, type GitHubOidc, federatedTokenFromFile, gitHubOidc, requestGitHubToken } from "./federated.mts";
 import { type KeyMaterial, PFX_PASSWORD_VARIABLE, keyFromFile, keyFromOutput } from "./keys.mts";
 import { identityEndpoint, requestManagedIdentityToken } from "./managedIdentity.mts";
@@ -148,13 +155,22 @@ export interface VerifyHooks {
     readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** Where to sign in and what to ask for. */
+export interface SignInEndpoints {
+    readonly authorityHost: string;
+    readonly resource: string;
+    /** authorityHost is --authority-host's (the fixes then name the flag, and only then). */
+    readonly authorityFromFlag: boolean;
+}
+
 /** Where to sign in and what to ask for: the flags, else the stack's cloud (components/microsoft.ts CLOUDS). */
-export function signInEndpoints(
-    facts: Pick<StackFacts, "cloud">,
-    req: Pick<VerifyRequest, "authorityHost" | "resource">,
-): { authorityHost: string; resource: string } {
+export function signInEndpoints(facts: Pick<StackFacts, "cloud">, req: Pick<VerifyRequest, "authorityHost" | "resource">): SignInEndpoints {
     const cloud = CLOUDS[facts.cloud];
-    return { authorityHost: req.authorityHost ?? cloud.authorityHost, resource: req.resource ?? cloud.exchangeResource };
+    return {
+        authorityHost: req.authorityHost ?? cloud.authorityHost,
+        resource: req.resource ?? cloud.exchangeResource,
+        authorityFromFlag: req.authorityHost !== undefined,
+    };
 }
 
 /**
@@ -244,17 +260,23 @@ async function signingKey(
     );
 }
 
-function entraContext(facts: StackFacts, endpoints: { authorityHost: string; resource: string }, thumbprint?: string): SignInContext {
+function entraContext(facts: StackFacts, endpoints: SignInEndpoints, thumbprint?: string): SignInContext {
     return {
         appId: facts.appId,
         tenantId: facts.tenantId,
         thumbprint,
         authorityHost: endpoints.authorityHost,
+        authorityFromFlag: endpoints.authorityFromFlag,
         cloud: facts.cloud,
         resource: endpoints.resource,
         tokenService: "Entra",
         tokenAddress: endpoints.authorityHost,
     };
+}
+
+/** What the token must carry, whoever signs in. */
+function tokenExpectation(facts: StackFacts, endpoints: SignInEndpoints): TokenExpectation {
+    return { resource: endpoints.resource, cloud: facts.cloud, tenantId: facts.tenantId, directoryRoles: facts.directoryRoles };
 }
 
 function subjectOf(req: VerifyRequest, facts: StackFacts, extra: Partial<Subject> & Pick<Subject, "mode">): Subject {
@@ -273,7 +295,7 @@ function subjectOf(req: VerifyRequest, facts: StackFacts, extra: Partial<Subject
 function certificateSignIn(
     req: VerifyRequest,
     facts: StackFacts,
-    endpoints: { authorityHost: string; resource: string },
+    endpoints: SignInEndpoints,
     certificate: CertificateFacts,
     key: KeyMaterial,
 ): SignIn {
@@ -281,7 +303,7 @@ function certificateSignIn(
     return {
         subject: () => subjectOf(req, facts, { mode: "certificate", thumbprint: certificate.thumbprint }),
         context,
-        expect: { resource: endpoints.resource, cloud: facts.cloud, tenantId: facts.tenantId, directoryRoles: facts.directoryRoles },
+        expect: { ...tokenExpectation(facts, endpoints), signInHost: signInHost(context) },
         checkLocally: (now) => checkLocally(certificate, key, now),
         requestToken: () =>
             requestAppToken({
@@ -321,7 +343,7 @@ function federatedCredentialsOf(facts: StackFacts): readonly FederatedCredential
 function federatedSignIn(
     req: VerifyRequest,
     facts: StackFacts,
-    endpoints: { authorityHost: string; resource: string },
+    endpoints: SignInEndpoints,
     appId: string,
     credentials: readonly FederatedCredentialOutput[],
     source: FederatedToken | GitHubOidc,
@@ -335,7 +357,7 @@ function federatedSignIn(
     return {
         subject: () => subjectOf(req, facts, { mode: "federated", ...(matched ? { federatedCredential: matched } : {}) }),
         context: context(),
-        expect: { resource: endpoints.resource, cloud: facts.cloud, tenantId: facts.tenantId, directoryRoles: facts.directoryRoles },
+        expect: { ...tokenExpectation(facts, endpoints), signInHost: signInHost(context()) },
         checkLocally: async (now) => {
             const token = await nextToken();
             if ("kind" in token) {
@@ -381,12 +403,7 @@ function federatedAudience(credentials: readonly FederatedCredentialOutput[]): s
  * A managed identity signs in on this host: its token from the identity endpoint (user-assigned by its
  * client id, system-assigned otherwise), checked to be that identity's by its object id.
  */
-function managedIdentitySignIn(
-    req: VerifyRequest,
-    facts: StackFacts,
-    endpoints: { authorityHost: string; resource: string },
-    name: string,
-): SignIn {
+function managedIdentitySignIn(req: VerifyRequest, facts: StackFacts, endpoints: SignInEndpoints, name: string): SignIn {
     const identity = facts.managedIdentities.find((m) => m.name === name);
     if (identity === undefined) {
         const known = facts.managedIdentities.map((m) => show(m.name)).join(", ");
@@ -405,13 +422,7 @@ function managedIdentitySignIn(
     return {
         subject: () => subjectOf(req, facts, { mode: "managed-identity", appId: undefined, managedIdentity: identity }),
         context,
-        expect: {
-            resource: endpoints.resource,
-            cloud: facts.cloud,
-            tenantId: facts.tenantId,
-            directoryRoles: facts.directoryRoles,
-            managedIdentity: identity,
-        },
+        expect: { ...tokenExpectation(facts, endpoints), managedIdentity: identity },
         checkLocally: () => ({
             checks: [
                 {

@@ -19,7 +19,7 @@ import {
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { UserError } from "../cli.mts";
 import type { EntraError, NetworkFailure, TokenOutcome } from "./outcome.mts";
-import { oneLine } from "./render.mts";
+import { neverPrint, oneLine, tokenSegments } from "./render.mts";
 
 /** A token answer is a few kilobytes; anything this large is not Entra's. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -100,6 +100,7 @@ export async function requestAppToken(r: AppTokenRequest): Promise<TokenOutcome>
     try {
         const result = await app.acquireTokenByClientCredential({ scopes: [`${r.resource}/.default`], skipCache: true });
         if (!result?.accessToken) return { kind: "network", message: "the token endpoint answered without an access token" };
+        neverPrint(result.accessToken);
         return { kind: "token", accessToken: result.accessToken };
     } catch (e) {
         return network.outcomeOfFailure(e);
@@ -149,13 +150,26 @@ export class EntraNetwork implements INetworkModule {
     private readonly allowed: AllowedRequest;
     private readonly timeoutMs: number;
     /** What was sent that must never come back out (client assertions, request secrets): removed from server texts. */
-    private readonly sent: { value: string; marker: string }[];
+    private readonly sent: { value: string; marker: string }[] = [];
 
     constructor(allowed: AllowedRequest, options: NetworkOptions = {}) {
         this.allowed = allowed;
         this.service = options.service ?? "Entra";
         this.timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
-        this.sent = (options.secrets ?? []).filter((s) => s !== "").map((value) => ({ value, marker: "[secret redacted]" }));
+        for (const secret of options.secrets ?? []) this.willSend(secret, "[secret redacted]");
+    }
+
+    /**
+     * A value a request carries: it, and each of its segments alone (a JWT's header, payload or
+     * signature: a server can echo any one without the dots), are removed from what the server says,
+     * and never printed by the report either (neverPrint).
+     */
+    private willSend(value: string, marker: string): void {
+        if (value === "") return;
+        neverPrint(value);
+        for (const v of [value, ...tokenSegments(value)]) if (!this.sent.some((s) => s.value === v)) this.sent.push({ value: v, marker });
+        // Longest first: the whole value goes before any segment of it.
+        this.sent.sort((a, b) => b.value.length - a.value.length);
     }
 
     sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
@@ -180,7 +194,7 @@ export class EntraNetwork implements INetworkModule {
         const body = method === "POST" ? (options?.body ?? "") : undefined;
         if (body) {
             const assertion = new URLSearchParams(body).get("client_assertion");
-            if (assertion) this.sent.push({ value: assertion, marker: "[client assertion redacted]" });
+            if (assertion) this.willSend(assertion, "[client assertion redacted]");
         }
         let response: Response;
         try {
@@ -264,15 +278,14 @@ export class EntraNetwork implements INetworkModule {
         return { error: this.said(error, 80), aadsts: listed ?? (quoted ? Number(quoted) : undefined), description: firstLine, status };
     }
 
-    /** A server's text for a report: what we sent removed, tokens redacted, control characters escaped, one line, shortened. */
+    /**
+     * A server's text for a report: what we sent removed (whole, and each segment alone), tokens
+     * redacted, control characters escaped, one line, shortened (after the removal, so no part of a
+     * value is left by the cut).
+     */
     said(text: string, max = SERVER_TEXT_CHARS): string {
         let scrubbed = text;
-        for (const { value, marker } of this.sent) {
-            scrubbed = scrubbed.replaceAll(value, marker);
-            // A JWT's signature alone identifies it.
-            const signature = value.split(".")[2];
-            if (signature) scrubbed = scrubbed.replaceAll(signature, marker);
-        }
+        for (const { value, marker } of this.sent) scrubbed = scrubbed.replaceAll(value, marker);
         return oneLine(scrubbed, max);
     }
 

@@ -19,6 +19,8 @@ export interface SignInContext {
     readonly thumbprint: string | undefined;
     /** e.g. https://login.microsoftonline.com */
     readonly authorityHost: string;
+    /** authorityHost is --authority-host's; otherwise it is the stack's cloud's. */
+    readonly authorityFromFlag: boolean;
     readonly cloud: CloudName;
     /** Exchange Online's resource the token is asked for. */
     readonly resource: string;
@@ -95,9 +97,10 @@ export function explainEntraError(e: EntraError, c: SignInContext): Cause {
                 id: "tenant-not-found",
                 summary: `Entra at ${c.authorityHost} does not know tenant ${c.tenantId} (AADSTS90002).`,
                 why: "The tenant id is wrong, the tenant was deleted, or it lives in another cloud.",
-                fix:
-                    `Check tenantId in the outputs, and that the stack's cloud (${CLOUDS[c.cloud].title}, sign-in host ` +
-                    `${CLOUDS[c.cloud].authorityHost}) is the tenant's: set exo-cba:cloud, or pass the sign-in host with --authority-host.`,
+                fix: c.authorityFromFlag
+                    ? `Check tenantId in the outputs, and that ${signInHost(c)} is the sign-in host of the tenant's cloud.`
+                    : `Check tenantId in the outputs, and that the stack's cloud (${CLOUDS[c.cloud].title}, sign-in host ` +
+                      `${c.authorityHost}) is the tenant's: set exo-cba:cloud, or pass the sign-in host with --authority-host.`,
             };
         case 700024:
             return f
@@ -220,7 +223,7 @@ export function unreachable(failure: NetworkFailure, c: SignInContext, retryable
         why: "The network, a proxy or the service is in the way; nothing was learnt about the application.",
         fix:
             (failure.service === undefined && c.managedIdentity === undefined
-                ? "Check the connection to --authority-host and run again."
+                ? `Check the connection to ${signInHost(c)} and run again.`
                 : `Check the connection to ${where} and run again.`) +
             " Behind a proxy, set HTTPS_PROXY and NODE_USE_ENV_PROXY=1 (Node reads proxy variables only then).",
     };
@@ -258,9 +261,20 @@ export function unreadableToken(problem: string, c: SignInContext): Cause {
         why: `Entra issues Exchange Online tokens as JWTs; something else answered at ${c.tokenAddress}.`,
         fix:
             c.managedIdentity === undefined
-                ? `Check --authority-host (${c.authorityHost}) and any proxy between this machine and Entra.`
+                ? `Check that ${signInHost(c)} is Entra's, and any proxy between this machine and it.`
                 : "Check what answers at the identity endpoint (IDENTITY_ENDPOINT, or IMDS) on this host.",
     };
+}
+
+/**
+ * The sign-in host verify used, and where it came from, for a fix: "--authority-host https://…", or
+ * "https://login.microsoftonline.us (the sign-in host of the stack's cloud, GCC High)". Never the flag's
+ * name alone when the flag was not given.
+ */
+export function signInHost(c: Pick<SignInContext, "authorityHost" | "authorityFromFlag" | "cloud">): string {
+    return c.authorityFromFlag
+        ? `--authority-host ${c.authorityHost}`
+        : `${c.authorityHost} (the sign-in host of the stack's cloud, ${CLOUDS[c.cloud].title})`;
 }
 
 /** "Entra at https://login.microsoftonline.com", "the identity endpoint at http://169.254.169.254/…" */

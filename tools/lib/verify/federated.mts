@@ -9,7 +9,7 @@
 import { UserError, readInputFile } from "../cli.mts";
 import { EntraNetwork, sameAddress } from "./entra.mts";
 import type { NetworkFailure } from "./outcome.mts";
-import { oneLine } from "./render.mts";
+import { neverPrint, oneLine } from "./render.mts";
 
 /** A workload token is one or two kilobytes; reading stops here (`--federated-token-file /dev/zero`). */
 export const MAX_FEDERATED_TOKEN_BYTES = 64 * 1024;
@@ -43,6 +43,12 @@ export interface GitHubOidc {
     readonly requestToken: string;
 }
 
+/**
+ * The latest expiry a token can have, in seconds since the epoch (RFC 7519 NumericDate): the end of
+ * year 9999, the last instant RFC 3339 can write. Anything later (1e300) is not a time to report.
+ */
+const LATEST_EXP = 253_402_300_799;
+
 /** The claims of a federated token, or what is wrong with it in a few words (never quoting it). */
 export function federatedClaims(token: string): FederatedClaims | string {
     const parts = token.split(".");
@@ -68,7 +74,10 @@ export function federatedClaims(token: string): FederatedClaims | string {
     if (typeof sub !== "string" || sub === "") return "has no sub (subject) claim";
     const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === "string") : [];
     if (audiences.length === 0) return "has no aud (audience) claim";
-    if (typeof exp !== "number" || !Number.isFinite(exp)) return "has no exp (expiry) claim";
+    if (exp === undefined) return "has no exp (expiry) claim";
+    if (typeof exp !== "number" || !Number.isFinite(exp) || exp < 0 || exp > LATEST_EXP) {
+        return `has an exp (expiry) claim that is not a time: it must be seconds since 1970-01-01T00:00:00Z, at most ${LATEST_EXP} (9999-12-31T23:59:59Z)`;
+    }
     return { iss, sub, aud: audiences, exp };
 }
 
@@ -80,6 +89,7 @@ export async function federatedTokenFromFile(file: string): Promise<FederatedTok
     // Files written by `echo` or a secret store end with a newline; the token is what is between.
     const token = bytes.toString("utf8").trim();
     if (token === "") throw new UserError(`${where} is empty; expected the workload's token (a JWT)`);
+    neverPrint(token);
     const claims = federatedClaims(token);
     if (typeof claims === "string") throw new UserError(`${where} ${claims}; expected the workload's token (a JWT)`);
     return { token, claims };
@@ -149,6 +159,7 @@ export async function requestGitHubToken(oidc: GitHubOidc, audience: string): Pr
     }
     const value = (answer.body as { value?: unknown }).value;
     if (typeof value !== "string" || value === "") return failure("GitHub's OIDC endpoint answered without a token (no value)", true);
+    neverPrint(value);
     const claims = federatedClaims(value);
     if (typeof claims === "string") return failure(`GitHub's OIDC endpoint answered with a value that ${oneLine(claims)}`, true);
     return { token: value, claims };

@@ -42,7 +42,7 @@ export interface StackFacts {
     readonly directoryRoles: readonly DirectoryRole[];
 }
 
-/** Reads and cross-checks the outputs; every problem is reported at once, one per line, in one UserError. */
+/** Reads and cross-checks the outputs; every problem is reported at once, in one UserError of one line. */
 export function stackFacts(outputs: StackOutputs): StackFacts {
     const problems: string[] = [];
     const read = <T,>(f: () => T): T | undefined => {
@@ -68,12 +68,15 @@ export function stackFacts(outputs: StackOutputs): StackFacts {
     const federatedCredentials = read(() => federatedOutput(outputs)) ?? [];
     const managedIdentities = read(() => identitiesOutput(outputs)) ?? [];
     const directoryRoles = read(() => rolesOutput(outputs));
-    if (appId === undefined && (certificate !== undefined || federatedCredentials.length > 0)) {
+    // Only when appId is absent: one that is present but malformed was reported above, and saying "no appId" would be false.
+    if (!outputs.has("appId") && (certificate !== undefined || federatedCredentials.length > 0)) {
         problems.push(
             "the outputs have a certificate or federated credentials but no appId; read them again with `pulumi stack output --json --show-secrets`",
         );
     }
-    if (problems.length > 0) throw new UserError(problems.join("\n"));
+    if (problems.length === 1) throw new UserError(problems[0]);
+    // One line, as every refusal is: each problem in turn.
+    if (problems.length > 1) throw new UserError(`${problems.length} problems in the outputs: ${problems.join("; ")}`);
     return {
         appId,
         tenantId: tenantId!,
