@@ -123,16 +123,9 @@ function runProgram(
         "16",
         ".",
     ];
-    // The language host passes config keys as "<namespace>:config:<key>".
-    const config: Record<string, string> = {};
-    for (const [key, value] of Object.entries(options.config.config)) {
-        const i = key.indexOf(":");
-        config[`${key.slice(0, i)}:config:${key.slice(i + 1)}`] = value;
-    }
     const env = {
         ...scrubbedEnv(),
-        PULUMI_CONFIG: JSON.stringify(config),
-        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(options.config.secretKeys),
+        ...programConfigEnvironment(options.config),
         PULUMI_NODEJS_TYPESCRIPT: "true",
         ...(options.compileCache ? { NODE_COMPILE_CACHE: path.join(os.tmpdir(), "exo-cba-compile-cache") } : {}),
         ...options.env,
@@ -154,6 +147,27 @@ function runProgram(
             resolve({ exitCode: code ?? (signal ? 128 : 1), stdout, stderr });
         });
     });
+}
+
+/**
+ * The configuration as the language host hands it to the program: two environment variables
+ * (sdk/nodejs/cmd/pulumi-language-nodejs main.go, execRuntime and constructConfig), keys written
+ * "<namespace>:config:<key>", serialised as Go's json.Marshal does (keys sorted; <, >, &, U+2028 and
+ * U+2029 escaped: pkg.go.dev/encoding/json, Marshal), so the variables are as long as the CLI's and the
+ * same value to JSON.parse.
+ */
+export function programConfigEnvironment(config: ResolvedConfig): { PULUMI_CONFIG: string; PULUMI_CONFIG_SECRET_KEYS: string } {
+    const values: Record<string, string> = {};
+    for (const key of Object.keys(config.config).sort()) {
+        const i = key.indexOf(":");
+        values[`${key.slice(0, i)}:config:${key.slice(i + 1)}`] = config.config[key] ?? "";
+    }
+    return { PULUMI_CONFIG: goJson(values), PULUMI_CONFIG_SECRET_KEYS: goJson(config.secretKeys) };
+}
+
+/** JSON as Go's json.Marshal writes it: these characters only occur inside strings, where the escape means the same. */
+function goJson(value: unknown): string {
+    return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**

@@ -4,14 +4,16 @@
  */
 import { inspectCertificate } from "../components/certificate.ts";
 import { EXCHANGE_ONLINE_APP_ID, EXCHANGE_ONLINE_PROTECTION_APP_ID, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES } from "../components/microsoft.ts";
-import { printable, redactSecrets } from "../components/redaction.ts";
-import { type Evaluation, type RecordedResource, evaluate } from "./engine.mts";
+import { REDACTED_KEY, REDACTED_TOKEN, printable, printableJson, redactSecrets } from "../components/redaction.ts";
+import { type Evaluation, type RecordedResource, evaluate, programConfigEnvironment } from "./engine.mts";
 import type { ResolvedConfig } from "./stackConfig.mts";
-import { FROM_TENANT, placeholderTenant } from "./tenant.mts";
+import { FROM_TENANT, FROM_TENANT_DOMAIN, placeholderTenant } from "./tenant.mts";
 import { COMPUTED, SECRET, type Value, isSecret, isUnknown, redact, sortKeys } from "./values.mts";
 
 export interface PlanConfigEntry {
+    /** Shortened as values are, when over LONG_VALUE_CHARS. */
     readonly key: string;
+    /** Secrets redacted; a value over LONG_VALUE_CHARS shortened (shortValue). */
     readonly value: string;
     /** Where the value comes from: the stack file, a Pulumi.yaml default, or an encrypted stack value. */
     readonly source: "stack" | "default" | "secure";
@@ -42,6 +44,34 @@ export interface Plan {
     readonly errors: string[];
 }
 
+/**
+ * The longest string Linux passes to a program as one argument or environment variable: MAX_ARG_STRLEN,
+ * 32 pages of 4 KiB, counting "NAME=" and the closing NUL (include/uapi/linux/binfmts.h; fs/exec.c
+ * copy_strings refuses a longer one and execve fails with E2BIG).
+ */
+export const MAX_ENVIRONMENT_STRING_BYTES = 32 * 4096;
+
+/** A variable the program would get that is over MAX_ENVIRONMENT_STRING_BYTES, and its size ("NAME=value" and the NUL). */
+export interface OversizedVariable {
+    readonly name: string;
+    readonly bytes: number;
+}
+
+/**
+ * Whether the program can be started with this configuration at all. The Pulumi CLI hands a nodejs
+ * program its whole configuration in one environment variable, PULUMI_CONFIG (pulumi/pulumi
+ * sdk/nodejs/cmd/pulumi-language-nodejs/main.go, execRuntime: `env = append(env, pulumiConfigVar+"="+config)`),
+ * so on Linux values of more than about 128 KiB together stop `pulumi up` before the program runs, and
+ * the stack file's own 1 MiB cap does not prevent that.
+ */
+export function oversizedVariable(config: ResolvedConfig): OversizedVariable | undefined {
+    for (const [name, value] of Object.entries(programConfigEnvironment(config))) {
+        const bytes = Buffer.byteLength(`${name}=${value}`) + 1;
+        if (bytes > MAX_ENVIRONMENT_STRING_BYTES) return { name, bytes };
+    }
+    return undefined;
+}
+
 /** Runs the program in preview against the placeholder tenant and builds the plan. */
 export async function makePlan(config: ResolvedConfig, options: { projectDir?: string; typeCheck?: boolean } = {}): Promise<Plan> {
     const ev = await evaluate({
@@ -59,6 +89,16 @@ export async function makePlan(config: ResolvedConfig, options: { projectDir?: s
         ...(options.typeCheck === false ? { env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } } : {}),
     });
     return planOf(config, ev);
+}
+
+/** Every string in `value` with the placeholder tenant's domain shown as what it stands for. */
+function fromTenant<T>(value: T): T {
+    if (typeof value === "string") return value.replaceAll(FROM_TENANT_DOMAIN, FROM_TENANT) as T;
+    if (Array.isArray(value)) return value.map(fromTenant) as T;
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromTenant(v)])) as T;
+    }
+    return value;
 }
 
 export function planOf(config: ResolvedConfig, ev: Evaluation): Plan {
@@ -85,15 +125,53 @@ export function planOf(config: ResolvedConfig, ev: Evaluation): Plan {
         config: Object.keys(config.config)
             .sort()
             .map((key) => ({
-                key,
-                value: redactSecrets(config.config[key] ?? ""),
+                // A key is the person's too: a pasted blob there is shortened like one in a value.
+                key: shortValue(key),
+                value: configValue(config.config[key] ?? ""),
                 source: config.secureKeys.includes(key) ? "secure" : config.defaultedKeys.includes(key) ? "default" : "stack",
             })),
-        resources,
-        outputs: ev.outputs ? (sortKeys(redact(ev.outputs)) as Record<string, Value>) : {},
-        warnings: ev.warnings.map(redactSecrets),
-        errors,
+        resources: fromTenant(resources),
+        outputs: ev.outputs ? fromTenant(sortKeys(redact(ev.outputs)) as Record<string, Value>) : {},
+        warnings: fromTenant(ev.warnings.map(redactSecrets)),
+        errors: fromTenant(errors),
     };
+}
+
+/** A PEM certificate in a value, as written or inside JSON text (its newlines escaped), with the space around it. */
+const CERTIFICATE_IN_VALUE = /\s*-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----(?:\s|\\n)*/g;
+
+/**
+ * A configuration value for the plan: each certificate in it summarised (as inputs' are: public, but a
+ * screenful), and then shortValue.
+ */
+function configValue(value: string): string {
+    const summarised = value.replace(CERTIFICATE_IN_VALUE, (block) => `[${describeCertificate(block.trim().replaceAll("\\n", "\n"))}]`);
+    return shortValue(summarised, Buffer.byteLength(value));
+}
+
+/**
+ * A configuration value longer than this is shown shortened: a pasted file must not flood the plan
+ * (a job summary, a pull-request comment). Real values stay whole: a Key Vault's resource id, a list
+ * of roles or of a few federated credentials.
+ */
+export const LONG_VALUE_CHARS = 256;
+/** How much of a long value is shown. */
+const SHOWN_CHARS = 80;
+const MARKERS = new RegExp([REDACTED_KEY, REDACTED_TOKEN].map((m) => m.replace(/[[\]]/g, "\\$&")).join("|"), "g");
+
+/**
+ * A value for the plan: secrets redacted first (so no part of one survives the cut), then, when long,
+ * its first SHOWN_CHARS characters and its size (`bytes`, by default its own): "aaaa… (98 KiB)". A cut
+ * never splits a redaction marker or a surrogate pair.
+ */
+export function shortValue(value: string, bytes = Buffer.byteLength(value)): string {
+    const redacted = redactSecrets(value);
+    if (redacted.length <= LONG_VALUE_CHARS) return redacted;
+    let end = SHOWN_CHARS;
+    // Markers in the order they occur: one the cut would split is kept whole.
+    for (const m of redacted.matchAll(MARKERS)) if (m.index < end) end = Math.max(end, m.index + m[0].length);
+    if (/[\ud800-\udbff]/.test(redacted.charAt(end - 1))) end++;
+    return `${redacted.slice(0, end)}… (${bytes < 1024 ? `${bytes} bytes` : `${Math.ceil(bytes / 1024)} KiB`})`;
 }
 
 function planResource(r: RecordedResource, nameOf: (urn: string) => string): PlanResource {
@@ -166,8 +244,9 @@ function notesFor(r: RecordedResource): string[] {
     return notes;
 }
 
+/** Stable JSON; control and invisible characters written as \uXXXX (the same JSON value), secrets redacted once more. */
 export function renderJson(plan: Plan): string {
-    return `${JSON.stringify(sortKeys(plan as unknown as Value), null, 2)}\n`;
+    return `${printableJson(sortKeys(plan as unknown as Value), 2)}\n`;
 }
 
 export function renderText(plan: Plan): string {

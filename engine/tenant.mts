@@ -17,6 +17,11 @@ import { unwrapForProvider, type Value } from "./values.mts";
 
 /** Shown for a value only the tenant can supply (used by the offline plan). */
 export const FROM_TENANT = "[from tenant]";
+/**
+ * The placeholder tenant's initial domain: a domain name (the program checks what a tenant reports), in
+ * the .invalid top-level domain that never resolves (RFC 2606). The plan shows it as FROM_TENANT.
+ */
+export const FROM_TENANT_DOMAIN = "from-tenant.invalid";
 
 export interface AppRole {
     readonly id: string;
@@ -87,7 +92,7 @@ export function placeholderTenant(apiAppIds: readonly { appId: string; displayNa
         deployer: { objectId: FROM_TENANT, clientId: FROM_TENANT },
         domains: [
             {
-                domainName: FROM_TENANT,
+                domainName: FROM_TENANT_DOMAIN,
                 initial: true,
                 default: true,
                 verified: true,

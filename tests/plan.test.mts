@@ -2,10 +2,14 @@
  * npm run plan: the offline plan, run as a user runs it, against committed snapshots.
  */
 import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { type ToolRun, runTool } from "./support/cli.mts";
-import { PROJECT_DIR } from "./support/harness.mts";
+import { makeCertificate } from "./support/certificates.mts";
+import { PROJECT_DIR, opensslThumbprint, tempDir } from "./support/harness.mts";
 import { matchSnapshot } from "./support/snapshot.mts";
 
 const FIXTURES = path.join(PROJECT_DIR, "tests", "fixtures", "stacks");
@@ -110,6 +114,14 @@ describe("plans that pulumi preview would refuse", () => {
         assert.match(run.stdout, /exo-cba:certValidityDays must be a whole number of days from 1 to 3650 \(got 0\)/);
         assert.match(run.stdout, /exo-cba:roles contains Global Administrator/);
         assert.ok(!run.stdout.includes("Resources:"));
+        // After JSON the errors go to standard error: one line, as every refusal.
+        const json = await plan(...fixture("invalid"), "--json");
+        assert.equal(json.code, 1);
+        assert.ok(JSON.parse(json.stdout));
+        assert.match(json.stderr, /^error: Invalid configuration for stack "invalid" \(3 problems; [^\n]*\n$/);
+        assert.doesNotMatch(json.stderr, /\\u\{a\}/, "the program's lines are joined, not escaped");
+        assert.match(json.stderr, /exo-cba:certValidityDays must be a whole number/);
+        assert.match(json.stderr, /exo-cba:roles contains Global Administrator/);
     });
     it("a type the CLI refuses: the CLI's own words, before the program runs", async () => {
         const run = await plan(...fixture("typo"));
@@ -128,5 +140,125 @@ describe("plans that pulumi preview would refuse", () => {
         const run = await plan();
         assert.equal(run.code, 2);
         assert.match(run.stderr, /--stack is required/);
+    });
+});
+
+/** Pulumi.<stack>.yaml in a scratch directory, holding `config` (JSON is YAML). */
+function stackFile(stack: string, config: Record<string, unknown>): string {
+    const file = path.join(tempDir("plan-"), `Pulumi.${stack}.yaml`);
+    fs.writeFileSync(file, JSON.stringify({ config }));
+    return file;
+}
+
+/**
+ * Linux refuses to start a program with one argument or environment string longer than MAX_ARG_STRLEN,
+ * 32 pages, its terminating NUL included (include/uapi/linux/binfmts.h; fs/exec.c copy_strings): 128 KiB
+ * with 4 KiB pages.
+ */
+const MAX_ARG_STRLEN = 32 * 4096;
+const pageSize = process.platform === "linux" ? Number(execFileSync("getconf", ["PAGESIZE"], { encoding: "utf8" })) : 0;
+
+describe("a configuration too large to hand to the program", () => {
+    it(
+        "Linux's limit, seen by starting a process: one environment string of 128 KiB starts, one byte more does not",
+        {
+            skip: pageSize !== 4096 && "Linux with 4 KiB pages only",
+        },
+        () => {
+            // NAME=value and the NUL: a string of `bytes` in all.
+            const start = (bytes: number) => spawnSync(process.execPath, ["-e", ""], { env: { X: "a".repeat(bytes - "X=".length - 1) } });
+            assert.equal(start(MAX_ARG_STRLEN).status, 0);
+            const refused: NodeJS.ErrnoException | undefined = start(MAX_ARG_STRLEN + 1).error;
+            assert.equal(refused?.code, "E2BIG");
+        },
+    );
+    it("is refused before the program starts: one line naming the file, the size and the limit, exit code 1", async () => {
+        // 130 KiB of values: the file is far under its 1 MiB cap, PULUMI_CONFIG (the program's whole configuration) over the limit.
+        const values = { "exo-cba:displayName": "a".repeat(65 * 1024), "exo-cba:organization": "b".repeat(65 * 1024) };
+        const file = stackFile("big", values);
+        const refused = await plan("--stack", "big", "--config-file", file, "--no-type-check");
+        assert.equal(refused.code, 1, refused.stderr);
+        assert.equal(refused.stdout, "");
+        const line = /^error: (.*)\n$/.exec(refused.stderr)?.[1];
+        assert.ok(line, `not one error line: ${refused.stderr.slice(0, 500)}`);
+        const m =
+            /^(\S+): the configuration makes PULUMI_CONFIG (\d+) bytes \(\d+ KiB\), over the 131072 bytes \(128 KiB\) Linux allows one environment variable/.exec(
+                line,
+            );
+        assert.ok(m, line);
+        assert.equal(m[1], file);
+        const bytes = Number(m[2]);
+        assert.ok(bytes > 130 * 1024 && bytes < 130 * 1024 + 4096, `${bytes} bytes`);
+        assert.match(
+            line,
+            /`pulumi up` could not start the program either: shorten the values \(the longest is exo-cba:(displayName|organization), 65 KiB\)$/,
+        );
+
+        // At the limit exactly the program starts (and refuses the values itself); one byte over, it does not.
+        const fits = { ...values, "exo-cba:displayName": values["exo-cba:displayName"].slice(bytes - MAX_ARG_STRLEN) };
+        const started = await plan("--stack", "big", "--config-file", stackFile("big", fits), "--no-type-check");
+        assert.equal(started.code, 1, started.stderr);
+        assert.match(started.stdout, /^Errors \(pulumi preview would stop here\):$/m);
+        assert.match(started.stdout, /exo-cba:organization is 65 KiB; a setting holds at most 64 KiB/);
+        const over = { ...fits, "exo-cba:displayName": `${fits["exo-cba:displayName"]}a` };
+        const again = await plan("--stack", "big", "--config-file", stackFile("big", over), "--no-type-check");
+        assert.equal(again.code, 1);
+        assert.match(again.stderr, /PULUMI_CONFIG 131073 bytes/);
+    });
+});
+
+describe("long configuration values", () => {
+    it("are shortened in the Configuration table, as text and as JSON: the first 80 characters and the size", async () => {
+        const displayName = `Contoso ${"a".repeat(100_000)}`;
+        const jwt = [{ alg: "RS256", typ: "JWT" }, { sub: "a token pasted by mistake" }]
+            .map((part) => Buffer.from(JSON.stringify(part)).toString("base64url"))
+            .concat(crypto.randomBytes(64).toString("base64url"))
+            .join(".");
+        // A token straddling the 80th character: redacted whole before the value is cut, so no part of it is shown.
+        const organization = `${"o".repeat(70)}${jwt} ${"o".repeat(2000)}`;
+        const key = `exo-cba:${"k".repeat(1000)}`;
+        const file = stackFile("long", { "exo-cba:displayName": displayName, "exo-cba:organization": organization, [key]: "x" });
+        const text = await plan("--stack", "long", "--config-file", file, "--no-type-check");
+        assert.equal(text.code, 1, text.stderr);
+        assert.ok(text.stdout.length < 8 * 1024, `printed ${text.stdout.length} characters`);
+        assert.match(text.stdout, new RegExp(`^ {4}exo-cba:displayName +Contoso a{72}… \\(98 KiB\\)$`, "m"));
+        assert.match(text.stdout, /^ {4}exo-cba:organization +o{70}\[token redacted\]… \(3 KiB\)$/m);
+        assert.match(text.stdout, /^ {4}exo-cba:k{72}… \(1008 bytes\) +x$/m, "a key is shortened as a value is");
+        const json = await plan("--stack", "long", "--config-file", file, "--no-type-check", "--json");
+        assert.equal(json.code, 1);
+        assert.ok(json.stdout.length < 16 * 1024, `printed ${json.stdout.length} characters`);
+        const config = (JSON.parse(json.stdout) as { config: { key: string; value: string }[] }).config;
+        const value = (key: string) => config.find((c) => c.key === key)?.value;
+        assert.equal(value("exo-cba:displayName"), `Contoso ${"a".repeat(72)}… (98 KiB)`);
+        assert.equal(value("exo-cba:organization"), `${"o".repeat(70)}[token redacted]… (3 KiB)`);
+        assert.equal(value(`exo-cba:${"k".repeat(72)}… (1008 bytes)`), "x");
+        for (const run of [text, json]) {
+            for (const segment of jwt.split("."))
+                assert.ok(!(run.stdout + run.stderr).includes(segment.slice(0, 12)), "part of the token was printed");
+        }
+    });
+    it("a certificate inside a list is summarised in place, as a certificatePem value is", async () => {
+        const certificate = makeCertificate({ now: new Date(), cn: "Contoso EXO runner" });
+        const file = stackFile("gen", { "exo-cba:certificates": [{ name: "byo", certificatePem: certificate.certPem }] });
+        const expected = new RegExp(
+            `^\\[\\{"certificatePem":"\\[certificate CN=Contoso EXO runner, thumbprint ${opensslThumbprint(certificate.certPem)}, valid until \\d{4}-[^\\]]+\\]","name":"byo"\\}\\]$`,
+        );
+        const text = await plan("--stack", "gen", "--config-file", file, "--no-type-check");
+        assert.match(/^ {4}exo-cba:certificates +(.*)$/m.exec(text.stdout)?.[1] ?? text.stdout, expected);
+        const json = await plan("--stack", "gen", "--config-file", file, "--no-type-check", "--json");
+        const config = (JSON.parse(json.stdout) as { config: { key: string; value: string }[] }).config;
+        assert.match(config.find((c) => c.key === "exo-cba:certificates")?.value ?? "", expected);
+    });
+    it("values of a few hundred characters are shown whole, and invisible characters escaped in JSON too", async () => {
+        const keyVaultId =
+            "/subscriptions/3f2e1d0c-9b8a-4765-8432-10fedcba9876/resourceGroups/rg-exo-automation-with-a-long-descriptive-name-for-this-team/providers/Microsoft.KeyVault/vaults/kv-exo-contoso-prod";
+        const displayName = "Contoso \u202eEXO runner";
+        const file = stackFile("kv", { "exo-cba:keyVaultId": keyVaultId, "exo-cba:displayName": displayName });
+        const run = await plan("--stack", "kv", "--config-file", file, "--no-type-check", "--json");
+        const config = (JSON.parse(run.stdout) as { config: { key: string; value: string }[] }).config;
+        assert.equal(config.find((c) => c.key === "exo-cba:keyVaultId")?.value, keyVaultId);
+        // JSON as well as text shows what would reorder the line, escaped: the same JSON value.
+        assert.ok(!run.stdout.includes("\u202e") && run.stdout.includes("Contoso \\u202eEXO runner"), run.stdout.slice(0, 2000));
+        assert.equal(config.find((c) => c.key === "exo-cba:displayName")?.value, displayName);
     });
 });

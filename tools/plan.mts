@@ -7,7 +7,15 @@
  */
 import * as path from "node:path";
 import { PROJECT_DIR } from "../engine/engine.mts";
-import { makePlan, renderJson, renderMermaid, renderText } from "../engine/plan.mts";
+import {
+    MAX_ENVIRONMENT_STRING_BYTES,
+    makePlan,
+    oversizedVariable,
+    renderJson,
+    renderMermaid,
+    renderText,
+    shortValue,
+} from "../engine/plan.mts";
 import {
     StackConfigError,
     listStacks,
@@ -50,9 +58,9 @@ async function main(argv: string[]): Promise<number> {
     if (args.json && args.mermaid) throw new UserError("choose one of --json and --mermaid");
     const stack = stackName(args.stack, false);
 
+    const file = args["config-file"];
     let config;
     try {
-        const file = args["config-file"];
         config = file
             ? resolveStackConfig(readProjectFile(PROJECT_DIR), stack, readFileCapped(path.resolve(file)), path.basename(file))
             : loadStackConfig(PROJECT_DIR, stack);
@@ -60,16 +68,42 @@ async function main(argv: string[]): Promise<number> {
         if (e instanceof StackConfigError) throw new UserError(e.message, e.unreadable ? EXIT_INVALID_INPUT : EXIT_REFUSED);
         throw e;
     }
+    // Refused as the CLI's own refusals are: the program would not start (spawn E2BIG), under `pulumi up` either.
+    const oversized = oversizedVariable(config);
+    if (oversized) {
+        const longest = Object.entries(config.config).reduce((a, b) => (Buffer.byteLength(b[1]) > Buffer.byteLength(a[1]) ? b : a));
+        throw new UserError(
+            `${file ?? `Pulumi.${stack}.yaml`}: the configuration makes ${oversized.name} ${oversized.bytes} bytes (${kib(oversized.bytes)}), ` +
+                `over the ${MAX_ENVIRONMENT_STRING_BYTES} bytes (${kib(MAX_ENVIRONMENT_STRING_BYTES)}) Linux allows one environment variable; ` +
+                "the Pulumi CLI hands the program its whole configuration in it, so `pulumi up` could not start the program either: " +
+                `shorten the values (the longest is ${shortValue(longest[0])}, ${kib(Buffer.byteLength(longest[1]))})`,
+            EXIT_REFUSED,
+        );
+    }
 
     const plan = await makePlan(config, { typeCheck: !args["no-type-check"] });
     if (args.json) process.stdout.write(renderJson(plan));
     else if (args.mermaid) process.stdout.write(renderMermaid(plan));
     else process.stdout.write(renderText(plan));
     if (plan.errors.length > 0) {
-        if (args.json || args.mermaid) throw new UserError(plan.errors.join("\n"), EXIT_REFUSED);
+        // The text plan lists the errors; after JSON or Mermaid they go to standard error, on one line as every refusal.
+        if (args.json || args.mermaid) throw new UserError(oneLine(plan.errors), EXIT_REFUSED);
         return EXIT_REFUSED;
     }
     return 0;
+}
+
+/** The program's errors (several lines each: a heading, one line per problem, the fix) as one line. */
+function oneLine(errors: readonly string[]): string {
+    return errors
+        .flatMap((e) => e.split("\n"))
+        .map((line) => line.trim())
+        .filter((line) => line !== "")
+        .join(" ");
+}
+
+function kib(bytes: number): string {
+    return `${Math.ceil(bytes / 1024)} KiB`;
 }
 
 await runTool(main);
