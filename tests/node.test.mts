@@ -62,4 +62,16 @@ describe("the Node versions the project supports", () => {
             assert.ok(!line.includes("--disable-warning"), `${name} repeats a setting that .npmrc holds once`);
         }
     });
+    it("reach a process a script starts in another directory (the preload's path made absolute)", () => {
+        const elsewhere = tempDir("elsewhere-");
+        const r = spawnSync(
+            process.execPath,
+            [
+                "-e",
+                `process.exit(require("node:child_process").spawnSync(process.execPath, ["-e", "0"], { cwd: ${JSON.stringify(elsewhere)} }).status)`,
+            ],
+            { cwd: PROJECT_DIR, env: { ...process.env, NODE_OPTIONS: NPM_NODE_OPTIONS }, encoding: "utf8" },
+        );
+        assert.equal(r.status, 0, r.stderr);
+    });
 });
