@@ -87,13 +87,14 @@ describe("values of the wrong type", () => {
 });
 
 describe("a setting in a misspelt namespace", () => {
-    for (const namespace of ["exocba", "exo_cba", "Exo-Cba"]) {
-        it(`(${namespace}:roles) is refused, not ignored while the default role is assigned`, async () => {
-            const ev = await run(rawConfig({ [`${namespace}:roles`]: '["Global Reader"]' }));
-            assertRefusedBeforeAnything(ev);
-            assert.match(ev.errors[0] ?? "", new RegExp(`${namespace}:roles is not read: .* Did you mean exo-cba:roles\\?`));
-        });
-    }
+    const namespaces = ["exocba", "exo_cba", "Exo-Cba"];
+    it(`(${namespaces.join(", ")}) is refused, not ignored while the default role is assigned`, async () => {
+        const ev = await run(rawConfig(Object.fromEntries(namespaces.map((n) => [`${n}:roles`, '["Global Reader"]']))));
+        assertRefusedBeforeAnything(ev);
+        for (const n of namespaces) {
+            assert.match(ev.errors[0] ?? "", new RegExp(`  - ${n}:roles is not read: .* Did you mean exo-cba:roles\\?`));
+        }
+    });
     it("other namespaces are the providers' business", async () => {
         const ev = await run(rawConfig({ "azuread:environment": "global", "pulumi:tags": "{}" }));
         assert.equal(ev.failed, false, ev.errors.join("\n"));
@@ -101,13 +102,12 @@ describe("a setting in a misspelt namespace", () => {
 });
 
 describe("keys named like built-in properties", () => {
-    for (const key of ["__proto__", "constructor", "toString"]) {
-        it(`(exo-cba:${key}) are unknown settings like any other`, async () => {
-            const ev = await run(rawConfig({ [`exo-cba:${key}`]: "1" }));
-            assertRefusedBeforeAnything(ev);
-            assert.match(ev.errors[0] ?? "", new RegExp(`exo-cba:${key} is not a setting of this project`));
-        });
-    }
+    const keys = ["__proto__", "constructor", "toString"];
+    it(`(${keys.join(", ")}) are unknown settings like any other`, async () => {
+        const ev = await run(rawConfig(Object.fromEntries(keys.map((k) => [`exo-cba:${k}`, "1"]))));
+        assertRefusedBeforeAnything(ev);
+        for (const k of keys) assert.match(ev.errors[0] ?? "", new RegExp(`exo-cba:${k} is not a setting of this project`));
+    });
 });
 
 describe("a value that makes many problems", () => {

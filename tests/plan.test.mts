@@ -218,13 +218,15 @@ describe("long configuration values", () => {
         const organization = `${"o".repeat(70)}${jwt} ${"o".repeat(2000)}`;
         const key = `exo-cba:${"k".repeat(1000)}`;
         const file = stackFile("long", { "exo-cba:displayName": displayName, "exo-cba:organization": organization, [key]: "x" });
-        const text = await plan("--stack", "long", "--config-file", file, "--no-type-check");
+        const [text, json] = await Promise.all([
+            plan("--stack", "long", "--config-file", file, "--no-type-check"),
+            plan("--stack", "long", "--config-file", file, "--no-type-check", "--json"),
+        ]);
         assert.equal(text.code, 1, text.stderr);
         assert.ok(text.stdout.length < 8 * 1024, `printed ${text.stdout.length} characters`);
         assert.match(text.stdout, new RegExp(`^ {4}exo-cba:displayName +Contoso a{72}… \\(98 KiB\\)$`, "m"));
         assert.match(text.stdout, /^ {4}exo-cba:organization +o{70}\[token redacted\]… \(3 KiB\)$/m);
         assert.match(text.stdout, /^ {4}exo-cba:k{72}… \(1008 bytes\) +x$/m, "a key is shortened as a value is");
-        const json = await plan("--stack", "long", "--config-file", file, "--no-type-check", "--json");
         assert.equal(json.code, 1);
         assert.ok(json.stdout.length < 16 * 1024, `printed ${json.stdout.length} characters`);
         const config = (JSON.parse(json.stdout) as { config: { key: string; value: string }[] }).config;
@@ -243,9 +245,11 @@ describe("long configuration values", () => {
         const expected = new RegExp(
             `^\\[\\{"certificatePem":"\\[certificate CN=Contoso EXO runner, thumbprint ${opensslThumbprint(certificate.certPem)}, valid until \\d{4}-[^\\]]+\\]","name":"byo"\\}\\]$`,
         );
-        const text = await plan("--stack", "gen", "--config-file", file, "--no-type-check");
+        const [text, json] = await Promise.all([
+            plan("--stack", "gen", "--config-file", file, "--no-type-check"),
+            plan("--stack", "gen", "--config-file", file, "--no-type-check", "--json"),
+        ]);
         assert.match(/^ {4}exo-cba:certificates +(.*)$/m.exec(text.stdout)?.[1] ?? text.stdout, expected);
-        const json = await plan("--stack", "gen", "--config-file", file, "--no-type-check", "--json");
         const config = (JSON.parse(json.stdout) as { config: { key: string; value: string }[] }).config;
         assert.match(config.find((c) => c.key === "exo-cba:certificates")?.value ?? "", expected);
     });
