@@ -103,6 +103,11 @@ function requestToken(clientId: string, assertion: string) {
     });
 }
 
+/** verify with the stack's outputs and a federated token the stand-in issuer signs with `claims`. */
+function withToken(outputsFile: string, claims: Parameters<Issuer["sign"]>[0]): Promise<VerifyRun> {
+    return run(["--outputs-file", outputsFile, "--federated-token-file", scratchFile("t", issuer.sign(claims))]);
+}
+
 /** A certificate valid from a day before `now` for 30 days; `freshKey` gives it a key no other certificate has. */
 function certificate(o: { now?: Date; fromDays?: number; toDays?: number; freshKey?: boolean; key?: "ec" } = {}): MadeCertificate {
     const c = makeCertificate({ now: o.now ?? new Date(), cn: "EXO Reporting Script", ...o });
@@ -1196,12 +1201,7 @@ describe("a federated token from a file (--federated-token-file)", () => {
     it("a token no credential of the stack trusts: exit code 1 before Entra is asked, naming the token's issuer and subject", async () => {
         const stack = deployFederated();
         const sub = "repo:contoso/exchange-reports:ref:refs/heads/main";
-        const r = await run([
-            "--outputs-file",
-            stack.outputsFile,
-            "--federated-token-file",
-            scratchFile("t", issuer.sign({ sub, aud: TOKEN_EXCHANGE_AUDIENCE })),
-        ]);
+        const r = await withToken(stack.outputsFile, { sub, aud: TOKEN_EXCHANGE_AUDIENCE });
         assert.equal(r.code, 1, r.stdout + r.stderr);
         row(r.stdout, "PASS", "federated token");
         row(r.stdout, "FAIL", "federated credential");
@@ -1218,24 +1218,14 @@ describe("a federated token from a file (--federated-token-file)", () => {
     });
     it("a token for another audience, and an expired token: exit code 1, nothing sent", async () => {
         const stack = deployFederated();
-        const audience = await run([
-            "--outputs-file",
-            stack.outputsFile,
-            "--federated-token-file",
-            scratchFile("t", issuer.sign({ sub: GITHUB_SUBJECT, aud: "https://github.com/contoso" })),
-        ]);
+        const audience = await withToken(stack.outputsFile, { sub: GITHUB_SUBJECT, aud: "https://github.com/contoso" });
         assert.equal(audience.code, 1, audience.stdout);
         assert.match(
             row(audience.stdout, "FAIL", "federated credential")[1],
             /github-reports expects audience api:\/\/AzureADTokenExchange, the token has https:\/\/github\.com\/contoso/,
         );
         assert.match(audience.stdout, /^MISCONFIGURED: The federated token is for audience https:\/\/github\.com\/contoso/m);
-        const expired = await run([
-            "--outputs-file",
-            stack.outputsFile,
-            "--federated-token-file",
-            scratchFile("t", issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE, expiresIn: -60 })),
-        ]);
+        const expired = await withToken(stack.outputsFile, { sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE, expiresIn: -60 });
         assert.equal(expired.code, 1, expired.stdout);
         assert.match(row(expired.stdout, "FAIL", "federated token")[1], /expired \d{4}-/);
         assert.match(expired.stdout, /^MISCONFIGURED: The federated token expired /m);
@@ -1385,12 +1375,7 @@ describe("a federated token from a file (--federated-token-file)", () => {
     });
     it("a hostile subject in the token is shown escaped", async () => {
         const stack = deployFederated();
-        const r = await run([
-            "--outputs-file",
-            stack.outputsFile,
-            "--federated-token-file",
-            scratchFile("t", issuer.sign({ sub: "repo:x\u001b[2J\u202e:VERIFIED", aud: TOKEN_EXCHANGE_AUDIENCE })),
-        ]);
+        const r = await withToken(stack.outputsFile, { sub: "repo:x\u001b[2J\u202e:VERIFIED", aud: TOKEN_EXCHANGE_AUDIENCE });
         assert.equal(r.code, 1, r.stdout);
         assert.match(row(r.stdout, "PASS", "federated token")[1], /subject repo:x\\u\{1b\}\[2J\\u\{202e\}:VERIFIED/);
     });
@@ -1922,12 +1907,7 @@ describe("a stack without a certificate says which sign-ins it has", () => {
             /the stack has no application, so verify cannot sign in as it by default; managed identities \("automation"\) sign in .*: pass --managed-identity <name> there$/,
         );
         assertOneLineError(
-            await run([
-                "--outputs-file",
-                outputs,
-                "--federated-token-file",
-                scratchFile("t", issuer.sign({ sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE })),
-            ]),
+            await withToken(outputs, { sub: GITHUB_SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE }),
             /the stack has no application, so no federated credential; managed identities \("automation"\)/,
         );
     });
