@@ -110,8 +110,17 @@ export function printableJson(value: unknown, space?: number): string {
     return redactSecrets(json).replace(CONTROL, escape);
 }
 
+/**
+ * printable() for one line of output: line breaks and tabs escaped too (so a value cannot start a line of
+ * its own, a forged row or message), and at most `max` characters, shortened with "...".
+ */
+export function printableLine(text: string, max = Infinity): string {
+    const line = printable(text).replace(/[\n\t]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+    const chars = Array.from(line);
+    return chars.length > max ? `${chars.slice(0, Math.max(0, max - 3)).join("")}...` : line;
+}
+
 /** Quotes a value for a message, secrets redacted, shortened so a pasted blob cannot flood the output. */
 export function show(value: unknown): string {
-    const text = printable(JSON.stringify(typeof value === "string" ? redactSecrets(value) : value) ?? String(value));
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+    return printableLine(JSON.stringify(typeof value === "string" ? redactSecrets(value) : value) ?? String(value), 80);
 }

@@ -13,6 +13,7 @@ import {
     hasControlCharacters,
     printable,
     printableJson,
+    printableLine,
     redactSecrets,
     show,
 } from "../components/redaction.ts";
@@ -126,6 +127,18 @@ describe("printableJson", () => {
         const json = printableJson({ certificatePem: made.keyPem });
         assert.ok(!json.includes(body(made.keyPem).split("\n")[1]));
         assert.match(json, /private key redacted/);
+    });
+});
+
+describe("printableLine", () => {
+    it("escapes line breaks and tabs too, so a value cannot start a line of its own", () =>
+        assert.equal(printableLine("old\n  forged row\tok\u001b"), "old\\u{a}  forged row\\u{9}ok\\u{1b}"));
+    it("shortens to at most max characters without cutting a character in two", () => {
+        const text = "\u{1f511}".repeat(100);
+        const line = printableLine(text, 10);
+        assert.equal(line, `${"\u{1f511}".repeat(7)}...`);
+        assert.equal(Array.from(line).length, 10);
+        assert.equal(printableLine("short", 10), "short");
     });
 });
 

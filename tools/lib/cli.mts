@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
-import { printable } from "../../components/redaction.ts";
+import { printable, printableLine } from "../../components/redaction.ts";
 
 /** Exit code of every tool for input a person must fix: a flag, a file, stack outputs. Nothing was done. */
 export const EXIT_INVALID_INPUT = 2;
@@ -113,19 +113,14 @@ export async function runTool(main: (argv: string[]) => Promise<number>): Promis
         process.exitCode = await main(process.argv.slice(2));
     } catch (e) {
         if (e instanceof UserError) {
-            process.stderr.write(`error: ${oneLine(e.message)}\n`);
+            process.stderr.write(`error: ${printableLine(e.message)}\n`);
             process.exitCode = e.exitCode;
         } else {
             const message = e instanceof Error ? e.message : String(e);
-            process.stderr.write(`error: unexpected failure (${oneLine(message.split("\n")[0] ?? "")}); please report it\n`);
+            process.stderr.write(`error: unexpected failure (${printableLine(message.split("\n")[0] ?? "")}); please report it\n`);
             process.exitCode = EXIT_INTERNAL;
         }
     }
-}
-
-/** A message made printable on one line: a line break or tab it quotes (a path, a value) is escaped too. */
-function oneLine(message: string): string {
-    return printable(message).replace(/[\n\t]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
 
 /**

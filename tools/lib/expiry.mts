@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { rfc3339 } from "../../components/certificate.ts";
 import { type ExpiryState, describeExpiry, describeRetirement, expiryStatus, parseRfc3339 } from "../../components/expiry.ts";
-import { printable, printableJson, show } from "../../components/redaction.ts";
+import { printable, printableJson, printableLine, show } from "../../components/redaction.ts";
 import { SETTINGS } from "../../components/settings.ts";
 import { RENEW_BEFORE_DAYS_MAX } from "../../components/validation.ts";
 import { UserError, describeFsError } from "./cli.mts";
@@ -173,14 +173,9 @@ function dateOf(value: string, label: string): string {
     return value;
 }
 
-/**
- * A name from the outputs as one short line: control characters escaped, line breaks and tabs too
- * (printable() keeps those, and here they would start a forged row), and shortened as show() does.
- */
+/** A name from the outputs as one short line (a line break in it would start a forged row). */
 function oneLine(text: string): string {
-    const line = printable(text).replace(/[\n\t]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
-    const chars = Array.from(line);
-    return chars.length > 80 ? `${chars.slice(0, 77).join("")}...` : line;
+    return printableLine(text, 80);
 }
 
 export function renderText(r: ExpiryReport): string {

@@ -7,7 +7,7 @@
  * forge a result line, or leak a credential.
  */
 import { CLOUDS, MANAGE_AS_APP_ROLE } from "../../../components/microsoft.ts";
-import { REDACTED_TOKEN, printable } from "../../../components/redaction.ts";
+import { REDACTED_TOKEN, printable, printableLine } from "../../../components/redaction.ts";
 import { EXIT_CODES, type Report, type Result, type Subject } from "./outcome.mts";
 import { type Progress, formatDuration } from "./retry.mts";
 
@@ -45,8 +45,7 @@ function withoutTokens(text: string): string {
  * `max` characters.
  */
 export function oneLine(text: string, max = Infinity): string {
-    const safe = printable(withoutTokens(text)).replace(/[\n\t]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
-    return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
+    return printableLine(withoutTokens(text), max);
 }
 
 const HEADLINES: Readonly<Record<Result, string>> = {
