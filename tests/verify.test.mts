@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ROTATION_ADVICE } from "../components/expiry.ts";
 import { requestAppToken } from "../tools/lib/verify/entra.mts";
@@ -17,7 +18,8 @@ import { explainEntraError, unreachable, unreadableToken } from "../tools/lib/ve
 import type { TokenOutcome } from "../tools/lib/verify/outcome.mts";
 import { parseDuration, retryUntilVerified } from "../tools/lib/verify/retry.mts";
 import { type MadeCertificate, makeCertificate } from "./support/certificates.mts";
-import { openssl, opensslThumbprint, tempDir } from "./support/harness.mts";
+import { NPM_NODE_OPTIONS } from "./support/cli.mts";
+import { PROJECT_DIR, openssl, opensslThumbprint, tempDir } from "./support/harness.mts";
 import { type IdentityEndpoint, closedPort, startIdentityEndpoint } from "./support/identityEndpoint.mts";
 import {
     type FederatedRegistration,
@@ -1811,12 +1813,14 @@ describe("the stack's cloud", () => {
                 }),
             ),
         );
-        // No flag: GCC High's sign-in host, reached through a proxy that refuses the connection (nothing leaves the machine).
-        const proxy = `http://127.0.0.1:${await closedPort()}`;
-        const env = { NODE_USE_ENV_PROXY: "1", HTTPS_PROXY: proxy, https_proxy: proxy, NO_PROXY: undefined, no_proxy: undefined };
+        // No flag: GCC High's sign-in host, whose name no lookup resolves in this run (nothing leaves the machine).
+        const env = { NODE_OPTIONS: `${NPM_NODE_OPTIONS} --require=${path.join(PROJECT_DIR, "tests", "support", "noDns.cjs")}` };
         const cloud = await run(["--outputs-file", outputs], { cloudAuthority: true, env });
         assert.equal(cloud.code, 4, cloud.stdout + cloud.stderr);
-        assert.match(cloud.stdout, /^COULD NOT CHECK: Could not reach Entra at https:\/\/login\.microsoftonline\.us: .*ECONNREFUSED/m);
+        assert.match(
+            cloud.stdout,
+            /^COULD NOT CHECK: Could not reach Entra at https:\/\/login\.microsoftonline\.us: getaddrinfo ENOTFOUND/m,
+        );
         assert.match(
             cloud.stdout,
             /^ {2}Fix: Check the connection to https:\/\/login\.microsoftonline\.us \(the sign-in host of the stack's cloud, GCC High\) and run again\./m,

@@ -225,7 +225,7 @@ export function unreachable(failure: NetworkFailure, c: SignInContext, retryable
             (failure.service === undefined && c.managedIdentity === undefined
                 ? `Check the connection to ${signInHost(c)} and run again.`
                 : `Check the connection to ${where} and run again.`) +
-            " Behind a proxy, set HTTPS_PROXY and NODE_USE_ENV_PROXY=1 (Node reads proxy variables only then).",
+            " Behind a proxy, use Node 24 or later and set HTTPS_PROXY and NODE_USE_ENV_PROXY=1 (Node reads proxy variables only then).",
     };
 }
 
