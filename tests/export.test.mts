@@ -14,7 +14,7 @@ import { DAY_MS, ROTATION_ADVICE } from "../components/expiry.ts";
 import { EXIT_INCOMPLETE, FILE_SYSTEM, exportCertificate, exportPlan, promptTerminal, replaceFiles } from "../tools/lib/export.mts";
 import { StackOutputs } from "../tools/lib/outputs.mts";
 import { makeCertificate } from "./support/certificates.mts";
-import { NPM_NODE_OPTIONS, type ToolRun, runTool } from "./support/cli.mts";
+import { type ToolRun, runTool } from "./support/cli.mts";
 import { AUTOMATION_IDENTITY_ID, FUNCTION_IDENTITY_CLIENT_ID, FUNCTION_IDENTITY_ID, contosoChina, contosoGov } from "./support/contoso.mts";
 import { openssl, opensslCertificate, opensslReport, opensslThumbprint, reveal, run, stackConfig, tempDir } from "./support/harness.mts";
 
@@ -29,28 +29,7 @@ function exportCert(args: string[], env: Record<string, string | undefined> = { 
  * job or CI runner sees. Without this, a test run from a terminal would let the tool prompt on /dev/tty.
  */
 function exportCertWithoutTerminal(args: string[], env: Record<string, string | undefined>): Promise<ToolRun> {
-    const started = Date.now();
-    const line = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> })
-        .scripts["export-cert"];
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [...line.split(" ").slice(1), ...args], {
-            cwd: PROJECT_DIR,
-            env: { ...process.env, NODE_OPTIONS: NPM_NODE_OPTIONS, ...env },
-            // detached: setsid(2), a new session without a controlling terminal; opening /dev/tty fails (ENXIO).
-            detached: true,
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-        const timer = setTimeout(() => child.kill(), 60_000);
-        child.on("error", reject);
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started });
-        });
-        child.stdin.end();
-    });
+    return runTool("export-cert", args, { env, withoutTerminal: true });
 }
 
 /** Whether util-linux script(1), which runs a command on a pseudo-terminal, is here. */

@@ -23,6 +23,8 @@ export interface ToolOptions {
      */
     readonly viaNpm?: boolean;
     readonly timeoutMs?: number;
+    /** In a new session without a controlling terminal (setsid(2)): opening /dev/tty fails, as on a CI runner. */
+    readonly withoutTerminal?: boolean;
 }
 
 const scripts = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> })
@@ -42,7 +44,12 @@ export function runTool(script: string, args: readonly string[], options: ToolOp
     return new Promise((resolve, reject) => {
         // Without npm's INIT_CWD (unless a test sets it) relative paths are the project's, wherever npm test ran.
         const env = { ...process.env, INIT_CWD: undefined, ...(viaNpm ? {} : { NODE_OPTIONS: NPM_NODE_OPTIONS }), ...options.env };
-        const child = spawn(command, argv, { cwd: PROJECT_DIR, env, stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn(command, argv, {
+            cwd: PROJECT_DIR,
+            env,
+            stdio: ["pipe", "pipe", "pipe"],
+            detached: options.withoutTerminal ?? false,
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
