@@ -129,16 +129,20 @@ export function parseYaml(text: string, fileName: string): Record<string, unknow
     return doc as Record<string, unknown>;
 }
 
+/**
+ * A stack's settings file: Pulumi.<stack> plus the extension of the project file (pulumi/pulumi
+ * sdk/go/common/workspace/paths.go, ProjectStackPath: `filepath.Ext(projPath)`). This project's file is
+ * Pulumi.yaml, so Pulumi.<stack>.yml is never read. The first group is the stack's name.
+ */
+export const STACK_FILE = /^Pulumi\.(.*)\.yaml$/s;
+
 /** The stacks that have a Pulumi.<stack>.yaml in the project directory. */
 export function listStacks(projectDir: string): string[] {
-    return (
-        fs
-            .readdirSync(projectDir)
-            // The CLI reads Pulumi.<stack>.yaml, with the project file's extension (tools/lib/stacks.mts says where).
-            .map((f) => /^Pulumi\.(.+)\.yaml$/s.exec(f)?.[1])
-            .filter((s): s is string => s !== undefined)
-            .sort()
-    );
+    return fs
+        .readdirSync(projectDir)
+        .map((f) => STACK_FILE.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined && s !== "")
+        .sort();
 }
 
 /** Resolves a stack file's text against the project file. */

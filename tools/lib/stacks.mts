@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { show } from "../../components/redaction.ts";
-import { StackConfigError, parseYaml, readFileCapped } from "../../engine/stackConfig.mts";
+import { STACK_FILE, StackConfigError, parseYaml, readFileCapped } from "../../engine/stackConfig.mts";
 import { UserError, describeFsError, stackName } from "./cli.mts";
 
 export interface TenantStacks {
@@ -34,12 +34,7 @@ function reservedName(stack: string): string | undefined {
     return undefined;
 }
 
-/**
- * The Pulumi CLI reads a stack's settings from Pulumi.<stack> plus the extension of the project file
- * (pulumi/pulumi sdk/go/common/workspace/paths.go, ProjectStackPath: `filepath.Ext(projPath)`). This
- * project's file is Pulumi.yaml, so Pulumi.<stack>.yml is never read: not a stack, however it looks.
- */
-const STACK_FILE = /^Pulumi\.(.*)\.yaml$/s;
+/** Pulumi.<stack>.yml: never read by the CLI (see STACK_FILE), however it looks. */
 const IGNORED_FILE = /^Pulumi\.(.*)\.yml$/s;
 
 /** The tenant stacks of the project in `projectDir`; a directory that is not a Pulumi project is a UserError. */
