@@ -12,7 +12,7 @@ import { requestAppToken } from "../tools/lib/verify/entra.mts";
 import { explainEntraError } from "../tools/lib/verify/entraErrors.mts";
 import type { TokenOutcome } from "../tools/lib/verify/outcome.mts";
 import { parseDuration, retryUntilVerified } from "../tools/lib/verify/retry.mts";
-import { type MadeCertificate } from "./support/certificates.mts";
+import type { MadeCertificate } from "./support/certificates.mts";
 import { openssl, opensslThumbprint, tempDir } from "./support/harness.mts";
 import { JWT_BEARER, signJwt } from "./support/tokenEndpoint.mts";
 import { opensslPfx, opensslPfxInfo, scratchFile, stackOutputs } from "./support/verifyStack.mts";
