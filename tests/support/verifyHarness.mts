@@ -53,17 +53,17 @@ export const UNICODE_PFX_PASSWORD = "Pässwörd-証明書-🔑-7f3e";
  * reorder what is shown (ECMA-48; Unicode TR 9). None may reach the terminal from verify.
  */
 // eslint-disable-next-line no-control-regex
-export const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 /** A compact JWS: base64url JSON header and payload ('{"' encodes as eyJ). */
-export const JWT_LIKE = /eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/;
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/;
 
 export let endpoint: TokenEndpoint;
 export let issuer: Issuer;
 export let identity: IdentityEndpoint;
 /** Private keys and passwords the tests handed to the CLI, and tokens planted in answers: none may ever be printed. */
-export const privateKeys: string[] = [];
+const privateKeys: string[] = [];
 export const planted: string[] = [];
-export let runsChecked = 0;
+let runsChecked = 0;
 
 before(async () => {
     endpoint = await startTokenEndpoint({ tenants: [TENANT], resources: [EXCHANGE_ONLINE, EXCHANGE_ONLINE_GCC_HIGH, EXCHANGE_ONLINE_DOD] });
@@ -101,13 +101,13 @@ export function certificate(o: { now?: Date; fromDays?: number; toDays?: number;
 
 // Stacks share a certificate unless a test needs another (every stack has its own application, so
 // Entra tells them apart by client id).
-export let shared: MadeCertificate | undefined;
+let shared: MadeCertificate | undefined;
 export function sharedCertificate(): MadeCertificate {
     shared ??= certificate();
     return shared;
 }
 
-export interface Deployed {
+interface Deployed {
     readonly appId: string;
     readonly certificate: MadeCertificate;
     readonly outputsFile: string;
@@ -178,7 +178,7 @@ export async function run(
     return result;
 }
 
-export function assertNothingSecret(r: VerifyRun): void {
+function assertNothingSecret(r: VerifyRun): void {
     const text = r.stdout + r.stderr;
     assert.ok(!text.includes("PRIVATE KEY"), "a private key block was printed");
     for (const pem of privateKeys) {
