@@ -10,23 +10,21 @@ import { explainEntraError, unreachable, unreadableToken } from "../tools/lib/ve
 import { NPM_NODE_OPTIONS } from "./support/cli.mts";
 import { PROJECT_DIR } from "./support/harness.mts";
 import { closedPort } from "./support/identityEndpoint.mts";
-import { scratchFile, stackOutputs } from "./support/verifyStack.mts";
+import { scratchFile } from "./support/verifyStack.mts";
 import {
-    EXCHANGE_ADMINISTRATOR,
     EXCHANGE_ONLINE,
     EXCHANGE_ONLINE_GCC_HIGH,
     EXCHANGE_ONLINE_DOD,
     TOKEN_EXCHANGE_AUDIENCE,
     GITHUB_SUBJECT,
-    TENANT,
     UNKNOWN_TENANT,
-    endpoint,
     withToken,
     sharedCertificate,
     run,
     row,
     requestsOf,
     assertOneLineError,
+    deploy,
     deployFederated,
     deployIdentities,
     describeNothingSecretPrinted,
@@ -34,53 +32,27 @@ import {
 
 describe("the stack's cloud", () => {
     it("a GCC High stack asks for GCC High's Exchange Online; a stack without the cloud output is worldwide", async () => {
-        const appId = crypto.randomUUID();
-        const cert = sharedCertificate();
-        endpoint.register({
-            tenantId: TENANT,
-            clientId: appId,
-            certificates: [cert.certPem],
-            claims: () => ({ wids: [EXCHANGE_ADMINISTRATOR.templateId] }),
-        });
-        const outputs = (cloud?: string) =>
-            scratchFile(
-                "outputs.json",
-                JSON.stringify(
-                    stackOutputs({
-                        appId,
-                        tenantId: TENANT,
-                        certificate: cert,
-                        roles: [EXCHANGE_ADMINISTRATOR],
-                        ...(cloud ? { cloud } : {}),
-                    }),
-                ),
-            );
-        const gcc = await run(["--outputs-file", outputs("gcc-high")]);
+        const gccHigh = deploy({ cloud: "gcc-high" });
+        const gcc = await run(["--outputs-file", gccHigh.outputsFile]);
         assert.equal(gcc.code, 0, gcc.stdout + gcc.stderr);
         assert.match(gcc.stdout, /^Checking app-only access .*\(contoso\.onmicrosoft\.com\), GCC High cloud$/m);
         assert.equal(row(gcc.stdout, "PASS", "audience")[1], EXCHANGE_ONLINE_GCC_HIGH);
-        const worldwide = await run(["--outputs-file", outputs()]);
+        const noCloud = deploy();
+        const worldwide = await run(["--outputs-file", noCloud.outputsFile]);
         assert.equal(worldwide.code, 0, worldwide.stdout);
         assert.deepEqual(
-            requestsOf(appId).map((q) => q.form["scope"]),
-            [`${EXCHANGE_ONLINE_GCC_HIGH}/.default`, `${EXCHANGE_ONLINE}/.default`],
+            requestsOf(gccHigh.appId).map((q) => q.form["scope"]),
+            [`${EXCHANGE_ONLINE_GCC_HIGH}/.default`],
+        );
+        assert.deepEqual(
+            requestsOf(noCloud.appId).map((q) => q.form["scope"]),
+            [`${EXCHANGE_ONLINE}/.default`],
         );
     });
     it("DoD's disputed resource: the cloud's by default, --resource overrides it", async () => {
-        const appId = crypto.randomUUID();
-        const cert = sharedCertificate();
-        endpoint.register({
-            tenantId: TENANT,
-            clientId: appId,
-            certificates: [cert.certPem],
-            claims: () => ({ wids: [EXCHANGE_ADMINISTRATOR.templateId] }),
-        });
-        const outputs = scratchFile(
-            "outputs.json",
-            JSON.stringify(stackOutputs({ appId, tenantId: TENANT, certificate: cert, roles: [EXCHANGE_ADMINISTRATOR], cloud: "dod" })),
-        );
-        assert.equal((await run(["--outputs-file", outputs])).code, 0);
-        assert.equal((await run(["--outputs-file", outputs, "--resource", EXCHANGE_ONLINE_GCC_HIGH])).code, 0);
+        const { appId, outputsFile } = deploy({ cloud: "dod" });
+        assert.equal((await run(["--outputs-file", outputsFile])).code, 0);
+        assert.equal((await run(["--outputs-file", outputsFile, "--resource", EXCHANGE_ONLINE_GCC_HIGH])).code, 0);
         assert.deepEqual(
             requestsOf(appId).map((q) => q.form["scope"]),
             [`${EXCHANGE_ONLINE_DOD}/.default`, `${EXCHANGE_ONLINE_GCC_HIGH}/.default`],
@@ -120,19 +92,8 @@ describe("the stack's cloud", () => {
         );
     });
     it("a sign-in host that does not answer: the fix names the host used, and --authority-host only when it was given", async () => {
-        const appId = crypto.randomUUID();
-        const outputs = scratchFile(
-            "outputs.json",
-            JSON.stringify(
-                stackOutputs({
-                    appId,
-                    tenantId: TENANT,
-                    certificate: sharedCertificate(),
-                    roles: [EXCHANGE_ADMINISTRATOR],
-                    cloud: "gcc-high",
-                }),
-            ),
-        );
+        // Registered at the stand-in, which no request reaches.
+        const { appId, outputsFile: outputs } = deploy({ cloud: "gcc-high" });
         // No flag: GCC High's sign-in host, whose name no lookup resolves in this run (nothing leaves the machine).
         const env = { NODE_OPTIONS: `${NPM_NODE_OPTIONS} --require=${path.join(PROJECT_DIR, "tests", "support", "noDns.cjs")}` };
         const cloud = await run(["--outputs-file", outputs], { cloudAuthority: true, env });
@@ -196,15 +157,8 @@ describe("the stack's cloud", () => {
         for (const fix of flagFixes) assert.match(fix, /--authority-host https:\/\/login\.example\.test/);
     });
     it("a cloud output verify does not know: one line, exit code 2", async () => {
-        const outputs = stackOutputs({
-            appId: crypto.randomUUID(),
-            tenantId: TENANT,
-            certificate: sharedCertificate(),
-            roles: [EXCHANGE_ADMINISTRATOR],
-            cloud: "usgov",
-        });
         assertOneLineError(
-            await run(["--outputs-file", scratchFile("outputs.json", JSON.stringify(outputs))]),
+            await run(["--outputs-file", deploy({ cloud: "usgov" }).outputsFile]),
             /output cloud should be one of global, gcc-high, dod, china \(got "usgov"\)/,
         );
     });

@@ -123,6 +123,8 @@ export function deploy(
         /** Certificates Entra has for the app; default the stack's own. */
         registered?: MadeCertificate[];
         tenantId?: string;
+        /** The stack's cloud output; left out, the stack has none (a stack from before clouds: worldwide). */
+        cloud?: string;
         register?: Partial<Pick<Registration, "unknownForFirst" | "claims" | "answer">>;
     } = {},
 ): Deployed {
@@ -143,6 +145,7 @@ export function deploy(
         roles,
         ...(o.byo ? { byo: true } : {}),
         ...(o.privateKeyPem ? { privateKeyPem: o.privateKeyPem } : {}),
+        ...(o.cloud ? { cloud: o.cloud } : {}),
     });
     return { appId, certificate: cert, outputsFile: scratchFile("outputs.json", JSON.stringify(outputs, null, 2)) };
 }
