@@ -55,6 +55,15 @@ describe("the README", () => {
     it("draws the dev stack's resources as the plan does", async () => assert.equal(block(readme, "diagram"), await diagram(), STALE));
 });
 
+describe("docs/", () => {
+    it("quote the rotation advice the tools give wherever they show it", () => {
+        const verify = fs.readFileSync(path.join(PROJECT_DIR, "docs", "verify.md"), "utf8");
+        // The example of an expired certificate in docs/verify.md shows verify's fix line as verify prints it.
+        const fix = /^ {2}Fix: (Rotate with an overlap[^\n]*?) Then give the scripts the new thumbprint\.$/m.exec(verify);
+        assert.equal(fix?.[1], ROTATION_ADVICE, "docs/verify.md quotes another rotation advice than components/expiry.ts");
+    });
+});
+
 describe("links in the README and docs/", () => {
     /** GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens. */
     const anchors = (markdown: string): Set<string> =>
