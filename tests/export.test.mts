@@ -10,11 +10,11 @@ import { after, before, describe, it } from "node:test";
 import { type Evaluation, PROJECT_DIR } from "../engine/engine.mts";
 import type { TenantData } from "../engine/tenant.mts";
 import { UserError } from "../tools/lib/cli.mts";
-import { DAY_MS, ROTATION_ADVICE } from "../components/expiry.ts";
+import { ROTATION_ADVICE } from "../components/expiry.ts";
 import { EXIT_INCOMPLETE, FILE_SYSTEM, exportCertificate, exportPlan, promptTerminal, replaceFiles } from "../tools/lib/export.mts";
 import { StackOutputs } from "../tools/lib/outputs.mts";
-import { makeCertificate } from "./support/certificates.mts";
-import { type ToolRun, runTool } from "./support/cli.mts";
+import { DAY_MS, makeCertificate } from "./support/certificates.mts";
+import { NPM_NODE_OPTIONS, type ToolRun, runTool } from "./support/cli.mts";
 import { AUTOMATION_IDENTITY_ID, FUNCTION_IDENTITY_CLIENT_ID, FUNCTION_IDENTITY_ID, contosoChina, contosoGov } from "./support/contoso.mts";
 import { openssl, opensslCertificate, opensslReport, opensslThumbprint, reveal, run, stackConfig, tempDir } from "./support/harness.mts";
 
@@ -60,11 +60,10 @@ async function onTerminal(
         assert.ok(!a.includes("'"), a);
         return `'${a}'`;
     };
-    const tool = [process.execPath, "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", "tools/export-cert.mts", ...args]
-        .map(quoted)
-        .join(" ");
+    const tool = [process.execPath, "tools/export-cert.mts", ...args].map(quoted).join(" ");
     const command = pipedOutputs === undefined ? tool : `cat ${quoted(pipedOutputs)} | ${tool}`;
-    const env: Record<string, string | undefined> = { ...process.env };
+    // The node options npm gives the script (.npmrc), as runTool passes them.
+    const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: NPM_NODE_OPTIONS };
     delete env["EXO_CBA_PFX_PASSWORD"];
     const child = spawn("script", ["-qefc", command, "/dev/null"], { cwd: PROJECT_DIR, env });
     let screen = "";

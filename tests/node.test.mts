@@ -61,6 +61,17 @@ describe("the Node versions the project supports", () => {
         for (const [name, line] of Object.entries(pkg.scripts)) {
             assert.ok(!line.includes("--disable-warning"), `${name} repeats a setting that .npmrc holds once`);
         }
+        // Nor does any file that starts node itself: it passes NPM_NODE_OPTIONS (tests/support/cli.mts) on.
+        const flag = ["--disable", "warning="].join("-");
+        const code = ["index.ts", "components", "engine", "tools", "tests", "bench", "policy", ".ci"].flatMap((entry) =>
+            fs.statSync(path.join(PROJECT_DIR, entry)).isDirectory()
+                ? fs.readdirSync(path.join(PROJECT_DIR, entry), { recursive: true, encoding: "utf8" }).map((f) => path.join(entry, f))
+                : [entry],
+        );
+        const holding = code.filter(
+            (f) => fs.statSync(path.join(PROJECT_DIR, f)).isFile() && fs.readFileSync(path.join(PROJECT_DIR, f), "utf8").includes(flag),
+        );
+        assert.deepEqual(holding, [], "only .npmrc passes node this flag");
     });
     it("reach a process a script starts in another directory (the preload's path made absolute)", () => {
         const elsewhere = tempDir("elsewhere-");
