@@ -10,12 +10,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { sortKeys } from "./values.mts";
+import { SECRET, sortKeys } from "./values.mts";
 
 /** Stack and project files are a few kilobytes; a larger one is not read (nor a 30 MB value in one). */
 export const MAX_STACK_FILE_BYTES = 1024 * 1024;
-
-export const SECURE_PLACEHOLDER = "[secret]";
 
 export interface ResolvedConfig {
     readonly project: string;
@@ -204,7 +202,8 @@ export function resolveStackConfig(
         if (containsSecure(value)) {
             secretKeys.push(key);
             secureKeys.push(key);
-            config[key] = SECURE_PLACEHOLDER;
+            // Nothing here can decrypt it: the program gets the marker the plan shows for a secret.
+            config[key] = SECRET;
         } else {
             config[key] = toConfigString(value);
         }

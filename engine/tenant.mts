@@ -460,6 +460,8 @@ export class SimulatedTenant {
             );
         }
         const name = requireString(a.inputs, "roleAssignmentName");
+        // Azure's rule, written out here rather than taken from components/microsoft.ts: the stand-in
+        // must not share the program's checks, or it could not catch them.
         if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(name)) {
             throw new GraphError(
                 `InvalidRoleAssignmentId: The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`,
