@@ -13,10 +13,10 @@ import type { FederatedClaims } from "./federated.mts";
 import type { KeyMaterial } from "./keys.mts";
 import type { Cause, Check, Judgement, ManagedIdentityFacts, TokenClaims } from "./outcome.mts";
 import { oneLine } from "./render.mts";
-import type { CertificateFacts, DirectoryRole } from "./stack.mts";
+import type { ActiveCertificate, DirectoryRole } from "./stack.mts";
 
 /** Before Entra is asked: the certificate is in date and the key belongs to it (keys.mts already refused a non-RSA key). */
-export function checkLocally(facts: CertificateFacts, key: KeyMaterial, now: Date): Judgement {
+export function checkLocally(facts: ActiveCertificate, key: KeyMaterial, now: Date): Judgement {
     const checks: Check[] = [];
     let cause: Cause | undefined;
     const validTo = new Date(facts.certificate.validTo);

@@ -43,7 +43,7 @@ import {
     parseDuration,
     retryUntilVerified,
 } from "./retry.mts";
-import { type CertificateFacts, type StackFacts, stackFacts } from "./stack.mts";
+import { type ActiveCertificate, type StackFacts, stackFacts } from "./stack.mts";
 
 /** The flags as node:util parseArgs returns them. */
 export interface VerifyFlags {
@@ -218,7 +218,7 @@ export async function verifyStack(req: VerifyRequest, hooks: VerifyHooks = {}): 
 }
 
 /** The stack's certificate, or a one-line account of the sign-ins the stack does have. */
-function certificateOf(facts: StackFacts): CertificateFacts {
+function certificateOf(facts: StackFacts): ActiveCertificate {
     if (facts.appId !== undefined && facts.certificate !== undefined) return facts.certificate;
     throw new UserError(
         `${facts.appId === undefined ? "the stack has no application" : "the stack has no certificate"}, so verify cannot sign in as it by default; ${modes(facts)}`,
@@ -250,7 +250,7 @@ function modes(facts: StackFacts): string {
 /** The key from --key-file, else the stack's own (self-signed stacks). */
 async function signingKey(
     choice: { keyFile: string | undefined; pfxPassword: string | undefined },
-    certificate: CertificateFacts,
+    certificate: ActiveCertificate,
 ): Promise<KeyMaterial> {
     if (choice.keyFile !== undefined) return keyFromFile(choice.keyFile, choice.pfxPassword);
     if (certificate.privateKeyPem !== undefined) return keyFromOutput(certificate.privateKeyPem);
@@ -296,7 +296,7 @@ function certificateSignIn(
     req: VerifyRequest,
     facts: StackFacts,
     endpoints: SignInEndpoints,
-    certificate: CertificateFacts,
+    certificate: ActiveCertificate,
     key: KeyMaterial,
 ): SignIn {
     const context = entraContext(facts, endpoints, certificate.thumbprint);

@@ -17,7 +17,7 @@ import type { ManagedIdentityFacts } from "./outcome.mts";
 export type DirectoryRole = RoleOutput;
 
 /** The active certificate, when the stack has one. */
-export interface CertificateFacts {
+export interface ActiveCertificate {
     /** SHA-1 thumbprint, upper case. */
     readonly thumbprint: string;
     readonly certificate: X509Certificate;
@@ -36,7 +36,7 @@ export interface StackFacts {
     /** The `cloud` output; "global" for stacks deployed before it existed. */
     readonly cloud: CloudName;
     /** Undefined when the application has no certificate (federated credentials only). */
-    readonly certificate: CertificateFacts | undefined;
+    readonly certificate: ActiveCertificate | undefined;
     readonly federatedCredentials: readonly FederatedCredentialOutput[];
     readonly managedIdentities: readonly ManagedIdentityFacts[];
     readonly directoryRoles: readonly DirectoryRole[];
@@ -97,7 +97,7 @@ function cloudOutput(outputs: StackOutputs): CloudName {
 }
 
 /** The certificate outputs, all or none: thumbprint, certificatePem and certificateNotAfter come from one deployment. */
-function certificateOutputs(outputs: StackOutputs, problems: string[]): CertificateFacts | undefined {
+function certificateOutputs(outputs: StackOutputs, problems: string[]): ActiveCertificate | undefined {
     const names: OutputName[] = ["thumbprint", "certificatePem", "certificateNotAfter"];
     if (names.every((n) => !outputs.has(n))) return undefined;
     const start = problems.length;
