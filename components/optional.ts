@@ -9,11 +9,16 @@ import { expiryStatus } from "./expiry.ts";
 import { SECRET_NAME, tryParseKeyVaultId } from "./keyVault.ts";
 import { type Cloud, isGuid } from "./microsoft.ts";
 import { containsPrivateKey, hasControlCharacters, show } from "./redaction.ts";
-import type { CertificateGeneration, FederatedCredential, ManagedIdentity, Settings } from "./settings.ts";
 import {
-    BYO_RSA_BITS_MIN,
+    type CertificateGeneration,
+    type FederatedCredential,
     MAX_FEDERATED_CREDENTIALS,
     MAX_GENERATIONS,
+    type ManagedIdentity,
+    type Settings,
+} from "./settings.ts";
+import {
+    BYO_RSA_BITS_MIN,
     INITIAL_GENERATION,
     type OptionalRules,
     type ResolvedFederatedCredential,

@@ -5,6 +5,7 @@
  * and the README's configuration table are tested against it. The rules a value must keep live in
  * validation.ts. Pure: no Pulumi runtime.
  */
+import { SUPPORTED_ROLES } from "./microsoft.ts";
 import { containsPrivateKey, containsToken, show } from "./redaction.ts";
 import type { LoadOptionalRules } from "./validation.ts";
 
@@ -89,12 +90,33 @@ export interface CertificateGeneration {
     readonly rsaBits?: number | undefined;
 }
 
+/*
+ * The limits the rules (validation.ts, optional.ts) hold values to, stated here so that the table's
+ * "Allowed" text quotes the numbers the rules check.
+ */
+export const DISPLAY_NAME_MAX = 120;
+export const VALIDITY_DAYS_MIN = 1;
+export const VALIDITY_DAYS_MAX = 3650;
+export const RSA_BITS_ALLOWED: readonly number[] = [2048, 3072, 4096];
+export const RENEW_BEFORE_DAYS_MAX = 365;
+/**
+ * Live certificates at once. Entra allows more, but rotation needs two; a third leaves room for a
+ * stand-by. More means an unfinished rotation.
+ */
+export const MAX_GENERATIONS = 3;
+/** Entra's limit of federated identity credentials per application (learn.microsoft.com/graph/api/application-post-federatedidentitycredentials). */
+export const MAX_FEDERATED_CREDENTIALS = 20;
+
+const ROLE_NAMES = SUPPORTED_ROLES.map((r) => r.name).join(", ");
+/** "2048, 3072 or 4096". */
+const orList = (values: readonly number[]): string => `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
+
 export const SETTINGS = {
     displayName: text({
         default: "EXO Reporting Script",
         defaultText: "`EXO Reporting Script`",
-        allowed: "Not blank, at most 120 characters, no control characters. Names the application and is the certificate's CN.",
-        description: "Display name of the Entra application; also the certificate subject (CN). Not blank, at most 120 characters.",
+        allowed: `Not blank, at most ${DISPLAY_NAME_MAX} characters, no control characters. Names the application and is the certificate's CN.`,
+        description: `Display name of the Entra application; also the certificate subject (CN). Not blank, at most ${DISPLAY_NAME_MAX} characters.`,
     }),
     organization: optionalText({
         defaultText: "the tenant's initial `*.onmicrosoft.com` domain, looked up",
@@ -113,10 +135,9 @@ export const SETTINGS = {
     roles: names({
         default: ["Exchange Administrator"],
         defaultText: '`["Exchange Administrator"]`',
-        allowed:
-            "At least one of: Exchange Administrator, Exchange Recipient Administrator, Global Reader, Compliance Administrator, Security Reader, Security Administrator, Helpdesk Administrator, Global Administrator (portal names, case-sensitive, no duplicates).",
+        allowed: `At least one of: ${ROLE_NAMES} (portal names, case-sensitive, no duplicates).`,
         description:
-            "Entra roles (portal names) for the application, from the eight Microsoft supports for app-only Exchange Online access.",
+            "Entra roles (portal names) for the application, from the ones Microsoft supports for app-only Exchange Online access.",
     }),
     allowGlobalAdministrator: flag({
         default: false,
@@ -135,14 +156,14 @@ export const SETTINGS = {
     certValidityDays: whole({
         default: 365,
         defaultText: "`365`",
-        allowed: "1 to 3650. Self-signed mode only.",
-        description: "Lifetime of the self-signed certificate in days, 1 to 3650.",
+        allowed: `${VALIDITY_DAYS_MIN} to ${VALIDITY_DAYS_MAX}. Self-signed mode only.`,
+        description: `Lifetime of the self-signed certificate in days, ${VALIDITY_DAYS_MIN} to ${VALIDITY_DAYS_MAX}.`,
     }),
     certRsaBits: whole({
         default: 2048,
         defaultText: "`2048`",
-        allowed: "2048, 3072 or 4096. Self-signed mode only.",
-        description: "RSA key size of the self-signed certificate, 2048, 3072 or 4096.",
+        allowed: `${orList(RSA_BITS_ALLOWED)}. Self-signed mode only.`,
+        description: `RSA key size of the self-signed certificate, ${orList(RSA_BITS_ALLOWED)}.`,
     }),
     certificatePem: optionalText({
         defaultText: "empty: generate a key and certificate",
@@ -158,8 +179,7 @@ export const SETTINGS = {
     }),
     certificates: items<CertificateGeneration>({
         defaultText: "empty: one generation named `initial`, from `certificatePem` / `certValidityDays` / `certRsaBits`",
-        allowed:
-            "Certificate generations for [rotation](#rotate-the-certificate), oldest first; the last is active. Each item is a name, or `{ name, certificatePem }` (bring your own) or `{ name, validityDays, rsaBits }` (self-signed; defaults `certValidityDays` / `certRsaBits`). Names: 1–32 letters, digits, inner hyphens, unique. At most 3 items. Not together with `certificatePem`. `[]`: no certificate at all, only with `federatedCredentials`.",
+        allowed: `Certificate generations for [rotation](#rotate-the-certificate), oldest first; the last is active. Each item is a name, or \`{ name, certificatePem }\` (bring your own) or \`{ name, validityDays, rsaBits }\` (self-signed; defaults \`certValidityDays\` / \`certRsaBits\`). Names: 1–32 letters, digits, inner hyphens, unique. At most ${MAX_GENERATIONS} items. Not together with \`certificatePem\`. \`[]\`: no certificate at all, only with \`federatedCredentials\`.`,
         description:
             "Certificate generations for rotation, oldest first; the last one is active. Each item is a name or an object with name and either certificatePem (bring your own) or validityDays/rsaBits (self-signed). Empty means one generation named initial, from certificatePem / certValidityDays / certRsaBits.",
         reader: "generation",
@@ -167,9 +187,8 @@ export const SETTINGS = {
     renewBeforeDays: whole({
         default: 30,
         defaultText: "`30`",
-        allowed:
-            "0 to 365. `pulumi preview`/`up` warn when the active certificate expires within this many days; `npm run check-expiry` uses it too.",
-        description: "Warn when the active certificate expires within this many days, 0 to 365.",
+        allowed: `0 to ${RENEW_BEFORE_DAYS_MAX}. \`pulumi preview\`/\`up\` warn when the active certificate expires within this many days; \`npm run check-expiry\` uses it too.`,
+        description: `Warn when the active certificate expires within this many days, 0 to ${RENEW_BEFORE_DAYS_MAX}.`,
     }),
     managedIdentities: items<ManagedIdentity>({
         defaultText: "empty",
@@ -181,8 +200,7 @@ export const SETTINGS = {
     }),
     federatedCredentials: items<FederatedCredential>({
         defaultText: "empty",
-        allowed:
-            "[Federated credentials](#runners-without-a-secret) on the application: `{ name, issuer, subject, audiences? }`, or `{ name, github: <owner>/<repo>, environment }` / `{ name, github, branch }`. At most 20; https issuers; no wildcard or `pull_request` subjects; names 3–32 letters, digits, inner hyphens, unique; each issuer and subject once.",
+        allowed: `[Federated credentials](#runners-without-a-secret) on the application: \`{ name, issuer, subject, audiences? }\`, or \`{ name, github: <owner>/<repo>, environment }\` / \`{ name, github, branch }\`. At most ${MAX_FEDERATED_CREDENTIALS}; https issuers; no wildcard or \`pull_request\` subjects; names 3–32 letters, digits, inner hyphens, unique; each issuer and subject once.`,
         description:
             "Federated identity credentials on the application (GitHub Actions, Azure DevOps, Kubernetes): items { name, issuer, subject, audiences? } or { name, github: owner/repo, environment | branch }.",
         reader: "federatedCredential",

@@ -15,7 +15,18 @@ import {
     isGuid,
 } from "./microsoft.ts";
 import { containsPrivateKey, hasControlCharacters, show } from "./redaction.ts";
-import { type ItemReader, type ManagedIdentity, type Problem, SETTINGS, type Settings } from "./settings.ts";
+import {
+    DISPLAY_NAME_MAX,
+    type ItemReader,
+    type ManagedIdentity,
+    type Problem,
+    RENEW_BEFORE_DAYS_MAX,
+    RSA_BITS_ALLOWED,
+    SETTINGS,
+    type Settings,
+    VALIDITY_DAYS_MAX,
+    VALIDITY_DAYS_MIN,
+} from "./settings.ts";
 
 export type { Problem };
 
@@ -34,17 +45,6 @@ export interface ResolvedGeneration {
 
 /** The generation a stack has before exo-cba:certificates is used. */
 export const INITIAL_GENERATION = "initial";
-/**
- * Live certificates at once. Entra allows more, but rotation needs two; a third leaves room for a
- * stand-by. More means an unfinished rotation.
- */
-export const MAX_GENERATIONS = 3;
-export const RENEW_BEFORE_DAYS_MAX = 365;
-
-export const DISPLAY_NAME_MAX = 120;
-export const VALIDITY_DAYS_MIN = 1;
-export const VALIDITY_DAYS_MAX = 3650;
-export const RSA_BITS_ALLOWED: readonly number[] = [2048, 3072, 4096];
 /** Entra client assertions are RS256/PS256, and Microsoft asks for at least 2048-bit RSA. */
 export const BYO_RSA_BITS_MIN = 2048;
 
@@ -89,9 +89,6 @@ export interface OptionalRules {
 
 export type LoadOptionalRules = () => OptionalRules;
 
-/** Entra's limit of federated identity credentials per application (learn.microsoft.com/graph/api/application-post-federatedidentitycredentials). */
-export const MAX_FEDERATED_CREDENTIALS = 20;
-
 /**
  * Which cloud the azuread provider talks to: its `azuread:environment` setting, else the ARM_ENVIRONMENT
  * variable, else the worldwide cloud (@pulumi/azuread config/vars.js; the setting wins when both are set).
@@ -129,10 +126,9 @@ export function checkSettings(
     const bits = rsaBitsProblem(s.certRsaBits);
     if (bits) err("certRsaBits", bits);
     const renew = s.renewBeforeDays;
-    const renewOk = Number.isInteger(renew) && renew >= 0 && renew <= RENEW_BEFORE_DAYS_MAX;
-    if (!renewOk) {
-        err("renewBeforeDays", `must be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${show(renew)}).`);
-    }
+    const renewProblem = renewBeforeDaysProblem(renew);
+    if (renewProblem) err("renewBeforeDays", renewProblem);
+    const renewOk = renewProblem === undefined;
     // certValidityDays applies to every self-signed certificate without validityDays of its own.
     const selfSignedByDefault =
         s.application &&
@@ -232,6 +228,16 @@ export function generationsOf(s: Settings): ResolvedGeneration[] {
         validityDays: g.validityDays ?? s.certValidityDays,
         rsaBits: g.rsaBits ?? s.certRsaBits,
     }));
+}
+
+/**
+ * The renewal window's rule, for the setting, `npm run check-expiry --renew-before-days` and the stack's
+ * renewBeforeDays output alike: a negative or fractional window would silence the alarm.
+ */
+export function renewBeforeDaysProblem(days: unknown): string | undefined {
+    return typeof days === "number" && Number.isInteger(days) && days >= 0 && days <= RENEW_BEFORE_DAYS_MAX
+        ? undefined
+        : `must be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${show(days)}).`;
 }
 
 export function validityDaysProblem(days: number): string | undefined {

@@ -167,7 +167,7 @@ describe("npm run check-expiry", () => {
         for (const value of [-400, "30", 1.5, 366, null]) {
             const run = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: 5 }], { renewBeforeDays: value }));
             assert.equal(run.code, 2, `renewBeforeDays ${JSON.stringify(value)}: ${run.stdout}`);
-            assert.match(run.stderr, /^error: output renewBeforeDays should be a whole number of days from 0 to 365/);
+            assert.match(run.stderr, /^error: output renewBeforeDays must be a whole number of days from 0 to 365/);
         }
         const flag = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: 5 }]), "--renew-before-days=-1");
         assert.equal(flag.code, 2);

@@ -8,7 +8,7 @@ import { rfc3339 } from "../../components/certificate.ts";
 import { type ExpiryState, describeExpiry, describeRetirement, expiryStatus, parseRfc3339 } from "../../components/expiry.ts";
 import { printable, printableJson, printableLine, show } from "../../components/redaction.ts";
 import { SETTINGS } from "../../components/settings.ts";
-import { RENEW_BEFORE_DAYS_MAX } from "../../components/validation.ts";
+import { INITIAL_GENERATION, renewBeforeDaysProblem } from "../../components/validation.ts";
 import { UserError, describeFsError } from "./cli.mts";
 import type { StackOutputs } from "./outputs.mts";
 
@@ -35,13 +35,11 @@ export interface ExpiryReport {
 
 /** The renewal window a person asked for with --renew-before-days. */
 export function renewWindow(text: string): number {
-    const days = /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN;
-    if (!(days <= RENEW_BEFORE_DAYS_MAX)) {
-        throw new UserError(
-            `--renew-before-days must be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${JSON.stringify(text)})`,
-        );
-    }
-    return days;
+    // Digits only: Number() would also read "", " 7", "0x10" and "1e2".
+    const days = /^[0-9]{1,3}$/.test(text) ? Number(text) : text;
+    const problem = renewBeforeDaysProblem(days);
+    if (problem !== undefined) throw new UserError(`--renew-before-days ${problem}`);
+    return days as number;
 }
 
 /** Judges a stack's certificates at `now`; pure apart from its inputs. */
@@ -79,13 +77,11 @@ export function checkExpiry(outputs: StackOutputs, stack: string, now: Date, ren
 function windowOutput(outputs: StackOutputs): number {
     const value = outputs.raw("renewBeforeDays");
     if (value === undefined) return SETTINGS.renewBeforeDays.default;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > RENEW_BEFORE_DAYS_MAX) {
-        throw new UserError(
-            `output renewBeforeDays should be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${printable(JSON.stringify(value) ?? "").slice(0, 40)}); ` +
-                "read the outputs again, or pass --renew-before-days",
-        );
+    const problem = renewBeforeDaysProblem(value);
+    if (problem !== undefined) {
+        throw new UserError(`output renewBeforeDays ${problem} Read the outputs again, or pass --renew-before-days.`);
     }
-    return value;
+    return value as number;
 }
 
 /** The certificate judged: the one marked active, else (lists from before the flag) the newest, listed last. */
@@ -102,8 +98,8 @@ function certificateList(outputs: StackOutputs): Omit<CheckedCertificate, "daysL
     if (list === undefined) {
         return [
             {
-                name: "initial",
-                thumbprint: thumbprintOf(outputs.string("thumbprint"), "output thumbprint"),
+                name: INITIAL_GENERATION,
+                thumbprint: thumbprintText(outputs.string("thumbprint"), "output thumbprint"),
                 notAfter: dateOf(outputs.string("certificateNotAfter"), "output certificateNotAfter"),
                 active: true,
             },
@@ -125,7 +121,7 @@ function certificateList(outputs: StackOutputs): Omit<CheckedCertificate, "daysL
         if (c["active"] !== undefined && typeof c["active"] !== "boolean") throw new UserError(`${label} active should be true or false`);
         return {
             name: c["name"],
-            thumbprint: thumbprintOf(c["thumbprint"], `${label} thumbprint`),
+            thumbprint: thumbprintText(c["thumbprint"], `${label} thumbprint`),
             notAfter: dateOf(c["notAfter"], `${label} notAfter`),
             active: c["active"] === true,
         };
@@ -152,14 +148,14 @@ function crossCheck(outputs: StackOutputs, read: readonly Omit<CheckedCertificat
         }
     }
     if (outputs.has("thumbprint")) {
-        const thumbprint = thumbprintOf(outputs.raw("thumbprint"), "output thumbprint");
+        const thumbprint = thumbprintText(outputs.raw("thumbprint"), "output thumbprint");
         if (thumbprint !== active.thumbprint) {
             throw new UserError(`${label} has thumbprint ${active.thumbprint}, but output thumbprint is ${thumbprint}; ${again}`);
         }
     }
 }
 
-function thumbprintOf(value: unknown, label: string): string {
+function thumbprintText(value: unknown, label: string): string {
     if (typeof value !== "string" || !THUMBPRINT.test(value)) throw new UserError(`${label} should be 40 hexadecimal digits`);
     return value.toUpperCase();
 }
