@@ -1021,7 +1021,7 @@ describe("the stack's cloud and Security & Compliance PowerShell", () => {
         ] as const) {
             const r = await attempt({ cloud });
             assert.equal(r.code, 2, `${String(cloud)}: ${r.stderr}`);
-            assert.equal(r.stderr, `error: output cloud must be one of global, gcc-high, dod, china (got ${shown})\n`);
+            assert.equal(r.stderr, `error: output cloud should be one of global, gcc-high, dod, china (got ${shown})\n`);
             assert.equal(r.stdout, "");
         }
         const mixed = await attempt({ cloud: "gcc-high", exchangeEnvironmentName: "O365Default" });
@@ -1112,7 +1112,7 @@ describe("a stack without a certificate", () => {
         );
         assert.equal(
             await refusal(file),
-            'error: output managedIdentities should be a list of { "name", "objectId", "clientId"? } with a GUID as clientId\n',
+            'error: output managedIdentities should be a list of {"name", "objectId": <GUID>, "clientId": <GUID, user-assigned only>}\n',
         );
         fs.writeFileSync(file, JSON.stringify({ ...outputs, managedIdentities: [{ ...identity, name: "a\u001b[2Jb" }] }));
         const message = await refusal(file);

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import * as crypto from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { explainEntraError, unreachable, unreadableToken } from "../tools/lib/verify/entraErrors.mts";
@@ -161,6 +162,15 @@ describe("the stack's cloud", () => {
             await run(["--outputs-file", deploy({ cloud: "usgov" }).outputsFile]),
             /output cloud should be one of global, gcc-high, dod, china \(got "usgov"\)/,
         );
+    });
+    it("a cloud whose Exchange environment is another cloud's (outputs of two deployments): refused, nothing sent", async () => {
+        const { appId, outputsFile } = deploy({ cloud: "gcc-high" });
+        const stitched = { ...(JSON.parse(fs.readFileSync(outputsFile, "utf8")) as object), exchangeEnvironmentName: "O365Default" };
+        assertOneLineError(
+            await run(["--outputs-file", scratchFile("outputs.json", JSON.stringify(stitched))]),
+            /output exchangeEnvironmentName is "O365Default", but cloud gcc-high connects with O365USGovGCCHigh; read the outputs again from one deployment/,
+        );
+        assert.equal(requestsOf(appId).length, 0);
     });
 });
 

@@ -3,7 +3,7 @@
  * and the PowerShell lines that use them, for the stack's cloud. tools/export-cert.mts parses the
  * arguments and calls this.
  */
-import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
+import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
@@ -23,10 +23,10 @@ import {
     quote,
 } from "../../components/connect.ts";
 import { ROTATION_ADVICE, ROTATION_REFERENCE, describeExpiry, expiryStatus } from "../../components/expiry.ts";
-import { CLOUDS, CLOUD_NAMES, type CloudName, isCloudName, isGuid } from "../../components/microsoft.ts";
+import { type CloudName, isGuid } from "../../components/microsoft.ts";
 import { hasControlCharacters, printable, show } from "../../components/redaction.ts";
 import { UserError, describeFsError, stackName } from "./cli.mts";
-import type { StackOutputs } from "./outputs.mts";
+import { type StackOutputs, certificateOutput, thumbprintMismatch } from "./outputs.mts";
 import { PFX_PASSWORD_VARIABLE, buildPfx } from "./pfx.mts";
 
 export type Format = "cer" | "pem" | "pfx";
@@ -193,7 +193,7 @@ export async function exportCertificate(
     password: PasswordSource,
     now: Date,
 ): Promise<ExportResult> {
-    const cloud = stackCloud(outputs);
+    const cloud = outputs.cloud();
     if (isEmptyList(outputs.raw("certificates"))) throw noCertificate(outputs, cloud);
     const certificatePem = outputs.string("certificatePem");
     const appId = outputs.string("appId");
@@ -270,27 +270,6 @@ function validityWarnings(certificate: Certificate, now: Date): string[] {
     return [];
 }
 
-/**
- * The stack's cloud: its `cloud` output, the worldwide cloud when the stack predates that output. A value
- * that names no cloud, or an exchangeEnvironmentName of another cloud, is refused: the printed lines
- * would connect somewhere the application does not live.
- */
-function stackCloud(outputs: StackOutputs): CloudName {
-    const name = outputs.raw("cloud");
-    if (name === undefined) return "global";
-    if (typeof name !== "string" || !isCloudName(name)) {
-        throw new UserError(`output cloud must be one of ${CLOUD_NAMES.join(", ")} (got ${show(name)})`);
-    }
-    const environment = outputs.raw("exchangeEnvironmentName");
-    const expected = CLOUDS[name].exchangeEnvironmentName;
-    if (environment !== undefined && environment !== expected) {
-        throw new UserError(
-            `output exchangeEnvironmentName is ${show(environment)}, but cloud ${name} connects with ${expected}; read the outputs again from one deployment`,
-        );
-    }
-    return name;
-}
-
 function isEmptyList(value: unknown): boolean {
     return Array.isArray(value) && value.length === 0;
 }
@@ -323,28 +302,13 @@ function noCertificate(outputs: StackOutputs, cloud: CloudName): UserError {
             );
         }
     }
-    for (const mi of managedIdentitiesOf(outputs)) {
+    for (const mi of outputs.managedIdentities()) {
         ways.push(
             `as managed identity ${show(mi.name)} (output managedIdentities): ${connectCommandManagedIdentity({ organization, clientId: mi.clientId, cloud })}`,
         );
     }
     const instead = ways.length > 0 ? `Its runners connect ${ways.join("; ")}` : "Nothing in its outputs connects without one";
     return new UserError(`this stack has no certificate to export: ${why}. ${instead}. Nothing was written.`);
-}
-
-/** The managedIdentities output, checked: a name each, and a client id (a GUID) for user-assigned ones. */
-function managedIdentitiesOf(outputs: StackOutputs): { readonly name: string; readonly clientId: string | undefined }[] {
-    const value = outputs.raw("managedIdentities");
-    if (value === undefined) return [];
-    const invalid = () =>
-        new UserError('output managedIdentities should be a list of { "name", "objectId", "clientId"? } with a GUID as clientId');
-    if (!Array.isArray(value)) throw invalid();
-    return value.map((item: unknown) => {
-        if (item === null || typeof item !== "object") throw invalid();
-        const { name, clientId } = item as { name?: unknown; clientId?: unknown };
-        if (typeof name !== "string" || (clientId !== undefined && (typeof clientId !== "string" || !isGuid(clientId)))) throw invalid();
-        return { name, clientId };
-    });
 }
 
 interface Certificate {
@@ -359,19 +323,10 @@ interface Certificate {
 }
 
 function readCertificate(pem: string, thumbprint: string): Certificate {
-    let cert: X509Certificate;
-    try {
-        cert = new X509Certificate(pem);
-    } catch {
-        throw new UserError("output certificatePem is not a readable certificate");
-    }
+    const cert = certificateOutput(pem);
+    const mismatch = thumbprintMismatch(thumbprint, cert);
+    if (mismatch !== undefined) throw new UserError(mismatch);
     const facts = certificateFacts(cert);
-    const actual = facts.thumbprint;
-    if (actual !== thumbprint.toUpperCase()) {
-        throw new UserError(
-            `output thumbprint ${show(thumbprint)} does not belong to output certificatePem (${actual}); read the outputs again from one deployment`,
-        );
-    }
     // Entra accepts client assertions signed with RS256 or PS256 only, so the key must be RSA
     // (https://learn.microsoft.com/entra/identity-platform/certificate-credentials); node-forge, which
     // builds the PFX, reads RSA keys only as well.
@@ -379,7 +334,7 @@ function readCertificate(pem: string, thumbprint: string): Certificate {
     if (type !== "rsa") {
         const curve = cert.publicKey.asymmetricKeyDetails?.namedCurve;
         throw new UserError(
-            `the certificate ${actual} has ${type === "ec" ? `an EC key${curve ? ` (${curve})` : ""}` : `a ${type} key`}, not RSA: ` +
+            `the certificate ${facts.thumbprint} has ${type === "ec" ? `an EC key${curve ? ` (${curve})` : ""}` : `a ${type} key`}, not RSA: ` +
                 "Entra signs the app in with RS256/PS256 client assertions, which need an RSA key. Nothing was written; " +
                 "give the stack an RSA certificate (2048 bits or more).",
         );
@@ -387,7 +342,7 @@ function readCertificate(pem: string, thumbprint: string): Certificate {
     return {
         pem: cert.toString(),
         raw: cert.raw,
-        thumbprint: actual,
+        thumbprint: facts.thumbprint,
         publicKey: cert.publicKey.export({ type: "spki", format: "pem" }).toString(),
         notBefore: facts.notBefore,
         notAfter: facts.notAfter,

@@ -5,8 +5,12 @@
  * --outputs-file contract is in cli.mts.
  */
 import { execFile } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
-import type { OutputName } from "../../components/outputs.ts";
+import { thumbprintOf } from "../../components/certificate.ts";
+import { CLOUDS, CLOUD_NAMES, type CloudName, isCloudName, isGuid } from "../../components/microsoft.ts";
+import type { ManagedIdentityOutput, OutputName } from "../../components/outputs.ts";
+import { show } from "../../components/redaction.ts";
 import { UserError, decodeText, readInputFile, stackName } from "./cli.mts";
 
 /** `pulumi stack output --json` of a real stack is a few kilobytes; more is not a stack's outputs. */
@@ -60,6 +64,66 @@ export class StackOutputs {
     optionalString(name: OutputName): string | undefined {
         return this.values[name] === undefined ? undefined : this.string(name);
     }
+
+    /**
+     * The stack's cloud: its `cloud` output, the worldwide cloud for a stack deployed before that output
+     * existed. A name of no cloud, or an exchangeEnvironmentName of another cloud (outputs stitched from
+     * two deployments), is refused: what the tool prints or asks for would go to another cloud.
+     */
+    cloud(): CloudName {
+        const name = this.values["cloud"];
+        if (name === undefined) return "global";
+        if (typeof name !== "string" || !isCloudName(name)) {
+            throw new UserError(`output cloud should be one of ${CLOUD_NAMES.join(", ")} (got ${show(name)})`);
+        }
+        const environment = this.values["exchangeEnvironmentName"];
+        const expected = CLOUDS[name].exchangeEnvironmentName;
+        if (environment !== undefined && environment !== expected) {
+            throw new UserError(
+                `output exchangeEnvironmentName is ${show(environment)}, but cloud ${name} connects with ${expected}; read the outputs again from one deployment`,
+            );
+        }
+        return name;
+    }
+
+    /** The managedIdentities output ([] when absent): a name, the service principal's object id and, user-assigned only, a client id. */
+    managedIdentities(): Omit<ManagedIdentityOutput, "connectCommand">[] {
+        const value = this.values["managedIdentities"];
+        if (value === undefined) return [];
+        const invalid = () =>
+            new UserError(
+                'output managedIdentities should be a list of {"name", "objectId": <GUID>, "clientId": <GUID, user-assigned only>}',
+            );
+        if (!Array.isArray(value)) throw invalid();
+        return value.map((item: unknown) => {
+            if (item === null || typeof item !== "object" || Array.isArray(item)) throw invalid();
+            const { name, objectId, clientId } = item as Record<string, unknown>;
+            const guid = (v: unknown): v is string => typeof v === "string" && isGuid(v);
+            if (typeof name !== "string" || name === "" || !guid(objectId) || (clientId !== undefined && !guid(clientId))) throw invalid();
+            return { name, objectId, ...(clientId === undefined ? {} : { clientId }) };
+        });
+    }
+}
+
+/** The certificatePem output, parsed; a UserError when it is not a certificate. */
+export function certificateOutput(pem: string): X509Certificate {
+    try {
+        return new X509Certificate(pem);
+    } catch {
+        throw new UserError("output certificatePem is not a readable PEM certificate");
+    }
+}
+
+/**
+ * Why the thumbprint output does not name the certificatePem output, or undefined when it does: the two
+ * come from one deployment, or the tool would act on one certificate and report another.
+ */
+export function thumbprintMismatch(thumbprint: string, certificate: X509Certificate): string | undefined {
+    const actual = thumbprintOf(certificate);
+    return actual === thumbprint.toUpperCase()
+        ? undefined
+        : `output thumbprint ${show(thumbprint)} is not the thumbprint of output certificatePem (${actual}); ` +
+              "the outputs do not come from one deployment: read them again with `pulumi stack output --json --show-secrets`";
 }
 
 /** Reads the outputs as OutputsSource says; every failure is a UserError that never quotes a value. */

@@ -4,14 +4,13 @@
  * A stack may lack an application (managed identities only), a certificate (federated credentials only)
  * or the `cloud` output (deployed before it existed: the worldwide cloud).
  */
-import { X509Certificate } from "node:crypto";
-import { thumbprintOf } from "../../../components/certificate.ts";
+import type { X509Certificate } from "node:crypto";
 import { parseRfc3339 } from "../../../components/expiry.ts";
-import { CLOUD_NAMES, type CloudName, isCloudName, isGuid } from "../../../components/microsoft.ts";
+import { type CloudName, isGuid } from "../../../components/microsoft.ts";
 import type { FederatedCredentialOutput, OutputName, RoleOutput } from "../../../components/outputs.ts";
 import { show } from "../../../components/redaction.ts";
 import { UserError } from "../cli.mts";
-import type { StackOutputs } from "../outputs.mts";
+import { type StackOutputs, certificateOutput, thumbprintMismatch } from "../outputs.mts";
 import type { ManagedIdentityFacts } from "./outcome.mts";
 
 export type DirectoryRole = RoleOutput;
@@ -63,10 +62,10 @@ export function stackFacts(outputs: StackOutputs): StackFacts {
     const appId = guid("appId", true);
     const tenantId = guid("tenantId", false);
     const organization = read(() => outputs.optionalString("organization"));
-    const cloud = read(() => cloudOutput(outputs));
+    const cloud = read(() => outputs.cloud());
     const certificate = read(() => certificateOutputs(outputs, problems));
     const federatedCredentials = read(() => federatedOutput(outputs)) ?? [];
-    const managedIdentities = read(() => identitiesOutput(outputs)) ?? [];
+    const managedIdentities = read(() => outputs.managedIdentities().map((mi) => ({ ...mi, clientId: mi.clientId }))) ?? [];
     const directoryRoles = read(() => rolesOutput(outputs));
     // Only when appId is absent: one that is present but malformed was reported above, and saying "no appId" would be false.
     if (!outputs.has("appId") && (certificate !== undefined || federatedCredentials.length > 0)) {
@@ -87,13 +86,6 @@ export function stackFacts(outputs: StackOutputs): StackFacts {
         managedIdentities,
         directoryRoles: directoryRoles!,
     };
-}
-
-function cloudOutput(outputs: StackOutputs): CloudName {
-    const value = outputs.optionalString("cloud");
-    if (value === undefined) return "global";
-    if (!isCloudName(value)) throw new UserError(`output cloud should be one of ${CLOUD_NAMES.join(", ")} (got ${show(value)})`);
-    return value;
 }
 
 /** The certificate outputs, all or none: thumbprint, certificatePem and certificateNotAfter come from one deployment. */
@@ -123,17 +115,14 @@ function certificateOutputs(outputs: StackOutputs, problems: string[]): ActiveCe
     let certificate: X509Certificate | undefined;
     if (certificatePem !== undefined) {
         try {
-            certificate = new X509Certificate(certificatePem);
-        } catch {
-            problems.push("output certificatePem is not a readable PEM certificate");
+            certificate = certificateOutput(certificatePem);
+        } catch (e) {
+            if (!(e instanceof UserError)) throw e;
+            problems.push(e.message);
         }
     }
-    if (certificate && thumbprint !== undefined && thumbprintOf(certificate) !== thumbprint.toUpperCase()) {
-        problems.push(
-            `output thumbprint ${show(thumbprint)} is not the thumbprint of output certificatePem (${thumbprintOf(certificate)}); ` +
-                "the outputs do not come from one deployment: read them again with `pulumi stack output --json --show-secrets`",
-        );
-    }
+    const mismatch = certificate && thumbprint !== undefined ? thumbprintMismatch(thumbprint, certificate) : undefined;
+    if (mismatch !== undefined) problems.push(mismatch);
     let certificateNotAfter: Date | undefined;
     if (notAfterText !== undefined) {
         certificateNotAfter = parseRfc3339(notAfterText);
@@ -161,19 +150,6 @@ function federatedOutput(outputs: StackOutputs): FederatedCredentialOutput[] {
             const [name, issuer, subject, audience] = ["name", "issuer", "subject", "audience"].map((k) => o[k]);
             if (!nonEmpty(name) || !nonEmpty(issuer) || !nonEmpty(subject) || !nonEmpty(audience)) return undefined;
             return { name, issuer, subject, audience };
-        },
-    );
-}
-
-function identitiesOutput(outputs: StackOutputs): ManagedIdentityFacts[] {
-    const value = outputs.raw("managedIdentities");
-    if (value === undefined) return [];
-    return listOutput(
-        value,
-        'output managedIdentities should be a list of {"name", "objectId": <GUID>, "clientId": <GUID, user-assigned only>}',
-        ({ name, objectId, clientId }) => {
-            if (!nonEmpty(name) || !guid(objectId) || (clientId !== undefined && !guid(clientId))) return undefined;
-            return { name, objectId, clientId };
         },
     );
 }
