@@ -13,7 +13,7 @@ import {
 } from "./connect.ts";
 import { describeExpiry, describeRetirement, expiryStatus } from "./expiry.ts";
 import { show } from "./redaction.ts";
-import type * as KeyVault from "./keyVault.ts";
+import { defaultSecretName, deliverToKeyVault } from "./keyVault.ts";
 import {
     type Cloud,
     type DirectoryRoleInfo,
@@ -199,12 +199,11 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         // 4. Key Vault delivery (optional) follows the active certificate: a rotation writes a new secret version.
         const keyVaultSecretUri =
             settings.keyVaultId !== undefined && active?.privateKeyPem !== undefined
-                ? loadKeyVault().deliverToKeyVault(
+                ? deliverToKeyVault(
                       `${name}-keyvault`,
                       {
                           keyVaultId: settings.keyVaultId,
-                          secretName:
-                              settings.keyVaultSecretName ?? loadKeyVault().defaultSecretName(pulumi.getProject(), pulumi.getStack()),
+                          secretName: settings.keyVaultSecretName ?? defaultSecretName(pulumi.getProject(), pulumi.getStack()),
                           certificatePem: active.certPem,
                           privateKeyPem: active.privateKeyPem,
                           notAfter: active.notAfter,
@@ -414,15 +413,6 @@ interface Api extends ApiSpec {
     /** Object id of the API's service principal in this tenant. */
     readonly objectId: pulumi.Output<string>;
     readonly manageAsAppRoleId: pulumi.Output<string>;
-}
-
-/**
- * Key Vault delivery (keyVault.ts, and from it the azure-native part), required only by a stack that
- * delivers to a vault: `pulumi up` then loads none of it for the others.
- */
-function loadKeyVault(): typeof KeyVault {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("./keyVault.ts") as typeof KeyVault;
 }
 
 function grantedApis(cloud: Cloud): ApiSpec[] {

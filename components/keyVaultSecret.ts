@@ -72,7 +72,7 @@ export class KeyVaultCertificateSecret extends pulumi.ComponentResource {
     }
 }
 
-// exchangeAppOnlyAccess.ts loads this file on demand through the KeyVaultModule shape.
+// keyVault.ts deliverToKeyVault() loads this file on demand through the KeyVaultModule shape.
 ({ KeyVaultCertificateSecret }) satisfies KeyVaultModule;
 
 function epochSeconds(rfc3339: string): number {

@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { createPrivateKey } from "node:crypto";
 import { before, describe, it } from "node:test";
-import type { Evaluation } from "../engine/engine.mts";
 import { AUTOMATION_IDENTITY_ID, KEY_VAULT_ID, SUBSCRIPTION_ID } from "./support/contoso.mts";
 import {
     allText,
@@ -16,6 +15,7 @@ import {
     opensslNotAfter,
     opensslThumbprint,
     rawConfig,
+    type Run,
     run,
     stackConfig,
     steps,
@@ -30,12 +30,23 @@ const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
 
 describe("Key Vault delivery", () => {
     const config = stackConfig({ "exo-cba:keyVaultId": KEY_VAULT_ID, "exo-cba:keyVaultReaderPrincipalIds": [AUTOMATION_IDENTITY_ID] });
-    let ev: Evaluation;
+    let ev: Run;
     let outputs: Record<string, unknown>;
     before(async () => {
-        ev = await run(config);
+        ev = await run(config, { recordModules: true });
         assert.equal(ev.failed, false, `${ev.errors.join("\n")}\n${ev.stderr}`);
         outputs = ev.outputs ?? {};
+    });
+
+    it("loads Key Vault delivery and @pulumi/azure-native's modules for the vault, which the default stack does not", () => {
+        const modules = ev.modules ?? [];
+        assert.ok(modules.includes("components/keyVaultSecret.ts"));
+        for (const sub of ["keyvault", "authorization"]) {
+            assert.ok(
+                modules.some((m) => m.startsWith(`node_modules/@pulumi/azure-native/${sub}/`)),
+                sub,
+            );
+        }
     });
 
     it("writes one secret into the configured vault, through a provider for the vault's subscription", () => {

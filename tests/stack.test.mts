@@ -25,6 +25,7 @@ import {
     openssl,
     opensslNotAfter,
     opensslThumbprint,
+    type Run,
     run,
     stackConfig,
     steps,
@@ -67,13 +68,23 @@ const OUTPUT_NAMES = [
 ];
 
 describe("default stack: self-signed certificate", () => {
-    let ev: Evaluation;
+    let ev: Run;
     let outputs: Record<string, unknown>;
     before(async () => {
         // Transpile-only, as every evaluation but the loader tests' (tests/loader.test.mts type-checks this configuration).
-        ev = await run(stackConfig({}));
+        ev = await run(stackConfig({}), { recordModules: true });
         assert.equal(ev.failed, false, `${ev.errors.join("\n")}\n${ev.stderr}`);
         outputs = ev.outputs ?? {};
+    });
+
+    it("loads neither Key Vault delivery (nor @pulumi/azure-native) nor the rules of settings it leaves out", () => {
+        const modules = ev.modules ?? [];
+        assert.ok(modules.includes("components/keyVault.ts"), "the modules were recorded");
+        for (const m of ["components/keyVaultSecret.ts", "components/optional.ts"]) assert.ok(!modules.includes(m), m);
+        assert.deepEqual(
+            modules.filter((m) => m.includes("node_modules/@pulumi/azure-native/")),
+            [],
+        );
     });
 
     describe("resource graph", () => {

@@ -40,18 +40,34 @@ export interface RunOptions {
      * at three times the cost. Off is the language host's own PULUMI_NODEJS_TRANSPILE_ONLY mode.
      */
     readonly typeCheck?: boolean;
+    /** Record the modules the program's process loaded (bench/usage.cjs), as `modules`: files relative to the project. */
+    readonly recordModules?: boolean;
 }
 
-export function run(config: ResolvedConfig, options: RunOptions = {}): Promise<Evaluation> {
-    return evaluate({
+export type Run = Evaluation & {
+    /** With recordModules: every CommonJS module the program's process had loaded when it exited. */
+    readonly modules?: readonly string[];
+};
+
+export async function run(config: ResolvedConfig, options: RunOptions = {}): Promise<Run> {
+    const projectDir = options.projectDir ?? PROJECT_DIR;
+    const usageFile = options.recordModules ? path.join(tempDir("modules-"), "usage.json") : undefined;
+    const ev = await evaluate({
         config,
         tenant: options.tenant ?? contoso(),
         preview: options.preview ?? false,
         prior: options.prior && "recording" in options.prior ? options.prior.recording : options.prior,
-        projectDir: options.projectDir ?? PROJECT_DIR,
+        projectDir,
         compileCache: true,
-        ...(options.typeCheck ? {} : { env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } }),
+        ...(usageFile ? { nodeArgs: ["--require", path.join(PROJECT_DIR, "bench", "usage.cjs")] } : {}),
+        env: {
+            ...(options.typeCheck ? {} : { PULUMI_NODEJS_TRANSPILE_ONLY: "true" }),
+            ...(usageFile ? { EXO_CBA_BENCH_USAGE_FILE: usageFile } : {}),
+        },
     });
+    if (!usageFile) return ev;
+    const { modules } = JSON.parse(fs.readFileSync(usageFile, "utf8")) as { modules: string[] };
+    return { ...ev, modules: modules.map((m) => path.relative(projectDir, m).split(path.sep).join("/")) };
 }
 
 /** Each resource's step, as `pulumi preview` would list it: "create exo-key", ... (stack and "same" left out unless asked). */
