@@ -14,7 +14,7 @@
  * without a certificate is refused with what its runners use instead.
  */
 import { printable } from "../components/redaction.ts";
-import { EXIT_INVALID_INPUT, OUTPUT_OPTIONS, UserError, commandLine, outputOptionsUsage, runTool } from "./lib/cli.mts";
+import { EXIT_INVALID_INPUT, OUTPUT_OPTIONS, commandLine, outputOptionsUsage, runTool } from "./lib/cli.mts";
 import {
     EXIT_INCOMPLETE,
     exportCertificate,
@@ -48,20 +48,12 @@ exit codes: 0 written, ${EXIT_INVALID_INPUT} invalid input, a stack without a ce
             (nothing was changed), ${EXIT_INCOMPLETE} a write failed and not every file could be put back (the message says where each is)
 `;
 
-async function main(argv: string[]): Promise<number> {
-    // Every PFX password this run knows is kept out of what it prints, whatever quotes it (an
-    // argument typed in the wrong place, a path): from the environment now, from the prompt later.
-    const passwords = knownPasswords(argv, process.env);
-    const hide = (text: string) => hidePasswords(text, passwords);
-    try {
-        return await exportCert(argv, passwords, hide);
-    } catch (e) {
-        if (e instanceof UserError) throw new UserError(hide(e.message), e.exitCode);
-        throw new Error(hide(e instanceof Error ? e.message : String(e)), { cause: e });
-    }
-}
+// Every PFX password this run knows is kept out of what it prints, whatever quotes it (an argument
+// typed in the wrong place, a path): from the environment now, from the prompt later.
+const passwords = knownPasswords(process.argv.slice(2), process.env);
+const hide = (text: string) => hidePasswords(text, passwords);
 
-async function exportCert(argv: string[], passwords: string[], hide: (text: string) => string): Promise<number> {
+async function main(argv: string[]): Promise<number> {
     const args = commandLine(
         argv,
         {
@@ -90,4 +82,4 @@ async function exportCert(argv: string[], passwords: string[], hide: (text: stri
     return 0;
 }
 
-await runTool(main);
+await runTool(main, { hide });

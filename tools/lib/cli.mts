@@ -90,9 +90,14 @@ export function stackName(value: string, qualified = true): string {
 /**
  * Runs a tool's main function and sets the exit code. A UserError prints its one-line message and
  * exit code; anything else is a bug and prints one line too. Messages are redacted (private keys,
- * tokens) and control characters escaped, whatever they quote.
+ * tokens, and whatever `hide` takes out: the secrets only the tool knows, such as a PFX password) and
+ * control characters escaped, whatever they quote.
  */
-export async function runTool(main: (argv: string[]) => Promise<number>): Promise<void> {
+export async function runTool(
+    main: (argv: string[]) => Promise<number>,
+    options: { readonly hide?: (text: string) => string } = {},
+): Promise<void> {
+    const hide = options.hide ?? ((text: string) => text);
     // npm runs a script in the project's directory and says in INIT_CWD where the person typed the command:
     // relative paths in arguments (--out, --outputs-file, ...) are theirs.
     const invokedIn = process.env["INIT_CWD"];
@@ -113,10 +118,10 @@ export async function runTool(main: (argv: string[]) => Promise<number>): Promis
         process.exitCode = await main(process.argv.slice(2));
     } catch (e) {
         if (e instanceof UserError) {
-            process.stderr.write(`error: ${printableLine(e.message)}\n`);
+            process.stderr.write(`error: ${printableLine(hide(e.message))}\n`);
             process.exitCode = e.exitCode;
         } else {
-            const message = e instanceof Error ? e.message : String(e);
+            const message = hide(e instanceof Error ? e.message : String(e));
             process.stderr.write(`error: unexpected failure (${printableLine(message.split("\n")[0] ?? "")}); please report it\n`);
             process.exitCode = EXIT_INTERNAL;
         }
