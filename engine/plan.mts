@@ -51,25 +51,31 @@ export interface Plan {
  */
 export const MAX_ENVIRONMENT_STRING_BYTES = 32 * 4096;
 
-/** A variable the program would get that is over MAX_ENVIRONMENT_STRING_BYTES, and its size ("NAME=value" and the NUL). */
-export interface OversizedVariable {
-    readonly name: string;
-    readonly bytes: number;
-}
-
 /**
- * Whether the program can be started with this configuration at all. The Pulumi CLI hands a nodejs
- * program its whole configuration in one environment variable, PULUMI_CONFIG (pulumi/pulumi
- * sdk/nodejs/cmd/pulumi-language-nodejs/main.go, execRuntime: `env = append(env, pulumiConfigVar+"="+config)`),
- * so on Linux values of more than about 128 KiB together stop `pulumi up` before the program runs, and
- * the stack file's own 1 MiB cap does not prevent that.
+ * Why the program cannot be started with this configuration at all, or undefined when it can. The Pulumi
+ * CLI hands a nodejs program its whole configuration in one environment variable, PULUMI_CONFIG
+ * (pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go, execRuntime: `env = append(env,
+ * pulumiConfigVar+"="+config)`), so on Linux values of more than about 128 KiB together stop `pulumi up`
+ * before the program runs, and the stack file's own 1 MiB cap does not prevent that. `file` names the
+ * stack file in the message.
  */
-export function oversizedVariable(config: ResolvedConfig): OversizedVariable | undefined {
+export function unstartableProblem(config: ResolvedConfig, file: string): string | undefined {
     for (const [name, value] of Object.entries(programConfigEnvironment(config))) {
         const bytes = Buffer.byteLength(`${name}=${value}`) + 1;
-        if (bytes > MAX_ENVIRONMENT_STRING_BYTES) return { name, bytes };
+        if (bytes <= MAX_ENVIRONMENT_STRING_BYTES) continue;
+        const longest = Object.entries(config.config).reduce((a, b) => (Buffer.byteLength(b[1]) > Buffer.byteLength(a[1]) ? b : a));
+        return (
+            `${file}: the configuration makes ${name} ${bytes} bytes (${kib(bytes)}), ` +
+            `over the ${MAX_ENVIRONMENT_STRING_BYTES} bytes (${kib(MAX_ENVIRONMENT_STRING_BYTES)}) Linux allows one environment variable; ` +
+            "the Pulumi CLI hands the program its whole configuration in it, so `pulumi up` could not start the program either: " +
+            `shorten the values (the longest is ${shortValue(longest[0])}, ${kib(Buffer.byteLength(longest[1]))})`
+        );
     }
     return undefined;
+}
+
+function kib(bytes: number): string {
+    return `${Math.ceil(bytes / 1024)} KiB`;
 }
 
 /** Runs the program in preview against the placeholder tenant and builds the plan. */

@@ -7,15 +7,7 @@
  */
 import * as path from "node:path";
 import { PROJECT_DIR } from "../engine/engine.mts";
-import {
-    MAX_ENVIRONMENT_STRING_BYTES,
-    makePlan,
-    oversizedVariable,
-    renderJson,
-    renderMermaid,
-    renderText,
-    shortValue,
-} from "../engine/plan.mts";
+import { makePlan, renderJson, renderMermaid, renderText, unstartableProblem } from "../engine/plan.mts";
 import {
     StackConfigError,
     listStacks,
@@ -69,17 +61,8 @@ async function main(argv: string[]): Promise<number> {
         throw e;
     }
     // Refused as the CLI's own refusals are: the program would not start (spawn E2BIG), under `pulumi up` either.
-    const oversized = oversizedVariable(config);
-    if (oversized) {
-        const longest = Object.entries(config.config).reduce((a, b) => (Buffer.byteLength(b[1]) > Buffer.byteLength(a[1]) ? b : a));
-        throw new UserError(
-            `${file ?? `Pulumi.${stack}.yaml`}: the configuration makes ${oversized.name} ${oversized.bytes} bytes (${kib(oversized.bytes)}), ` +
-                `over the ${MAX_ENVIRONMENT_STRING_BYTES} bytes (${kib(MAX_ENVIRONMENT_STRING_BYTES)}) Linux allows one environment variable; ` +
-                "the Pulumi CLI hands the program its whole configuration in it, so `pulumi up` could not start the program either: " +
-                `shorten the values (the longest is ${shortValue(longest[0])}, ${kib(Buffer.byteLength(longest[1]))})`,
-            EXIT_REFUSED,
-        );
-    }
+    const unstartable = unstartableProblem(config, file ?? `Pulumi.${stack}.yaml`);
+    if (unstartable !== undefined) throw new UserError(unstartable, EXIT_REFUSED);
 
     const plan = await makePlan(config, { typeCheck: !args["no-type-check"] });
     if (args.json) process.stdout.write(renderJson(plan));
@@ -100,10 +83,6 @@ function oneLine(errors: readonly string[]): string {
         .map((line) => line.trim())
         .filter((line) => line !== "")
         .join(" ");
-}
-
-function kib(bytes: number): string {
-    return `${Math.ceil(bytes / 1024)} KiB`;
 }
 
 await runTool(main);
