@@ -6,7 +6,7 @@
  */
 import { printable } from "../components/redaction.ts";
 import { PROJECT_DIR } from "../engine/engine.mts";
-import { EXIT_INVALID_INPUT, UserError, commandLine, runTool } from "./lib/cli.mts";
+import { EXIT_INVALID_INPUT, commandLineWithArguments, runTool } from "./lib/cli.mts";
 import { tenantStacks } from "./lib/stacks.mts";
 
 const USAGE = `usage: npm run stacks -- [<project directory>]
@@ -25,17 +25,9 @@ exit codes: 0 the list was printed (also with problems in stack files), ${EXIT_I
 `;
 
 function main(argv: string[]): Promise<number> {
-    // The only options take no value, so every other argument is the directory (after "--", all of them).
-    const end = argv.indexOf("--");
-    const head = end === -1 ? argv : argv.slice(0, end);
-    const isOption = (a: string) => a.startsWith("-") && a !== "-";
-    const positionals = [...head.filter((a) => !isOption(a)), ...(end === -1 ? [] : argv.slice(end + 1))];
-    const args = commandLine(head.filter(isOption), {}, USAGE);
+    const args = commandLineWithArguments(argv, {}, USAGE, { max: 1, what: "the project directory" });
     if (!args) return Promise.resolve(0);
-    if (positionals.length > 1) {
-        throw new UserError(`expected at most one argument, the project directory (got ${positionals.length}; --help lists the options)`);
-    }
-    const { stacks, problems, leftOut } = tenantStacks(positionals[0] ?? PROJECT_DIR);
+    const { stacks, problems, leftOut } = tenantStacks(args.positionals[0] ?? PROJECT_DIR);
     const actions = process.env["GITHUB_ACTIONS"] === "true";
     for (const p of problems) {
         // One line: a file name with a line break must not start a workflow command of its own.

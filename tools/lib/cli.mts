@@ -29,11 +29,26 @@ export type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<
 
 /** The parsed values, or undefined after --help (the usage was printed). A malformed argument throws UserError. */
 export function commandLine<O extends ParseArgsOptionsConfig>(argv: string[], options: O, usage: string): Parsed<O> | undefined {
+    return commandLineWithArguments(argv, options, usage, { max: 0, what: "" })?.values;
+}
+
+/**
+ * commandLine() for a tool that also takes up to `max` arguments that are not options (`what` names
+ * them in the refusal of more); after `--` every argument is one, and so is `-`.
+ */
+export function commandLineWithArguments<O extends ParseArgsOptionsConfig>(
+    argv: string[],
+    options: O,
+    usage: string,
+    positionals: { readonly max: number; readonly what: string },
+): { values: Parsed<O>; positionals: string[] } | undefined {
     let values: Parsed<O>;
+    let rest: string[];
     const all: ParseArgsOptionsConfig = { ...options, ...HELP };
     try {
-        const parsed = parseArgs({ args: argv, options: all, strict: true, tokens: true });
+        const parsed = parseArgs({ args: argv, options: all, strict: true, tokens: true, allowPositionals: positionals.max > 0 });
         values = parsed.values as Parsed<O>;
+        rest = parsed.positionals;
         // parseArgs keeps the last of a repeated option; two different values would be a silent guess.
         const seen = new Set<string>();
         for (const token of parsed.tokens) {
@@ -44,14 +59,19 @@ export function commandLine<O extends ParseArgsOptionsConfig>(argv: string[], op
         }
     } catch (e) {
         if (e instanceof UserError) throw e;
-        // node:util's first line says what is wrong ("Unknown option '--x'"); --help has the rest.
-        throw new UserError(`${((e as Error).message.split("\n")[0] ?? "").replace(/\.$/, "")} (--help lists the options)`);
+        // node:util's first sentence says what is wrong ("Unknown option '--x'"); --help has the rest.
+        throw new UserError(`${((e as Error).message.split("\n")[0] ?? "").split(/\.(?:\s|$)/)[0]} (--help lists the options)`);
     }
     if ((values as { help?: boolean }).help) {
         process.stdout.write(usage);
         return undefined;
     }
-    return values;
+    if (rest.length > positionals.max) {
+        throw new UserError(
+            `expected at most ${positionals.max === 1 ? "one argument" : `${positionals.max} arguments`}, ${positionals.what} (got ${rest.length}; --help lists the options)`,
+        );
+    }
+    return { values, positionals: rest };
 }
 
 /**
