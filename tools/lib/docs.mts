@@ -97,3 +97,15 @@ export async function regenerate(readme: string): Promise<string> {
 export function readReadme(): string {
     return fs.readFileSync(README, "utf8");
 }
+
+/** Rewrites README.md's generated blocks and Pulumi.yaml's config block where they are stale; which file changed. */
+export async function updateDocs(): Promise<{ readonly file: string; readonly updated: boolean }[]> {
+    const readme = readReadme();
+    const project = fs.readFileSync(PROJECT_FILE, "utf8");
+    const updates: [string, string, string][] = [
+        [README, readme, await regenerate(readme)],
+        [PROJECT_FILE, project, regenerateProjectFile(project)],
+    ];
+    for (const [file, before, after] of updates) if (after !== before) fs.writeFileSync(file, after);
+    return updates.map(([file, before, after]) => ({ file: path.basename(file), updated: after !== before }));
+}
