@@ -15,7 +15,9 @@ import {
     MAX_FEDERATED_CREDENTIALS,
     MAX_GENERATIONS,
     type ManagedIdentity,
+    SETTINGS,
     type Settings,
+    settingsNeeding,
 } from "./settings.ts";
 import {
     BYO_RSA_BITS_MIN,
@@ -30,17 +32,6 @@ import {
     validityDaysProblem,
 } from "./validation.ts";
 
-/** Settings that mean something only for an application, refused when there is none. */
-const APPLICATION_ONLY = [
-    "certificatePem",
-    "certificates",
-    "federatedCredentials",
-    "owners",
-    "keyVaultId",
-    "keyVaultSecretName",
-    "keyVaultReaderPrincipalIds",
-] as const;
-
 export function checkWithoutApplication(s: Settings, err: (k: string, m: string) => void): void {
     if (s.managedIdentities === undefined || s.managedIdentities.length === 0) {
         err(
@@ -48,8 +39,11 @@ export function checkWithoutApplication(s: Settings, err: (k: string, m: string)
             "is false, so only managed identities get access, and exo-cba:managedIdentities lists none. List at least one, or set application to true.",
         );
     }
-    for (const key of APPLICATION_ONLY) {
-        if (s[key] !== undefined) err(key, "has no effect without an application (exo-cba:application is false); remove it.");
+    // Those with a default only get a warning for another value (validation.ts warnAboutUnusedSettings).
+    for (const key of settingsNeeding("application")) {
+        if (SETTINGS[key].default === undefined && s[key] !== undefined) {
+            err(key, "has no effect without an application (exo-cba:application is false); remove it.");
+        }
     }
 }
 

@@ -29,12 +29,22 @@ export interface Setting<V> {
     readonly description: string;
     /** "items" only: which reader of components/optional.ts reads one list item. */
     readonly reader?: ItemReader;
+    /** What the setting means nothing without (see Needs). */
+    readonly needs?: Needs;
 }
+
+/**
+ * What a setting means nothing without: an application, a certificate (which needs an application) or a
+ * self-signed certificate (which is a certificate). A stack without it is warned about a value other than
+ * the setting's default, and refused for a setting that has none (validation.ts, optional.ts).
+ */
+export type Needs = "application" | "certificate" | "selfSigned";
 
 interface Doc {
     readonly defaultText: string;
     readonly allowed: string;
     readonly description: string;
+    readonly needs?: Needs;
 }
 
 const text = (d: Doc & { readonly default: string }): Setting<string> => ({ kind: "string", ...d });
@@ -113,6 +123,7 @@ const orList = (values: readonly number[]): string => `${values.slice(0, -1).joi
 
 export const SETTINGS = {
     displayName: text({
+        needs: "application",
         default: "EXO Reporting Script",
         defaultText: "`EXO Reporting Script`",
         allowed: `Not blank, at most ${DISPLAY_NAME_MAX} characters, no control characters. Names the application and is the certificate's CN.`,
@@ -154,18 +165,21 @@ export const SETTINGS = {
             "Create the Entra application that certificates and federated credentials sign in as; false when only managed identities need access.",
     }),
     certValidityDays: whole({
+        needs: "selfSigned",
         default: 365,
         defaultText: "`365`",
         allowed: `${VALIDITY_DAYS_MIN} to ${VALIDITY_DAYS_MAX}. Self-signed mode only.`,
         description: `Lifetime of the self-signed certificate in days, ${VALIDITY_DAYS_MIN} to ${VALIDITY_DAYS_MAX}.`,
     }),
     certRsaBits: whole({
+        needs: "selfSigned",
         default: 2048,
         defaultText: "`2048`",
         allowed: `${orList(RSA_BITS_ALLOWED)}. Self-signed mode only.`,
         description: `RSA key size of the self-signed certificate, ${orList(RSA_BITS_ALLOWED)}.`,
     }),
     certificatePem: optionalText({
+        needs: "application",
         defaultText: "empty: generate a key and certificate",
         allowed:
             "Bring your own: the **public** certificate in PEM. One certificate, RSA of at least 2048 bits, not expired, no private key block. One that starts later (a certificate staged for the next rotation) is accepted with a warning saying from when runners can sign in with it.",
@@ -173,11 +187,13 @@ export const SETTINGS = {
             "Bring your own certificate - its public PEM only (no private key). Empty generates a key and self-signed certificate.",
     }),
     owners: optionalNames({
+        needs: "application",
         defaultText: "empty: the identity running Pulumi",
         allowed: "Object ids (GUIDs) of users or service principals that own the application and service principal.",
         description: "Object ids of the application's owners. Empty makes the identity running Pulumi the owner.",
     }),
     certificates: items<CertificateGeneration>({
+        needs: "application",
         defaultText: "empty: one generation named `initial`, from `certificatePem` / `certValidityDays` / `certRsaBits`",
         allowed: `Certificate generations for [rotation](#rotate-the-certificate), oldest first; the last is active. Each item is a name, or \`{ name, certificatePem }\` (bring your own) or \`{ name, validityDays, rsaBits }\` (self-signed; defaults \`certValidityDays\` / \`certRsaBits\`). Names: 1–32 letters, digits, inner hyphens, unique. At most ${MAX_GENERATIONS} items. Not together with \`certificatePem\`. \`[]\`: no certificate at all, only with \`federatedCredentials\`.`,
         description:
@@ -185,6 +201,7 @@ export const SETTINGS = {
         reader: "generation",
     }),
     renewBeforeDays: whole({
+        needs: "certificate",
         default: 30,
         defaultText: "`30`",
         allowed: `0 to ${RENEW_BEFORE_DAYS_MAX}. \`pulumi preview\`/\`up\` warn when the active certificate expires within this many days; \`npm run check-expiry\` uses it too.`,
@@ -199,6 +216,7 @@ export const SETTINGS = {
         reader: "managedIdentity",
     }),
     federatedCredentials: items<FederatedCredential>({
+        needs: "application",
         defaultText: "empty",
         allowed: `[Federated credentials](#runners-without-a-secret) on the application: \`{ name, issuer, subject, audiences? }\`, or \`{ name, github: <owner>/<repo>, environment }\` / \`{ name, github, branch }\`. At most ${MAX_FEDERATED_CREDENTIALS}; https issuers; no wildcard or \`pull_request\` subjects; names 3–32 letters, digits, inner hyphens, unique; each issuer and subject once.`,
         description:
@@ -206,6 +224,7 @@ export const SETTINGS = {
         reader: "federatedCredential",
     }),
     keyVaultId: optionalText({
+        needs: "application",
         defaultText: "empty: no Key Vault delivery",
         allowed:
             "ARM resource id of an existing vault (Azure RBAC) that receives the active certificate and key as one secret: `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`. Needs a self-signed active certificate. See [Key Vault](#azure-key-vault-and-an-automation-runbook).",
@@ -213,11 +232,13 @@ export const SETTINGS = {
             "ARM resource id of an existing Key Vault (Azure RBAC) that receives the active certificate and key as one PEM secret. Empty means no Key Vault delivery. Needs a self-signed active certificate.",
     }),
     keyVaultSecretName: optionalText({
+        needs: "application",
         defaultText: "empty: `<project>-<stack>` (e.g. `exo-cba-contoso`)",
         allowed: "1–127 letters, digits, hyphens. Only with `keyVaultId`.",
         description: "Name of the Key Vault secret; empty means <project>-<stack>. Letters, digits, hyphens.",
     }),
     keyVaultReaderPrincipalIds: optionalNames({
+        needs: "application",
         defaultText: "empty",
         allowed:
             "Object ids of managed identities or service principals granted *Key Vault Secrets User* on the secret only (e.g. an Automation account's identity). Only with `keyVaultId`.",
@@ -236,6 +257,20 @@ export type Settings = { readonly [K in SettingKey]: ValueOf<(typeof SETTINGS)[K
 
 /** The component's arguments: any setting, each defaulting as SETTINGS says. */
 export type SettingsInput = { readonly [K in SettingKey]?: ValueOf<(typeof SETTINGS)[K]> };
+
+const IMPLIED: Readonly<Record<Needs, readonly Needs[]>> = {
+    application: ["application", "certificate", "selfSigned"],
+    certificate: ["certificate", "selfSigned"],
+    selfSigned: ["selfSigned"],
+};
+
+/** The settings that mean nothing without `what`: those that need it, or something that needs it. */
+export function settingsNeeding(what: Needs): SettingKey[] {
+    return SETTING_KEYS.filter((key) => {
+        const needs: Needs | undefined = (SETTINGS[key] as Setting<unknown>).needs;
+        return needs !== undefined && IMPLIED[what].includes(needs);
+    });
+}
 
 /** Fills in the defaults of SETTINGS. */
 export function withDefaults(input: SettingsInput): Settings {

@@ -19,6 +19,7 @@ import {
     DISPLAY_NAME_MAX,
     type ItemReader,
     type ManagedIdentity,
+    type Needs,
     type Problem,
     RENEW_BEFORE_DAYS_MAX,
     RSA_BITS_ALLOWED,
@@ -26,6 +27,7 @@ import {
     type Settings,
     VALIDITY_DAYS_MAX,
     VALIDITY_DAYS_MIN,
+    settingsNeeding,
 } from "./settings.ts";
 
 export type { Problem };
@@ -163,19 +165,19 @@ export function checkSettings(
  * would otherwise mislead whoever reads the stack file. Warnings, so a stack that carries one still deploys.
  */
 function warnAboutUnusedSettings(s: Settings, warn: (k: string, m: string) => void): void {
-    const given = (key: "displayName" | "certValidityDays" | "certRsaBits" | "renewBeforeDays") => s[key] !== SETTINGS[key].default;
-    const unused = (keys: readonly ("displayName" | "certValidityDays" | "certRsaBits" | "renewBeforeDays")[], why: string) => {
-        for (const key of keys) if (given(key)) warn(key, `has no effect: ${why}; remove it.`);
+    // Those without a default are refused instead (optional.ts checkWithoutApplication) or checked by their own rules.
+    const unused = (missing: Needs, why: string) => {
+        for (const key of settingsNeeding(missing)) {
+            const fallback = SETTINGS[key].default;
+            if (fallback !== undefined && s[key] !== fallback) warn(key, `has no effect: ${why}; remove it.`);
+        }
     };
     if (!s.application) {
-        unused(
-            ["displayName", "certValidityDays", "certRsaBits", "renewBeforeDays"],
-            "there is no application (exo-cba:application is false)",
-        );
+        unused("application", "there is no application (exo-cba:application is false)");
     } else if (s.certificates !== undefined && s.certificates.length === 0) {
-        unused(["certValidityDays", "certRsaBits", "renewBeforeDays"], "exo-cba:certificates is empty, so there is no certificate");
+        unused("certificate", "exo-cba:certificates is empty, so there is no certificate");
     } else if (s.certificates === undefined && s.certificatePem !== undefined) {
-        unused(["certValidityDays", "certRsaBits"], "the brought certificate (exo-cba:certificatePem) has its own validity and key");
+        unused("selfSigned", "the brought certificate (exo-cba:certificatePem) has its own validity and key");
     }
 }
 

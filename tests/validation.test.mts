@@ -177,6 +177,27 @@ describe("certValidityDays and certRsaBits", () => {
             ["displayName", "renewBeforeDays"],
         );
     });
+    it("without an application, refuses each setting only an application uses and warns of those with a default", () => {
+        // The README's Configuration section: these concern the application, its certificates and credentials.
+        const applicationOnly: Partial<Settings> = {
+            certificatePem: makeCertificate({ now: NOW }).certPem,
+            owners: ["4a3b2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1e"],
+            certificates: [{ name: "initial" }],
+            federatedCredentials: [{ name: "gh-prod", github: "contoso/reports", environment: "production" }],
+            keyVaultId: "/subscriptions/3f2e1d0c-9b8a-4765-8432-10fedcba9876/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-exo",
+            keyVaultSecretName: "exo-cba-contoso",
+            keyVaultReaderPrincipalIds: ["4a3b2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1f"],
+        };
+        const withDefault: Partial<Settings> = { displayName: "Reports", certValidityDays: 90, certRsaBits: 4096, renewBeforeDays: 10 };
+        const identities = { managedIdentities: [{ name: "automation", objectId: "4a3b2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d" }] };
+        const result = checkSettings({ ...VALID, ...applicationOnly, ...withDefault, ...identities, application: false }, NOW);
+        assert.deepEqual(result.errors.map((e) => e.key).sort(), Object.keys(applicationOnly).sort());
+        for (const e of result.errors)
+            assert.equal(e.message, "has no effect without an application (exo-cba:application is false); remove it.");
+        assert.deepEqual(result.warnings.map((w) => w.key).sort(), Object.keys(withDefault).sort());
+        // The same settings at their defaults, or unset, say nothing.
+        assert.deepEqual(checkSettings({ ...VALID, ...identities, application: false }, NOW), { errors: [], warnings: [] });
+    });
     for (const bits of [1024, 2047, 8192]) {
         it(`refuses ${bits} bits`, () => assertRejected({ certRsaBits: bits }, "certRsaBits", /2048, 3072, 4096/));
     }
