@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import { rfc3339 } from "../../components/certificate.ts";
 import { type ExpiryState, describeExpiry, describeRetirement, expiryStatus, parseRfc3339 } from "../../components/expiry.ts";
+import type { RegisteredCertificate } from "../../components/outputs.ts";
 import { printable, printableJson, printableLine, show } from "../../components/redaction.ts";
 import { SETTINGS } from "../../components/settings.ts";
 import { INITIAL_GENERATION, renewBeforeDaysProblem } from "../../components/validation.ts";
@@ -15,11 +16,8 @@ import type { StackOutputs } from "./outputs.mts";
 /** Exit codes: the result, or EXIT_INVALID_INPUT (2, cli.mts) when the outputs or flags are unusable. */
 export const EXPIRY_EXIT: Readonly<Record<ExpiryState, number>> = { ok: 0, renew: 1, expired: 3 };
 
-export interface CheckedCertificate {
-    readonly name: string;
-    readonly thumbprint: string;
-    readonly notAfter: string;
-    readonly active: boolean;
+/** One item of the `certificates` output (components/outputs.ts), judged. */
+export interface CheckedCertificate extends Pick<RegisteredCertificate, "name" | "thumbprint" | "notAfter" | "active"> {
     readonly daysLeft: number;
     readonly state: ExpiryState;
 }
