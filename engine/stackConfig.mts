@@ -10,6 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { STACK_NAME_RULE, isStackName } from "./stackName.mts";
 import { SECRET, sortKeys } from "./values.mts";
 
 /** Stack and project files are a few kilobytes; a larger one is not read (nor a 30 MB value in one). */
@@ -60,16 +61,10 @@ export function readProjectFile(projectDir: string): ProjectFile {
     return project as unknown as ProjectFile;
 }
 
-/** A simple stack name (pkg/backend's rule), so Pulumi.<stack>.yaml is always a file in the project directory. */
-const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
-
 /** Reads Pulumi.<stack>.yaml from the project directory and resolves it. */
 export function loadStackConfig(projectDir: string, stack: string): ResolvedConfig {
-    if (!STACK_NAME.test(stack) || /^\.+$/.test(stack)) {
-        throw new StackConfigError(
-            `stack names may only contain letters, digits, hyphens, underscores or periods, at most 100 (got ${JSON.stringify(stack.slice(0, 100))})`,
-            true,
-        );
+    if (!isStackName(stack)) {
+        throw new StackConfigError(`a stack name is ${STACK_NAME_RULE} (got ${JSON.stringify(stack.slice(0, 100))})`, true);
     }
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { printable, printableLine } from "../../components/redaction.ts";
+import { STACK_NAME_RULE, isQualifiedStackName, isStackName } from "../../engine/stackName.mts";
 
 /** Exit code of every tool for input a person must fix: a flag, a file, stack outputs. Nothing was done. */
 export const EXIT_INVALID_INPUT = 2;
@@ -94,15 +95,11 @@ export function outputOptionsUsage(secrets: boolean | "when-needed"): string {
     );
 }
 
-/** Pulumi's stack name rule (pkg/backend: ^[A-Za-z0-9_.-]{1,100}$), optionally qualified as org/project/stack. */
-const STACK_NAME = /^(?:[A-Za-z0-9_.-]{1,100}\/){0,2}[A-Za-z0-9_.-]{1,100}$/;
-
 /** Checks a --stack value; a qualified name (org/project/stack) only where `qualified` allows it. */
 export function stackName(value: string, qualified = true): string {
-    const simple = /^[A-Za-z0-9_.-]{1,100}$/.test(value) && !/^\.+$/.test(value);
-    if (simple || (qualified && STACK_NAME.test(value) && !value.split("/").some((p) => /^\.+$/.test(p)))) return value;
+    if (qualified ? isQualifiedStackName(value) : isStackName(value)) return value;
     throw new UserError(
-        `--stack must be a stack name: 1 to 100 letters, digits, hyphens, underscores or periods` +
+        `--stack must be a stack name: ${STACK_NAME_RULE}` +
             `${qualified ? ", optionally as org/project/stack" : ""} (got ${JSON.stringify(printable(value).slice(0, 120))})`,
     );
 }

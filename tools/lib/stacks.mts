@@ -9,7 +9,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { show } from "../../components/redaction.ts";
 import { STACK_FILE, StackConfigError, parseYaml, readFileCapped } from "../../engine/stackConfig.mts";
-import { UserError, describeFsError, stackName } from "./cli.mts";
+import { STACK_NAME_RULE, isStackName } from "../../engine/stackName.mts";
+import { UserError, describeFsError } from "./cli.mts";
 
 export interface TenantStacks {
     /** Stacks that pin a tenant, and stacks whose file could not be read. */
@@ -66,9 +67,7 @@ export function tenantStacks(projectDir: string): TenantStacks {
         const stack = validStackName(candidate);
         if (stack === undefined) {
             // Only the quoted, escaped and shortened name: a file name can hold line breaks and terminal escapes.
-            leave(
-                `${show(file)}: not a stack name Pulumi accepts (1 to 100 letters, digits, hyphens, underscores or periods); CI leaves it out.`,
-            );
+            leave(`${show(file)}: not a stack name Pulumi accepts (${STACK_NAME_RULE}); CI leaves it out.`);
             continue;
         }
         const reserved = reservedName(stack);
@@ -104,14 +103,9 @@ export function tenantStacks(projectDir: string): TenantStacks {
     return { stacks: stacks.sort(), problems, leftOut };
 }
 
-/** The name when Pulumi would accept it as a simple stack name (tools/lib/cli.mts stackName). */
+/** The name when Pulumi would accept it as a simple stack name. */
 function validStackName(name: string): string | undefined {
-    try {
-        return stackName(name, false);
-    } catch (e) {
-        if (e instanceof UserError) return undefined;
-        throw e;
-    }
+    return isStackName(name) ? name : undefined;
 }
 
 /** The directory's file names, sorted; a path that is not a project directory is a UserError naming it. */
