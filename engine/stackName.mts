@@ -7,7 +7,7 @@
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
 /** What a stack name may be, for messages. */
-export const STACK_NAME_RULE = "1 to 100 letters, digits, hyphens, underscores or periods";
+export const STACK_NAME_RULE = "1 to 100 letters, digits, hyphens, underscores or periods, not periods alone";
 
 export function isStackName(name: string): boolean {
     return NAME.test(name) && !/^\.+$/.test(name);

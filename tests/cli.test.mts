@@ -59,6 +59,39 @@ describe("an option given twice", () => {
     });
 });
 
+describe("an argument a tool does not take", () => {
+    it("is refused with node's reason, whole: an argument that is no option, an unknown option with a period in it", async () => {
+        const cases: [string, string[], string][] = [
+            [
+                "verify",
+                ["contoso"],
+                "error: Unexpected argument 'contoso'. This command does not take positional arguments (--help lists the options)\n",
+            ],
+            ["docs", ["--bogus"], "error: Unknown option '--bogus' (--help lists the options)\n"],
+            ["stacks", ["--a. b"], "error: Unknown option '--a. b' (--help lists the options)\n"],
+            ["check-expiry", ["--x.y. z"], "error: Unknown option '--x.y. z' (--help lists the options)\n"],
+        ];
+        for (const [tool, args, stderr] of cases) {
+            const r = await runTool(tool, args);
+            assert.deepEqual([r.code, r.stderr, r.stdout], [2, stderr, ""], `${tool} ${args.join(" ")}`);
+        }
+    });
+});
+
+describe("a PFX password in the environment", () => {
+    it("is hidden in any tool's message that quotes it, in every form a message quotes a value", async () => {
+        const password = "p\u0001wxyz-Sekret";
+        for (const tool of ["verify", "export-cert"]) {
+            const r = await runTool(tool, ["--stack", `${password}!`, "--outputs-file", "/dev/null"], {
+                env: { EXO_CBA_PFX_PASSWORD: password },
+            });
+            assert.equal(r.code, 2, r.stderr);
+            assert.match(r.stderr, /^error: --stack must be a stack name: .*\(got "\[PFX password redacted\]!"\)\n$/, tool);
+            assert.ok(!r.stderr.includes("wxyz-Sekret"), r.stderr);
+        }
+    });
+});
+
 describe("an error that quotes what a person typed", () => {
     it("stays on one line when that holds a line break or a tab", async () => {
         const r = await runTool("export-cert", ["--outputs-file", "/nonexistent/a\nerror: forged\tline.json", "--format", "cer"]);

@@ -1004,6 +1004,21 @@ describe("the stack's cloud and Security & Compliance PowerShell", () => {
         ]);
     });
 
+    it("refuses a thumbprint that is not the certificate's, even for a .cer, without asking for secret outputs", async () => {
+        const { outputs } = await deployedOutputs({ "exo-cba:roles": ["Global Reader"] });
+        const { privateKeyPem: _key, ...publicOutputs } = outputs;
+        const file = path.join(tempDir("outputs-"), "outputs.json");
+        const other = "AB".repeat(20);
+        fs.writeFileSync(file, JSON.stringify({ ...publicOutputs, thumbprint: other }));
+        const dir = tempDir("export-");
+        const r = await exportCert(["--outputs-file", file, "--out", dir, "--format", "cer"], {});
+        assert.equal(r.code, 2);
+        assert.equal(
+            r.stderr,
+            `error: output thumbprint "${other}" is not the thumbprint of output certificatePem (${opensslThumbprint(String(outputs["certificatePem"]))}); the outputs do not come from one deployment: read them again\n`,
+        );
+        assert.deepEqual(fs.readdirSync(dir), []);
+    });
     it("refuses a cloud output that names no cloud, or disagrees with exchangeEnvironmentName; an absent one is worldwide", async () => {
         const { outputs } = await deployedOutputs({ "exo-cba:roles": ["Global Reader"] });
         const dir = tempDir("export-");
@@ -1029,6 +1044,17 @@ describe("the stack's cloud and Security & Compliance PowerShell", () => {
         assert.equal(
             mixed.stderr,
             'error: output exchangeEnvironmentName is "O365Default", but cloud gcc-high connects with O365USGovGCCHigh; read the outputs again from one deployment\n',
+        );
+        assert.deepEqual(fs.readdirSync(dir), [], "nothing was written");
+
+        // Without the cloud output the stack is worldwide: another cloud's Exchange environment means stitched outputs.
+        const { cloud: _c, ...noCloud } = outputs;
+        fs.writeFileSync(file, JSON.stringify({ ...noCloud, exchangeEnvironmentName: "O365USGovGCCHigh" }));
+        const stitched = await exportCert(["--outputs-file", file, "--out", dir, "--name", "c"]);
+        assert.equal(stitched.code, 2);
+        assert.equal(
+            stitched.stderr,
+            'error: output exchangeEnvironmentName is "O365USGovGCCHigh", but without a cloud output the stack is worldwide, which connects with O365Default; read the outputs again from one deployment\n',
         );
         assert.deepEqual(fs.readdirSync(dir), [], "nothing was written");
 

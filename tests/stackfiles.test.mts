@@ -96,7 +96,7 @@ describe("npm run plan with a broken stack file", () => {
             assert.equal(r.code, 2, stack);
             assert.match(
                 r.stderr,
-                /^error: --stack must be a stack name: 1 to 100 letters, digits, hyphens, underscores or periods \(got .*\)\n$/,
+                /^error: --stack must be a stack name: 1 to 100 letters, digits, hyphens, underscores or periods, not periods alone \(got .*\)\n$/,
             );
         }
     });

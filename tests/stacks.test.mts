@@ -89,7 +89,7 @@ describe("stack files the Pulumi CLI would not read as a stack", () => {
         for (const p of problems) {
             assert.match(
                 p,
-                /^"Pulumi\..*(?:\.yaml"|\.\.\.): not a stack name Pulumi accepts \(1 to 100 letters, digits, hyphens, underscores or periods\); CI leaves it out\.$/,
+                /^"Pulumi\..*(?:\.yaml"|\.\.\.): not a usable stack name \(1 to 100 letters, digits, hyphens, underscores or periods, not periods alone\); CI leaves it out\.$/,
             );
             // eslint-disable-next-line no-control-regex
             assert.doesNotMatch(p, /[\u0000-\u001f\u202e]/, "a raw control character in a problem");
@@ -141,6 +141,6 @@ describe("npm run stacks, its arguments", () => {
             ["::error title=Stack file left out", "::error title=Stack file left out"],
         );
         const plain = await runTool("stacks", [dir], { env: { GITHUB_ACTIONS: "" } });
-        assert.match(plain.stderr, /^warning: "Pulumi\.a b\.yaml": not a stack name/m);
+        assert.match(plain.stderr, /^warning: "Pulumi\.a b\.yaml": not a usable stack name/m);
     });
 });

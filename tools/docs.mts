@@ -3,10 +3,20 @@
  * diagram, rotation advice) and Pulumi.yaml's config block from the declarations they document
  * (tools/lib/docs.mts).
  */
-import { runTool } from "./lib/cli.mts";
+import { commandLine, runTool } from "./lib/cli.mts";
 import { updateDocs } from "./lib/docs.mts";
 
-async function main(): Promise<number> {
+const USAGE = `usage: npm run docs
+
+Rewrites README.md's generated blocks (the configuration and outputs tables, the resource diagram, the
+rotation advice) and Pulumi.yaml's config block from components/settings.ts, components/outputs.ts,
+components/expiry.ts and the dev stack's plan, and says which file changed.
+
+exit codes: 0 done, 2 invalid input
+`;
+
+async function main(argv: string[]): Promise<number> {
+    if (!commandLine(argv, {}, USAGE)) return 0;
     for (const { file, updated } of await updateDocs()) process.stdout.write(`${file} ${updated ? "updated" : "is up to date"}\n`);
     return 0;
 }

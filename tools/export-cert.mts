@@ -20,15 +20,13 @@ import {
     exportCertificate,
     exportPlan,
     hasControllingTerminal,
-    hidePasswords,
-    knownPasswords,
     nextSteps,
     pfxPassword,
     promptTerminal,
     terminalPrompt,
 } from "./lib/export.mts";
 import { readOutputs } from "./lib/outputs.mts";
-import { PFX_PASSWORD_VARIABLE } from "./lib/pfx.mts";
+import { PFX_PASSWORD_VARIABLE, hidePasswords, knownPasswords } from "./lib/pfx.mts";
 
 const USAGE = `usage: npm run export-cert -- (--stack <name> | --outputs-file <file|->) [options]
 

@@ -60,8 +60,10 @@ export function commandLineWithArguments<O extends ParseArgsOptionsConfig>(
         }
     } catch (e) {
         if (e instanceof UserError) throw e;
-        // node:util's first sentence says what is wrong ("Unknown option '--x'"); --help has the rest.
-        throw new UserError(`${((e as Error).message.split("\n")[0] ?? "").split(/\.(?:\s|$)/)[0]} (--help lists the options)`);
+        // node:util's first line says what is wrong ("Unknown option '--x'"), and where positional arguments are
+        // allowed it adds how to pass one starting with "-": --help has the rest.
+        const first = ((e as Error).message.split("\n")[0] ?? "").replace(/\. To specify a positional argument starting with a '-'.*$/, "");
+        throw new UserError(`${first.replace(/\.$/, "")} (--help lists the options)`);
     }
     if ((values as { help?: boolean }).help) {
         process.stdout.write(usage);

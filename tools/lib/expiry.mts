@@ -34,7 +34,7 @@ export interface ExpiryReport {
 /** The renewal window a person asked for with --renew-before-days. */
 export function renewWindow(text: string): number {
     // Digits only: Number() would also read "", " 7", "0x10" and "1e2".
-    const days = /^[0-9]{1,3}$/.test(text) ? Number(text) : text;
+    const days = /^[0-9]{1,9}$/.test(text) ? Number(text) : text;
     const problem = renewBeforeDaysProblem(days);
     if (problem !== undefined) throw new UserError(`--renew-before-days ${problem}`);
     return days as number;

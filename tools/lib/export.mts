@@ -24,7 +24,7 @@ import {
 } from "../../components/connect.ts";
 import { ROTATION_ADVICE, ROTATION_REFERENCE, describeExpiry, expiryStatus } from "../../components/expiry.ts";
 import { type CloudName, isGuid } from "../../components/microsoft.ts";
-import { hasControlCharacters, printable, show } from "../../components/redaction.ts";
+import { hasControlCharacters, show } from "../../components/redaction.ts";
 import { UserError, describeFsError, stackName } from "./cli.mts";
 import { type StackOutputs, certificateOutput, thumbprintMismatch } from "./outputs.mts";
 import { PFX_PASSWORD_VARIABLE, buildPfx } from "./pfx.mts";
@@ -708,47 +708,6 @@ function question(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, p
             rl.close();
         });
     });
-}
-
-/** What replaces a PFX password in anything printed. */
-export const REDACTED_PASSWORD = "[PFX password redacted]";
-
-/**
- * The PFX passwords this run can know before anything is parsed: the values of EXO_CBA_PFX_PASSWORD and
- * of every variable a --password-env argument names, so that even a malformed command line is reported
- * without them.
- */
-export function knownPasswords(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
-    const variables = new Set([PFX_PASSWORD_VARIABLE]);
-    argv.forEach((arg, i) => {
-        if (arg === "--password-env" && argv[i + 1] !== undefined) variables.add(argv[i + 1]);
-        else if (arg.startsWith("--password-env=")) variables.add(arg.slice("--password-env=".length));
-    });
-    return [...variables].map((v) => env[v]).filter((p): p is string => p !== undefined && p !== "");
-}
-
-/** The shortest start of a password that is redacted where show() cut a quote short ("Sup3rSec..."). */
-const SHORTENED_MIN = 4;
-
-/**
- * `text` with each password replaced by REDACTED_PASSWORD: as typed, and as messages quote it (JSON
- * escapes, control characters made visible by printable(), and cut short with "..." by show()).
- */
-export function hidePasswords(text: string, passwords: readonly string[]): string {
-    const forms = new Set<string>();
-    for (const p of passwords) {
-        const escaped = JSON.stringify(p).slice(1, -1);
-        for (const form of [p, escaped, printable(p), printable(escaped)]) if (form !== "") forms.add(form);
-    }
-    let result = text;
-    // Longest first, so that a password containing another is replaced whole.
-    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
-        result = result.split(form).join(REDACTED_PASSWORD);
-        for (let n = form.length - 1; n >= SHORTENED_MIN; n--) {
-            result = result.split(`${form.slice(0, n)}...`).join(`${REDACTED_PASSWORD}...`);
-        }
-    }
-    return result;
 }
 
 /**

@@ -72,18 +72,18 @@ export class StackOutputs {
      */
     cloud(): CloudName {
         const name = this.values["cloud"];
-        if (name === undefined) return "global";
-        if (typeof name !== "string" || !isCloudName(name)) {
+        if (name !== undefined && (typeof name !== "string" || !isCloudName(name))) {
             throw new UserError(`output cloud should be one of ${CLOUD_NAMES.join(", ")} (got ${show(name)})`);
         }
+        const cloud: CloudName = name ?? "global";
         const environment = this.values["exchangeEnvironmentName"];
-        const expected = CLOUDS[name].exchangeEnvironmentName;
+        const expected = CLOUDS[cloud].exchangeEnvironmentName;
         if (environment !== undefined && environment !== expected) {
             throw new UserError(
-                `output exchangeEnvironmentName is ${show(environment)}, but cloud ${name} connects with ${expected}; read the outputs again from one deployment`,
+                `output exchangeEnvironmentName is ${show(environment)}, but ${name === undefined ? "without a cloud output the stack is worldwide, which" : `cloud ${cloud}`} connects with ${expected}; read the outputs again from one deployment`,
             );
         }
-        return name;
+        return cloud;
     }
 
     /** The managedIdentities output ([] when absent): a name, the service principal's object id and, user-assigned only, a client id. */
@@ -123,7 +123,7 @@ export function thumbprintMismatch(thumbprint: string, certificate: X509Certific
     return actual === thumbprint.toUpperCase()
         ? undefined
         : `output thumbprint ${show(thumbprint)} is not the thumbprint of output certificatePem (${actual}); ` +
-              "the outputs do not come from one deployment: read them again with `pulumi stack output --json --show-secrets`";
+              "the outputs do not come from one deployment: read them again";
 }
 
 /** Reads the outputs as OutputsSource says; every failure is a UserError that never quotes a value. */

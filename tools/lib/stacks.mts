@@ -67,7 +67,7 @@ export function tenantStacks(projectDir: string): TenantStacks {
         const stack = validStackName(candidate);
         if (stack === undefined) {
             // Only the quoted, escaped and shortened name: a file name can hold line breaks and terminal escapes.
-            leave(`${show(file)}: not a stack name Pulumi accepts (${STACK_NAME_RULE}); CI leaves it out.`);
+            leave(`${show(file)}: not a usable stack name (${STACK_NAME_RULE}); CI leaves it out.`);
             continue;
         }
         const reserved = reservedName(stack);
