@@ -5,6 +5,7 @@
  * project with one thing changed at a time.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
@@ -57,5 +58,65 @@ describe("loading the program like the nodejs language host", () => {
         const ev = await run(stackConfig({}), { projectDir: dir, preview: true, typeCheck: true });
         assert.equal(ev.failed, true);
         assert.match(ev.errors.join("\n"), /TS5097/);
+    });
+});
+
+describe("the engine's transpile cache (engine/transpileCache.cjs)", () => {
+    /** A module whose throw is on line 7 of its TypeScript, and on another line of what ts-node makes of it. */
+    const SOURCE = [
+        "interface Unused {",
+        "    a: string;",
+        "    b: number;",
+        "}",
+        "const x: Unused | undefined = undefined;",
+        "export function boom(): never {",
+        "    throw new Error(`boom ${String(x)}`);",
+        "}",
+        "boom();",
+        "",
+    ].join("\n");
+
+    /** Loads the module as the Pulumi loader has ts-node load a program, with the cache; the frame of the throw. */
+    function load(file: string, cache: string, transpileOnly: boolean, what: "frame" | "message" = "frame"): string {
+        const script = `
+            require("ts-node").register({ transpileOnly: ${transpileOnly}, project: ${JSON.stringify(path.join(PROJECT_DIR, "tsconfig.json"))},
+                compilerOptions: { module: "nodenext", moduleResolution: "nodenext", sourceMap: true } });
+            try { require(${JSON.stringify(file)}); } catch (e) { process.stdout.write(${what === "frame" ? 'e.stack.split("\\n")[1]' : "e.message"}); }`;
+        const r = spawnSync(process.execPath, ["--require", path.join(PROJECT_DIR, "engine", "transpileCache.cjs"), "-e", script], {
+            cwd: PROJECT_DIR,
+            env: { ...process.env, NODE_OPTIONS: "", EXO_CBA_TRANSPILE_CACHE: cache },
+            encoding: "utf8",
+        });
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout;
+    }
+
+    it("hands back ts-node's output for the same file, and stack traces still point into the TypeScript", () => {
+        const dir = tempDir("transpile-");
+        const file = path.join(dir, "thrower.ts");
+        fs.writeFileSync(file, SOURCE);
+        const cache = path.join(dir, "cache");
+        const first = load(file, cache, true);
+        assert.match(first, /thrower\.ts:7:\d+\)?$/, "ts-node itself maps the frame");
+        const stored = fs.readdirSync(cache);
+        assert.equal(stored.length, 1, "one file, one entry");
+        // The second load is answered from the cache (made visibly different, to be sure it was read).
+        const entry = path.join(cache, stored[0]);
+        fs.writeFileSync(entry, fs.readFileSync(entry, "utf8").replace("`boom ", "`cached boom "));
+        const second = load(file, cache, true);
+        assert.match(second, /thrower\.ts:7:\d+\)?$/, "a cached file is mapped too");
+        assert.match(load(file, cache, true, "message"), /^cached boom undefined$/, "the second load was the cache's");
+        // Another text is another entry.
+        fs.writeFileSync(file, SOURCE.replace("boom();", "boom(); // changed"));
+        load(file, cache, true);
+        assert.equal(fs.readdirSync(cache).length, 2);
+    });
+    it("is read and written only when ts-node does not type-check", () => {
+        const dir = tempDir("transpile-");
+        const file = path.join(dir, "thrower.ts");
+        fs.writeFileSync(file, SOURCE);
+        const cache = path.join(dir, "cache");
+        load(file, cache, false);
+        assert.ok(!fs.existsSync(cache), "nothing stored for a type-checked load");
     });
 });

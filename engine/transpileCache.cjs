@@ -1,0 +1,74 @@
+// Loaded with `node --require` into the program's process when the engine is asked for its caches
+// (EvaluateOptions.compileCache: the tests and `npm run plan`, never the bench). In a transpile-only run
+// it keeps what ts-node makes of each TypeScript file in EXO_CBA_TRANSPILE_CACHE, keyed by everything
+// that output depends on (ts-node's and TypeScript's versions, the compiler options, the file's path and
+// text), and hands the same bytes back the next time instead of transpiling again. Type-checked runs
+// are left alone: there ts-node's compile() also reports type errors, which a cache would hide.
+//
+// The hook: the Pulumi loader calls ts-node's register() (@pulumi/pulumi cmd/run/run.js), and ts-node's
+// require hook calls `service.compile(code, fileName)` on the service it returned (ts-node
+// dist/index.js registerExtension), so wrapping register() is enough. A file answered from the cache is
+// not in ts-node's own output cache, which its source-map-support handler reads; a second handler
+// answers for those files, so stack traces still point into the TypeScript source.
+"use strict";
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const dir = process.env.EXO_CBA_TRANSPILE_CACHE;
+if (dir) install(dir);
+
+function install(dir) {
+    let tsnodePath;
+    try {
+        // ts-node as the loader resolves it: from @pulumi/pulumi's own directory.
+        const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [process.cwd()] }));
+        tsnodePath = require.resolve("ts-node", { paths: [pulumiDir] });
+    } catch {
+        return; // No ts-node here: the loader falls back to its vendored one, which this does not know.
+    }
+    const tsnode = require(tsnodePath);
+    const register = tsnode.register;
+    tsnode.register = function (...args) {
+        const service = register.apply(this, args);
+        if (service.transpileOnly) cache(service, tsnode.VERSION, tsnodePath, dir);
+        return service;
+    };
+}
+
+function cache(service, tsnodeVersion, tsnodePath, dir) {
+    const compile = service.compile;
+    const salt = JSON.stringify([tsnodeVersion, service.ts.version, service.config.options]);
+    /** Outputs answered from the cache, for source maps: path (forward slashes) → the compiled text. */
+    const answered = new Map();
+    let mapsInstalled = false;
+    service.compile = function (code, fileName, lineOffset) {
+        const key = crypto.createHash("sha256").update(salt).update("\0").update(fileName).update("\0").update(code).digest("hex");
+        const file = path.join(dir, `${key}.js`);
+        let output;
+        try {
+            output = fs.readFileSync(file, "utf8");
+        } catch {
+            output = compile.call(this, code, fileName, lineOffset);
+            try {
+                fs.mkdirSync(dir, { recursive: true });
+                const partial = `${file}.${process.pid}.tmp`;
+                fs.writeFileSync(partial, output);
+                fs.renameSync(partial, file); // whole or not at all, whatever runs beside it
+            } catch {
+                // A cache that cannot be written only costs time.
+            }
+            return output;
+        }
+        answered.set(fileName.replace(/\\/g, "/"), output);
+        if (!mapsInstalled) {
+            mapsInstalled = true;
+            // ts-node's own copy, so that both handlers serve the one Error.prepareStackTrace it installed.
+            require(require.resolve("@cspotcode/source-map-support", { paths: [path.dirname(tsnodePath)] })).install({
+                environment: "node",
+                retrieveFile: (p) => answered.get(p.replace(/\\/g, "/")) ?? null,
+            });
+        }
+        return output;
+    };
+}
