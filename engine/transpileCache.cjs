@@ -1,8 +1,9 @@
 // Loaded with `node --require` into the program's process when the engine is asked for its caches
 // (EvaluateOptions.compileCache: the tests and `npm run plan`, never the bench). In a transpile-only run
 // it keeps what ts-node makes of each TypeScript file in EXO_CBA_TRANSPILE_CACHE, keyed by everything
-// that output depends on (ts-node's and TypeScript's versions, the compiler options, the file's path and
-// text), and hands the same bytes back the next time instead of transpiling again. Type-checked runs
+// that output depends on (ts-node's and TypeScript's versions, the compiler options, the file's path,
+// text and package type, which decides between CommonJS and ES module output under "nodenext"), and
+// hands the same bytes back the next time instead of transpiling again. Type-checked runs
 // are left alone: there ts-node's compile() also reports type errors, which a cache would hide.
 //
 // The hook: the Pulumi loader calls ts-node's register() (@pulumi/pulumi cmd/run/run.js), and ts-node's
@@ -36,6 +37,22 @@ function install(dir) {
     };
 }
 
+/** The "type" of the package.json nearest to `dir` ("commonjs" when there is none), as Node decides a .ts file's module kind. */
+const packageTypes = new Map();
+function packageType(dir) {
+    if (!packageTypes.has(dir)) {
+        let type;
+        try {
+            type = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).type ?? "commonjs";
+        } catch {
+            const parent = path.dirname(dir);
+            type = parent === dir ? "commonjs" : packageType(parent);
+        }
+        packageTypes.set(dir, type);
+    }
+    return packageTypes.get(dir);
+}
+
 function cache(service, tsnodeVersion, tsnodePath, dir) {
     const compile = service.compile;
     const salt = JSON.stringify([tsnodeVersion, service.ts.version, service.config.options]);
@@ -43,7 +60,12 @@ function cache(service, tsnodeVersion, tsnodePath, dir) {
     const answered = new Map();
     let mapsInstalled = false;
     service.compile = function (code, fileName, lineOffset) {
-        const key = crypto.createHash("sha256").update(salt).update("\0").update(fileName).update("\0").update(code).digest("hex");
+        const key = crypto
+            .createHash("sha256")
+            .update(JSON.stringify([salt, fileName, lineOffset ?? 0, packageType(path.dirname(fileName))]))
+            .update("\0")
+            .update(code)
+            .digest("hex");
         const file = path.join(dir, `${key}.js`);
         let output;
         try {
