@@ -171,7 +171,12 @@ describe("npm run check-expiry", () => {
         }
         const flag = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: 5 }]), "--renew-before-days=-1");
         assert.equal(flag.code, 2);
-        assert.match(flag.stderr, /--renew-before-days must be a whole number of days from 0 to 365/);
+        assert.match(flag.stderr, /--renew-before-days must be a whole number of days from 0 to 365 \(got "-1"\)/);
+        // A number too large is quoted as the number it is, whatever its length.
+        for (const days of ["366", "1000"]) {
+            const large = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: 5 }]), `--renew-before-days=${days}`);
+            assert.equal(large.stderr, `error: --renew-before-days must be a whole number of days from 0 to 365 (got ${days}).\n`);
+        }
     });
     it('reads notAfter as RFC 3339 only: "1" is not the year 2001', async () => {
         const outputs = stackOutputs([{ name: "initial", daysLeft: 100 }]);
