@@ -11,6 +11,7 @@
  * the project's tsconfig, the stack wrapper and the SDK's error reporting are the real ones.
  */
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -44,10 +45,11 @@ export interface EvaluateOptions {
     /** Upper bound for one evaluation; a hung program fails instead of blocking. */
     readonly timeoutMs?: number;
     /**
-     * Keep between evaluations, in the OS's temporary directory, V8's compiled code of the program and its
-     * packages (NODE_COMPILE_CACHE) and, transpile-only, what ts-node makes of each TypeScript file
-     * (engine/transpileCache.cjs): a test suite that runs the program a hundred times loads it about a
-     * third faster. The program gets the same code; the benchmark leaves both off, as the CLI does.
+     * Keep between evaluations, in this user's own directory of the OS's temporary directory, V8's compiled
+     * code of the program and its packages (NODE_COMPILE_CACHE) and, transpile-only, what ts-node makes of
+     * each TypeScript file (engine/transpileCache.cjs): a test suite that runs the program a hundred times
+     * loads it about a fifth faster. The program gets the same code; the benchmark leaves both off, as the
+     * CLI does.
      */
     readonly compileCache?: boolean;
 }
@@ -103,9 +105,7 @@ function runProgram(
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const { project, stack } = options.config;
     const runPath = path.dirname(createRequire(path.join(projectDir, "package.json")).resolve("@pulumi/pulumi/cmd/run"));
-    const caches = options.compileCache ? ["--require", TRANSPILE_CACHE_SCRIPT] : [];
     const args = [
-        ...caches,
         ...(options.nodeArgs ?? []),
         runPath,
         "--monitor",
@@ -131,12 +131,7 @@ function runProgram(
         ...scrubbedEnv(),
         ...programConfigEnvironment(options.config),
         PULUMI_NODEJS_TYPESCRIPT: "true",
-        ...(options.compileCache
-            ? {
-                  NODE_COMPILE_CACHE: path.join(os.tmpdir(), "exo-cba-compile-cache"),
-                  EXO_CBA_TRANSPILE_CACHE: path.join(os.tmpdir(), "exo-cba-transpile-cache"),
-              }
-            : {}),
+        ...(options.compileCache ? cacheEnvironment() : {}),
         ...options.env,
     };
     return new Promise((resolve, reject) => {
@@ -174,6 +169,40 @@ export function programConfigEnvironment(config: ResolvedConfig): { PULUMI_CONFI
     return { PULUMI_CONFIG: goJson(values), PULUMI_CONFIG_SECRET_KEYS: goJson(config.secretKeys) };
 }
 
+/**
+ * The caches' variables (EvaluateOptions.compileCache), or none when their directory cannot be made safe.
+ * The transpile cache's script comes through NODE_OPTIONS rather than as an argument: the Pulumi loader
+ * reads `process.execArgv` to decide whether it may install its own ES module hooks (run.js, "hasLoaders").
+ */
+function cacheEnvironment(): Record<string, string> {
+    const dir = privateCacheDirectory();
+    if (dir === undefined) return {};
+    return {
+        NODE_COMPILE_CACHE: path.join(dir, "compile"),
+        EXO_CBA_TRANSPILE_CACHE: path.join(dir, "transpile"),
+        NODE_OPTIONS: `--require=${JSON.stringify(TRANSPILE_CACHE_SCRIPT)}`,
+    };
+}
+
+/**
+ * This user's directory for the caches, in the OS's temporary directory, or undefined when it is not
+ * safe to run code from: a directory of that name that another user owns, or that others may write to,
+ * could hold code planted for this user's next run.
+ */
+function privateCacheDirectory(): string | undefined {
+    const uid = process.getuid?.();
+    const dir = path.join(os.tmpdir(), `exo-cba-caches-${uid ?? os.userInfo().username}`);
+    try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const stat = fs.lstatSync(dir);
+        if (!stat.isDirectory()) return undefined;
+        if (uid !== undefined && (stat.uid !== uid || (stat.mode & 0o022) !== 0)) return undefined;
+        return dir;
+    } catch {
+        return undefined;
+    }
+}
+
 /** JSON as Go's json.Marshal writes it: these characters only occur inside strings, where the escape means the same. */
 function goJson(value: unknown): string {
     return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
@@ -187,7 +216,7 @@ function goJson(value: unknown): string {
 function scrubbedEnv(): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) {
-        if (v !== undefined && !/^(PULUMI_|ARM_|AZURE_|NODE_OPTIONS$|NODE_COMPILE_CACHE$)/.test(k)) env[k] = v;
+        if (v !== undefined && !/^(PULUMI_|ARM_|AZURE_|NODE_OPTIONS$|NODE_COMPILE_CACHE$|EXO_CBA_TRANSPILE_CACHE$)/.test(k)) env[k] = v;
     }
     return env;
 }

@@ -1,5 +1,6 @@
-// Loaded with `node --require` into the program's process when the engine is asked for its caches
-// (EvaluateOptions.compileCache: the tests and `npm run plan`, never the bench). In a transpile-only run
+// Loaded with `--require` (in NODE_OPTIONS) into the program's process when the engine is asked for its
+// caches (EvaluateOptions.compileCache: the tests and `npm run plan`, never the bench), which also checks
+// that their directory is this user's own. In a transpile-only run
 // it keeps what ts-node makes of each TypeScript file in EXO_CBA_TRANSPILE_CACHE, keyed by everything
 // that output depends on (ts-node's and TypeScript's versions, the compiler options, the file's path,
 // text and package type, which decides between CommonJS and ES module output under "nodenext"), and
@@ -32,7 +33,8 @@ function install(dir) {
     const register = tsnode.register;
     tsnode.register = function (...args) {
         const service = register.apply(this, args);
-        if (service.transpileOnly) cache(service, tsnode.VERSION, tsnodePath, dir);
+        // Type errors, and with logError the diagnostics ts-node prints instead of throwing, must come every time.
+        if (service.transpileOnly && !service.options.logError) cache(service, tsnode.VERSION, tsnodePath, dir);
         return service;
     };
 }
@@ -55,7 +57,9 @@ function packageType(dir) {
 
 function cache(service, tsnodeVersion, tsnodePath, dir) {
     const compile = service.compile;
-    const salt = JSON.stringify([tsnodeVersion, service.ts.version, service.config.options]);
+    // ts-node's own settings too (its tsconfig section and TS_NODE_* variables: moduleTypes, ignoreDiagnostics,
+    // a transpiler, ...), which change what compile() returns or refuses.
+    const salt = JSON.stringify([tsnodeVersion, service.ts.version, service.config.options, service.options]);
     /** Outputs answered from the cache, for source maps: path (forward slashes) → the compiled text. */
     const answered = new Map();
     let mapsInstalled = false;
@@ -72,13 +76,18 @@ function cache(service, tsnodeVersion, tsnodePath, dir) {
             output = fs.readFileSync(file, "utf8");
         } catch {
             output = compile.call(this, code, fileName, lineOffset);
+            const partial = `${file}.${process.pid}.tmp`;
             try {
-                fs.mkdirSync(dir, { recursive: true });
-                const partial = `${file}.${process.pid}.tmp`;
-                fs.writeFileSync(partial, output);
+                fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+                fs.writeFileSync(partial, output, { mode: 0o600 });
                 fs.renameSync(partial, file); // whole or not at all, whatever runs beside it
             } catch {
-                // A cache that cannot be written only costs time.
+                // A cache that cannot be written only costs time; nothing half-written stays.
+                try {
+                    fs.rmSync(partial, { force: true });
+                } catch {
+                    // Left for the next run's rename to replace.
+                }
             }
             return output;
         }

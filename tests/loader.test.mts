@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { PROJECT_DIR, run, stackConfig, tempDir } from "./support/harness.mts";
@@ -76,12 +77,18 @@ describe("the engine's transpile cache (engine/transpileCache.cjs)", () => {
         "",
     ].join("\n");
 
-    /** Loads the module as the Pulumi loader has ts-node load a program, with the cache; the frame of the throw. */
-    function load(file: string, cache: string, transpileOnly: boolean, what: "frame" | "message" = "frame"): string {
+    /**
+     * Loads the module as the Pulumi loader has ts-node load a program, with the cache and `tsnode` as
+     * ts-node's own options; the frame of the throw, its message, or ts-node's refusal.
+     */
+    function load(file: string, cache: string, transpileOnly: boolean, what: "frame" | "message" = "frame", tsnode: object = {}): string {
+        const options = { transpileOnly, project: path.join(PROJECT_DIR, "tsconfig.json"), ...tsnode };
         const script = `
-            require("ts-node").register({ transpileOnly: ${transpileOnly}, project: ${JSON.stringify(path.join(PROJECT_DIR, "tsconfig.json"))},
+            require("ts-node").register({ ...${JSON.stringify(options)},
                 compilerOptions: { module: "nodenext", moduleResolution: "nodenext", sourceMap: true } });
-            try { require(${JSON.stringify(file)}); } catch (e) { process.stdout.write(${what === "frame" ? 'e.stack.split("\\n")[1]' : "e.message"}); }`;
+            try { require(${JSON.stringify(file)}); } catch (e) {
+                process.stdout.write(e.diagnosticCodes ? "TSError " + e.diagnosticCodes.join(",") : ${what === "frame" ? 'e.stack.split("\\n")[1]' : "e.message"});
+            }`;
         const r = spawnSync(process.execPath, ["--require", path.join(PROJECT_DIR, "engine", "transpileCache.cjs"), "-e", script], {
             cwd: PROJECT_DIR,
             env: { ...process.env, NODE_OPTIONS: "", EXO_CBA_TRANSPILE_CACHE: cache },
@@ -111,6 +118,20 @@ describe("the engine's transpile cache (engine/transpileCache.cjs)", () => {
         load(file, cache, true);
         assert.equal(fs.readdirSync(cache).length, 2);
     });
+    it("keys on ts-node's own settings: an error they let through comes back once they no longer do", () => {
+        const dir = tempDir("transpile-");
+        const file = path.join(dir, "octal.ts");
+        // TS1489, a syntax error transpile-only reports too; ts-node can be told to ignore it.
+        fs.writeFileSync(file, "export const s = 08;\nthrow new Error(`loaded ${s}`);\n");
+        const cache = path.join(dir, "cache");
+        assert.equal(load(file, cache, true, "message", { ignoreDiagnostics: [1489] }), "loaded 8");
+        assert.equal(fs.readdirSync(cache).length, 1);
+        assert.equal(load(file, cache, true, "message"), "TSError 1489", "not the output cached under other settings");
+        // With logError ts-node prints such errors instead of throwing: every load must print them, so none is cached.
+        const logged = path.join(dir, "logged");
+        load(file, logged, true, "message", { logError: true });
+        assert.ok(!fs.existsSync(logged));
+    });
     it("is read and written only when ts-node does not type-check", () => {
         const dir = tempDir("transpile-");
         const file = path.join(dir, "thrower.ts");
@@ -118,5 +139,28 @@ describe("the engine's transpile cache (engine/transpileCache.cjs)", () => {
         const cache = path.join(dir, "cache");
         load(file, cache, false);
         assert.ok(!fs.existsSync(cache), "nothing stored for a type-checked load");
+    });
+});
+
+describe("the engine's caches", () => {
+    it("are kept only in a directory of this user's that nobody else may write to", async () => {
+        const tmp = tempDir("tmpdir-");
+        const dir = path.join(tmp, `exo-cba-caches-${process.getuid?.() ?? os.userInfo().username}`);
+        const before = process.env["TMPDIR"];
+        process.env["TMPDIR"] = tmp;
+        try {
+            fs.mkdirSync(dir, { mode: 0o777 });
+            fs.chmodSync(dir, 0o777); // as another user could have left it, waiting for this one's next run
+            const open = await run(stackConfig({}));
+            assert.equal(open.failed, false, open.stderr);
+            assert.deepEqual(fs.readdirSync(dir), [], "nothing read from or written to a directory others may write to");
+            fs.chmodSync(dir, 0o700);
+            const own = await run(stackConfig({}));
+            assert.equal(own.failed, false, own.stderr);
+            assert.ok(fs.readdirSync(path.join(dir, "transpile")).length > 0, "the program's files were kept");
+        } finally {
+            if (before === undefined) delete process.env["TMPDIR"];
+            else process.env["TMPDIR"] = before;
+        }
     });
 });
