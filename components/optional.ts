@@ -10,6 +10,7 @@ import { SECRET_NAME, tryParseKeyVaultId } from "./keyVault.ts";
 import { type Cloud, isGuid } from "./microsoft.ts";
 import { containsPrivateKey, hasControlCharacters, show } from "./redaction.ts";
 import {
+    BYO_RSA_BITS_MIN,
     type CertificateGeneration,
     type FederatedCredential,
     MAX_FEDERATED_CREDENTIALS,
@@ -20,7 +21,6 @@ import {
     settingsNeeding,
 } from "./settings.ts";
 import {
-    BYO_RSA_BITS_MIN,
     INITIAL_GENERATION,
     type OptionalRules,
     type ResolvedFederatedCredential,

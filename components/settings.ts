@@ -108,6 +108,8 @@ export const DISPLAY_NAME_MAX = 120;
 export const VALIDITY_DAYS_MIN = 1;
 export const VALIDITY_DAYS_MAX = 3650;
 export const RSA_BITS_ALLOWED: readonly number[] = [2048, 3072, 4096];
+/** Entra client assertions are RS256/PS256, and Microsoft asks for at least 2048-bit RSA. */
+export const BYO_RSA_BITS_MIN = 2048;
 export const RENEW_BEFORE_DAYS_MAX = 365;
 /**
  * Live certificates at once. Entra allows more, but rotation needs two; a third leaves room for a
@@ -181,8 +183,7 @@ export const SETTINGS = {
     certificatePem: optionalText({
         needs: "application",
         defaultText: "empty: generate a key and certificate",
-        allowed:
-            "Bring your own: the **public** certificate in PEM. One certificate, RSA of at least 2048 bits, not expired, no private key block. One that starts later (a certificate staged for the next rotation) is accepted with a warning saying from when runners can sign in with it.",
+        allowed: `Bring your own: the **public** certificate in PEM. One certificate, RSA of at least ${BYO_RSA_BITS_MIN} bits, not expired, no private key block. One that starts later (a certificate staged for the next rotation) is accepted with a warning saying from when runners can sign in with it.`,
         description:
             "Bring your own certificate - its public PEM only (no private key). Empty generates a key and self-signed certificate.",
     }),

@@ -47,8 +47,6 @@ export interface ResolvedGeneration {
 
 /** The generation a stack has before exo-cba:certificates is used. */
 export const INITIAL_GENERATION = "initial";
-/** Entra client assertions are RS256/PS256, and Microsoft asks for at least 2048-bit RSA. */
-export const BYO_RSA_BITS_MIN = 2048;
 
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 
