@@ -27,6 +27,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { type Evaluation, PROJECT_DIR, evaluate } from "../engine/engine.mts";
+import { makeTemporaryDirectory } from "../tools/lib/privatePaths.cjs";
 import { loadStackConfig } from "../engine/stackConfig.mts";
 import { type Value, isSecret } from "../engine/values.mts";
 import { printable } from "../components/redaction.ts";
@@ -61,7 +62,7 @@ interface Measured {
     readonly minimal: Sample[];
 }
 
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "exo-cba-bench-"));
+const scratch = makeTemporaryDirectory("bench-");
 process.on("exit", () => fs.rmSync(scratch, { recursive: true, force: true }));
 let counter = 0;
 

@@ -11,11 +11,10 @@
  * the project's tsconfig, the stack wrapper and the SDK's error reporting are the real ones.
  */
 import { spawn } from "node:child_process";
-import * as fs from "node:fs";
 import { createRequire } from "node:module";
-import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { privateSubdirectory } from "../tools/lib/privatePaths.cjs";
 import { type PriorState, type Recording, RecordingMonitor } from "./monitor.mts";
 import type { ResolvedConfig } from "./stackConfig.mts";
 import { SimulatedTenant, type TenantData } from "./tenant.mts";
@@ -170,37 +169,20 @@ export function programConfigEnvironment(config: ResolvedConfig): { PULUMI_CONFI
 }
 
 /**
- * The caches' variables (EvaluateOptions.compileCache), or none when their directory cannot be made safe.
+ * The caches' variables (EvaluateOptions.compileCache), or none when this account has no private directory
+ * for them (tools/lib/privatePaths.cjs: a cache another account can write would run its code as ours).
  * The transpile cache's script comes through NODE_OPTIONS rather than as an argument: the Pulumi loader
  * reads `process.execArgv` to decide whether it may install its own ES module hooks (run.js, "hasLoaders").
  */
 function cacheEnvironment(): Record<string, string> {
-    const dir = privateCacheDirectory();
-    if (dir === undefined) return {};
+    const compile = privateSubdirectory("compile-cache");
+    const transpile = privateSubdirectory("transpile-cache");
+    if (compile.dir === undefined || transpile.dir === undefined) return {};
     return {
-        NODE_COMPILE_CACHE: path.join(dir, "compile"),
-        EXO_CBA_TRANSPILE_CACHE: path.join(dir, "transpile"),
+        NODE_COMPILE_CACHE: compile.dir,
+        EXO_CBA_TRANSPILE_CACHE: transpile.dir,
         NODE_OPTIONS: `--require=${JSON.stringify(TRANSPILE_CACHE_SCRIPT)}`,
     };
-}
-
-/**
- * This user's directory for the caches, in the OS's temporary directory, or undefined when it is not
- * safe to run code from: a directory of that name that another user owns, or that others may write to,
- * could hold code planted for this user's next run.
- */
-function privateCacheDirectory(): string | undefined {
-    const uid = process.getuid?.();
-    const dir = path.join(os.tmpdir(), `exo-cba-caches-${uid ?? os.userInfo().username}`);
-    try {
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        const stat = fs.lstatSync(dir);
-        if (!stat.isDirectory()) return undefined;
-        if (uid !== undefined && (stat.uid !== uid || (stat.mode & 0o022) !== 0)) return undefined;
-        return dir;
-    } catch {
-        return undefined;
-    }
 }
 
 /** JSON as Go's json.Marshal writes it: these characters only occur inside strings, where the escape means the same. */

@@ -91,7 +91,8 @@ describe("the engine's transpile cache (engine/transpileCache.cjs)", () => {
             }`;
         const r = spawnSync(process.execPath, ["--require", path.join(PROJECT_DIR, "engine", "transpileCache.cjs"), "-e", script], {
             cwd: PROJECT_DIR,
-            env: { ...process.env, NODE_OPTIONS: "", EXO_CBA_TRANSPILE_CACHE: cache },
+            // ts-node's own cache of the compiler (v8-compile-cache-lib) would go to the shared <tmpdir>/v8-compile-cache-<uid>.
+            env: { ...process.env, NODE_OPTIONS: "", EXO_CBA_TRANSPILE_CACHE: cache, DISABLE_V8_COMPILE_CACHE: "1" },
             encoding: "utf8",
         });
         assert.equal(r.status, 0, r.stderr);
@@ -143,21 +144,21 @@ describe("the engine's transpile cache (engine/transpileCache.cjs)", () => {
 });
 
 describe("the engine's caches", () => {
-    it("are kept only in a directory of this user's that nobody else may write to", async () => {
+    it("are kept only in a directory of this account's that nobody else may write to", async () => {
         const tmp = tempDir("tmpdir-");
-        const dir = path.join(tmp, `exo-cba-caches-${process.getuid?.() ?? os.userInfo().username}`);
+        const dir = path.join(tmp, `exo-cba-${process.getuid?.() ?? os.userInfo().username}`);
         const before = process.env["TMPDIR"];
         process.env["TMPDIR"] = tmp;
         try {
             fs.mkdirSync(dir, { mode: 0o777 });
-            fs.chmodSync(dir, 0o777); // as another user could have left it, waiting for this one's next run
+            fs.chmodSync(dir, 0o777); // as another account could have left it, waiting for this one's next run
             const open = await run(stackConfig({}));
             assert.equal(open.failed, false, open.stderr);
             assert.deepEqual(fs.readdirSync(dir), [], "nothing read from or written to a directory others may write to");
             fs.chmodSync(dir, 0o700);
             const own = await run(stackConfig({}));
             assert.equal(own.failed, false, own.stderr);
-            assert.ok(fs.readdirSync(path.join(dir, "transpile")).length > 0, "the program's files were kept");
+            assert.ok(fs.readdirSync(path.join(dir, "transpile-cache")).length > 0, "the program's files were kept");
         } finally {
             if (before === undefined) delete process.env["TMPDIR"];
             else process.env["TMPDIR"] = before;

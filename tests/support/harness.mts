@@ -3,9 +3,9 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import { makeTemporaryDirectory } from "../../tools/lib/privatePaths.cjs";
 import { type Evaluation, PROJECT_DIR, type PriorState, type RecordedResource, evaluate } from "../../engine/engine.mts";
 import { type ResolvedConfig, readProjectFile, resolveStackConfig } from "../../engine/stackConfig.mts";
 import type { TenantData } from "../../engine/tenant.mts";
@@ -99,8 +99,9 @@ export function str(v: Value | undefined): string {
 
 export { isSecret, reveal };
 
-// One scratch directory per test process, removed when it exits (it holds test keys).
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "exo-cba-test-"));
+// One scratch directory per test process, in this account's private directory (tools/lib/privatePaths.cjs),
+// removed when it exits (it holds test keys).
+const scratch = makeTemporaryDirectory("test-");
 process.on("exit", () => fs.rmSync(scratch, { recursive: true, force: true }));
 
 export function tempDir(prefix: string): string {
