@@ -16,7 +16,7 @@ import {
     readProjectFile,
     resolveStackConfig,
 } from "../engine/stackConfig.mts";
-import { EXIT_INVALID_INPUT, UserError, commandLine, runTool, stackName } from "./lib/cli.mts";
+import { EXIT_INVALID_INPUT, UserError, commandLine, refuseSharedPath, runTool, stackName } from "./lib/cli.mts";
 
 /** The stack's configuration is refused, by the CLI's rules or the program's: `pulumi preview` would stop. */
 const EXIT_REFUSED = 1;
@@ -51,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
     const stack = stackName(args.stack, false);
 
     const file = args["config-file"];
+    if (file !== undefined) refuseSharedPath(path.resolve(file), `--config-file ${file}`);
     let config;
     try {
         config = file

@@ -6,7 +6,7 @@
  */
 import { printable } from "../components/redaction.ts";
 import { PROJECT_DIR } from "../engine/engine.mts";
-import { EXIT_INVALID_INPUT, commandLineWithArguments, runTool } from "./lib/cli.mts";
+import { EXIT_INVALID_INPUT, commandLineWithArguments, refuseSharedPath, runTool } from "./lib/cli.mts";
 import { tenantStacks } from "./lib/stacks.mts";
 
 const USAGE = `usage: npm run stacks -- [<project directory>]
@@ -27,7 +27,9 @@ exit codes: 0 the list was printed (also with problems in stack files), ${EXIT_I
 function main(argv: string[]): Promise<number> {
     const args = commandLineWithArguments(argv, {}, USAGE, { max: 1, what: "the project directory" });
     if (!args) return Promise.resolve(0);
-    const { stacks, problems, leftOut } = tenantStacks(args.positionals[0] ?? PROJECT_DIR);
+    const dir = args.positionals[0];
+    if (dir !== undefined) refuseSharedPath(dir, `the project directory ${dir}`);
+    const { stacks, problems, leftOut } = tenantStacks(dir ?? PROJECT_DIR);
     const actions = process.env["GITHUB_ACTIONS"] === "true";
     for (const p of problems) {
         // One line: a file name with a line break must not start a workflow command of its own.

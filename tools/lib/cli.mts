@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { printable, printableLine } from "../../components/redaction.ts";
 import { STACK_NAME_RULE, isQualifiedStackName, isStackName } from "../../engine/stackName.mts";
+import { pathProblem } from "./privatePaths.cjs";
 
 /** Exit code of every tool for input a person must fix: a flag, a file, stack outputs. Nothing was done. */
 export const EXIT_INVALID_INPUT = 2;
@@ -181,6 +182,7 @@ export async function readInputFile(file: string, what: string, maxBytes: number
         }
         return Buffer.concat(chunks);
     }
+    refuseSharedPath(file, `${what} ${file}`);
     let fd: number;
     try {
         fd = fs.openSync(file, "r");
@@ -203,6 +205,19 @@ export async function readInputFile(file: string, what: string, maxBytes: number
         throw new UserError(`cannot read ${what} ${file}: ${describeFsError(e)}`);
     } finally {
         fs.closeSync(fd);
+    }
+}
+
+/**
+ * Refuses a file or directory a person named when another account owns or can write it or a directory on
+ * the way to it (privatePaths.cjs, the project's one rule for shared places such as /tmp): what is read
+ * there could have been planted, and what is written there could be swapped or read. `what` names the
+ * option and the path, as the message starts.
+ */
+export function refuseSharedPath(file: string, what: string): void {
+    const problem = pathProblem(file, what);
+    if (problem !== undefined) {
+        throw new UserError(`${problem}, so another account could have put it there or could change it; use a directory only you can write`);
     }
 }
 

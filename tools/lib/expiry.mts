@@ -11,6 +11,7 @@ import { printable, printableJson, printableLine, show } from "../../components/
 import { SETTINGS } from "../../components/settings.ts";
 import { INITIAL_GENERATION, renewBeforeDaysProblem } from "../../components/validation.ts";
 import { UserError, describeFsError } from "./cli.mts";
+import { pathProblem } from "./privatePaths.cjs";
 import type { StackOutputs } from "./outputs.mts";
 
 /** Exit codes: the result, or EXIT_INVALID_INPUT (2, cli.mts) when the outputs or flags are unusable. */
@@ -223,6 +224,8 @@ export function markdown(text: string): string {
  * it: a file that cannot be written costs the summary, never the exit code. Returns the warning to print.
  */
 export function appendSummary(file: string, summary: string): string | undefined {
+    const unsafe = pathProblem(file, `GITHUB_STEP_SUMMARY (${file})`);
+    if (unsafe !== undefined) return `not writing the job summary: ${unsafe}`;
     try {
         fs.appendFileSync(file, summary);
         return undefined;

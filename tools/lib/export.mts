@@ -25,7 +25,7 @@ import {
 import { ROTATION_ADVICE, ROTATION_REFERENCE, describeExpiry, expiryStatus } from "../../components/expiry.ts";
 import { type CloudName, isGuid } from "../../components/microsoft.ts";
 import { hasControlCharacters, show } from "../../components/redaction.ts";
-import { UserError, describeFsError, stackName } from "./cli.mts";
+import { UserError, describeFsError, refuseSharedPath, stackName } from "./cli.mts";
 import { type StackOutputs, certificateOutput, thumbprintMismatch } from "./outputs.mts";
 import { PFX_PASSWORD_VARIABLE, buildPfx } from "./pfx.mts";
 
@@ -381,6 +381,7 @@ function checkTargets(dir: string, targets: readonly string[], force: boolean): 
         throw new UserError(`--out ${dir}: ${describeFsError(e)}`);
     }
     if (!stat.isDirectory()) throw new UserError(`--out ${dir} is not a directory`);
+    refuseSharedPath(dir, `--out ${dir}`);
     const existing: string[] = [];
     for (const target of targets) {
         const found = lstat(target);

@@ -17,7 +17,7 @@
 import { CLOUDS } from "../../../components/microsoft.ts";
 import type { FederatedCredentialOutput } from "../../../components/outputs.ts";
 import { show } from "../../../components/redaction.ts";
-import { UserError, stackName } from "../cli.mts";
+import { UserError, refuseSharedPath, stackName } from "../cli.mts";
 import { readOutputs } from "../outputs.mts";
 import { type FederatedJudgement, type TokenExpectation, checkFederatedToken, checkLocally } from "./checks.mts";
 import { httpsOrigin, requestAppToken } from "./entra.mts";
@@ -131,6 +131,14 @@ function signInChoice(flags: VerifyFlags, env: Readonly<Record<string, string | 
         ["--federated-token-file", tokenFile === "-"],
     ]);
     if (readers.length > 1) throw new UserError(`${readers.join(" and ")} cannot both read standard input: pass one of them as a file`);
+    // Before the outputs are read: a file another account can change is no proof of anything.
+    for (const [option, file] of [
+        ["--outputs-file", flags["outputs-file"]],
+        ["--key-file", keyFile],
+        ["--federated-token-file", tokenFile],
+    ] as const) {
+        if (file !== undefined && file !== "-") refuseSharedPath(file, `${option} ${file}`);
+    }
     if (identity !== undefined) {
         if (identity === "") throw new UserError("--managed-identity takes the name of one of the stack's managed identities");
         return { kind: "managed-identity", name: identity };
