@@ -72,6 +72,123 @@ describe("Entra refuses: causes waiting will not fix", () => {
     });
 });
 
+describe("the token is this application's, with no more privilege than the stack grants", () => {
+    // https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference
+    const GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10";
+    const PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814";
+    // EWS with full access to every mailbox: learn.microsoft.com/exchange/client-developer/exchange-web-services/how-to-authenticate-an-ews-application-by-using-oauth
+    const FULL_ACCESS_AS_APP = "full_access_as_app";
+    const withWids = (...extra: string[]) => ({
+        register: { claims: () => ({ wids: ["0997a1d0-0d1d-4acb-b408-d5ca73121e90", EXCHANGE_ADMINISTRATOR.templateId, ...extra] }) },
+    });
+
+    it("a token issued to another application (appid), or in a v2.0 token (azp), fails", async () => {
+        const other = crypto.randomUUID();
+        const v1 = deploy({ register: { claims: () => ({ appid: other }) } });
+        const a = await run(["--outputs-file", v1.outputsFile]);
+        assert.equal(a.code, 1, a.stdout);
+        assert.equal(row(a.stdout, "FAIL", "application")[1], `${other}, expected ${v1.appId}`);
+        assert.match(
+            a.stdout,
+            new RegExp(`^MISCONFIGURED: The token was issued to application ${other}, not the stack's application ${v1.appId}\\.`, "m"),
+        );
+        const v2 = deploy({ register: { claims: () => ({ appid: undefined, azp: other, ver: "2.0" }) } });
+        const b = await run(["--outputs-file", v2.outputsFile]);
+        assert.equal(b.code, 1, b.stdout);
+        assert.equal(row(b.stdout, "FAIL", "application")[1], `${other}, expected ${v2.appId}`);
+        const none = deploy({ register: { claims: () => ({ appid: undefined }) } });
+        assert.equal((await run(["--outputs-file", none.outputsFile])).code, 1, "a token naming no application proves nothing");
+    });
+
+    it("a v2.0 token naming the application in azp passes, in any letter case", async () => {
+        let appId = "";
+        const stack = deploy({ register: { claims: () => ({ appid: undefined, azp: appId.toUpperCase(), ver: "2.0" }) } });
+        appId = stack.appId;
+        const r = await run(["--outputs-file", stack.outputsFile]);
+        assert.equal(r.code, 0, r.stdout);
+        assert.equal(row(r.stdout, "PASS", "application")[1], `${stack.appId.toUpperCase()}, the stack's appId`);
+    });
+
+    it("a directory role added outside the stack is a failing verdict of its own, with how to remove it", async () => {
+        const stack = deploy(withWids(GLOBAL_ADMINISTRATOR));
+        const r = await run(["--outputs-file", stack.outputsFile]);
+        assert.equal(r.code, 1, r.stdout);
+        row(r.stdout, "PASS", "role Exchange Administrator");
+        assert.equal(row(r.stdout, "FAIL", "no other privilege")[1], `also directory role Global Administrator (${GLOBAL_ADMINISTRATOR})`);
+        assert.match(r.stdout, /^MISCONFIGURED: The token carries privilege the stack did not grant: directory role Global Administrator/m);
+        assert.match(
+            r.stdout,
+            /Fix: Remove each directory role from the application's service principal: Entra admin centre → Roles and administrators/,
+        );
+        assert.match(r.stdout, /pass --accept-extra-privilege 'Global Administrator'\.$/m);
+        assert.equal(requestsOf(stack.appId).length, 1, "not waited out: it will not go away by itself");
+    });
+
+    it("an application permission beyond Exchange.ManageAsApp, and a role by template id only", async () => {
+        const stack = deploy({
+            register: {
+                claims: () => ({
+                    roles: ["Exchange.ManageAsApp", FULL_ACCESS_AS_APP],
+                    wids: [EXCHANGE_ADMINISTRATOR.templateId, PRIVILEGED_ROLE_ADMINISTRATOR],
+                }),
+            },
+        });
+        const r = await run(["--outputs-file", stack.outputsFile, "--json"]);
+        assert.equal(r.code, 1, r.stdout);
+        const report = JSON.parse(r.stdout) as { cause: { id: string; summary: string; fix: string } };
+        assert.equal(report.cause.id, "extra-privilege");
+        assert.equal(
+            report.cause.summary,
+            `The token carries privilege the stack did not grant: directory role ${PRIVILEGED_ROLE_ADMINISTRATOR}, permission ${FULL_ACCESS_AS_APP}.`,
+        );
+        assert.match(report.cause.fix, /revoke each permission: .*Enterprise applications → the application → Permissions/);
+        assert.match(
+            report.cause.fix,
+            new RegExp(`--accept-extra-privilege ${PRIVILEGED_ROLE_ADMINISTRATOR} --accept-extra-privilege ${FULL_ACCESS_AS_APP}\\.$`),
+        );
+    });
+
+    it("--accept-extra-privilege accepts known extras by name, template id (any case) or value, and only those", async () => {
+        const stack = deploy({
+            register: {
+                claims: () => ({
+                    roles: ["Exchange.ManageAsApp", FULL_ACCESS_AS_APP],
+                    wids: [EXCHANGE_ADMINISTRATOR.templateId, GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR],
+                }),
+            },
+        });
+        const all = [
+            "--accept-extra-privilege",
+            "Global Administrator",
+            "--accept-extra-privilege",
+            PRIVILEGED_ROLE_ADMINISTRATOR.toUpperCase(),
+        ];
+        const partly = await run(["--outputs-file", stack.outputsFile, ...all]);
+        assert.equal(partly.code, 1, partly.stdout);
+        assert.equal(row(partly.stdout, "FAIL", "no other privilege")[1], `also permission ${FULL_ACCESS_AS_APP}`);
+        const accepted = await run(["--outputs-file", stack.outputsFile, ...all, "--accept-extra-privilege", FULL_ACCESS_AS_APP]);
+        assert.equal(accepted.code, 0, accepted.stdout);
+        row(accepted.stdout, "PASS", "no other privilege");
+    });
+
+    it("the wid every app-only token carries is no extra privilege", async () => {
+        const stack = deploy(withWids());
+        const r = await run(["--outputs-file", stack.outputsFile]);
+        assert.equal(r.code, 0, r.stdout);
+        assert.equal(row(r.stdout, "PASS", "no other privilege")[1], "nothing beyond Exchange.ManageAsApp and the configured roles");
+    });
+
+    it("--accept-extra-privilege refuses what is neither a role nor a permission's value", async () => {
+        const stack = deploy();
+        for (const bad of ["Exchange Admin", "", "x\u001b[2J", "Exchange.ManageAsApp"]) {
+            const r = await run(["--outputs-file", stack.outputsFile, "--accept-extra-privilege", bad]);
+            assert.equal(r.code, 2, bad);
+            assert.match(r.stderr, /^error: --accept-extra-privilege /, bad);
+            assert.equal(r.stdout, "");
+        }
+    });
+});
+
 describe("the token lacks what Exchange Online needs", () => {
     it("no roles claim: admin consent missing", async () => {
         const stack = deploy({ register: { claims: () => ({ roles: undefined }) } });

@@ -92,8 +92,10 @@ describe("a managed identity (--managed-identity)", () => {
                 "pass audience",
                 "pass tenant",
                 "pass identity",
+                "pass identity client id",
                 "pass Exchange.ManageAsApp",
                 "pass role Exchange Administrator",
+                "pass no other privilege",
             ],
         );
     });
@@ -177,6 +179,38 @@ describe("a managed identity (--managed-identity)", () => {
             ),
         );
         assert.match(r.stdout, /Fix: .*principal \(object\) id/);
+    });
+    it("a token with the identity's object id but another client id: the client id check fails", async () => {
+        const objectId = crypto.randomUUID();
+        const clientId = crypto.randomUUID();
+        const other = crypto.randomUUID();
+        assignIdentity({ objectId, clientId, claims: () => ({ appid: other }) });
+        const outputs = deployIdentities([{ name: "mailflow", objectId, clientId }]);
+        const r = await run(["--outputs-file", outputs, "--managed-identity", "mailflow"], {
+            env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.imdsHost },
+        });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        row(r.stdout, "PASS", "identity");
+        assert.equal(row(r.stdout, "FAIL", "identity client id")[1], `${other}, expected ${clientId}`);
+        assert.match(
+            r.stdout,
+            new RegExp(`^MISCONFIGURED: The token was issued to client id ${other}, not managed identity mailflow`, "m"),
+        );
+    });
+    it("privilege beyond the stack's on an identity: the fix names the identity", async () => {
+        const objectId = crypto.randomUUID();
+        // Global Administrator, learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference
+        assignIdentity({
+            objectId,
+            system: true,
+            roles: [EXCHANGE_ADMINISTRATOR, { name: "Global Administrator", templateId: "62e90394-69f5-4237-9190-012177145e10" }],
+        });
+        const outputs = deployIdentities([{ name: "automation", objectId }]);
+        const r = await run(["--outputs-file", outputs, "--managed-identity", "automation"], {
+            env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.imdsHost },
+        });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stdout, /Fix: Remove each directory role from managed identity automation \(system-assigned\): /);
     });
     it("an identity without Exchange.ManageAsApp or a role: the fixes name its own grants", async () => {
         const objectId = crypto.randomUUID();

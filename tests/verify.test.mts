@@ -12,11 +12,13 @@ import { requestAppToken } from "../tools/lib/verify/entra.mts";
 import { explainEntraError } from "../tools/lib/verify/entraErrors.mts";
 import type { TokenOutcome } from "../tools/lib/verify/outcome.mts";
 import { parseDuration, retryUntilVerified } from "../tools/lib/verify/retry.mts";
+import { networkTrust, trustLine } from "../tools/lib/verify/trust.mts";
 import type { MadeCertificate } from "./support/certificates.mts";
 import { openssl, opensslThumbprint, tempDir } from "./support/harness.mts";
 import { JWT_BEARER, signJwt } from "./support/tokenEndpoint.mts";
 import { opensslPfx, opensslPfxInfo, scratchFile, stackOutputs } from "./support/verifyStack.mts";
 import {
+    APP_ONLY_WID,
     EXCHANGE_ADMINISTRATOR,
     GLOBAL_READER,
     EXCHANGE_ONLINE,
@@ -174,13 +176,15 @@ describe("a working self-signed stack", () => {
                 "pass sign-in",
                 "pass audience",
                 "pass tenant",
+                "pass application",
                 "pass Exchange.ManageAsApp",
                 "pass role Exchange Administrator",
                 "pass role Global Reader",
+                "pass no other privilege",
             ],
         );
         assert.deepEqual(report.claims.roles, ["Exchange.ManageAsApp"]);
-        assert.deepEqual(report.claims.wids, [EXCHANGE_ADMINISTRATOR.templateId, GLOBAL_READER.templateId]);
+        assert.deepEqual(report.claims.wids, [APP_ONLY_WID, EXCHANGE_ADMINISTRATOR.templateId, GLOBAL_READER.templateId]);
         assert.ok(!("accessToken" in report) && !("access_token" in report));
     });
     it("reads the outputs from standard input", async () => {
@@ -421,6 +425,100 @@ describe("TLS stays verified", () => {
         assert.equal(r.stderr, "", "an untrusted certificate is not retried");
         assert.equal(requestsOf(stack.appId).length, 0);
     });
+
+    it("NODE_TLS_REJECT_UNAUTHORIZED=0 is refused before anything is read or sent: exit code 2, one line naming it", async () => {
+        // The same untrusted endpoint: with the variable honoured, the signed assertion would reach it and pass.
+        const stack = deploy();
+        for (const json of [false, true]) {
+            const r = await run(["--outputs-file", stack.outputsFile, ...(json ? ["--json"] : [])], {
+                trustEndpoint: false,
+                env: { NODE_TLS_REJECT_UNAUTHORIZED: "0" },
+            });
+            assert.equal(r.code, 2, r.stdout + r.stderr);
+            assert.match(
+                r.stderr,
+                /^error: NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS certificate checks.*: unset NODE_TLS_REJECT_UNAUTHORIZED /,
+            );
+            assert.equal(r.stderr.split("\n").filter((l) => l !== "").length, 1, r.stderr);
+            if (json) assert.equal((JSON.parse(r.stdout) as { result: string }).result, "invalid-input");
+        }
+        assert.equal(requestsOf(stack.appId).length, 0, "no client assertion left the machine");
+    });
+
+    it("any other value of NODE_TLS_REJECT_UNAUTHORIZED keeps checks on, as Node does", async () => {
+        const stack = deploy();
+        const r = await run(["--outputs-file", stack.outputsFile], {
+            trustEndpoint: false,
+            maxWait: "20s",
+            env: { NODE_TLS_REJECT_UNAUTHORIZED: "false" },
+        });
+        assert.equal(r.code, 4, "the endpoint's certificate is still refused");
+        assert.equal(requestsOf(stack.appId).length, 0);
+    });
+
+    it("the report names a trust store the operator added, and the proxy requests go through", async () => {
+        const stack = deploy();
+        const r = await run(["--outputs-file", stack.outputsFile]);
+        assert.equal(r.code, 0, r.stdout);
+        // Node loads one certificate from the stand-ins' CA file (openssl made it).
+        const count = typeof (await import("node:tls")).getCACertificates === "function" ? ", 1 certificate" : "";
+        assert.equal(
+            r.stdout.split("\n")[1],
+            `Network: TLS trusts Node's certificate authorities and NODE_EXTRA_CA_CERTS (${endpoint.caFile}${count}).`,
+        );
+        const json = await run(["--outputs-file", stack.outputsFile, "--json"]);
+        const network = (JSON.parse(json.stdout) as { network: { trust: string[]; proxy: string | null } }).network;
+        assert.deepEqual(network.trust, ["Node's certificate authorities", `NODE_EXTRA_CA_CERTS (${endpoint.caFile}${count})`]);
+        assert.equal(network.proxy, null);
+
+        const proxied = await run(["--outputs-file", stack.outputsFile], {
+            env: { HTTPS_PROXY: "http://svc-proxy:Pr0xy-Pa55w0rd@proxy.contoso.com:3128", NODE_USE_ENV_PROXY: "1", NO_PROXY: "127.0.0.1" },
+        });
+        assert.equal(proxied.code, 0, proxied.stdout + proxied.stderr);
+        assert.match(
+            proxied.stdout.split("\n")[1] ?? "",
+            /; requests go through the proxy http:\/\/proxy\.contoso\.com:3128 \(with credentials, not shown\) \(HTTPS_PROXY, not for NO_PROXY 127\.0\.0\.1\)\.$/,
+        );
+        assert.ok(!(proxied.stdout + proxied.stderr).includes("Pr0xy-Pa55w0rd"), "the proxy's password is never printed");
+
+        const ignored = await run(["--outputs-file", stack.outputsFile], { env: { HTTPS_PROXY: "http://proxy.contoso.com:3128" } });
+        assert.match(
+            ignored.stdout.split("\n")[1] ?? "",
+            /; HTTPS_PROXY is set, but Node ignores it without NODE_USE_ENV_PROXY=1: requests go direct\.$/,
+        );
+    });
+});
+
+describe("whom verify trusts, from Node's settings", () => {
+    const trust = (env: Record<string, string>, argv: string[] = []) => networkTrust(env, argv, undefined);
+
+    it("Node's own certificate authorities alone is the default, and says nothing", () => {
+        const n = trust({});
+        assert.deepEqual(n, { trust: ["Node's certificate authorities"], defaultTrust: true, proxy: undefined, notes: [] });
+        assert.equal(trustLine(n), undefined);
+    });
+
+    it("the system store, from the flag in NODE_OPTIONS or on the command line, or NODE_USE_SYSTEM_CA=1", () => {
+        for (const n of [
+            trust({ NODE_OPTIONS: "--max-old-space-size=512 --use-system-ca" }),
+            trust({}, ["--use-system-ca"]),
+            trust({ NODE_USE_SYSTEM_CA: "1" }),
+        ]) {
+            assert.equal(trustLine(n), "Network: TLS trusts Node's certificate authorities and the operating system's certificate store.");
+        }
+    });
+
+    it("OpenSSL's store replaces Node's, with the files it reads", () => {
+        const n = trust({ NODE_OPTIONS: "--use-openssl-ca", SSL_CERT_FILE: "/etc/pki/tls/cert.pem" });
+        assert.equal(trustLine(n), "Network: TLS trusts OpenSSL's certificate store (/etc/pki/tls/cert.pem).");
+    });
+
+    it("a proxy address that is no URL is not quoted", () => {
+        assert.equal(
+            trust({ HTTPS_PROXY: "proxy host with spaces", NODE_USE_ENV_PROXY: "1" }).proxy,
+            "(an address that is not a URL) (HTTPS_PROXY)",
+        );
+    });
 });
 
 describe("the token request goes through verify's own network module", () => {
@@ -528,7 +626,14 @@ describe("the retry schedule", () => {
         const verdict = await retryUntilVerified({
             checkLocally: () => ({ checks: [] }),
             requestToken: () => Promise.resolve(notFound),
-            expect: { resource: EXCHANGE_ONLINE, cloud: "global", tenantId: TENANT, directoryRoles: [EXCHANGE_ADMINISTRATOR] },
+            expect: {
+                resource: EXCHANGE_ONLINE,
+                cloud: "global",
+                tenantId: TENANT,
+                directoryRoles: [EXCHANGE_ADMINISTRATOR],
+                clientId: context.appId,
+                acceptedExtras: [],
+            },
             explain: (e) => explainEntraError(e, context),
             context,
             maxWaitMs: 15 * 60_000,

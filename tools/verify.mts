@@ -32,13 +32,16 @@ sign-in (one of them; the stack's certificate when none is given):
 
 options:
   --json                    print the result as JSON (progress still goes to standard error)
+  --accept-extra-privilege <role|permission>
+                            do not fail on this directory role (template id or name) or application permission
+                            (e.g. full_access_as_app) in the token beyond what the stack grants; repeat for each
   --max-wait <duration>     how long to keep trying while the failure looks like replication delay
                             (default ${formatDuration(DEFAULT_MAX_WAIT_MS)}; 0 = one attempt; e.g. 30s, 30m, 1h)
   --first-delay <duration>  wait before the second attempt; doubles after each, up to ${formatDuration(MAX_DELAY_MS)} (default ${formatDuration(DEFAULT_FIRST_DELAY_MS)})
   --authority-host <url>    Entra sign-in host (default: the stack's cloud's, ${CLOUDS.global.authorityHost} worldwide)
   --resource <url>          Exchange Online resource (default: the stack's cloud's, ${CLOUDS.global.exchangeResource} worldwide)
 
-exit codes: ${EXIT_CODES.verified} verified, ${EXIT_CODES.misconfigured} misconfigured, ${EXIT_CODES["invalid-input"]} invalid input, ${EXIT_CODES["not-propagated"]} not yet propagated (gave up waiting), ${EXIT_CODES.unreachable} could not reach the token service
+exit codes: ${EXIT_CODES.verified} verified, ${EXIT_CODES.misconfigured} misconfigured (privilege beyond the stack's included), ${EXIT_CODES["invalid-input"]} invalid input, ${EXIT_CODES["not-propagated"]} not yet propagated (gave up waiting), ${EXIT_CODES.unreachable} could not reach the token service
 `;
 
 // The PFX password (for --key-file) is kept out of all verify prints, whatever quotes it.
@@ -59,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
             "first-delay": { type: "string" },
             "authority-host": { type: "string" },
             resource: { type: "string" },
+            "accept-extra-privilege": { type: "string", multiple: true },
         },
         USAGE,
     );

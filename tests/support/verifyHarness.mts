@@ -42,6 +42,13 @@ export const TOKEN_EXCHANGE_AUDIENCE_US_GOV = "api://AzureADTokenExchangeUSGov";
 // A GitHub Actions job's subject when it names an environment (docs.github.com/actions/reference/security/oidc).
 export const GITHUB_SUBJECT = "repo:contoso/exchange-reports:environment:production";
 
+/**
+ * A wid Entra puts in every app-only token, whatever roles the service principal holds: no role in the
+ * permissions reference has this template id (public app-only token samples all show it). Stand-in tokens
+ * carry it too, as real ones do; it is no privilege.
+ */
+export const APP_ONLY_WID = "0997a1d0-0d1d-4acb-b408-d5ca73121e90";
+
 export const TENANT = "6f1d4c2a-8b3e-4f5a-9c7d-1e2f3a4b5c6d";
 export const UNKNOWN_TENANT = "0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f";
 export const PFX_PASSWORD = "pfx-Pa55-7f3e9c1d";
@@ -136,7 +143,7 @@ export function deploy(
         clientId: appId,
         certificates: (o.registered ?? [cert]).map((c) => c.certPem),
         ...o.register,
-        claims: (n) => ({ wids: roles.map((r) => r.templateId), ...o.register?.claims?.(n) }),
+        claims: (n) => ({ wids: [APP_ONLY_WID, ...roles.map((r) => r.templateId)], ...o.register?.claims?.(n) }),
     });
     const outputs = stackOutputs({
         appId,
@@ -283,7 +290,7 @@ export function deployFederated(
         federatedCredentials: o.registered ?? credentials,
         ...(o.skewSeconds !== undefined ? { federatedSkewSeconds: o.skewSeconds } : {}),
         ...(o.answer ? { answer: o.answer } : {}),
-        claims: (n) => ({ wids: roles.map((r) => r.templateId), ...o.claims?.(n) }),
+        claims: (n) => ({ wids: [APP_ONLY_WID, ...roles.map((r) => r.templateId)], ...o.claims?.(n) }),
     });
     const outputs = stackOutputs({
         appId,
@@ -321,7 +328,7 @@ export function assignIdentity(o: {
         objectId: o.objectId,
         clientId: o.clientId ?? crypto.randomUUID(),
         ...(o.system ? { system: true } : {}),
-        claims: (n) => ({ wids: roles.map((r) => r.templateId), ...o.claims?.(n) }),
+        claims: (n) => ({ wids: [APP_ONLY_WID, ...roles.map((r) => r.templateId)], ...o.claims?.(n) }),
     });
 }
 

@@ -6,7 +6,14 @@
  */
 import { rfc3339, thumbprintOf } from "../../../components/certificate.ts";
 import { ROTATION_ADVICE } from "../../../components/expiry.ts";
-import { CLOUDS, type CloudName, EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE } from "../../../components/microsoft.ts";
+import {
+    CLOUDS,
+    type CloudName,
+    EXCHANGE_ONLINE_APP_ID,
+    MANAGE_AS_APP_ROLE,
+    SUPPORTED_ROLES,
+    isGuid,
+} from "../../../components/microsoft.ts";
 import type { FederatedCredentialOutput } from "../../../components/outputs.ts";
 import { disputedResource, identityName } from "./entraErrors.mts";
 import type { FederatedClaims } from "./federated.mts";
@@ -81,7 +88,16 @@ export function decodeClaims(token: string): TokenClaims {
         throw new Error("the access token's payload is not a JSON object");
     }
     const p = payload as Record<string, unknown>;
-    return { aud: p["aud"], tid: p["tid"], appid: p["appid"], oid: p["oid"], roles: p["roles"], wids: p["wids"], exp: p["exp"] };
+    return {
+        aud: p["aud"],
+        tid: p["tid"],
+        appid: p["appid"],
+        azp: p["azp"],
+        oid: p["oid"],
+        roles: p["roles"],
+        wids: p["wids"],
+        exp: p["exp"],
+    };
 }
 
 /** What the token must carry, whoever signed in. */
@@ -95,7 +111,21 @@ export interface TokenExpectation {
     readonly managedIdentity?: ManagedIdentityFacts | undefined;
     /** The application signs in at Entra: the sign-in host and where it came from (entraErrors.mts signInHost). */
     readonly signInHost?: string | undefined;
+    /**
+     * The client the token must be issued to (its appid, or azp in a v2.0 token): the stack's application,
+     * or a user-assigned identity's client id. Undefined for a system-assigned identity, whose oid is checked.
+     */
+    readonly clientId: string | undefined;
+    /** Privilege beyond the stack's that the operator accepts (--accept-extra-privilege): template ids and app role values. */
+    readonly acceptedExtras: readonly string[];
 }
+
+/**
+ * A directory role id every app-only token carries in wids, whatever the service principal holds: it is no
+ * role the permissions reference lists, and no role definition has it as template id (seen in every
+ * app-only token Entra issues; public samples and reports agree). Not privilege anyone granted.
+ */
+export const APP_ONLY_TOKEN_WID = "0997a1d0-0d1d-4acb-b408-d5ca73121e90";
 
 /** What the Exchange Online token must carry for Connect-ExchangeOnline and its cmdlets to work. */
 export function checkToken(claims: TokenClaims, expect: TokenExpectation): Judgement {
@@ -132,6 +162,23 @@ export function checkToken(claims: TokenClaims, expect: TokenExpectation): Judge
         });
     }
     const mi = expect.managedIdentity;
+    const client = typeof claims.appid === "string" ? claims.appid : typeof claims.azp === "string" ? claims.azp : undefined;
+    if (!mi && expect.clientId !== undefined) {
+        if (client !== undefined && client.toLowerCase() === expect.clientId.toLowerCase()) {
+            checks.push({ name: "application", status: "pass", detail: `${client}, the stack's appId` });
+        } else {
+            checks.push({ name: "application", status: "fail", detail: `${claim(client)}, expected ${expect.clientId}` });
+            causes.push({
+                id: "wrong-application",
+                result: "misconfigured",
+                summary: `The token was issued to application ${claim(client)}, not the stack's application ${expect.clientId}.`,
+                why:
+                    "Entra issues an app-only token to the client that signed in, so a token for another application did not come " +
+                    "from this sign-in: something other than Entra answered, or the outputs and the credential belong to different applications.",
+                fix: `Check that the sign-in host, ${expect.signInHost ?? "Entra's"}, is Entra's for this cloud, and read the outputs of one deployment of this tenant's stack.`,
+            });
+        }
+    }
     if (mi) {
         if (typeof claims.oid === "string" && claims.oid.toLowerCase() === mi.objectId.toLowerCase()) {
             checks.push({ name: "identity", status: "pass", detail: `oid ${claims.oid} is ${identityName(mi)}` });
@@ -152,6 +199,20 @@ export function checkToken(claims: TokenClaims, expect: TokenExpectation): Judge
                         ? "Run verify on the resource whose system-assigned identity has this object id, or put this resource's identity (its object id) in exo-cba:managedIdentities."
                         : "Give the item the identity's principal (object) id with its client id (az identity show: principalId and clientId) and run pulumi up.",
             });
+        }
+        if (mi.clientId !== undefined && (client === undefined || client.toLowerCase() !== mi.clientId.toLowerCase())) {
+            checks.push({ name: "identity client id", status: "fail", detail: `${claim(client)}, expected ${mi.clientId}` });
+            causes.push({
+                id: "wrong-identity",
+                result: "misconfigured",
+                summary: `The token was issued to client id ${claim(client)}, not ${identityName(mi)} (client id ${mi.clientId}).`,
+                why:
+                    "The identity endpoint was asked for the identity with the stack's client id and answered for another: " +
+                    "something other than the host's identity endpoint answered, or the identity was replaced on this resource.",
+                fix: "Check IDENTITY_ENDPOINT (or IMDS) on this host, and the identity's client id: az identity show --query clientId.",
+            });
+        } else if (mi.clientId !== undefined) {
+            checks.push({ name: "identity client id", status: "pass", detail: `${client ?? ""}` });
         }
     }
     const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string") : undefined;
@@ -204,8 +265,72 @@ export function checkToken(claims: TokenClaims, expect: TokenExpectation): Judge
             });
         }
     }
+    const extras = extraPrivilege(roles ?? [], wids, expect);
+    if (extras.length === 0) {
+        checks.push({
+            name: "no other privilege",
+            status: "pass",
+            detail: `nothing beyond ${MANAGE_AS_APP_ROLE} and the configured roles`,
+        });
+    } else {
+        const listed = extras.map((e) => e.shown);
+        checks.push({ name: "no other privilege", status: "fail", detail: `also ${listed.join(", ")}` });
+        const who = mi ? identityName(mi) : "the application's service principal";
+        causes.push({
+            id: "extra-privilege",
+            result: "misconfigured",
+            summary: `The token carries privilege the stack did not grant: ${listed.join(", ")}.`,
+            why:
+                "Someone granted it outside this stack (a directory role in the portal, an application permission with admin consent): " +
+                "every script that signs in this way can do more than the stack says, and no review of the stack shows it.",
+            fix:
+                [
+                    extras.some((e) => e.kind === "role")
+                        ? `Remove each directory role from ${who}: Entra admin centre → Roles and administrators → the role → Assignments`
+                        : "",
+                    extras.some((e) => e.kind === "permission")
+                        ? `revoke each permission: Entra admin centre → Enterprise applications → ${mi ? "Managed Identities → the identity" : "the application"} → Permissions, or Remove-MgServicePrincipalAppRoleAssignment`
+                        : "",
+                ]
+                    .filter((f) => f !== "")
+                    .join("; ") +
+                `. If it is meant to be there, pass --accept-extra-privilege ${extras.map((e) => e.accept).join(" --accept-extra-privilege ")}.`,
+        });
+    }
     const cause = causes[0];
     return cause ? { checks, cause } : { checks };
+}
+
+/** A role or permission in the token that the stack did not grant: how it is shown, and what accepts it. */
+interface Extra {
+    readonly kind: "role" | "permission";
+    readonly shown: string;
+    readonly accept: string;
+}
+
+/**
+ * Directory roles in wids and application permissions in roles beyond what the stack grants (Exchange.ManageAsApp
+ * and its directory roles), less what the operator accepted: a template id, a role's portal name or a permission's value.
+ */
+function extraPrivilege(roles: readonly string[], wids: readonly string[], expect: TokenExpectation): Extra[] {
+    const granted = new Set([...expect.directoryRoles.map((r) => r.templateId.toLowerCase()), APP_ONLY_TOKEN_WID]);
+    const accepted = new Set(expect.acceptedExtras.map((a) => (isGuid(a.toLowerCase()) ? a.toLowerCase() : a)));
+    const extras: Extra[] = [];
+    for (const wid of new Set(wids)) {
+        if (granted.has(wid) || accepted.has(wid)) continue;
+        const known = SUPPORTED_ROLES.find((r) => r.templateId === wid);
+        if (known && accepted.has(known.name)) continue;
+        extras.push({
+            kind: "role",
+            shown: known ? `directory role ${known.name} (${wid})` : `directory role ${claim(wid)}`,
+            accept: known ? `'${known.name}'` : wid,
+        });
+    }
+    for (const role of new Set(roles)) {
+        if (role === MANAGE_AS_APP_ROLE || accepted.has(role)) continue;
+        extras.push({ kind: "permission", shown: `permission ${claim(role)}`, accept: oneLine(role, 120) });
+    }
+    return extras;
 }
 
 /** The token checks, skipped: there is no token to look at. */
@@ -213,9 +338,12 @@ export function skippedTokenChecks(expect: TokenExpectation, why: string): Check
     return [
         skipped("audience", why),
         skipped("tenant", why),
+        ...(!expect.managedIdentity && expect.clientId !== undefined ? [skipped("application", why)] : []),
         ...(expect.managedIdentity ? [skipped("identity", why)] : []),
+        ...(expect.managedIdentity?.clientId !== undefined ? [skipped("identity client id", why)] : []),
         skipped(MANAGE_AS_APP_ROLE, why),
         ...expect.directoryRoles.map((r) => skipped(`role ${r.name}`, why)),
+        skipped("no other privilege", why),
     ];
 }
 

@@ -14,7 +14,8 @@
  *   render.mts           text and JSON, everything a server or a person supplied made printable
  *   outcome.mts          the words they share: results and exit codes, checks, causes, the report
  */
-import { CLOUDS } from "../../../components/microsoft.ts";
+import * as tls from "node:tls";
+import { CLOUDS, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES, isGuid } from "../../../components/microsoft.ts";
 import type { FederatedCredentialOutput } from "../../../components/outputs.ts";
 import { show } from "../../../components/redaction.ts";
 import { UserError, refuseSharedPath, stackName } from "../cli.mts";
@@ -44,6 +45,13 @@ import {
     retryUntilVerified,
 } from "./retry.mts";
 import { type ActiveCertificate, type StackFacts, stackFacts } from "./stack.mts";
+import { networkTrust, refuseTlsOff } from "./trust.mts";
+
+/** How many certificates Node loaded from NODE_EXTRA_CA_CERTS, where Node can say (22.15, 23.10 and later). */
+function extraCertificateCount(): number | undefined {
+    const get = (tls as { getCACertificates?: (type: string) => readonly string[] }).getCACertificates;
+    return typeof get === "function" ? get("extra").length : undefined;
+}
 
 /** The flags as node:util parseArgs returns them. */
 export interface VerifyFlags {
@@ -57,6 +65,7 @@ export interface VerifyFlags {
     readonly "first-delay"?: string | undefined;
     readonly "authority-host"?: string | undefined;
     readonly resource?: string | undefined;
+    readonly "accept-extra-privilege"?: readonly string[] | undefined;
 }
 
 /** How this run signs in, as the flags chose it. */
@@ -80,12 +89,15 @@ export interface VerifyRequest {
     readonly resource: string | undefined;
     readonly maxWaitMs: number;
     readonly firstDelayMs: number;
+    /** --accept-extra-privilege: template ids (lower case), role names and permission values not to count as extra. */
+    readonly acceptedExtras: readonly string[];
     /** The environment: GitHub Actions' and the identity endpoint's variables. */
     readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** Checks the flags; a UserError names the first one that is wrong. */
 export function verifyRequest(flags: VerifyFlags, env: Readonly<Record<string, string | undefined>>): VerifyRequest {
+    refuseTlsOff(env);
     const outputsFile = flags["outputs-file"];
     if (flags.stack === undefined && outputsFile === undefined) {
         throw new UserError("say which stack: --stack <name> or --outputs-file <file|->");
@@ -107,6 +119,7 @@ export function verifyRequest(flags: VerifyFlags, env: Readonly<Record<string, s
         resource: resource === undefined ? undefined : httpsOrigin("--resource", resource, CLOUDS.global.exchangeResource),
         maxWaitMs: duration("--max-wait", flags["max-wait"], DEFAULT_MAX_WAIT_MS),
         firstDelayMs,
+        acceptedExtras: (flags["accept-extra-privilege"] ?? []).map(acceptedExtra),
         env,
     };
 }
@@ -146,6 +159,19 @@ function signInChoice(flags: VerifyFlags, env: Readonly<Record<string, string | 
     if (tokenFile !== undefined) return { kind: "federated", tokenFile };
     if (flags.federated === true) return { kind: "federated", gitHub: gitHubOidc(env) };
     return { kind: "certificate", keyFile, pfxPassword: env[PFX_PASSWORD_VARIABLE] };
+}
+
+/** One --accept-extra-privilege value: a directory role's template id or portal name, or an application permission's value. */
+function acceptedExtra(value: string): string {
+    if (isGuid(value.toLowerCase())) return value.toLowerCase();
+    if (SUPPORTED_ROLES.some((r) => r.name === value)) return value;
+    if (value === MANAGE_AS_APP_ROLE)
+        throw new UserError(`--accept-extra-privilege ${MANAGE_AS_APP_ROLE}: that is what the stack grants, not extra`);
+    if (/^[A-Za-z][A-Za-z0-9_.-]{0,119}$/.test(value)) return value;
+    throw new UserError(
+        `--accept-extra-privilege takes a directory role's template id or name (${SUPPORTED_ROLES.map((r) => r.name).join(", ")}) ` +
+            `or a permission's value such as full_access_as_app (got ${show(value)})`,
+    );
 }
 
 function duration(flag: string, text: string | undefined, fallback: number): number {
@@ -222,7 +248,7 @@ export async function verifyStack(req: VerifyRequest, hooks: VerifyHooks = {}): 
             break;
     }
     const verdict = await retryUntilVerified({ ...signIn, maxWaitMs: req.maxWaitMs, firstDelayMs: req.firstDelayMs, ...hooks });
-    return { ...verdict, subject: signIn.subject() };
+    return { ...verdict, subject: signIn.subject(), network: networkTrust(req.env, process.execArgv, extraCertificateCount()) };
 }
 
 /** The stack's certificate, or a one-line account of the sign-ins the stack does have. */
@@ -282,9 +308,21 @@ function entraContext(facts: StackFacts, endpoints: SignInEndpoints, thumbprint?
     };
 }
 
-/** What the token must carry, whoever signs in. */
-function tokenExpectation(facts: StackFacts, endpoints: SignInEndpoints): TokenExpectation {
-    return { resource: endpoints.resource, cloud: facts.cloud, tenantId: facts.tenantId, directoryRoles: facts.directoryRoles };
+/** What the token must carry, whoever signs in; `clientId` is who it must be issued to (undefined: a system-assigned identity). */
+function tokenExpectation(
+    req: VerifyRequest,
+    facts: StackFacts,
+    endpoints: SignInEndpoints,
+    clientId: string | undefined,
+): TokenExpectation {
+    return {
+        resource: endpoints.resource,
+        cloud: facts.cloud,
+        tenantId: facts.tenantId,
+        directoryRoles: facts.directoryRoles,
+        clientId,
+        acceptedExtras: req.acceptedExtras,
+    };
 }
 
 function subjectOf(req: VerifyRequest, facts: StackFacts, extra: Partial<Subject> & Pick<Subject, "mode">): Subject {
@@ -311,7 +349,7 @@ function certificateSignIn(
     return {
         subject: () => subjectOf(req, facts, { mode: "certificate", thumbprint: certificate.thumbprint }),
         context,
-        expect: { ...tokenExpectation(facts, endpoints), signInHost: signInHost(context) },
+        expect: { ...tokenExpectation(req, facts, endpoints, facts.appId), signInHost: signInHost(context) },
         checkLocally: (now) => checkLocally(certificate, key, now),
         requestToken: () =>
             requestAppToken({
@@ -365,7 +403,7 @@ function federatedSignIn(
     return {
         subject: () => subjectOf(req, facts, { mode: "federated", ...(matched ? { federatedCredential: matched } : {}) }),
         context: context(),
-        expect: { ...tokenExpectation(facts, endpoints), signInHost: signInHost(context()) },
+        expect: { ...tokenExpectation(req, facts, endpoints, appId), signInHost: signInHost(context()) },
         checkLocally: async (now) => {
             const token = await nextToken();
             if ("kind" in token) {
@@ -430,7 +468,7 @@ function managedIdentitySignIn(req: VerifyRequest, facts: StackFacts, endpoints:
     return {
         subject: () => subjectOf(req, facts, { mode: "managed-identity", appId: undefined, managedIdentity: identity }),
         context,
-        expect: { ...tokenExpectation(facts, endpoints), managedIdentity: identity },
+        expect: { ...tokenExpectation(req, facts, endpoints, identity.clientId), managedIdentity: identity },
         checkLocally: () => ({
             checks: [
                 {

@@ -4,6 +4,7 @@
  */
 import type { FederatedCredentialOutput } from "../../../components/outputs.ts";
 import type { CloudName } from "../../../components/microsoft.ts";
+import type { NetworkTrust } from "./trust.mts";
 
 /** The outcome of a run; each has its own exit code (README "Check that it works"). */
 export type Result = "verified" | "misconfigured" | "invalid-input" | "not-propagated" | "unreachable";
@@ -86,6 +87,8 @@ export interface TokenClaims {
     readonly aud?: unknown;
     readonly tid?: unknown;
     readonly appid?: unknown;
+    /** The client in a v2.0 token (appid in v1.0). */
+    readonly azp?: unknown;
     /** The object id of the service principal the token is for (a managed identity's is checked). */
     readonly oid?: unknown;
     readonly roles?: unknown;
@@ -136,4 +139,6 @@ export interface Subject {
 
 export interface Report extends Verdict {
     readonly subject: Subject;
+    /** Whom the run's connections trusted, and the proxy they went through (trust.mts). */
+    readonly network: NetworkTrust;
 }

@@ -10,6 +10,7 @@ import { CLOUDS, MANAGE_AS_APP_ROLE } from "../../../components/microsoft.ts";
 import { REDACTED_TOKEN, printable, printableLine } from "../../../components/redaction.ts";
 import { EXIT_CODES, type Report, type Result, type Subject } from "./outcome.mts";
 import { type Progress, formatDuration } from "./retry.mts";
+import { trustLine } from "./trust.mts";
 
 /**
  * Every segment (header, payload, signature) of every client assertion and token this run sent or
@@ -94,6 +95,8 @@ export function renderText(r: Report): string {
     const s = r.subject;
     const lines: string[] = [];
     lines.push(s.stack === undefined ? `Checking ${who(s)}` : `Checking stack ${oneLine(s.stack)}: ${who(s)}`);
+    const network = trustLine(r.network);
+    if (network !== undefined) lines.push(network);
     lines.push("");
     const rows = r.checks.map((c) => ({ status: c.status.toUpperCase(), name: oneLine(c.name), detail: oneLine(c.detail) }));
     const width = Math.max(...rows.map((c) => c.name.length));
@@ -130,6 +133,7 @@ export function renderJson(r: Report): string {
         managedIdentity: s.managedIdentity
             ? { name: s.managedIdentity.name, objectId: s.managedIdentity.objectId, clientId: s.managedIdentity.clientId ?? null }
             : null,
+        network: { trust: r.network.trust, proxy: r.network.proxy ?? null, notes: r.network.notes },
         attempts: r.attempts,
         waitedMs: r.waitedMs,
         checks: r.checks,
