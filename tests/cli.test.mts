@@ -78,17 +78,62 @@ describe("an argument a tool does not take", () => {
     });
 });
 
-describe("a PFX password in the environment", () => {
-    it("is hidden in any tool's message that quotes it, in every form a message quotes a value", async () => {
+describe("the run's secrets, hidden by every tool", () => {
+    /** Every tool, with the arguments that make it quote a --stack value (plan and check-expiry refuse it as a name). */
+    const TOOLS: [string, (stack: string) => string[]][] = [
+        ["verify", (stack) => ["--stack", stack, "--outputs-file", "/dev/null"]],
+        ["export-cert", (stack) => ["--stack", stack, "--outputs-file", "/dev/null"]],
+        ["check-expiry", (stack) => ["--stack", stack]],
+        ["plan", (stack) => ["--stack", stack]],
+        ["stacks", (stack) => [`--${stack}`]],
+        ["docs", (stack) => [`--${stack}`]],
+    ];
+
+    it("a PFX password in the environment, in any tool's message that quotes it, in every form a message quotes a value", async () => {
         const password = "p\u0001wxyz-Sekret";
-        for (const tool of ["verify", "export-cert"]) {
-            const r = await runTool(tool, ["--stack", `${password}!`, "--outputs-file", "/dev/null"], {
-                env: { EXO_CBA_PFX_PASSWORD: password },
-            });
-            assert.equal(r.code, 2, r.stderr);
-            assert.match(r.stderr, /^error: --stack must be a stack name: .*\(got "\[PFX password redacted\]!"\)\n$/, tool);
-            assert.ok(!r.stderr.includes("wxyz-Sekret"), r.stderr);
+        for (const [tool, args] of TOOLS) {
+            const r = await runTool(tool, args(`${password}!`), { env: { EXO_CBA_PFX_PASSWORD: password } });
+            assert.equal(r.code, 2, `${tool}: ${r.stderr}`);
+            assert.match(r.stderr, /\[PFX password redacted\]/, tool);
+            assert.ok(!r.stderr.includes("wxyz-Sekret") && !r.stdout.includes("wxyz-Sekret"), `${tool}: ${r.stderr}`);
         }
+    });
+
+    it("the environment's credentials, and a password in a proxy's address, wherever a tool would print them", async () => {
+        // Values of the variables the Pulumi CLI, the providers and CI systems keep credentials in.
+        const secrets: Record<string, string> = {
+            PULUMI_CONFIG_PASSPHRASE: "correct-horse-battery",
+            PULUMI_ACCESS_TOKEN: "pul-0123456789abcdef0123456789abcdef01234567",
+            ARM_CLIENT_SECRET: "Q~8Q.abcdEFGHijklMNOPqrstUVWXyz0123456789",
+            GITHUB_TOKEN: "ghs_16C7e42F292c6912E7710c838347Ae178B4a",
+        };
+        for (const [variable, value] of Object.entries(secrets)) {
+            for (const [tool, args] of TOOLS) {
+                const r = await runTool(tool, args(`${value}!`), { env: { [variable]: value } });
+                assert.equal(r.code, 2, `${tool}: ${r.stderr}`);
+                assert.ok(!(r.stdout + r.stderr).includes(value), `${tool} printed ${variable}: ${r.stderr}`);
+                assert.match(r.stderr, /\[secret redacted\]/, `${tool}, ${variable}`);
+            }
+        }
+        const proxy = await runTool("check-expiry", ["--stack", "Pr0xy-Pa55!"], {
+            env: { HTTPS_PROXY: "http://svc:Pr0xy-Pa55@proxy.contoso.com:3128" },
+        });
+        assert.ok(!proxy.stderr.includes("Pr0xy-Pa55"), proxy.stderr);
+    });
+
+    it("in check-expiry's job summary too", async () => {
+        const dir = tempDir("summary-");
+        const summary = path.join(dir, "summary.md");
+        fs.writeFileSync(summary, "");
+        const outputs = path.join(dir, "outputs.json");
+        fs.writeFileSync(outputs, JSON.stringify({ certificates: [] }));
+        const r = await runTool("check-expiry", ["--stack", "Sekret-0wxyz", "--outputs-file", outputs], {
+            env: { GITHUB_STEP_SUMMARY: summary, EXO_CBA_PFX_PASSWORD: "Sekret-0wxyz" },
+        });
+        assert.equal(r.code, 0, r.stderr);
+        const written = fs.readFileSync(summary, "utf8");
+        assert.ok(written.includes("PFX password redacted") && !written.includes("Sekret-0wxyz"), written);
+        assert.ok(!r.stdout.includes("Sekret-0wxyz"), r.stdout);
     });
 });
 

@@ -26,7 +26,7 @@ import {
     terminalPrompt,
 } from "./lib/export.mts";
 import { readOutputs } from "./lib/outputs.mts";
-import { PFX_PASSWORD_VARIABLE, hidePasswords, knownPasswords } from "./lib/pfx.mts";
+import { PFX_PASSWORD_VARIABLE, REDACTED_PASSWORD, rememberSecret } from "./lib/secrets.mts";
 
 const USAGE = `usage: npm run export-cert -- (--stack <name> | --outputs-file <file|->) [options]
 
@@ -45,11 +45,6 @@ The printed Connect-ExchangeOnline and Connect-IPPSSession lines are for the sta
 exit codes: 0 written, ${EXIT_INVALID_INPUT} invalid input, a stack without a certificate, or nothing could be written
             (nothing was changed), ${EXIT_INCOMPLETE} a write failed and not every file could be put back (the message says where each is)
 `;
-
-// Every PFX password this run knows is kept out of what it prints, whatever quotes it (an argument
-// typed in the wrong place, a path): from the environment now, from the prompt later.
-const passwords = knownPasswords(process.argv.slice(2), process.env);
-const hide = (text: string) => hidePasswords(text, passwords);
 
 async function main(argv: string[]): Promise<number> {
     const args = commandLine(
@@ -71,13 +66,14 @@ async function main(argv: string[]): Promise<number> {
     const askPassword = async () => {
         const where = promptTerminal(process.stdin.isTTY === true, args["outputs-file"] === "-", hasControllingTerminal);
         const secret = await pfxPassword(plan.passwordVariable, process.env, terminalPrompt(where));
-        passwords.push(secret.password);
+        // Kept out of everything printed from now on, as the environment's are (runTool).
+        rememberSecret(secret.password, REDACTED_PASSWORD);
         return secret;
     };
     const result = await exportCertificate(outputs, plan, askPassword, new Date());
-    process.stdout.write(hide(nextSteps(result)));
-    for (const warning of result.warnings) process.stderr.write(`warning: ${printable(hide(warning))}\n`);
+    process.stdout.write(nextSteps(result));
+    for (const warning of result.warnings) process.stderr.write(`warning: ${printable(warning)}\n`);
     return 0;
 }
 
-await runTool(main, { hide });
+await runTool(main);

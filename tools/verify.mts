@@ -11,8 +11,7 @@ import { CLOUDS } from "../components/microsoft.ts";
 import { OUTPUT_OPTIONS, UserError, commandLine, outputOptionsUsage, runTool } from "./lib/cli.mts";
 import { verifyRequest, verifyStack } from "./lib/verify/command.mts";
 import { GITHUB_REQUEST_TOKEN_VARIABLE, GITHUB_REQUEST_URL_VARIABLE } from "./lib/verify/federated.mts";
-import { hidePasswords, knownPasswords } from "./lib/pfx.mts";
-import { PFX_PASSWORD_VARIABLE } from "./lib/verify/keys.mts";
+import { PFX_PASSWORD_VARIABLE } from "./lib/secrets.mts";
 import { EXIT_CODES } from "./lib/verify/outcome.mts";
 import { renderInvalidInput, renderJson, renderProgress, renderText } from "./lib/verify/render.mts";
 import { DEFAULT_FIRST_DELAY_MS, DEFAULT_MAX_WAIT_MS, MAX_DELAY_MS, formatDuration } from "./lib/verify/retry.mts";
@@ -44,10 +43,6 @@ options:
 exit codes: ${EXIT_CODES.verified} verified, ${EXIT_CODES.misconfigured} misconfigured (privilege beyond the stack's included), ${EXIT_CODES["invalid-input"]} invalid input, ${EXIT_CODES["not-propagated"]} not yet propagated (gave up waiting), ${EXIT_CODES.unreachable} could not reach the token service
 `;
 
-// The PFX password (for --key-file) is kept out of all verify prints, whatever quotes it.
-const passwords = knownPasswords(process.argv.slice(2), process.env);
-const hide = (text: string) => hidePasswords(text, passwords);
-
 async function main(argv: string[]): Promise<number> {
     const args = commandLine(
         argv,
@@ -69,15 +64,15 @@ async function main(argv: string[]): Promise<number> {
     if (!args) return 0;
     try {
         const report = await verifyStack(verifyRequest(args, process.env), {
-            onProgress: (p) => process.stderr.write(hide(renderProgress(p))),
+            onProgress: (p) => process.stderr.write(renderProgress(p)),
         });
-        process.stdout.write(hide(args.json ? renderJson(report) : renderText(report)));
+        process.stdout.write(args.json ? renderJson(report) : renderText(report));
         return report.exitCode;
     } catch (e) {
         // Scripts reading --json get a result either way; runTool prints the one-line error.
-        if (e instanceof UserError && args.json) process.stdout.write(hide(renderInvalidInput(e.message)));
+        if (e instanceof UserError && args.json) process.stdout.write(renderInvalidInput(e.message));
         throw e;
     }
 }
 
-await runTool(main, { hide });
+await runTool(main);

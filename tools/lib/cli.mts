@@ -8,6 +8,7 @@ import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { printable, printableLine } from "../../components/redaction.ts";
 import { STACK_NAME_RULE, isQualifiedStackName, isStackName } from "../../engine/stackName.mts";
 import { pathProblem } from "./privatePaths.cjs";
+import { hideSecrets, rememberEnvironmentSecrets } from "./secrets.mts";
 
 /** Exit code of every tool for input a person must fix: a flag, a file, stack outputs. Nothing was done. */
 export const EXIT_INVALID_INPUT = 2;
@@ -109,15 +110,16 @@ export function stackName(value: string, qualified = true): string {
 
 /**
  * Runs a tool's main function and sets the exit code. A UserError prints its one-line message and
- * exit code; anything else is a bug and prints one line too. Messages are redacted (private keys,
- * tokens, and whatever `hide` takes out: the secrets only the tool knows, such as a PFX password) and
- * control characters escaped, whatever they quote.
+ * exit code; anything else is a bug and prints one line too. Everything the tool writes to either
+ * stream goes through the run's secrets (secrets.mts: the PFX passwords and credentials of the
+ * environment, registered here before the arguments are read, and whatever the tool learns later);
+ * messages are also redacted by shape (private keys, tokens) and control characters escaped, whatever
+ * they quote.
  */
-export async function runTool(
-    main: (argv: string[]) => Promise<number>,
-    options: { readonly hide?: (text: string) => string } = {},
-): Promise<void> {
-    const hide = options.hide ?? ((text: string) => text);
+export async function runTool(main: (argv: string[]) => Promise<number>): Promise<void> {
+    const argv = process.argv.slice(2);
+    rememberEnvironmentSecrets(argv, process.env);
+    for (const stream of [process.stdout, process.stderr]) hideSecretsIn(stream);
     // npm runs a script in the project's directory and says in INIT_CWD where the person typed the command:
     // relative paths in arguments (--out, --outputs-file, ...) are theirs.
     const invokedIn = process.env["INIT_CWD"];
@@ -135,17 +137,26 @@ export async function runTool(
         });
     }
     try {
-        process.exitCode = await main(process.argv.slice(2));
+        process.exitCode = await main(argv);
     } catch (e) {
         if (e instanceof UserError) {
-            process.stderr.write(`error: ${printableLine(hide(e.message))}\n`);
+            process.stderr.write(`error: ${printableLine(e.message)}\n`);
             process.exitCode = e.exitCode;
         } else {
-            const message = hide(e instanceof Error ? e.message : String(e));
+            const message = e instanceof Error ? e.message : String(e);
             process.stderr.write(`error: unexpected failure (${printableLine(message.split("\n")[0] ?? "")}); please report it\n`);
             process.exitCode = EXIT_INTERNAL;
         }
     }
+}
+
+/** Makes every write to `stream` pass through hideSecrets(), whoever writes (the tool, a library, console). */
+function hideSecretsIn(stream: NodeJS.WriteStream): void {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
+        const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : undefined;
+        return write(text === undefined ? chunk : hideSecrets(text), ...rest);
+    };
 }
 
 /**
@@ -217,7 +228,9 @@ export async function readInputFile(file: string, what: string, maxBytes: number
 export function refuseSharedPath(file: string, what: string): void {
     const problem = pathProblem(file, what);
     if (problem !== undefined) {
-        throw new UserError(`${problem}, so another account could have put it there or could change it; use a directory only you can write`);
+        throw new UserError(
+            `${problem}, so another account could have put it there or could change it; use a directory only you can write`,
+        );
     }
 }
 

@@ -12,6 +12,7 @@ import { SETTINGS } from "../../components/settings.ts";
 import { INITIAL_GENERATION, renewBeforeDaysProblem } from "../../components/validation.ts";
 import { UserError, describeFsError } from "./cli.mts";
 import { pathProblem } from "./privatePaths.cjs";
+import { hideSecrets } from "./secrets.mts";
 import type { StackOutputs } from "./outputs.mts";
 
 /** Exit codes: the result, or EXIT_INVALID_INPUT (2, cli.mts) when the outputs or flags are unusable. */
@@ -227,7 +228,7 @@ export function appendSummary(file: string, summary: string): string | undefined
     const unsafe = pathProblem(file, `GITHUB_STEP_SUMMARY (${file})`);
     if (unsafe !== undefined) return `not writing the job summary: ${unsafe}`;
     try {
-        fs.appendFileSync(file, summary);
+        fs.appendFileSync(file, hideSecrets(summary));
         return undefined;
     } catch (e) {
         return `cannot write the job summary to GITHUB_STEP_SUMMARY (${file}): ${describeFsError(e)}`;

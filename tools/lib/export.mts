@@ -27,7 +27,8 @@ import { type CloudName, isGuid } from "../../components/microsoft.ts";
 import { hasControlCharacters, show } from "../../components/redaction.ts";
 import { UserError, describeFsError, refuseSharedPath, stackName } from "./cli.mts";
 import { type StackOutputs, certificateOutput, thumbprintMismatch } from "./outputs.mts";
-import { PFX_PASSWORD_VARIABLE, buildPfx } from "./pfx.mts";
+import { buildPfx } from "./pfx.mts";
+import { PFX_PASSWORD_VARIABLE } from "./secrets.mts";
 
 export type Format = "cer" | "pem" | "pfx";
 export const FORMATS: readonly Format[] = ["cer", "pem", "pfx"];

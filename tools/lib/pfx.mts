@@ -11,13 +11,6 @@
  */
 import { createPrivateKey } from "node:crypto";
 import forge from "node-forge";
-import { printable } from "../../components/redaction.ts";
-
-/**
- * The environment variable a PFX password comes from, for every tool: a command-line argument would
- * show in `ps` and shell history.
- */
-export const PFX_PASSWORD_VARIABLE = "EXO_CBA_PFX_PASSWORD";
 
 export const CSP_NAME = "Microsoft Enhanced RSA and AES Cryptographic Provider";
 const CSP_NAME_OID = "1.3.6.1.4.1.311.17.1";
@@ -120,46 +113,4 @@ function contentOctets(contentInfo: forge.asn1.Asn1): forge.asn1.Asn1 {
 function safeContentsHasKey(safeContents: forge.asn1.Asn1): boolean {
     const shrouded = forge.asn1.oidToDer(forge.pki.oids["pkcs8ShroudedKeyBag"]).getBytes();
     return nodes(safeContents).some((bag) => nodes(bag)[0]?.value === shrouded);
-}
-
-/** What replaces a PFX password in anything printed. */
-export const REDACTED_PASSWORD = "[PFX password redacted]";
-
-/**
- * The PFX passwords a run can know before anything is parsed: the values of EXO_CBA_PFX_PASSWORD and of
- * every variable a --password-env argument names (export-cert's), so that even a malformed command line
- * is reported without them. export-cert and verify hand them to the runner (cli.mts runTool's `hide`).
- */
-export function knownPasswords(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
-    const variables = new Set([PFX_PASSWORD_VARIABLE]);
-    argv.forEach((arg, i) => {
-        if (arg === "--password-env" && argv[i + 1] !== undefined) variables.add(argv[i + 1]);
-        else if (arg.startsWith("--password-env=")) variables.add(arg.slice("--password-env=".length));
-    });
-    return [...variables].map((v) => env[v]).filter((p): p is string => p !== undefined && p !== "");
-}
-
-/** The shortest start of a password that is redacted where show() cut a quote short ("Sup3rSec..."). */
-const SHORTENED_MIN = 4;
-
-/**
- * `text` with each password replaced by REDACTED_PASSWORD: as typed, and as messages quote it (JSON
- * escapes, control characters made visible by printable(), and cut short with "..." by show()).
- */
-export function hidePasswords(text: string, passwords: readonly string[]): string {
-    const forms = new Set<string>();
-    for (const p of passwords) {
-        const escaped = (text: string) => JSON.stringify(text).slice(1, -1);
-        // As typed; JSON-escaped; made printable; and both, in either order (show() escapes, then prints).
-        for (const form of [p, escaped(p), printable(p), printable(escaped(p)), escaped(printable(p))]) if (form !== "") forms.add(form);
-    }
-    let result = text;
-    // Longest first, so that a password containing another is replaced whole.
-    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
-        result = result.split(form).join(REDACTED_PASSWORD);
-        for (let n = form.length - 1; n >= SHORTENED_MIN; n--) {
-            result = result.split(`${form.slice(0, n)}...`).join(`${REDACTED_PASSWORD}...`);
-        }
-    }
-    return result;
 }

@@ -31,7 +31,8 @@ import {
     unreachable,
 } from "./entraErrors.mts";
 import { type FederatedToken, type GitHubOidc, federatedTokenFromFile, gitHubOidc, requestGitHubToken } from "./federated.mts";
-import { type KeyMaterial, PFX_PASSWORD_VARIABLE, keyFromFile, keyFromOutput } from "./keys.mts";
+import { PFX_PASSWORD_VARIABLE } from "../secrets.mts";
+import { type KeyMaterial, keyFromFile, keyFromOutput } from "./keys.mts";
 import { identityEndpoint, requestManagedIdentityToken } from "./managedIdentity.mts";
 import type { Cause, EntraError, Judgement, NetworkFailure, Report, Subject, TokenOutcome } from "./outcome.mts";
 import { oneLine } from "./render.mts";

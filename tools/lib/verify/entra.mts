@@ -19,7 +19,8 @@ import {
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { UserError } from "../cli.mts";
 import type { EntraError, NetworkFailure, TokenOutcome } from "./outcome.mts";
-import { neverPrint, oneLine, tokenSegments } from "./render.mts";
+import { rememberToken, tokenSegments } from "../secrets.mts";
+import { oneLine } from "./render.mts";
 
 /** A token answer is a few kilobytes; anything this large is not Entra's. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -100,7 +101,7 @@ export async function requestAppToken(r: AppTokenRequest): Promise<TokenOutcome>
     try {
         const result = await app.acquireTokenByClientCredential({ scopes: [`${r.resource}/.default`], skipCache: true });
         if (!result?.accessToken) return { kind: "network", message: "the token endpoint answered without an access token" };
-        neverPrint(result.accessToken);
+        rememberToken(result.accessToken);
         return { kind: "token", accessToken: result.accessToken };
     } catch (e) {
         return network.outcomeOfFailure(e);
@@ -162,11 +163,11 @@ export class EntraNetwork implements INetworkModule {
     /**
      * A value a request carries: it, and each of its segments alone (a JWT's header, payload or
      * signature: a server can echo any one without the dots), are removed from what the server says,
-     * and never printed by the report either (neverPrint).
+     * and never printed by the report either (rememberToken).
      */
     private willSend(value: string, marker: string): void {
         if (value === "") return;
-        neverPrint(value);
+        rememberToken(value);
         for (const v of [value, ...tokenSegments(value)]) if (!this.sent.some((s) => s.value === v)) this.sent.push({ value: v, marker });
         // Longest first: the whole value goes before any segment of it.
         this.sent.sort((a, b) => b.value.length - a.value.length);

@@ -9,7 +9,8 @@
 import { UserError, readInputFile } from "../cli.mts";
 import { EntraNetwork, sameAddress } from "./entra.mts";
 import type { NetworkFailure } from "./outcome.mts";
-import { neverPrint, oneLine } from "./render.mts";
+import { rememberToken } from "../secrets.mts";
+import { oneLine } from "./render.mts";
 
 /** A workload token is one or two kilobytes; reading stops here (`--federated-token-file /dev/zero`). */
 export const MAX_FEDERATED_TOKEN_BYTES = 64 * 1024;
@@ -89,7 +90,7 @@ export async function federatedTokenFromFile(file: string): Promise<FederatedTok
     // Files written by `echo` or a secret store end with a newline; the token is what is between.
     const token = bytes.toString("utf8").trim();
     if (token === "") throw new UserError(`${where} is empty; expected the workload's token (a JWT)`);
-    neverPrint(token);
+    rememberToken(token);
     const claims = federatedClaims(token);
     if (typeof claims === "string") throw new UserError(`${where} ${claims}; expected the workload's token (a JWT)`);
     return { token, claims };
@@ -159,7 +160,7 @@ export async function requestGitHubToken(oidc: GitHubOidc, audience: string): Pr
     }
     const value = (answer.body as { value?: unknown }).value;
     if (typeof value !== "string" || value === "") return failure("GitHub's OIDC endpoint answered without a token (no value)", true);
-    neverPrint(value);
+    rememberToken(value);
     const claims = federatedClaims(value);
     if (typeof claims === "string") return failure(`GitHub's OIDC endpoint answered with a value that ${oneLine(claims)}`, true);
     return { token: value, claims };

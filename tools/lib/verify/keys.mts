@@ -6,9 +6,7 @@
 import { type KeyObject, X509Certificate, createPrivateKey } from "node:crypto";
 import forge from "node-forge";
 import { UserError, readInputFile } from "../cli.mts";
-import { PFX_PASSWORD_VARIABLE } from "../pfx.mts";
-
-export { PFX_PASSWORD_VARIABLE };
+import { PFX_PASSWORD_VARIABLE } from "../secrets.mts";
 
 /** A PEM key or a PFX with its chain is a few kilobytes; reading stops here (`--key-file /dev/zero`). */
 export const MAX_KEY_FILE_BYTES = 1024 * 1024;

@@ -12,7 +12,7 @@ import { ManagedIdentityApplication, ManagedIdentitySourceNames } from "@azure/m
 import { UserError } from "../cli.mts";
 import { EntraNetwork, msalSystem } from "./entra.mts";
 import type { TokenOutcome } from "./outcome.mts";
-import { neverPrint } from "./render.mts";
+import { rememberToken } from "../secrets.mts";
 
 /** IMDS's token path (msal-node client/ManagedIdentitySources/Imds.ts; learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token). */
 const IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";
@@ -122,7 +122,7 @@ export async function requestManagedIdentityToken(r: ManagedIdentityTokenRequest
     try {
         const result = await app.acquireToken({ resource: r.resource, forceRefresh: true });
         if (!result?.accessToken) return { kind: "network", message: "the identity endpoint answered without an access token" };
-        neverPrint(result.accessToken);
+        rememberToken(result.accessToken);
         return { kind: "token", accessToken: result.accessToken };
     } catch (e) {
         return network.outcomeOfFailure(e);

@@ -2,43 +2,16 @@
  * npm run verify, the output: the report as text or JSON, progress lines, and the JSON of input verify
  * could not use. Every string is passed through oneLine() or printable() on its way out, whoever
  * supplied it (a server's error text, a token's claims, an outputs file, a file name): tokens and
- * private keys are redacted, every segment of a token or assertion this run sent or received is
- * removed, and terminal control characters are escaped, so nothing printed can rewrite the terminal,
+ * private keys are redacted, every secret the run knows (../secrets.mts: each segment of a token or
+ * assertion this run sent or received among them) is removed, and terminal control characters are escaped, so nothing printed can rewrite the terminal,
  * forge a result line, or leak a credential.
  */
 import { CLOUDS, MANAGE_AS_APP_ROLE } from "../../../components/microsoft.ts";
-import { REDACTED_TOKEN, printable, printableLine } from "../../../components/redaction.ts";
+import { printable, printableLine } from "../../../components/redaction.ts";
+import { hideSecrets } from "../secrets.mts";
 import { EXIT_CODES, type Report, type Result, type Subject } from "./outcome.mts";
 import { type Progress, formatDuration } from "./retry.mts";
 import { trustLine } from "./trust.mts";
-
-/**
- * Every segment (header, payload, signature) of every client assertion and token this run sent or
- * received, longest first. printable() knows a token by its shape, but a server can echo one segment
- * alone, and in a shape it does not know (JSON written with a space encodes as "eyAi…", not "eyJ…"):
- * each segment is also removed by exact match from everything verify prints.
- */
-const sentOrReceived: string[] = [];
-/** Shorter segments decode to a few bytes, hold nothing secret, and could match an id by chance. */
-const MIN_SEGMENT_CHARS = 16;
-
-/** A token or client assertion verify sent or received: from now on, no segment of it is printed. */
-export function neverPrint(token: string): void {
-    for (const segment of tokenSegments(token)) if (!sentOrReceived.includes(segment)) sentOrReceived.push(segment);
-    sentOrReceived.sort((a, b) => b.length - a.length);
-}
-
-/** The segments of a token (or of any secret: a value without dots is one segment) worth removing. */
-export function tokenSegments(token: string): string[] {
-    return token.split(".").filter((s) => s.length >= MIN_SEGMENT_CHARS);
-}
-
-/** The text without any segment neverPrint() was given. */
-function withoutTokens(text: string): string {
-    let out = text;
-    for (const segment of sentOrReceived) out = out.replaceAll(segment, REDACTED_TOKEN);
-    return out;
-}
 
 /**
  * Text a server or a person supplied, for one line of output: tokens and private keys redacted,
@@ -46,7 +19,7 @@ function withoutTokens(text: string): string {
  * `max` characters.
  */
 export function oneLine(text: string, max = Infinity): string {
-    return printableLine(withoutTokens(text), max);
+    return printableLine(hideSecrets(text), max);
 }
 
 const HEADLINES: Readonly<Record<Result, string>> = {
@@ -172,9 +145,9 @@ function json(value: unknown): string {
 const MAX_DEPTH = 8;
 
 function printableDeep(value: unknown, depth: number): unknown {
-    if (typeof value === "string") return printable(withoutTokens(value));
+    if (typeof value === "string") return printable(hideSecrets(value));
     if (value === null || typeof value !== "object") return value;
     if (depth >= MAX_DEPTH) return "…";
     if (Array.isArray(value)) return value.map((v) => printableDeep(v, depth + 1));
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [printable(withoutTokens(k)), printableDeep(v, depth + 1)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [printable(hideSecrets(k)), printableDeep(v, depth + 1)]));
 }

@@ -1,0 +1,124 @@
+/**
+ * The run's secrets, in one place: every value a tool knows to be secret (a PFX password from the
+ * environment or the prompt, the environment's credentials, every token and assertion verify sent or
+ * received) is registered here, and everything any tool prints, to either stream or to a summary file,
+ * goes through hideSecrets() on its way out (cli.mts runTool filters both streams). components/redaction.ts
+ * recognises secrets by their shape (key blocks, JWTs); this knows them by value, so a password typed into
+ * the wrong option, or a token segment in a shape nobody could guess, is hidden all the same.
+ */
+import { REDACTED_TOKEN, printable } from "../../components/redaction.ts";
+
+/** What replaces a PFX password in anything printed. */
+export const REDACTED_PASSWORD = "[PFX password redacted]";
+/** What replaces any other secret of the environment. */
+export const REDACTED_SECRET = "[secret redacted]";
+
+/**
+ * The environment variable a PFX password comes from, for every tool: a command-line argument would
+ * show in `ps` and shell history.
+ */
+export const PFX_PASSWORD_VARIABLE = "EXO_CBA_PFX_PASSWORD";
+
+/**
+ * Variables whose values are credentials wherever the tools run: the Pulumi backend's, the azuread and
+ * azure-native providers' (ARM_*, and the Azure SDKs' AZURE_*), GitHub Actions' and Azure Pipelines'
+ * tokens, and an Azure host's identity endpoint secret. None is needed by a tool to be printed.
+ */
+export const SECRET_VARIABLES = [
+    "PULUMI_CONFIG_PASSPHRASE",
+    "PULUMI_ACCESS_TOKEN",
+    "ARM_CLIENT_SECRET",
+    "ARM_CLIENT_CERTIFICATE_PASSWORD",
+    "ARM_OIDC_TOKEN",
+    "ARM_OIDC_REQUEST_TOKEN",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "SYSTEM_ACCESSTOKEN",
+    "IDENTITY_HEADER",
+    "MSI_SECRET",
+] as const;
+
+/** Proxy variables: a proxy's password can ride in its address (http://user:password@proxy:3128). */
+const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] as const;
+
+/** The shortest start of a password that is hidden where a message cut a quote short ("Sup3rSec..."). */
+const SHORTENED_MIN = 4;
+/** Token segments shorter than this decode to a few bytes, hold nothing secret, and could match an id by chance. */
+const MIN_SEGMENT_CHARS = 16;
+
+/** Each printed form of each secret, longest first, with its marker. */
+const forms: { readonly text: string; readonly marker: string; readonly shortened: boolean }[] = [];
+
+function add(text: string, marker: string, shortened: boolean): void {
+    if (text === "" || forms.some((f) => f.text === text)) return;
+    forms.push({ text, marker, shortened });
+    // Longest first, so that a secret containing another is replaced whole.
+    forms.sort((a, b) => b.text.length - a.text.length);
+}
+
+/**
+ * A value that must never be printed, as typed and in every form a message quotes it: JSON-escaped,
+ * made printable (control characters as \u{…}), both in either order, and cut short with "...". A
+ * password is `marker`ed as such.
+ */
+export function rememberSecret(value: string, marker: string = REDACTED_SECRET): void {
+    const escaped = (text: string) => JSON.stringify(text).slice(1, -1);
+    for (const form of [value, escaped(value), printable(value), printable(escaped(value)), escaped(printable(value))])
+        add(form, marker, true);
+}
+
+/**
+ * A token or client assertion this run sent or received: it, and each of its segments alone (a server can
+ * echo a header or payload without the dots, in a shape no pattern knows), are never printed.
+ */
+export function rememberToken(token: string): void {
+    for (const segment of [token, ...tokenSegments(token)]) if (segment.length >= MIN_SEGMENT_CHARS) add(segment, REDACTED_TOKEN, false);
+}
+
+/** The segments of a token (a value without dots is one) worth removing. */
+export function tokenSegments(token: string): string[] {
+    return token.split(".").filter((s) => s.length >= MIN_SEGMENT_CHARS);
+}
+
+/**
+ * Registers the secrets a run can know before anything is parsed, so that even a malformed command line
+ * is reported without them: the PFX passwords (EXO_CBA_PFX_PASSWORD, and every variable a --password-env
+ * argument names), the credentials in SECRET_VARIABLES, and a proxy address's password.
+ */
+export function rememberEnvironmentSecrets(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): void {
+    const passwords = new Set<string>([PFX_PASSWORD_VARIABLE]);
+    argv.forEach((arg, i) => {
+        if (arg === "--password-env" && argv[i + 1] !== undefined) passwords.add(argv[i + 1]);
+        else if (arg.startsWith("--password-env=")) passwords.add(arg.slice("--password-env=".length));
+    });
+    for (const v of passwords) if (env[v]) rememberSecret(env[v], REDACTED_PASSWORD);
+    for (const v of SECRET_VARIABLES) if (env[v]) rememberSecret(env[v]);
+    for (const v of PROXY_VARIABLES) {
+        const address = env[v];
+        if (!address) continue;
+        try {
+            const password = decodeURIComponent(new URL(address).password);
+            if (password !== "") rememberSecret(password);
+        } catch {
+            // Not a URL: nothing to take a password from (trust.mts does not print it either).
+        }
+    }
+}
+
+/** `text` with every registered secret replaced by its marker, also where a message cut it short. */
+export function hideSecrets(text: string): string {
+    let result = text;
+    for (const form of forms) {
+        if (result.includes(form.text)) result = result.split(form.text).join(form.marker);
+        if (!form.shortened) continue;
+        for (let n = form.text.length - 1; n >= SHORTENED_MIN; n--) {
+            const start = `${form.text.slice(0, n)}...`;
+            if (result.includes(start)) result = result.split(start).join(`${form.marker}...`);
+        }
+    }
+    return result;
+}
