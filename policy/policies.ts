@@ -91,8 +91,17 @@ const PERMISSION_NAMES: ReadonlyMap<string, string> = new Map([
     ...EXCHANGE_APIS.map((api): [string, string] => [api.manageAsApp, `${api.name}'s Exchange.ManageAsApp`]),
 ]);
 
-/** Entra's token-exchange audience for workload identity federation. https://learn.microsoft.com/graph/api/resources/federatedidentitycredential */
-const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+/**
+ * Entra's token-exchange audience for workload identity federation, one per cloud: the global service,
+ * Microsoft Entra ID for US Government (GCC High and DoD) and China operated by 21Vianet.
+ * https://learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity
+ * deploy.yml applies one policy/config.json to every stack, whatever its cloud, so the default holds all three.
+ */
+const TOKEN_EXCHANGE_AUDIENCES: readonly string[] = [
+    "api://AzureADTokenExchange",
+    "api://AzureADTokenExchangeUSGov",
+    "api://AzureADTokenExchangeChina",
+];
 
 /** Entra signs client assertions with RS256/PS256, so the key must be RSA; below 2048 bits is refused. */
 const MIN_RSA_BITS = 2048;
@@ -595,7 +604,7 @@ const federatedIdentityCredential: ResourceValidationPolicy = {
             allowedAudiences: {
                 type: "array",
                 items: { type: "string" },
-                default: [TOKEN_EXCHANGE_AUDIENCE],
+                default: [...TOKEN_EXCHANGE_AUDIENCES],
                 description: "The audiences a federated identity credential may accept (the list replaces the default).",
             },
         },
@@ -612,7 +621,7 @@ const federatedIdentityCredential: ResourceValidationPolicy = {
             if (issuer !== UNKNOWN && !isHttpsUrl(issuer)) {
                 problems.push(`issuer ${show(issuer)} is not an https:// URL (Entra fetches the issuer's signing keys from it)`);
             }
-            const allowed = args.getConfig<FederatedIdentityCredentialConfig>().allowedAudiences ?? [TOKEN_EXCHANGE_AUDIENCE];
+            const allowed = args.getConfig<FederatedIdentityCredentialConfig>().allowedAudiences ?? TOKEN_EXCHANGE_AUDIENCES;
             const audiences = read(args.props, "audiences");
             if (audiences !== UNKNOWN) {
                 const list = Array.isArray(audiences) ? audiences : undefined;

@@ -568,10 +568,21 @@ describe("certificate-expiry", () => {
     });
 });
 
+/**
+ * The audience a federated credential accepts, per cloud: learn.microsoft.com/entra/workload-id/
+ * workload-identity-federation-config-app-trust-managed-identity ("Microsoft Entra ID for US Government"
+ * serves GCC High and DoD alike).
+ */
+const CLOUD_AUDIENCES = {
+    global: "api://AzureADTokenExchange",
+    "US Government": "api://AzureADTokenExchangeUSGov",
+    China: "api://AzureADTokenExchangeChina",
+} as const;
+
 describe("federated-identity-credential", () => {
     const policy = "federated-identity-credential";
     const GITHUB = "https://token.actions.githubusercontent.com";
-    const EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+    const EXCHANGE_AUDIENCE = CLOUD_AUDIENCES.global;
     const fic = (props: Record<string, unknown>): TestResource => ({
         type: T.federated,
         name: "exo-github",
@@ -627,12 +638,25 @@ describe("federated-identity-credential", () => {
             assert.match(found[0], /https/);
         }
     });
+    it("accepts by default the token-exchange audience of each cloud: one policy/config.json serves every stack", async () => {
+        for (const audience of Object.values(CLOUD_AUDIENCES)) {
+            assert.deepEqual(messages(await run(policy, fic({ audiences: [audience] }))), [], audience);
+        }
+    });
     it("refuses another audience, or more than one, unless allowedAudiences lists it", async () => {
-        assert.equal(messages(await run(policy, fic({ audiences: ["api://AzureADTokenExchangeChina"] }))).length, 1);
-        assert.equal(messages(await run(policy, fic({ audiences: [EXCHANGE_AUDIENCE, "api://other"] }))).length, 1);
-        assert.equal(messages(await run(policy, fic({ audiences: [] }))).length, 1);
-        const china = { allowedAudiences: ["api://AzureADTokenExchangeChina"] };
-        assert.deepEqual(messages(await run(policy, fic({ audiences: ["api://AzureADTokenExchangeChina"] }), china)), []);
+        for (const audiences of [
+            ["api://other"],
+            ["api://AzureADTokenExchangeGermany"],
+            [`${EXCHANGE_AUDIENCE} `],
+            [`${EXCHANGE_AUDIENCE}/.default`],
+            [EXCHANGE_AUDIENCE, "api://other"],
+            [EXCHANGE_AUDIENCE, CLOUD_AUDIENCES["US Government"]],
+            [],
+        ]) {
+            assert.equal(messages(await run(policy, fic({ audiences }))).length, 1, JSON.stringify(audiences));
+        }
+        const china = { allowedAudiences: [CLOUD_AUDIENCES.China] };
+        assert.deepEqual(messages(await run(policy, fic({ audiences: [CLOUD_AUDIENCES.China] }), china)), []);
         assert.equal(messages(await run(policy, fic({}), china)).length, 1, "the list replaces the default");
     });
     it("reports every problem of one credential in one message", async () => {
@@ -737,6 +761,24 @@ describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
             member.map((d) => [d.policyName, d.enforcementLevel]),
             [["supported-directory-roles", "mandatory"]],
         );
+    });
+    it("lets the shipped policy/config.json accept each cloud's audience, as deploy.yml applies it to every stack", async () => {
+        const config = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "config.json"), "utf8")) as Record<string, Record<string, unknown>>;
+        await pack.configure(config);
+        for (const audience of Object.values(CLOUD_AUDIENCES)) {
+            const found = await pack.analyze({
+                type: T.federated,
+                name: "exo-github",
+                props: {
+                    applicationId: "/applications/x",
+                    displayName: "production",
+                    issuer: "https://token.actions.githubusercontent.com",
+                    subject: "repo:contoso/exo-automation:environment:production",
+                    audiences: [audience],
+                },
+            });
+            assert.deepEqual(found, [], audience);
+        }
     });
     it("blocks a pull_request federated credential with a mandatory diagnostic", async () => {
         await pack.configure({});
