@@ -21,6 +21,7 @@ const TYPES = {
     selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
     application: "azuread:index/application:Application",
     applicationCertificate: "azuread:index/applicationCertificate:ApplicationCertificate",
+    servicePrincipalCertificate: "azuread:index/servicePrincipalCertificate:ServicePrincipalCertificate",
     applicationApiAccess: "azuread:index/applicationApiAccess:ApplicationApiAccess",
     servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
     appRoleAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
@@ -206,15 +207,23 @@ function iso(d: Date): string {
     return d.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** Applies a check to one resource type only; other types pass untouched. */
+/** Applies a check to one resource type, or to each of several, only; other types pass untouched. */
 function forType(
-    type: string,
+    type: string | readonly string[],
     check: (args: ResourceValidationArgs, report: ReportViolation) => void,
 ): (args: ResourceValidationArgs, report: ReportViolation) => void {
+    const types: readonly string[] = typeof type === "string" ? [type] : type;
     return (args, report) => {
-        if (args.type === type) check(args, report);
+        if (types.includes(args.type)) check(args, report);
     };
 }
+
+/**
+ * The resources that register a certificate as a credential: on the application, and on its service
+ * principal, where Entra accepts it for sign-in just the same. Both take the same inputs (value,
+ * encoding, type, endDate, endDateRelative), so one set of rules holds for both.
+ */
+const CERTIFICATE_CREDENTIALS: readonly string[] = [TYPES.applicationCertificate, TYPES.servicePrincipalCertificate];
 
 interface NoGlobalAdministratorConfig {
     readonly allowedStacks?: readonly string[];
@@ -314,7 +323,7 @@ const rsaKeySize: ResourceValidationPolicy = {
                 );
             }
         }),
-        forType(TYPES.applicationCertificate, (args, report) => {
+        forType(CERTIFICATE_CREDENTIALS, (args, report) => {
             const value = read(args.props, "value");
             const encoding = read(args.props, "encoding");
             if (value === UNKNOWN || encoding === UNKNOWN) return;
@@ -332,9 +341,10 @@ const rsaKeySize: ResourceValidationPolicy = {
 
 const credentialWithinCertificate: ResourceValidationPolicy = {
     name: "credential-within-certificate",
-    description: "A certificate credential does not outlive its certificate: endDate is not after the certificate's NotAfter.",
+    description:
+        "A certificate credential, on the application or its service principal, does not outlive its certificate: endDate is not after the certificate's NotAfter.",
     enforcementLevel: "mandatory",
-    validateResource: forType(TYPES.applicationCertificate, (args, report) => {
+    validateResource: forType(CERTIFICATE_CREDENTIALS, (args, report) => {
         const value = read(args.props, "value");
         const encoding = read(args.props, "encoding");
         const endDate = read(args.props, "endDate");
@@ -548,7 +558,7 @@ function certificateExpiry(now: () => Date): ResourceValidationPolicy {
                 },
             },
         },
-        validateResource: forType(TYPES.applicationCertificate, (args, report) => {
+        validateResource: forType(CERTIFICATE_CREDENTIALS, (args, report) => {
             const value = read(args.props, "value");
             const encoding = read(args.props, "encoding");
             if (value === UNKNOWN || encoding === UNKNOWN) return;

@@ -39,6 +39,7 @@ const T = {
     selfSignedCert: tokenOf(tls.SelfSignedCert),
     application: tokenOf(azuread.Application),
     credential: tokenOf(azuread.ApplicationCertificate),
+    spCredential: tokenOf(azuread.ServicePrincipalCertificate),
     apiAccess: tokenOf(azuread.ApplicationApiAccess),
     appRoleAssignment: tokenOf(azuread.AppRoleAssignment),
     servicePrincipal: tokenOf(azuread.ServicePrincipal),
@@ -101,6 +102,15 @@ function credential(cert: MadeCertificate, props: Record<string, unknown> = {}):
         type: T.credential,
         name: "exo-initial-credential",
         props: { applicationId: "/applications/x", type: "AsymmetricX509Cert", value: cert.certPem, ...props },
+    };
+}
+
+/** The same certificate registered on the service principal (servicePrincipalId is the resource id of azuread v3 and later). */
+function spCredential(cert: MadeCertificate, props: Record<string, unknown> = {}): TestResource {
+    return {
+        type: T.spCredential,
+        name: "exo-sp-credential",
+        props: { servicePrincipalId: "/servicePrincipals/x", type: "AsymmetricX509Cert", value: cert.certPem, ...props },
     };
 }
 
@@ -322,6 +332,77 @@ describe("credential-within-certificate", () => {
             )[0] ?? "",
             /not a readable X\.509 certificate/,
         );
+    });
+});
+
+describe("certificates on the service principal (ServicePrincipalCertificate) meet the application's rules", () => {
+    const notAfter = opensslNotAfter(rsa2048.certPem);
+    const at = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+    it("rsa-key-size: refuses a key smaller than 2048 bits or not RSA, accepts RSA 2048", async () => {
+        assert.deepEqual(messages(await run("rsa-key-size", spCredential(rsa2048))), []);
+        const small = messages(await run("rsa-key-size", spCredential(makeCertificate({ now: NOW, key: 1024 }))));
+        assert.equal(small.length, 1);
+        assert.match(small[0], /exo-sp-credential .*1024-bit RSA key/);
+        const ec = messages(await run("rsa-key-size", spCredential(makeCertificate({ now: NOW, key: "ec" }))));
+        assert.equal(ec.length, 1);
+        assert.match(ec[0], /EC key/);
+    });
+    it("rsa-key-size: reads base64 and hex encodings as the provider does", async () => {
+        const small = makeCertificate({ now: NOW, key: 1024 });
+        const b64 = derBase64(small.certPem);
+        for (const [encoding, value] of [
+            ["base64", b64],
+            ["hex", Buffer.from(b64, "base64").toString("hex")],
+        ] as const) {
+            assert.equal(messages(await run("rsa-key-size", spCredential(small, { encoding, value }))).length, 1, encoding);
+        }
+    });
+    it("credential-within-certificate: accepts an end date up to NotAfter, refuses one after it", async () => {
+        assert.deepEqual(
+            messages(await run("credential-within-certificate", spCredential(rsa2048, { endDate: at(notAfter.getTime()) }))),
+            [],
+        );
+        const late = messages(
+            await run("credential-within-certificate", spCredential(rsa2048, { endDate: at(notAfter.getTime() + 1000) })),
+        );
+        assert.equal(late.length, 1);
+        assert.match(late[0], /^exo-sp-credential ends .*Key credential end date is invalid/);
+    });
+    it("credential-within-certificate: refuses what it cannot check, as for the application", async () => {
+        assert.match(
+            messages(await run("credential-within-certificate", spCredential(rsa2048, { endDateRelative: "8760h" })))[0] ?? "",
+            /sets endDateRelative/,
+        );
+        assert.match(
+            messages(await run("credential-within-certificate", spCredential(rsa2048, { endDate: "2031-13-40" })))[0] ?? "",
+            /not an RFC 3339 date/,
+        );
+        assert.match(
+            messages(
+                await run("credential-within-certificate", spCredential(rsa2048, { value: "MIIB", endDate: at(notAfter.getTime()) })),
+            )[0] ?? "",
+            /not a readable X\.509 certificate/,
+        );
+        assert.match(
+            messages(
+                await run("credential-within-certificate", spCredential(rsa2048, { encoding: "der", endDate: at(notAfter.getTime()) })),
+            )[0] ?? "",
+            /encoding "der" is not one of pem, base64, hex/,
+        );
+    });
+    it("skips a certificate or end date a preview cannot know yet", async () => {
+        for (const policy of ["rsa-key-size", "credential-within-certificate", "certificate-expiry"]) {
+            assert.deepEqual(
+                messages(await run(policy, spCredential(rsa2048, { value: UNKNOWN_STRING, endDate: UNKNOWN_STRING }))),
+                [],
+                policy,
+            );
+        }
+    });
+    it("certificate-expiry: warns about a certificate on the service principal too", async () => {
+        const soon = makeCertificate({ now: NOW, toDays: 5 });
+        assert.match(messages(await run("certificate-expiry", spCredential(soon)))[0] ?? "", /^exo-sp-credential: .*\(5 days left\)/);
+        assert.deepEqual(messages(await run("certificate-expiry", spCredential(rsa2048))), []);
     });
 });
 
