@@ -23,7 +23,10 @@ const TYPES = {
     applicationCertificate: "azuread:index/applicationCertificate:ApplicationCertificate",
     servicePrincipalCertificate: "azuread:index/servicePrincipalCertificate:ServicePrincipalCertificate",
     applicationApiAccess: "azuread:index/applicationApiAccess:ApplicationApiAccess",
+    applicationPassword: "azuread:index/applicationPassword:ApplicationPassword",
     servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
+    servicePrincipalPassword: "azuread:index/servicePrincipalPassword:ServicePrincipalPassword",
+    tokenSigningCertificate: "azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate",
     appRoleAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
     delegatedPermissionGrant: "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
     directoryRoleAssignment: "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment",
@@ -656,6 +659,52 @@ const federatedIdentityCredential: ResourceValidationPolicy = {
     ],
 };
 
+/** The sentence that ends every no-password-credentials message. */
+const SIGN_IN_WITHOUT_SECRETS =
+    "exo-cba signs in with a certificate (exo-cba:certificates), a federated credential (exo-cba:federatedCredentials) " +
+    "or a managed identity (exo-cba:managedIdentities), none of which stores a secret in Entra. Remove it.";
+
+/** Resources that store a password credential, and what each is. */
+const PASSWORD_RESOURCES: readonly [type: string, what: string][] = [
+    [TYPES.applicationPassword, "an ApplicationPassword: a client secret on the application"],
+    [TYPES.servicePrincipalPassword, "a ServicePrincipalPassword: a client secret on the service principal"],
+    [
+        TYPES.tokenSigningCertificate,
+        "a ServicePrincipalTokenSigningCertificate: Entra generates a SAML signing key and stores a password credential with it on the service principal",
+    ],
+];
+
+const noPasswordCredentials: ResourceValidationPolicy = {
+    name: "no-password-credentials",
+    description:
+        "No client secret or other stored password on the application or its service principal: no ApplicationPassword, ServicePrincipalPassword, Application password block, symmetric key or token signing certificate.",
+    enforcementLevel: "mandatory",
+    validateResource: [
+        // Refused whatever their inputs say, known or not: their existence is the secret.
+        ...PASSWORD_RESOURCES.map(([type, what]) =>
+            forType(type, (args, report) => {
+                report(`${args.name} is ${what}. ${SIGN_IN_WITHOUT_SECRETS}`);
+            }),
+        ),
+        forType(TYPES.application, (args, report) => {
+            // A single password block, generated at creation (terraform-provider-azuread application resource, `password`).
+            const password = read(args.props, "password");
+            if (password === UNKNOWN || password === undefined || password === null) return;
+            report(`${args.name} has a password block: Entra generates a client secret for the application. ${SIGN_IN_WITHOUT_SECRETS}`);
+        }),
+        forType(CERTIFICATE_CREDENTIALS, (args, report) => {
+            // The provider's type: AsymmetricX509Cert or Symmetric (a key the application and Entra share).
+            const type = read(args.props, "type");
+            if (type === UNKNOWN || type === undefined || type === "AsymmetricX509Cert") return;
+            const problem =
+                typeof type === "string" && type.toLowerCase() === "symmetric"
+                    ? `registers a key of type ${show(type)}: a shared secret, stored in Entra like a password`
+                    : `has type ${show(type)}, which is not AsymmetricX509Cert: it cannot be told from a shared secret`;
+            report(`${args.name} ${problem}. ${SIGN_IN_WITHOUT_SECRETS}`);
+        }),
+    ],
+};
+
 function isHttpsUrl(value: unknown): boolean {
     if (typeof value !== "string" || !value.startsWith("https://")) return false;
     try {
@@ -676,5 +725,6 @@ export function createPolicies(now: () => Date = () => new Date()): Policies {
         selfSignedValidity,
         certificateExpiry(now),
         federatedIdentityCredential,
+        noPasswordCredentials,
     ];
 }

@@ -40,6 +40,9 @@ const T = {
     application: tokenOf(azuread.Application),
     credential: tokenOf(azuread.ApplicationCertificate),
     spCredential: tokenOf(azuread.ServicePrincipalCertificate),
+    applicationPassword: tokenOf(azuread.ApplicationPassword),
+    spPassword: tokenOf(azuread.ServicePrincipalPassword),
+    tokenSigningCertificate: tokenOf(azuread.ServicePrincipalTokenSigningCertificate),
     apiAccess: tokenOf(azuread.ApplicationApiAccess),
     appRoleAssignment: tokenOf(azuread.AppRoleAssignment),
     servicePrincipal: tokenOf(azuread.ServicePrincipal),
@@ -583,6 +586,83 @@ describe("exchange-online-manage-as-app-only", () => {
     });
 });
 
+describe("no-password-credentials", () => {
+    const policy = "no-password-credentials";
+    const check = (resource: TestResource) => run(policy, resource);
+    it("refuses an ApplicationPassword outright, even before its inputs are known, and says what to use instead", async () => {
+        for (const props of [{ applicationId: "/applications/x", displayName: "ci" }, { applicationId: UNKNOWN_STRING }]) {
+            const found = messages(await check({ type: T.applicationPassword, name: "exo-secret", props }));
+            assert.equal(found.length, 1, JSON.stringify(props));
+            assert.match(found[0], /^exo-secret /);
+            assert.match(found[0], /client secret/);
+            assert.match(found[0], /exo-cba:certificates/);
+            assert.match(found[0], /exo-cba:federatedCredentials/);
+        }
+    });
+    it("refuses a ServicePrincipalPassword: a secret on the service principal signs in as well", async () => {
+        const found = messages(
+            await check({ type: T.spPassword, name: "exo-sp-secret", props: { servicePrincipalId: "/servicePrincipals/x" } }),
+        );
+        assert.equal(found.length, 1);
+        assert.match(found[0], /^exo-sp-secret .*service principal/);
+    });
+    it("refuses the password block of an Application, whatever it holds", async () => {
+        for (const password of [{ displayName: "generated" }, { displayName: UNKNOWN_STRING }, {}]) {
+            const found = messages(await check({ type: T.application, name: "exo-app", props: { displayName: "exo-cba", password } }));
+            assert.equal(found.length, 1, JSON.stringify(password));
+            assert.match(found[0], /^exo-app .*password/);
+        }
+    });
+    it("accepts an Application without a password block, and skips one a preview cannot know yet", async () => {
+        assert.deepEqual(messages(await check({ type: T.application, name: "exo-app", props: { displayName: "exo-cba" } })), []);
+        assert.deepEqual(
+            messages(await check({ type: T.application, name: "exo-app", props: { displayName: "exo-cba", password: null } })),
+            [],
+        );
+        assert.deepEqual(
+            messages(await check({ type: T.application, name: "exo-app", props: { displayName: "exo-cba", password: UNKNOWN_STRING } })),
+            [],
+        );
+    });
+    it("refuses a symmetric key registered as a certificate credential, on the application or the service principal", async () => {
+        for (const resource of [
+            credential(rsa2048, { type: "Symmetric", value: "c2hhcmVkIHNlY3JldA==" }),
+            spCredential(rsa2048, { type: "Symmetric", value: "c2hhcmVkIHNlY3JldA==" }),
+            credential(rsa2048, { type: "symmetric" }),
+        ]) {
+            const found = messages(await check(resource));
+            assert.equal(found.length, 1, resource.type);
+            assert.match(found[0], /shared secret/);
+            assert.ok(!found[0].includes("c2hhcmVk"), "never prints the key");
+        }
+    });
+    it("accepts an X.509 certificate credential, and skips a type a preview cannot know yet", async () => {
+        for (const resource of [
+            credential(rsa2048),
+            spCredential(rsa2048),
+            credential(rsa2048, { type: undefined }),
+            credential(rsa2048, { type: UNKNOWN_STRING }),
+        ]) {
+            assert.deepEqual(messages(await check(resource)), [], JSON.stringify(resource.props.type));
+        }
+    });
+    it("refuses a ServicePrincipalTokenSigningCertificate: it stores a password credential on the service principal", async () => {
+        const found = messages(
+            await check({ type: T.tokenSigningCertificate, name: "exo-saml", props: { servicePrincipalId: UNKNOWN_STRING } }),
+        );
+        assert.equal(found.length, 1);
+        assert.match(found[0], /^exo-saml .*password credential/);
+    });
+    it("leaves the program's own resources alone", async () => {
+        for (const resource of [
+            { type: tokenOf(azuread.ApplicationRegistration), name: "exo-app", props: { displayName: "exo-cba" } },
+            { type: T.servicePrincipal, name: "exo-sp", props: { clientId: UNKNOWN_STRING } },
+        ]) {
+            assert.deepEqual(messages(await check(resource)), [], resource.type);
+        }
+    });
+});
+
 describe("self-signed-validity", () => {
     const cert = (validityPeriodHours: unknown): TestResource => ({
         type: T.selfSignedCert,
@@ -793,6 +873,7 @@ describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
             "self-signed-validity": "mandatory",
             "certificate-expiry": "advisory",
             "federated-identity-credential": "mandatory",
+            "no-password-credentials": "mandatory",
         });
     });
     it("accepts policy/config.json: every policy with settings, declared properties of the declared types, their defaults", async () => {
@@ -877,6 +958,14 @@ describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
         assert.deepEqual(
             found.map((d) => [d.policyName, d.enforcementLevel]),
             [["federated-identity-credential", "mandatory"]],
+        );
+    });
+    it("blocks a client secret with a mandatory diagnostic", async () => {
+        await pack.configure({});
+        const found = await pack.analyze({ type: T.applicationPassword, name: "exo-secret", props: { applicationId: UNKNOWN_STRING } });
+        assert.deepEqual(
+            found.map((d) => [d.policyName, d.enforcementLevel]),
+            [["no-password-credentials", "mandatory"]],
         );
     });
     it("blocks numbers given as strings: a 99999-hour certificate, a 1024-bit key", async () => {
