@@ -107,6 +107,140 @@ const TOKEN_EXCHANGE_AUDIENCES: readonly string[] = [
     "api://AzureADTokenExchangeChina",
 ];
 
+/** Microsoft Graph's appId, the same in every tenant. https://learn.microsoft.com/graph/permissions-grant-via-msgraph */
+const MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
+
+/**
+ * Microsoft Graph application permissions (app roles) with a known path to Global Administrator: the
+ * "Tier 0" of github.com/emiliensocchi/azure-tiering ("Microsoft Graph application permissions",
+ * tiered-msgraph-app-permissions.json, August 2026), each with its shortest path in brief. Microsoft's own
+ * caution: "Permissions that allow granting authorization, such as AppRoleAssignment.ReadWrite.All, allow an
+ * application to grant additional privileges to itself, other applications, or any user. Likewise,
+ * permissions that allow managing credentials, such as Application.ReadWrite.All, allow an application to act
+ * as other entities" (https://learn.microsoft.com/graph/permissions-reference, Application permissions).
+ * Ids from Microsoft's table of them (microsoftgraph/microsoft-graph-docs-contrib
+ * concepts/includes/permissions-ids.md, type Application), which agrees with azure-tiering's on each. Tier 0
+ * application permissions missing from the (older) copy of that table read here, RoleAssignmentSchedule.
+ * ReadWrite.Directory among them, are left out until their ids are confirmed from Microsoft: docs/policy.md
+ * names them.
+ */
+const GRAPH_ESCALATING_ROLES: ReadonlyMap<string, { readonly name: string; readonly path: string }> = new Map(
+    (
+        [
+            [
+                "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
+                "RoleManagement.ReadWrite.Directory",
+                "assigns any directory role, Global Administrator included, to any principal, itself too",
+            ],
+            [
+                "06b708a9-e830-4db3-a914-8e69da51d44f",
+                "AppRoleAssignment.ReadWrite.All",
+                "grants any app role, RoleManagement.ReadWrite.Directory included, to itself, without admin consent",
+            ],
+            [
+                "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",
+                "Application.ReadWrite.All",
+                "adds a credential to any application or service principal and signs in as it, with its permissions",
+            ],
+            [
+                "18a4783c-866b-4cc7-a460-3d5e5662c884",
+                "Application.ReadWrite.OwnedBy",
+                "adds a credential to the applications and service principals it owns and signs in as them",
+            ],
+            [
+                "19dbc75e-c2e2-444c-a770-ec69d8559fc7",
+                "Directory.ReadWrite.All",
+                "adds members to groups, and with them the roles those groups hold",
+            ],
+            [
+                "62a82d76-70ea-41e2-9197-370581804d09",
+                "Group.ReadWrite.All",
+                "adds members to groups, and with them the roles those groups hold",
+            ],
+            [
+                "dbaae8cf-10b5-4b86-a4a1-f871c94c6695",
+                "GroupMember.ReadWrite.All",
+                "adds members to groups, and with them the roles those groups hold",
+            ],
+            [
+                "a402ca1c-2696-4531-972d-6e5ee4aa11ea",
+                "Policy.ReadWrite.PermissionGrant",
+                "lets itself consent to RoleManagement.ReadWrite.Directory through a permission grant policy",
+            ],
+            [
+                "2f6817f8-7b12-4f0f-bc18-eeaf60705a9e",
+                "PrivilegedAccess.ReadWrite.AzureADGroup",
+                "adds members and owners to role-assignable groups",
+            ],
+            [
+                "854d9ab1-6657-4ec8-be45-823027bcd009",
+                "PrivilegedAccess.ReadWrite.AzureAD",
+                "manages privileged role assignments (legacy Privileged Identity Management)",
+            ],
+            [
+                "6f9d5abc-2db6-400b-a267-7de22a40fb87",
+                "PrivilegedAccess.ReadWrite.AzureResources",
+                "manages privileged Azure role assignments (legacy Privileged Identity Management)",
+            ],
+            [
+                "50483e42-d915-4231-9639-7fdb7fd190e5",
+                "UserAuthenticationMethod.ReadWrite.All",
+                "creates a Temporary Access Pass for any user, an administrator included, and signs in as them",
+            ],
+            [
+                "29c18626-4985-4dcd-85c0-193eef327366",
+                "Policy.ReadWrite.AuthenticationMethod",
+                "enables the Temporary Access Pass for the tenant, the first step to taking over accounts",
+            ],
+            [
+                "5eb59dd3-1da2-4329-8733-9dabdc435916",
+                "AdministrativeUnit.ReadWrite.All",
+                "removes an administrator from a restricted management administrative unit, so the account can be taken over",
+            ],
+            [
+                "7e05723c-0bb0-42da-be95-ae9f08a6e53c",
+                "Domain.ReadWrite.All",
+                "federates a domain and signs in as its users, administrators included",
+            ],
+            [
+                "292d869f-3427-49a8-9dab-8c70152b74e9",
+                "Organization.ReadWrite.All",
+                "uploads a trusted root certificate for certificate-based authentication and signs in as any user",
+            ],
+            [
+                "9acd699f-1e81-4958-b001-93b1d2506e19",
+                "EntitlementManagement.ReadWrite.All",
+                "changes access packages so that privileged groups can be requested without approval",
+            ],
+            [
+                "01c0a623-fc9b-48e9-b794-0756f8e8f067",
+                "Policy.ReadWrite.ConditionalAccess",
+                "rewrites Conditional Access, locking out every administrator",
+            ],
+            [
+                "cc13eba4-8cd8-44c6-b4d4-f93237adce58",
+                "DelegatedAdminRelationship.ReadWrite.All",
+                "adds users to groups approved in partner (GDAP) relationships, gaining their roles in customer tenants",
+            ],
+            [
+                "9241abd9-d0e6-425a-bd4f-47ba86e767a4",
+                "DeviceManagementConfiguration.ReadWrite.All",
+                "runs code on Intune-managed devices, an administrator's included",
+            ],
+            [
+                "e330c4f0-4170-414e-a55a-2f022ec2b57b",
+                "DeviceManagementRBAC.ReadWrite.All",
+                "assigns Intune roles that run code on managed devices, an administrator's included",
+            ],
+            [
+                "741f803b-c850-494e-b5df-cde7c675a1ca",
+                "User.ReadWrite.All",
+                "changes user properties that dynamic groups holding roles select their members by",
+            ],
+        ] as const
+    ).map(([id, name, path]) => [id, { name, path }]),
+);
+
 /** Entra signs client assertions with RS256/PS256, so the key must be RSA; below 2048 bits is refused. */
 const MIN_RSA_BITS = 2048;
 /** The tls provider's rsaBits default. https://www.pulumi.com/registry/packages/tls/api-docs/privatekey/ */
@@ -505,6 +639,59 @@ const exchangeOnlineManageAsAppOnly: ResourceValidationPolicy & StackValidationP
     },
 };
 
+/** A Graph application permission with a known path to Global Administrator, as "Name (id)", or undefined. */
+function escalatingGraphRole(id: unknown): string | undefined {
+    const role = typeof id === "string" ? GRAPH_ESCALATING_ROLES.get(id.toLowerCase()) : undefined;
+    return role ? `${role.name} (${id as string}), which ${role.path}` : undefined;
+}
+
+/** The sentence that ends every no-graph-privilege-escalation message. */
+const NO_GRAPH_ESCALATION =
+    "Each of these has a known path to Global Administrator (the Tier 0 of github.com/emiliensocchi/azure-tiering), and " +
+    "exo-cba needs no Microsoft Graph permission: Exchange.ManageAsApp and the directory roles in exo-cba:roles are all it uses. Remove them.";
+
+const noGraphPrivilegeEscalation: ResourceValidationPolicy = {
+    name: "no-graph-privilege-escalation",
+    description:
+        "No Microsoft Graph application permission with a known path to Global Administrator (RoleManagement.ReadWrite.Directory, AppRoleAssignment.ReadWrite.All, Application.ReadWrite.All and others) is requested or granted.",
+    enforcementLevel: "mandatory",
+    validateResource: [
+        forType(TYPES.applicationApiAccess, (args, report) => {
+            if (!sameId(read(args.props, "apiClientId"), MICROSOFT_GRAPH_APP_ID)) return; // another API, or not known yet
+            // An application permission's id among scopeIds is a mistake Graph would not honour; refused all the same.
+            const found = ["roleIds", "scopeIds"].flatMap((key) => {
+                const items = knownItems(read(args.props, key));
+                return Array.isArray(items) ? items.map(escalatingGraphRole).filter((f) => f !== undefined) : [];
+            });
+            if (found.length > 0) report(`${args.name} requests from Microsoft Graph ${found.join("; ")}. ${NO_GRAPH_ESCALATION}`);
+        }),
+        forType(TYPES.application, (args, report) => {
+            const accesses = knownItems(read(args.props, "requiredResourceAccesses"));
+            if (!Array.isArray(accesses)) return;
+            for (const access of accesses) {
+                const entry = (access ?? {}) as Record<string, unknown>;
+                const items = knownItems(entry.resourceAccesses);
+                if (!sameId(entry.resourceAppId, MICROSOFT_GRAPH_APP_ID) || !Array.isArray(items)) continue;
+                // Whatever the type says: the ids are application permissions'.
+                const found = items
+                    .map((item) => escalatingGraphRole(((item ?? {}) as Record<string, unknown>).id))
+                    .filter((f) => f !== undefined);
+                if (found.length > 0) {
+                    report(
+                        `${args.name} requests from Microsoft Graph (requiredResourceAccesses) ${found.join("; ")}. ${NO_GRAPH_ESCALATION}`,
+                    );
+                }
+            }
+        }),
+        // Refused wherever the assignment points, as it is about to be created: these ids are Microsoft Graph's,
+        // so the resource's object id (which differs per tenant) need not be recognised first.
+        forType(TYPES.appRoleAssignment, (args, report) => {
+            const found = escalatingGraphRole(read(args.props, "appRoleId"));
+            if (found) report(`${args.name} grants Microsoft Graph's ${found}. ${NO_GRAPH_ESCALATION}`);
+        }),
+    ],
+};
+
 interface SelfSignedValidityConfig {
     readonly maxValidityDays?: number;
 }
@@ -726,5 +913,6 @@ export function createPolicies(now: () => Date = () => new Date()): Policies {
         certificateExpiry(now),
         federatedIdentityCredential,
         noPasswordCredentials,
+        noGraphPrivilegeEscalation,
     ];
 }

@@ -663,6 +663,167 @@ describe("no-password-credentials", () => {
     });
 });
 
+/**
+ * Microsoft Graph application permissions with a known path to Global Administrator ("Tier 0" of
+ * github.com/emiliensocchi/azure-tiering), by the ids Microsoft publishes for them:
+ * microsoftgraph/microsoft-graph-docs-contrib concepts/includes/permissions-ids.md (the "All permissions and
+ * IDs" table of learn.microsoft.com/graph/permissions-reference), type Application.
+ */
+const GRAPH_ESCALATING_ROLES: readonly [name: string, id: string][] = [
+    ["AdministrativeUnit.ReadWrite.All", "5eb59dd3-1da2-4329-8733-9dabdc435916"],
+    ["Application.ReadWrite.All", "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9"],
+    ["Application.ReadWrite.OwnedBy", "18a4783c-866b-4cc7-a460-3d5e5662c884"],
+    ["AppRoleAssignment.ReadWrite.All", "06b708a9-e830-4db3-a914-8e69da51d44f"],
+    ["DelegatedAdminRelationship.ReadWrite.All", "cc13eba4-8cd8-44c6-b4d4-f93237adce58"],
+    ["DeviceManagementConfiguration.ReadWrite.All", "9241abd9-d0e6-425a-bd4f-47ba86e767a4"],
+    ["DeviceManagementRBAC.ReadWrite.All", "e330c4f0-4170-414e-a55a-2f022ec2b57b"],
+    ["Directory.ReadWrite.All", "19dbc75e-c2e2-444c-a770-ec69d8559fc7"],
+    ["Domain.ReadWrite.All", "7e05723c-0bb0-42da-be95-ae9f08a6e53c"],
+    ["EntitlementManagement.ReadWrite.All", "9acd699f-1e81-4958-b001-93b1d2506e19"],
+    ["Group.ReadWrite.All", "62a82d76-70ea-41e2-9197-370581804d09"],
+    ["GroupMember.ReadWrite.All", "dbaae8cf-10b5-4b86-a4a1-f871c94c6695"],
+    ["Organization.ReadWrite.All", "292d869f-3427-49a8-9dab-8c70152b74e9"],
+    ["Policy.ReadWrite.AuthenticationMethod", "29c18626-4985-4dcd-85c0-193eef327366"],
+    ["Policy.ReadWrite.ConditionalAccess", "01c0a623-fc9b-48e9-b794-0756f8e8f067"],
+    ["Policy.ReadWrite.PermissionGrant", "a402ca1c-2696-4531-972d-6e5ee4aa11ea"],
+    ["PrivilegedAccess.ReadWrite.AzureAD", "854d9ab1-6657-4ec8-be45-823027bcd009"],
+    ["PrivilegedAccess.ReadWrite.AzureADGroup", "2f6817f8-7b12-4f0f-bc18-eeaf60705a9e"],
+    ["PrivilegedAccess.ReadWrite.AzureResources", "6f9d5abc-2db6-400b-a267-7de22a40fb87"],
+    ["RoleManagement.ReadWrite.Directory", "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8"],
+    ["User.ReadWrite.All", "741f803b-c850-494e-b5df-cde7c675a1ca"],
+    ["UserAuthenticationMethod.ReadWrite.All", "50483e42-d915-4231-9639-7fdb7fd190e5"],
+];
+const ROLE_ID = Object.fromEntries(GRAPH_ESCALATING_ROLES) as Record<string, string>;
+/** Harmless Graph application permissions, same table: User.Read.All, Mail.Send. */
+const GRAPH_USER_READ_ALL = "df021288-bdef-4463-88db-98f22de89214";
+const GRAPH_MAIL_SEND = "b633e1c5-b582-4048-a93e-9f11b44c7e96";
+/** The delegated RoleManagement.ReadWrite.Directory (a scope, acting as the signed-in user), same table. */
+const GRAPH_ROLE_MANAGEMENT_DELEGATED = "d01b97e9-cbc0-49fe-810a-750afd5527a3";
+
+describe("no-graph-privilege-escalation", () => {
+    const policy = "no-graph-privilege-escalation";
+    const apiAccess = (apiClientId: unknown, roleIds: unknown, scopeIds?: unknown): TestResource => ({
+        type: T.apiAccess,
+        name: "exo-graph-access",
+        props: { applicationId: "/applications/x", apiClientId, roleIds, ...(scopeIds === undefined ? {} : { scopeIds }) },
+    });
+    const application = (requiredResourceAccesses: unknown): TestResource => ({
+        type: T.application,
+        name: "exo-app",
+        props: { displayName: "exo-cba", requiredResourceAccesses },
+    });
+    const assignment = (appRoleId: unknown, resourceObjectId: unknown = UNKNOWN_STRING): TestResource => ({
+        type: T.appRoleAssignment,
+        name: "exo-graph-grant",
+        props: { principalObjectId: STACK_SP, resourceObjectId, appRoleId },
+    });
+
+    it("refuses each escalating permission requested from Microsoft Graph, by name and id, in any letter case", async () => {
+        for (const [name, id] of GRAPH_ESCALATING_ROLES) {
+            for (const given of [id, id.toUpperCase()]) {
+                const found = messages(await run(policy, apiAccess(GRAPH_APP_ID, [GRAPH_USER_READ_ALL, given])));
+                assert.equal(found.length, 1, `${name} ${given}`);
+                assert.ok(found[0].startsWith("exo-graph-access "), found[0]);
+                assert.ok(found[0].includes(`${name} (${given})`), found[0]);
+                assert.ok(!found[0].includes(GRAPH_USER_READ_ALL), "names only the permissions at fault");
+            }
+        }
+    });
+    it("says why, and where to change it, for the three that raise the application's own privilege directly", async () => {
+        const why = {
+            "RoleManagement.ReadWrite.Directory": /directory role/,
+            "AppRoleAssignment.ReadWrite.All": /app role/,
+            "Application.ReadWrite.All": /credential/,
+        };
+        for (const [name, pattern] of Object.entries(why)) {
+            const found = messages(await run(policy, apiAccess(GRAPH_APP_ID.toUpperCase(), [ROLE_ID[name]])));
+            assert.equal(found.length, 1, name);
+            assert.match(found[0], pattern, name);
+            assert.match(found[0], /Global Administrator/);
+            assert.match(found[0], /Remove/);
+        }
+    });
+    it("names every escalating permission of one request in one message", async () => {
+        const ids = [ROLE_ID["RoleManagement.ReadWrite.Directory"], ROLE_ID["Directory.ReadWrite.All"]];
+        const found = messages(await run(policy, apiAccess(GRAPH_APP_ID, ids)));
+        assert.equal(found.length, 1);
+        for (const id of ids) assert.ok(found[0].includes(id), id);
+    });
+    it("refuses an application permission's id put among the delegated scopeIds too", async () => {
+        assert.equal(messages(await run(policy, apiAccess(GRAPH_APP_ID, [], [ROLE_ID["AppRoleAssignment.ReadWrite.All"]]))).length, 1);
+    });
+    it("accepts other Graph permissions, delegated scopes, and other APIs", async () => {
+        assert.deepEqual(messages(await run(policy, apiAccess(GRAPH_APP_ID, [GRAPH_USER_READ_ALL, GRAPH_MAIL_SEND]))), []);
+        assert.deepEqual(messages(await run(policy, apiAccess(GRAPH_APP_ID, [], [GRAPH_ROLE_MANAGEMENT_DELEGATED]))), []);
+        assert.deepEqual(messages(await run(policy, apiAccess(EXO_APP_ID, [MANAGE_AS_APP_ROLE_ID]))), []);
+    });
+    it("refuses them in an Application's requiredResourceAccesses for Microsoft Graph, whatever the type says", async () => {
+        for (const type of ["Role", "Scope", "role"]) {
+            const found = messages(
+                await run(
+                    policy,
+                    application([
+                        { resourceAppId: EXO_APP_ID, resourceAccesses: [{ id: MANAGE_AS_APP_ROLE_ID, type: "Role" }] },
+                        { resourceAppId: GRAPH_APP_ID, resourceAccesses: [{ id: ROLE_ID["Application.ReadWrite.All"], type }] },
+                    ]),
+                ),
+            );
+            assert.equal(found.length, 1, type);
+            assert.match(found[0], /^exo-app .*Application\.ReadWrite\.All \(1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9\)/);
+        }
+        assert.deepEqual(
+            messages(
+                await run(
+                    policy,
+                    application([{ resourceAppId: GRAPH_APP_ID, resourceAccesses: [{ id: GRAPH_USER_READ_ALL, type: "Role" }] }]),
+                ),
+            ),
+            [],
+        );
+    });
+    it("refuses one granted with AppRoleAssignment wherever it points, before the assignment exists", async () => {
+        for (const resourceObjectId of [UNKNOWN_STRING, GRAPH_SP, GRAPH_SP.toUpperCase()]) {
+            const found = messages(
+                await run(policy, assignment(ROLE_ID["RoleManagement.ReadWrite.Directory"].toUpperCase(), resourceObjectId)),
+            );
+            assert.equal(found.length, 1, String(resourceObjectId));
+            assert.match(found[0], /^exo-graph-grant grants .*RoleManagement\.ReadWrite\.Directory/);
+        }
+        assert.deepEqual(messages(await run(policy, assignment(GRAPH_USER_READ_ALL, GRAPH_SP))), []);
+        assert.deepEqual(messages(await run(policy, assignment(MANAGE_AS_APP_ROLE_ID, EXO_SP))), []);
+    });
+    it("skips what a preview cannot know yet, and still checks the rest", async () => {
+        assert.deepEqual(messages(await run(policy, apiAccess(UNKNOWN_STRING, [ROLE_ID["Directory.ReadWrite.All"]]))), []);
+        assert.deepEqual(messages(await run(policy, apiAccess(GRAPH_APP_ID, UNKNOWN_ARRAY))), []);
+        assert.deepEqual(messages(await run(policy, assignment(UNKNOWN_STRING))), []);
+        assert.deepEqual(messages(await run(policy, application(UNKNOWN_ARRAY))), []);
+        assert.equal(messages(await run(policy, apiAccess(GRAPH_APP_ID, [UNKNOWN_STRING, ROLE_ID["Directory.ReadWrite.All"]]))).length, 1);
+        assert.equal(
+            messages(
+                await run(
+                    policy,
+                    application([
+                        {
+                            resourceAppId: GRAPH_APP_ID,
+                            resourceAccesses: [
+                                { id: UNKNOWN_STRING, type: "Role" },
+                                { id: ROLE_ID["Group.ReadWrite.All"], type: "Role" },
+                            ],
+                        },
+                    ]),
+                ),
+            ).length,
+            1,
+        );
+    });
+    it("does not take a value that is no id for one: stray characters, braces, a number", async () => {
+        const id = ROLE_ID["RoleManagement.ReadWrite.Directory"];
+        for (const given of [` ${id}`, `{${id}}`, 42]) {
+            assert.deepEqual(messages(await run(policy, assignment(given))), [], String(given));
+        }
+    });
+});
+
 describe("self-signed-validity", () => {
     const cert = (validityPeriodHours: unknown): TestResource => ({
         type: T.selfSignedCert,
@@ -874,6 +1035,7 @@ describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
             "certificate-expiry": "advisory",
             "federated-identity-credential": "mandatory",
             "no-password-credentials": "mandatory",
+            "no-graph-privilege-escalation": "mandatory",
         });
     });
     it("accepts policy/config.json: every policy with settings, declared properties of the declared types, their defaults", async () => {
@@ -966,6 +1128,18 @@ describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
         assert.deepEqual(
             found.map((d) => [d.policyName, d.enforcementLevel]),
             [["no-password-credentials", "mandatory"]],
+        );
+    });
+    it("blocks RoleManagement.ReadWrite.Directory granted from Microsoft Graph with a mandatory diagnostic", async () => {
+        await pack.configure({});
+        const found = await pack.analyze({
+            type: T.appRoleAssignment,
+            name: "exo-graph-grant",
+            props: { principalObjectId: STACK_SP, resourceObjectId: GRAPH_SP, appRoleId: "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8" },
+        });
+        assert.deepEqual(
+            found.map((d) => [d.policyName, d.enforcementLevel]),
+            [["no-graph-privilege-escalation", "mandatory"]],
         );
     });
     it("blocks numbers given as strings: a 99999-hour certificate, a 1024-bit key", async () => {
