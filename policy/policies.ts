@@ -30,6 +30,11 @@ const TYPES = {
     appRoleAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
     delegatedPermissionGrant: "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
     directoryRoleAssignment: "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment",
+    group: "azuread:index/group:Group",
+    groupWithoutMembers: "azuread:index/groupWithoutMembers:GroupWithoutMembers",
+    groupMember: "azuread:index/groupMember:GroupMember",
+    pimGroupAssignment: "azuread:index/privilegedAccessGroupAssignmentSchedule:PrivilegedAccessGroupAssignmentSchedule",
+    pimGroupEligibility: "azuread:index/privilegedAccessGroupEligibilitySchedule:PrivilegedAccessGroupEligibilitySchedule",
     directoryRoleMember: "azuread:index/directoryRoleMember:DirectoryRoleMember",
     directoryRoleEligibility: "azuread:index/directoryRoleEligibilityScheduleRequest:DirectoryRoleEligibilityScheduleRequest",
     administrativeUnitRoleMember: "azuread:index/administrativeUnitRoleMember:AdministrativeUnitRoleMember",
@@ -645,10 +650,14 @@ function escalatingGraphRole(id: unknown): string | undefined {
     return role ? `${role.name} (${id as string}), which ${role.path}` : undefined;
 }
 
-/** The sentence that ends every no-graph-privilege-escalation message. */
-const NO_GRAPH_ESCALATION =
-    "Each of these has a known path to Global Administrator (the Tier 0 of github.com/emiliensocchi/azure-tiering), and " +
-    "exo-cba needs no Microsoft Graph permission: Exchange.ManageAsApp and the directory roles in exo-cba:roles are all it uses. Remove them.";
+/** The sentences that end every no-graph-privilege-escalation message, for `count` permissions. */
+function noGraphEscalation(count: number): string {
+    return (
+        `${count === 1 ? "It has" : "Each has"} a known path to Global Administrator (the Tier 0 of github.com/emiliensocchi/azure-tiering), ` +
+        "and exo-cba needs no Microsoft Graph permission: Exchange.ManageAsApp and the directory roles in exo-cba:roles are all it uses. " +
+        `Remove ${count === 1 ? "it" : "them"}.`
+    );
+}
 
 const noGraphPrivilegeEscalation: ResourceValidationPolicy = {
     name: "no-graph-privilege-escalation",
@@ -663,7 +672,8 @@ const noGraphPrivilegeEscalation: ResourceValidationPolicy = {
                 const items = knownItems(read(args.props, key));
                 return Array.isArray(items) ? items.map(escalatingGraphRole).filter((f) => f !== undefined) : [];
             });
-            if (found.length > 0) report(`${args.name} requests from Microsoft Graph ${found.join("; ")}. ${NO_GRAPH_ESCALATION}`);
+            if (found.length > 0)
+                report(`${args.name} requests from Microsoft Graph ${found.join("; ")}. ${noGraphEscalation(found.length)}`);
         }),
         forType(TYPES.application, (args, report) => {
             const accesses = knownItems(read(args.props, "requiredResourceAccesses"));
@@ -678,7 +688,7 @@ const noGraphPrivilegeEscalation: ResourceValidationPolicy = {
                     .filter((f) => f !== undefined);
                 if (found.length > 0) {
                     report(
-                        `${args.name} requests from Microsoft Graph (requiredResourceAccesses) ${found.join("; ")}. ${NO_GRAPH_ESCALATION}`,
+                        `${args.name} requests from Microsoft Graph (requiredResourceAccesses) ${found.join("; ")}. ${noGraphEscalation(found.length)}`,
                     );
                 }
             }
@@ -687,9 +697,105 @@ const noGraphPrivilegeEscalation: ResourceValidationPolicy = {
         // so the resource's object id (which differs per tenant) need not be recognised first.
         forType(TYPES.appRoleAssignment, (args, report) => {
             const found = escalatingGraphRole(read(args.props, "appRoleId"));
-            if (found) report(`${args.name} grants Microsoft Graph's ${found}. ${NO_GRAPH_ESCALATION}`);
+            if (found) report(`${args.name} grants Microsoft Graph's ${found}. ${noGraphEscalation(1)}`);
         }),
     ],
+};
+
+/**
+ * The principals of the stack: its service principals, and every principal it grants an app role or a
+ * directory role to (a managed identity's service principal comes in by object id from the stack's config).
+ * Known by object id, and by the resources their ids come from, which the engine reports even while a
+ * preview does not know the value (AnalyzerResource.propertyDependencies).
+ */
+interface StackPrincipals {
+    readonly byObjectId: ReadonlyMap<string, string>;
+    readonly bySource: ReadonlyMap<PolicyResource, string>;
+}
+
+function stackPrincipals(resources: readonly PolicyResource[]): StackPrincipals {
+    const byObjectId = new Map<string, string>();
+    const bySource = new Map<PolicyResource, string>();
+    for (const r of resources) {
+        if (r.type !== TYPES.servicePrincipal) continue;
+        const what = `the service principal ${r.name}`;
+        bySource.set(r, what);
+        const objectId = read(r.props, "objectId");
+        if (typeof objectId === "string") byObjectId.set(objectId.toLowerCase(), what);
+    }
+    for (const r of resources) {
+        if (r.type !== TYPES.appRoleAssignment && r.type !== TYPES.directoryRoleAssignment) continue;
+        const what = `a principal ${r.name} grants a role to`;
+        const objectId = read(r.props, "principalObjectId");
+        if (typeof objectId === "string" && !byObjectId.has(objectId.toLowerCase())) byObjectId.set(objectId.toLowerCase(), what);
+        for (const source of r.propertyDependencies.principalObjectId ?? []) if (!bySource.has(source)) bySource.set(source, what);
+    }
+    return { byObjectId, bySource };
+}
+
+/** Which of the stack's principals the input `key` of `r` names (a value, or an item of a list), as text for a message. */
+function principalsIn(principals: StackPrincipals, r: PolicyResource, key: string): string[] {
+    const value = read(r.props, key);
+    const items = Array.isArray(value) ? value : [value];
+    const found = items.flatMap((item) => {
+        const what = typeof item === "string" ? principals.byObjectId.get(item.toLowerCase()) : undefined;
+        return what ? [`${show(item)} (${what})`] : [];
+    });
+    // A value a preview does not know yet: where it comes from tells whose it is. A known value speaks for itself.
+    if (found.length > 0 || !items.includes(UNKNOWN)) return found;
+    return (r.propertyDependencies[key] ?? []).flatMap((source) => {
+        const what = principals.bySource.get(source);
+        return what ? [`${what} (its object id, not known yet)`] : [];
+    });
+}
+
+/** Resources that put a principal into a group, and the inputs that name the group and the principal. */
+const GROUP_MEMBERSHIPS: readonly {
+    readonly type: string;
+    readonly group: string | undefined;
+    readonly principals: readonly [key: string, as: string][];
+}[] = [
+    { type: TYPES.groupMember, group: "groupObjectId", principals: [["memberObjectId", "a member"]] },
+    {
+        type: TYPES.group,
+        group: undefined,
+        principals: [
+            ["members", "a member"],
+            ["owners", "an owner"],
+        ],
+    },
+    { type: TYPES.groupWithoutMembers, group: undefined, principals: [["owners", "an owner"]] },
+    // Privileged Identity Management for groups: assignmentType is "member" or "owner".
+    { type: TYPES.pimGroupAssignment, group: "groupId", principals: [["principalId", "a member or owner"]] },
+    { type: TYPES.pimGroupEligibility, group: "groupId", principals: [["principalId", "an eligible member or owner"]] },
+];
+
+const noGroupMembership: StackValidationPolicy = {
+    name: "no-group-membership",
+    description:
+        "No principal of the stack (the application's service principal, a managed identity's) becomes a member or owner of a group: a group gives roles by membership.",
+    enforcementLevel: "mandatory",
+    // A stack check: the member names the stack's principal by an object id that another resource produces. It runs
+    // at the end of a preview (where the values' sources show who it is) and after an update (pulumi/docs #15367).
+    validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+        const principals = stackPrincipals(args.resources);
+        for (const r of args.resources) {
+            const kind = GROUP_MEMBERSHIPS.find((m) => m.type === r.type);
+            if (!kind) continue;
+            const group = kind.group === undefined ? "this group" : `group ${show(read(r.props, kind.group))}`;
+            for (const [key, as] of kind.principals) {
+                const found = principalsIn(principals, r, key);
+                if (found.length === 0) continue;
+                report(
+                    `${r.name} makes ${found.join(", ")} ${as} of ${group} (${key}). A group gives its members what it holds: the ` +
+                        "Microsoft Entra roles of a role-assignable group, Azure and app roles, access wherever the group is trusted; an owner " +
+                        "can add members, itself included. None of it shows among the stack's role assignments. Remove it: the stack's principals " +
+                        "get roles only from exo-cba:roles (DirectoryRoleAssignment by template id) and Exchange.ManageAsApp.",
+                    r.urn,
+                );
+            }
+        }
+    },
 };
 
 interface SelfSignedValidityConfig {
@@ -914,5 +1020,6 @@ export function createPolicies(now: () => Date = () => new Date()): Policies {
         federatedIdentityCredential,
         noPasswordCredentials,
         noGraphPrivilegeEscalation,
+        noGroupMembership,
     ];
 }

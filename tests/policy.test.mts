@@ -11,7 +11,14 @@ import type * as Azuread from "@pulumi/azuread";
 import type * as Tls from "@pulumi/tls";
 import { createPolicies } from "../policy/policies.ts";
 import { DAY_MS, type MadeCertificate, makeCertificate } from "./support/certificates.mts";
-import { AUTOMATION_IDENTITY_ID, EXO_APP_ID, EXO_SP_OBJECT_ID, MANAGE_AS_APP_ROLE_ID, ROLE_TEMPLATE_IDS } from "./support/contoso.mts";
+import {
+    AUTOMATION_IDENTITY_ID,
+    EXO_APP_ID,
+    EXO_SP_OBJECT_ID,
+    MANAGE_AS_APP_ROLE_ID,
+    OTHER_USER_ID,
+    ROLE_TEMPLATE_IDS,
+} from "./support/contoso.mts";
 import { opensslNotAfter } from "./support/harness.mts";
 import {
     type Outcome,
@@ -43,6 +50,11 @@ const T = {
     applicationPassword: tokenOf(azuread.ApplicationPassword),
     spPassword: tokenOf(azuread.ServicePrincipalPassword),
     tokenSigningCertificate: tokenOf(azuread.ServicePrincipalTokenSigningCertificate),
+    group: tokenOf(azuread.Group),
+    groupWithoutMembers: tokenOf(azuread.GroupWithoutMembers),
+    groupMember: tokenOf(azuread.GroupMember),
+    pimGroupAssignment: tokenOf(azuread.PrivilegedAccessGroupAssignmentSchedule),
+    pimGroupEligibility: tokenOf(azuread.PrivilegedAccessGroupEligibilitySchedule),
     apiAccess: tokenOf(azuread.ApplicationApiAccess),
     appRoleAssignment: tokenOf(azuread.AppRoleAssignment),
     servicePrincipal: tokenOf(azuread.ServicePrincipal),
@@ -824,6 +836,149 @@ describe("no-graph-privilege-escalation", () => {
     });
 });
 
+describe("no-group-membership", () => {
+    const policy = "no-group-membership";
+    const stack = (resources: TestResource[]) => validateStack(policyNamed(policies, policy), resources);
+    const GROUP = "7c6b5a49-3828-4716-a5b4-c3d2e1f0a9b8";
+    /** The application's service principal, as a preview sees it (objectId unknown) or an update (known). */
+    const sp = (objectId: unknown = STACK_SP): TestResource => ({
+        type: T.servicePrincipal,
+        name: "exo-sp",
+        props: { clientId: UNKNOWN_STRING, objectId },
+    });
+    /** The program's grants to a managed identity's service principal, named by its object id from the stack's config. */
+    const miGrants: TestResource[] = [
+        {
+            type: T.appRoleAssignment,
+            name: "exo-mi-automation-consent",
+            props: { principalObjectId: AUTOMATION_IDENTITY_ID, resourceObjectId: EXO_SP, appRoleId: MANAGE_AS_APP_ROLE_ID },
+        },
+        {
+            type: T.roleAssignment,
+            name: "exo-mi-automation-role-exchange-administrator",
+            props: { principalObjectId: AUTOMATION_IDENTITY_ID, roleId: EXCHANGE_ADMINISTRATOR, directoryScopeId: "/" },
+        },
+    ];
+    const member = (memberObjectId: unknown, dependsOn?: Record<string, string[]>): TestResource => ({
+        type: T.groupMember,
+        name: "exo-group-member",
+        props: { groupObjectId: GROUP, memberObjectId },
+        ...(dependsOn ? { dependsOn } : {}),
+    });
+
+    it("refuses the application's service principal added to a group, at the membership, naming the group and the fix", async () => {
+        const m = member(STACK_SP);
+        const o = await stack([sp(), m]);
+        assert.equal(messages(o).length, 1);
+        assert.equal(o.violations[0].urn, urnOf(m));
+        assert.match(o.violations[0].message, /^exo-group-member /);
+        assert.ok(o.violations[0].message.includes(GROUP), "names the group");
+        assert.ok(o.violations[0].message.includes(STACK_SP), "names the member");
+        assert.match(o.violations[0].message, /exo-sp/);
+        assert.match(o.violations[0].message, /exo-cba:roles/);
+    });
+    it("recognises it in a preview, while its object id is unknown, by where the member's id comes from", async () => {
+        const o = await stack([sp(UNKNOWN_STRING), member(UNKNOWN_STRING, { memberObjectId: ["exo-sp"] })]);
+        assert.equal(messages(o).length, 1);
+    });
+    it("recognises the object id in any letter case", async () => {
+        assert.equal(messages(await stack([sp(), member(STACK_SP.toUpperCase())])).length, 1);
+    });
+    it("refuses a managed identity's service principal the stack grants roles to", async () => {
+        const o = await stack([...miGrants, member(AUTOMATION_IDENTITY_ID)]);
+        assert.equal(messages(o).length, 1);
+        assert.match(o.violations[0].message, /exo-mi-automation-consent|exo-mi-automation-role/);
+    });
+    it("refuses a member whose id comes from the same resource as a principal the stack grants roles to", async () => {
+        const identity: TestResource = {
+            type: "azure-native:managedidentity:UserAssignedIdentity",
+            name: "automation-identity",
+            props: { resourceGroupName: "rg", resourceName: "automation" },
+        };
+        const grant: TestResource = {
+            type: T.roleAssignment,
+            name: "exo-mi-role",
+            props: { principalObjectId: UNKNOWN_STRING, roleId: EXCHANGE_ADMINISTRATOR, directoryScopeId: "/" },
+            dependsOn: { principalObjectId: ["automation-identity"] },
+        };
+        const o = await stack([identity, grant, member(UNKNOWN_STRING, { memberObjectId: ["automation-identity"] })]);
+        assert.equal(messages(o).length, 1);
+    });
+    it("leaves other members alone: a user, a principal the stack does not grant anything", async () => {
+        assert.deepEqual(messages(await stack([sp(), ...miGrants, member(OTHER_USER_ID)])), []);
+        assert.deepEqual(
+            messages(await stack([sp(UNKNOWN_STRING), member(UNKNOWN_STRING)])),
+            [],
+            "an unknown id from nowhere in the stack",
+        );
+        assert.deepEqual(
+            messages(await stack([sp(), member(OTHER_USER_ID, { memberObjectId: ["exo-sp"] })])),
+            [],
+            "a known id, taken from the service principal's other outputs (its owners), that is not its own",
+        );
+    });
+    it("refuses a Group whose members or owners include one: an owner can add itself", async () => {
+        for (const [key, list] of [
+            ["members", [OTHER_USER_ID, STACK_SP]],
+            ["owners", [STACK_SP.toUpperCase()]],
+        ] as const) {
+            const group: TestResource = {
+                type: T.group,
+                name: "exo-admins",
+                props: { displayName: "EXO admins", securityEnabled: true, [key]: list },
+            };
+            const o = await stack([sp(), group]);
+            assert.equal(messages(o).length, 1, key);
+            assert.equal(o.violations[0].urn, urnOf(group));
+            assert.match(o.violations[0].message, new RegExp(`^exo-admins .*${key === "members" ? "member" : "owner"}`), key);
+            assert.ok(!o.violations[0].message.includes(OTHER_USER_ID), "names only the stack's principal");
+        }
+        const without: TestResource = {
+            type: T.groupWithoutMembers,
+            name: "exo-admins",
+            props: { displayName: "EXO admins", owners: [AUTOMATION_IDENTITY_ID] },
+        };
+        assert.equal(messages(await stack([...miGrants, without])).length, 1);
+    });
+    it("checks a group's known members and skips the unknown ones, unless the list comes from the stack's principal", async () => {
+        const group = (members: unknown, dependsOn?: Record<string, string[]>): TestResource => ({
+            type: T.group,
+            name: "exo-admins",
+            props: { displayName: "EXO admins", members },
+            ...(dependsOn ? { dependsOn } : {}),
+        });
+        assert.deepEqual(messages(await stack([sp(), group(UNKNOWN_ARRAY)])), []);
+        assert.deepEqual(messages(await stack([sp(), group([UNKNOWN_STRING, OTHER_USER_ID])])), []);
+        assert.equal(messages(await stack([sp(), group([UNKNOWN_STRING, STACK_SP])])).length, 1);
+        assert.equal(messages(await stack([sp(UNKNOWN_STRING), group([UNKNOWN_STRING], { members: ["exo-sp"] })])).length, 1);
+    });
+    it("refuses making one a member or owner through Privileged Identity Management for groups", async () => {
+        for (const type of [T.pimGroupAssignment, T.pimGroupEligibility]) {
+            const pim: TestResource = {
+                type,
+                name: "exo-pim",
+                props: { groupId: GROUP, principalId: STACK_SP, assignmentType: "member", permanentAssignment: true },
+            };
+            const o = await stack([sp(), pim]);
+            assert.equal(messages(o).length, 1, type);
+            assert.match(o.violations[0].message, /^exo-pim /);
+        }
+    });
+    it("passes the program's own stack: the application's service principal and its grants, no group", async () => {
+        const own: TestResource[] = [
+            sp(),
+            {
+                type: T.appRoleAssignment,
+                name: "exo-consent",
+                props: { principalObjectId: STACK_SP, resourceObjectId: EXO_SP, appRoleId: MANAGE_AS_APP_ROLE_ID },
+            },
+            roleAssignment(EXCHANGE_ADMINISTRATOR, { principalObjectId: STACK_SP }),
+            ...miGrants,
+        ];
+        assert.deepEqual(messages(await stack(own)), []);
+    });
+});
+
 describe("self-signed-validity", () => {
     const cert = (validityPeriodHours: unknown): TestResource => ({
         type: T.selfSignedCert,
@@ -1036,6 +1191,7 @@ describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
             "federated-identity-credential": "mandatory",
             "no-password-credentials": "mandatory",
             "no-graph-privilege-escalation": "mandatory",
+            "no-group-membership": "mandatory",
         });
     });
     it("accepts policy/config.json: every policy with settings, declared properties of the declared types, their defaults", async () => {
@@ -1170,6 +1326,21 @@ describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
                 props: { applicationId: UNKNOWN_STRING, apiClientId: EXO_APP_ID, roleIds: [UNKNOWN_STRING] },
             }),
             [],
+        );
+    });
+    it("sees where a value comes from in a preview: the service principal added to a group is reported at the membership", async () => {
+        await pack.configure({});
+        const sp: TestResource = { type: T.servicePrincipal, name: "exo-sp", props: { clientId: UNKNOWN_STRING } };
+        const membership: TestResource = {
+            type: T.groupMember,
+            name: "exo-group-member",
+            props: { groupObjectId: "7c6b5a49-3828-4716-a5b4-c3d2e1f0a9b8", memberObjectId: UNKNOWN_STRING },
+            dependsOn: { memberObjectId: ["exo-sp"] },
+        };
+        const found = await pack.analyzeStack([sp, membership]);
+        assert.deepEqual(
+            found.map((d) => [d.policyName, d.enforcementLevel, d.urn]),
+            [["no-group-membership", "mandatory", urnOf(membership)]],
         );
     });
     it("checks the whole stack at the end: an extra Exchange Online grant is reported at its resource", async () => {

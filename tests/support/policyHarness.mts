@@ -35,6 +35,11 @@ export interface TestResource {
     readonly props: Record<string, unknown>;
     /** Default "contoso". */
     readonly stack?: string;
+    /**
+     * For stack checks: the resources (by name, in the same list) each input's value comes from, as the engine
+     * reports them (AnalyzerResource.propertyDependencies; known even while the value itself is not).
+     */
+    readonly dependsOn?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface Outcome {
@@ -144,6 +149,19 @@ export async function validateStack(policy: Policy, resources: readonly TestReso
             isType: (cls) => typeOf(cls) === r.type,
             asType: ((cls: unknown) => (typeOf(cls) === r.type ? props : undefined)) as PolicyResource["asType"],
         };
+    });
+    // The SDK resolves each dependency's URN to the resource object (server.js, makeAnalyzeStackRpcFun).
+    const byName = new Map(stackResources.map((r) => [r.name, r]));
+    resources.forEach((r, i) => {
+        for (const [key, names] of Object.entries(r.dependsOn ?? {})) {
+            const found = names.map((n) => {
+                const d = byName.get(n);
+                if (!d) throw new Error(`${r.name}.${key} depends on ${n}, which is not in the stack`);
+                return d;
+            });
+            stackResources[i].propertyDependencies[key] = found;
+            stackResources[i].dependencies.push(...found.filter((d) => !stackResources[i].dependencies.includes(d)));
+        }
     });
     const args: StackValidationArgs = {
         resources: stackResources,

@@ -147,8 +147,18 @@ export async function startPolicyPack(dir: string = POLICY_DIR): Promise<Running
             return diagnostics(await unary<AnalyzerPb.AnalyzeRequest, AnalyzerPb.AnalyzeResponse>(client, "analyze", req));
         },
         async analyzeStack(resources) {
+            const urnByName = new Map(resources.map((r) => [r.name, urnOf(r)]));
             const req = new pb.AnalyzeStackRequest().setResourcesList(
-                resources.map((r) => request(r, new pb.AnalyzerResource()) as AnalyzerPb.AnalyzerResource),
+                resources.map((r) => {
+                    const resource = request(r, new pb.AnalyzerResource()) as AnalyzerPb.AnalyzerResource;
+                    const all = new Set<string>();
+                    for (const [key, names] of Object.entries(r.dependsOn ?? {})) {
+                        const urns = names.map((n) => urnByName.get(n) ?? `urn:missing:${n}`);
+                        urns.forEach((u) => all.add(u));
+                        resource.getPropertydependenciesMap().set(key, new pb.AnalyzerPropertyDependencies().setUrnsList(urns));
+                    }
+                    return resource.setDependenciesList([...all]);
+                }),
             );
             return diagnostics(await unary<AnalyzerPb.AnalyzeStackRequest, AnalyzerPb.AnalyzeResponse>(client, "analyzeStack", req));
         },
