@@ -998,6 +998,72 @@ const noPasswordCredentials: ResourceValidationPolicy = {
     ],
 };
 
+/**
+ * GitHub Actions' OIDC issuer, or an enterprise's own (https://token.actions.githubusercontent.com/<enterprise>):
+ * GitHub Docs, "OpenID Connect reference" (customizing the issuer value for an enterprise).
+ */
+function isGitHubActionsIssuer(issuer: string): boolean {
+    try {
+        const url = new URL(issuer);
+        return (
+            url.protocol === "https:" &&
+            url.host === "token.actions.githubusercontent.com" &&
+            url.username === "" &&
+            url.password === "" &&
+            /^\/?([^/]+)?$/.test(url.pathname)
+        );
+    } catch {
+        return false;
+    }
+}
+
+/** The value after `name:` in a colon-separated subject (`ref_type:tag`), lower-cased, for each such pair. */
+function subjectValues(subject: string, name: string): string[] {
+    const parts = subject.split(":");
+    return parts.flatMap((part, i) => (part.toLowerCase() === name && i + 1 < parts.length ? [parts[i + 1].toLowerCase()] : []));
+}
+
+/**
+ * What a subject trusts beyond one reviewed workload: a tag (GitHub's ref:refs/tags/..., or a ref_type:tag pair as
+ * in GitLab's project_path:<group>/<project>:ref_type:tag:ref:<name> and GitHub's customised subjects), or a branch
+ * (ref:refs/heads/..., ref_type:branch). Like the pull request check, by the subject's parts, in any letter case.
+ */
+function refTrusted(subject: string): "tag" | "branch" | undefined {
+    const refTypes = subjectValues(subject, "ref_type");
+    if (/(^|:)ref:refs\/tags\//i.test(subject) || refTypes.includes("tag")) return "tag";
+    if (/(^|:)ref:refs\/heads\//i.test(subject) || refTypes.includes("branch")) return "branch";
+    return undefined;
+}
+
+const federatedSubjectTagOrBranch: ResourceValidationPolicy = {
+    name: "federated-subject-tag-or-branch",
+    description:
+        "Warns about a federated identity credential that trusts a tag, or a branch of another issuer than GitHub Actions: whoever can push that ref gets the application's Exchange roles.",
+    enforcementLevel: "advisory",
+    validateResource: forType(TYPES.federatedIdentityCredential, (args, report) => {
+        const subject = read(args.props, "subject");
+        if (typeof subject !== "string") return; // unknown yet, or refused by federated-identity-credential
+        const ref = refTrusted(subject);
+        if (ref === "tag") {
+            report(
+                `${args.name}: subject ${show(subject)} trusts a tag. Whoever may push to the repository can usually create a tag, on any ` +
+                    "commit, reviewed or not, and its run gets a token with this application's Exchange roles. Trust a protected environment " +
+                    "with required reviewers instead (repo:<owner>/<repo>:environment:<name>, exo-cba:federatedCredentials), or restrict who " +
+                    "may create matching tags (a tag ruleset) and accept this warning.",
+            );
+            return;
+        }
+        const issuer = read(args.props, "issuer");
+        if (ref !== "branch" || typeof issuer !== "string" || isGitHubActionsIssuer(issuer)) return;
+        report(
+            `${args.name}: subject ${show(subject)} trusts a branch of issuer ${show(issuer)}, whose branch protection this pack cannot see: ` +
+                "every pipeline that runs on that branch gets a token with this application's Exchange roles. Make sure only reviewed " +
+                "changes reach it (a protected branch that only maintainers may push or merge to), or trust a deployment with an approval " +
+                "step instead (exo-cba:federatedCredentials).",
+        );
+    }),
+};
+
 function isHttpsUrl(value: unknown): boolean {
     if (typeof value !== "string" || !value.startsWith("https://")) return false;
     try {
@@ -1021,5 +1087,6 @@ export function createPolicies(now: () => Date = () => new Date()): Policies {
         noPasswordCredentials,
         noGraphPrivilegeEscalation,
         noGroupMembership,
+        federatedSubjectTagOrBranch,
     ];
 }

@@ -1169,6 +1169,76 @@ describe("federated-identity-credential", () => {
     });
 });
 
+describe("federated-subject-tag-or-branch", () => {
+    const policy = "federated-subject-tag-or-branch";
+    const GITHUB = "https://token.actions.githubusercontent.com";
+    /** GitLab's ID token issuer on gitlab.com; its subject is project_path:<group>/<project>:ref_type:<branch|tag>:ref:<name> (GitLab docs, ID tokens). */
+    const GITLAB = "https://gitlab.com";
+    const fic = (subject: unknown, issuer: unknown = GITHUB): TestResource => ({
+        type: T.federated,
+        name: "exo-ci",
+        props: { applicationId: "/applications/x", displayName: "ci", issuer, subject, audiences: [CLOUD_AUDIENCES.global] },
+    });
+    it("is advisory: it warns, it does not block", () => {
+        assert.equal(policyNamed(policies, policy).enforcementLevel, "advisory");
+    });
+    it("warns about a subject that trusts a tag, from any issuer, in any letter case", async () => {
+        for (const [subject, issuer] of [
+            ["repo:contoso/exo-automation:ref:refs/tags/v1.2.0", GITHUB],
+            ["repo:contoso/exo-automation:Ref:Refs/Tags/v1.2.0", GITHUB],
+            ["repo:contoso/exo-automation:ref_type:tag", GITHUB],
+            ["project_path:contoso/exo-automation:ref_type:tag:ref:v1.2.0", GITLAB],
+            ["project_path:contoso/exo-automation:REF_TYPE:Tag:ref:v1.2.0", GITLAB],
+        ]) {
+            const found = messages(await run(policy, fic(subject, issuer)));
+            assert.equal(found.length, 1, subject);
+            assert.ok(found[0].startsWith("exo-ci: "), found[0]);
+            assert.ok(found[0].includes(JSON.stringify(subject)), "quotes the subject");
+            assert.match(found[0], /tag/);
+            assert.match(found[0], /environment/);
+            assert.match(found[0], /exo-cba:federatedCredentials/);
+        }
+    });
+    it("warns about a branch trusted from another issuer than GitHub Actions, naming the issuer", async () => {
+        for (const [subject, issuer] of [
+            ["project_path:contoso/exo-automation:ref_type:branch:ref:main", GITLAB],
+            ["project_path:contoso/exo-automation:ref_type:branch:ref:main", "https://gitlab.contoso.com"],
+            ["repo:contoso/exo-automation:ref:refs/heads/main", "https://github.contoso.com/_services/token"],
+            ["repo:contoso/exo-automation:ref:refs/heads/main", "https://token.actions.githubusercontent.com.evil.example"],
+            ["repo:contoso/exo-automation:ref:refs/heads/main", "https://token.actions.githubusercontent.com@evil.example"],
+        ]) {
+            const found = messages(await run(policy, fic(subject, issuer)));
+            assert.equal(found.length, 1, `${issuer} ${subject}`);
+            assert.match(found[0], /branch/);
+            assert.ok(found[0].includes(JSON.stringify(issuer)), "names the issuer");
+            assert.match(found[0], /protect/);
+        }
+    });
+    it("is quiet about GitHub Actions branches and environments, and an enterprise's own GitHub Actions issuer", async () => {
+        for (const [subject, issuer] of [
+            ["repo:contoso/exo-automation:ref:refs/heads/main", GITHUB],
+            ["repo:contoso/exo-automation:ref_type:branch", GITHUB],
+            ["repo:contoso/exo-automation:ref:refs/heads/main", `${GITHUB}/contoso`],
+            ["repo:contoso/exo-automation:environment:production", GITHUB],
+            ["repo:contoso/exo-automation:environment:production", GITLAB],
+            ["sc://contoso/exo-automation/exo-connection", "https://vstoken.dev.azure.com/72f988bf-0000-4a1b-9c2d-3e4f5a6b7c8d"],
+            ["project_path:contoso/exo-automation:ref_type:branchy:ref:main", GITLAB],
+            ["repo:contoso/tags:environment:production", GITHUB],
+        ]) {
+            assert.deepEqual(messages(await run(policy, fic(subject, issuer))), [], `${issuer} ${subject}`);
+        }
+    });
+    it("skips what a preview cannot know yet", async () => {
+        assert.deepEqual(messages(await run(policy, fic(UNKNOWN_STRING))), []);
+        assert.deepEqual(messages(await run(policy, fic("project_path:contoso/exo:ref_type:branch:ref:main", UNKNOWN_STRING))), []);
+        assert.equal(
+            messages(await run(policy, fic("repo:contoso/exo:ref:refs/tags/v1", UNKNOWN_STRING))).length,
+            1,
+            "a tag is a tag from any issuer",
+        );
+    });
+});
+
 describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
     let pack: RunningPack;
     before(async () => {
@@ -1192,6 +1262,7 @@ describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
             "no-password-credentials": "mandatory",
             "no-graph-privilege-escalation": "mandatory",
             "no-group-membership": "mandatory",
+            "federated-subject-tag-or-branch": "advisory",
         });
     });
     it("accepts policy/config.json: every policy with settings, declared properties of the declared types, their defaults", async () => {
@@ -1296,6 +1367,24 @@ describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
         assert.deepEqual(
             found.map((d) => [d.policyName, d.enforcementLevel]),
             [["no-graph-privilege-escalation", "mandatory"]],
+        );
+    });
+    it("warns about a tag subject with an advisory diagnostic, and blocks nothing", async () => {
+        await pack.configure({});
+        const found = await pack.analyze({
+            type: T.federated,
+            name: "exo-github",
+            props: {
+                applicationId: "/applications/x",
+                displayName: "release",
+                issuer: "https://token.actions.githubusercontent.com",
+                subject: "repo:contoso/exo-automation:ref:refs/tags/v1.2.0",
+                audiences: ["api://AzureADTokenExchange"],
+            },
+        });
+        assert.deepEqual(
+            found.map((d) => [d.policyName, d.enforcementLevel]),
+            [["federated-subject-tag-or-branch", "advisory"]],
         );
     });
     it("blocks numbers given as strings: a 99999-hour certificate, a 1024-bit key", async () => {
