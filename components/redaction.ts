@@ -122,5 +122,12 @@ export function printableLine(text: string, max = Infinity): string {
 
 /** Quotes a value for a message, secrets redacted, shortened so a pasted blob cannot flood the output. */
 export function show(value: unknown): string {
-    return printableLine(JSON.stringify(typeof value === "string" ? redactSecrets(value) : value) ?? String(value), 80);
+    let json: string | undefined;
+    try {
+        json = JSON.stringify(typeof value === "string" ? redactSecrets(value) : value);
+    } catch {
+        // Nested too deep to write out (or a cycle): no value a person typed, and not worth quoting.
+        return "(a value nested too deep to show)";
+    }
+    return printableLine(json ?? String(value), 80);
 }

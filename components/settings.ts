@@ -6,6 +6,7 @@
  * validation.ts. Pure: no Pulumi runtime.
  */
 import { SUPPORTED_ROLES } from "./microsoft.ts";
+import { parseJson } from "./json.ts";
 import { containsPrivateKey, containsToken, show } from "./redaction.ts";
 import type { LoadOptionalRules } from "./validation.ts";
 
@@ -364,12 +365,12 @@ function readValue(setting: Setting<unknown>, text: string, optional: LoadOption
             const list = jsonList(text);
             if (list?.every((item) => typeof item === "string"))
                 return { value: list.length === 0 && setting.default === undefined ? undefined : list };
-            return { message: `must be a list of strings, written in the stack file as a YAML list (got ${show(text)}).` };
+            return { message: `must be a list of strings, written in the stack file as a YAML list (got ${show(text)}${tooDeep(text)}).` };
         }
         case "items": {
             if (text === "") return { value: undefined };
             const list = jsonList(text);
-            if (!list) return { message: `must be a list, written in the stack file as a YAML list (got ${show(text)}).` };
+            if (!list) return { message: `must be a list, written in the stack file as a YAML list (got ${show(text)}${tooDeep(text)}).` };
             const problems: string[] = [];
             const read = optional().readers[setting.reader!];
             const value = list.map((item, i) => read(item, i, problems));
@@ -381,12 +382,14 @@ function readValue(setting: Setting<unknown>, text: string, optional: LoadOption
 }
 
 function jsonList(text: string): unknown[] | undefined {
-    try {
-        const value: unknown = JSON.parse(text);
-        return Array.isArray(value) ? value : undefined;
-    } catch {
-        return undefined;
-    }
+    const json = parseJson(text);
+    return "value" in json && Array.isArray(json.value) ? json.value : undefined;
+}
+
+/** ", nested deeper than 64 levels" when that is why `text` was not read, else nothing. */
+function tooDeep(text: string): string {
+    const json = parseJson(text);
+    return "problem" in json && json.problem !== "not JSON" ? `, ${json.problem}` : "";
 }
 
 function suggestKey(key: string): string {

@@ -137,6 +137,26 @@ describe("the run's secrets, hidden by every tool", () => {
     });
 });
 
+describe("stack outputs nested 200,000 deep", () => {
+    it("are refused by every tool that reads outputs: one line naming the file, exit code 2, no crash", async () => {
+        const dir = tempDir("deep-");
+        const deep = `${"[".repeat(200_000)}${"]".repeat(200_000)}`;
+        // Each output a tool quotes when it is wrong.
+        for (const output of ["cloud", "exchangeEnvironmentName", "renewBeforeDays"]) {
+            const file = path.join(dir, `${output}.json`);
+            fs.writeFileSync(file, `{"tenantId":"8a1c2b3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d","${output}":${deep}}`);
+            for (const tool of ["check-expiry", "verify", "export-cert"]) {
+                const r = await runTool(tool, ["--outputs-file", file]);
+                assert.equal(r.code, 2, `${tool}, ${output}: ${r.stderr}`);
+                assert.equal(
+                    r.stderr,
+                    `error: ${file} is JSON nested deeper than 64 levels, which no stack's outputs are; expected the output of \`pulumi stack output --json${tool === "check-expiry" ? "" : " --show-secrets"}\`\n`,
+                );
+            }
+        }
+    });
+});
+
 describe("an error that quotes what a person typed", () => {
     it("stays on one line when that holds a line break or a tab", async () => {
         const r = await runTool("export-cert", ["--outputs-file", "/nonexistent/a\nerror: forged\tline.json", "--format", "cer"]);

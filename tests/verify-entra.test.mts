@@ -335,6 +335,32 @@ describe("a hostile or broken answer", () => {
         assert.equal(report.claims.aud, "\\u{1b}]0;owned\\u{7}https://evil.example");
         assert.deepEqual(report.claims.roles, ["[token redacted]", "\\u{9b}2J"]);
     });
+    it("a claim nested 200,000 deep: one line saying the token is no token of Entra's (exit code 4), no crash", async () => {
+        const deep = `${"[".repeat(200_000)}${"]".repeat(200_000)}`;
+        let appId = "";
+        // A raw token answer: the payload is written out here, as no JSON library would write it.
+        const payload = () =>
+            Buffer.from(`{"aud":${deep},"tid":"${TENANT}","appid":"${appId}","roles":["Exchange.ManageAsApp"]}`).toString("base64url");
+        const stack = deploy({
+            register: {
+                answer: () => ({
+                    status: 200,
+                    body: { token_type: "Bearer", expires_in: 3599, access_token: `eyJhbGciOiJSUzI1NiJ9.${payload()}.c2lnbmF0dXJl` },
+                }),
+            },
+        });
+        appId = stack.appId;
+        const r = await run(["--outputs-file", stack.outputsFile]);
+        assert.equal(r.code, 4, r.stdout + r.stderr);
+        assert.match(r.stdout, /^COULD NOT CHECK: .*the access token's payload is nested deeper than 64 levels/m);
+    });
+    it("an error answer nested 200,000 deep: an unexpected answer, not a crash", async () => {
+        const deep = `${"[".repeat(200_000)}${"]".repeat(200_000)}`;
+        const stack = deploy({ register: { answer: () => ({ status: 400, body: `{"error":"invalid_client","error_codes":${deep}}` }) } });
+        const r = await run(["--outputs-file", stack.outputsFile]);
+        assert.equal(r.code, 4, r.stdout + r.stderr);
+        assert.match(r.stdout, /^COULD NOT CHECK: .*unexpected answer \(HTTP 400\), JSON nested deeper than 64 levels: not Entra's/m);
+    });
     it("an endless answer is cut off at the size limit", async () => {
         const stack = deploy({ register: { answer: () => ({ status: 400, body: `{"error":"${"x".repeat(2 * 1024 * 1024)}"}` }) } });
         const r = await run(["--outputs-file", stack.outputsFile]);

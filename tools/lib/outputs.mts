@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { thumbprintOf } from "../../components/certificate.ts";
 import { CLOUDS, CLOUD_NAMES, type CloudName, isCloudName, isGuid } from "../../components/microsoft.ts";
 import type { ManagedIdentityOutput, OutputName } from "../../components/outputs.ts";
+import { parseJson } from "../../components/json.ts";
 import { show } from "../../components/redaction.ts";
 import { UserError, decodeText, readInputFile, stackName } from "./cli.mts";
 
@@ -140,12 +141,15 @@ export async function readOutputs(source: OutputsSource): Promise<StackOutputs> 
     } else {
         throw new UserError(`say which stack: --stack <name>, or --outputs-file <file|-> with the JSON of \`${command(source.secrets)}\``);
     }
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(text);
-    } catch {
-        throw new UserError(`${origin} is not JSON; expected the output of \`${command(source.secrets)}\``);
+    const json = parseJson(text);
+    if ("problem" in json) {
+        throw new UserError(
+            json.problem === "not JSON"
+                ? `${origin} is not JSON; expected the output of \`${command(source.secrets)}\``
+                : `${origin} is JSON ${json.problem}, which no stack's outputs are; expected the output of \`${command(source.secrets)}\``,
+        );
     }
+    const parsed = json.value;
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
         throw new UserError(`${origin} is not a JSON object of stack outputs; expected the output of \`${command(source.secrets)}\``);
     }

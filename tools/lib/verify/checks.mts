@@ -15,6 +15,7 @@ import {
     isGuid,
 } from "../../../components/microsoft.ts";
 import type { FederatedCredentialOutput } from "../../../components/outputs.ts";
+import { parseJson } from "../../../components/json.ts";
 import { disputedResource, identityName } from "./entraErrors.mts";
 import type { FederatedClaims } from "./federated.mts";
 import type { KeyMaterial } from "./keys.mts";
@@ -78,12 +79,9 @@ export function checkLocally(facts: ActiveCertificate, key: KeyMaterial, now: Da
 export function decodeClaims(token: string): TokenClaims {
     const part = token.split(".")[1];
     if (part === undefined) throw new Error("the access token is not a JWT");
-    let payload: unknown;
-    try {
-        payload = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
-    } catch {
-        throw new Error("the access token's payload is not JSON");
-    }
+    const json = parseJson(Buffer.from(part, "base64url").toString("utf8"));
+    if ("problem" in json) throw new Error(`the access token's payload is ${json.problem}`);
+    const payload = json.value;
     if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
         throw new Error("the access token's payload is not a JSON object");
     }

@@ -17,6 +17,7 @@ import {
     type NodeSystemOptions,
 } from "@azure/msal-node";
 import type { KeyObject, X509Certificate } from "node:crypto";
+import { parseJson } from "../../../components/json.ts";
 import { UserError } from "../cli.mts";
 import type { EntraError, NetworkFailure, TokenOutcome } from "./outcome.mts";
 import { rememberToken, tokenSegments } from "../secrets.mts";
@@ -222,12 +223,17 @@ export class EntraNetwork implements INetworkModule {
             );
         }
         const text = await this.readAnswer(response);
-        let parsed: unknown;
-        try {
-            parsed = JSON.parse(text);
-        } catch {
-            throw this.fail(`unexpected answer (HTTP ${response.status}), not JSON: a proxy or captive portal?`, false, "not-json");
+        const json = parseJson(text);
+        if ("problem" in json) {
+            throw this.fail(
+                json.problem === "not JSON"
+                    ? `unexpected answer (HTTP ${response.status}), not JSON: a proxy or captive portal?`
+                    : `unexpected answer (HTTP ${response.status}), JSON ${json.problem}: not ${this.service}'s`,
+                false,
+                "not-json",
+            );
         }
+        const parsed = json.value;
         if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
             throw this.fail(`unexpected answer (HTTP ${response.status}), not a JSON object`, false, "not-json");
         }

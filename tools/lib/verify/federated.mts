@@ -6,6 +6,7 @@
  * the claims to say which credential is tried and to catch an expired token or a wrong audience before
  * anything is sent. The token is a secret: no message quotes it, only its issuer, subject and audience.
  */
+import { parseJson } from "../../../components/json.ts";
 import { UserError, readInputFile } from "../cli.mts";
 import { EntraNetwork, sameAddress } from "./entra.mts";
 import type { NetworkFailure } from "./outcome.mts";
@@ -56,17 +57,16 @@ export function federatedClaims(token: string): FederatedClaims | string {
     if (parts.length !== 3 || !parts.every((p, i) => /^[A-Za-z0-9_-]*$/.test(p) && (i === 2 || p !== ""))) {
         return "is not a JWT (three base64url parts separated by dots)";
     }
-    const json = (part: string): Record<string, unknown> | undefined => {
-        try {
-            const v: unknown = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
-            return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-        } catch {
-            return undefined;
-        }
+    const json = (part: string): Record<string, unknown> | string => {
+        const parsed = parseJson(Buffer.from(part, "base64url").toString("utf8"));
+        if ("problem" in parsed) return parsed.problem === "not JSON" ? "not a JSON object" : `JSON ${parsed.problem}`;
+        const v = parsed.value;
+        return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : "not a JSON object";
     };
-    if (json(parts[0]) === undefined) return "is not a JWT: its header is not a JSON object";
+    const header = json(parts[0]);
+    if (typeof header === "string") return `is not a JWT: its header is ${header}`;
     const p = json(parts[1]);
-    if (p === undefined) return "is not a JWT: its payload is not a JSON object";
+    if (typeof p === "string") return `is not a JWT: its payload is ${p}`;
     const iss = p["iss"];
     const sub = p["sub"];
     const aud = p["aud"];
