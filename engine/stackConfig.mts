@@ -93,7 +93,98 @@ export function readFileCapped(file: string): string {
             true,
         );
     }
-    return fs.readFileSync(file, "utf8");
+    return decodeYamlText(fs.readFileSync(file), path.basename(file));
+}
+
+/**
+ * A stack or project file's bytes as the text the Pulumi CLI reads. The CLI strips a UTF-8 byte order
+ * mark (pulumi/pulumi sdk/go/common/workspace/loaders.go, readFileStripUTF8BOM) and hands the rest to
+ * gopkg.in/yaml.v3 (sdk/go/common/encoding/marshal.go), whose reader (readerc.go,
+ * yaml_parser_determine_encoding and yaml_parser_update_buffer, v3.0.1) decodes UTF-16 after a byte order
+ * mark of either order, takes everything else for UTF-8, and stops at an invalid UTF-8 or UTF-16 sequence
+ * ("invalid leading UTF-8 octet", "incomplete UTF-16 character", ...) and at a character YAML does not
+ * allow in a file ("control characters are not allowed"). The same here, in one line naming the file
+ * (`fileName`), so nothing is ever planned with replacement characters in place of what the file holds.
+ */
+export function decodeYamlText(bytes: Buffer, fileName: string): string {
+    const refuse = (what: string) => new StackConfigError(`${fileName} ${what}`, true);
+    let text: string;
+    if (bytes[0] === 0xff && bytes[1] === 0xfe && bytes[2] === 0 && bytes[3] === 0) {
+        // yaml.v3 would take this for UTF-16 and stop at the NUL that follows.
+        throw refuse("is UTF-32, which the Pulumi CLI does not read; save it as UTF-8");
+    } else if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+        const body = Buffer.from(bytes.subarray(2));
+        if (body.length % 2 !== 0) throw refuse("is not valid UTF-16: it ends in the middle of a character; save it as UTF-8");
+        text = (bytes[0] === 0xfe ? body.swap16() : body).toString("utf16le");
+        const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(text);
+        if (lone) throw refuse(`is not valid UTF-16: a lone surrogate at line ${lineAt(text, lone.index)}; save it as UTF-8`);
+    } else if (looksLikeUtf16(bytes)) {
+        throw refuse(
+            "looks like UTF-16 without a byte order mark, which the Pulumi CLI reads as UTF-8 and refuses; save it as UTF-8 (or UTF-16 with a byte order mark)",
+        );
+    } else {
+        const bad = firstInvalidUtf8(bytes);
+        if (bad !== -1) {
+            const line = bytes.subarray(0, bad).filter((b) => b === 0x0a).length + 1;
+            const byte = bytes[bad].toString(16).toUpperCase().padStart(2, "0");
+            throw refuse(`is not valid UTF-8 (byte 0x${byte} at line ${line}), which the Pulumi CLI refuses too; save it as UTF-8`);
+        }
+        text = bytes.toString("utf8");
+        if (text.startsWith("\ufeff")) text = text.slice(1);
+    }
+    const control = NOT_IN_YAML.exec(text);
+    if (control) {
+        const code = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+        const before = text.slice(0, control.index);
+        const column = Array.from(before.slice(before.lastIndexOf("\n") + 1)).length + 1;
+        throw refuse(
+            `holds U+${code} (${code.startsWith("FFF") ? "a non-character" : "a control character"}) at line ${lineAt(text, control.index)}, column ${column}, which YAML does not allow in a file ` +
+                'and the Pulumi CLI refuses; if it is meant, write it as an escape in a double-quoted string ("\\e", "\\u001b")',
+        );
+    }
+    return text;
+}
+
+/**
+ * What YAML 1.2 does not allow in a file (c-printable's complement, checked by yaml.v3 as it reads): C0
+ * controls but tab, line feed and carriage return, DEL, C1 controls but NEL, U+FFFE and U+FFFF.
+ */
+// eslint-disable-next-line no-control-regex
+const NOT_IN_YAML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]/;
+
+/** UTF-16 without a byte order mark: a NUL in the first two bytes, where a stack file has ASCII. */
+function looksLikeUtf16(bytes: Buffer): boolean {
+    return bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0);
+}
+
+function lineAt(text: string, index: number): number {
+    return text.slice(0, index).split("\n").length;
+}
+
+/**
+ * The offset of the first byte that does not begin a valid UTF-8 sequence (RFC 3629: no overlong forms,
+ * no surrogates, nothing beyond U+10FFFF; a sequence cut off at the end counts), or -1.
+ */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+    for (let i = 0; i < bytes.length;) {
+        const lead = bytes[i];
+        if (lead < 0x80) {
+            i++;
+            continue;
+        }
+        const extra = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+        if (extra === 0 || i + extra >= bytes.length) return i;
+        let code = lead & (0x3f >> extra);
+        for (let k = 1; k <= extra; k++) {
+            const next = bytes[i + k];
+            if ((next & 0xc0) !== 0x80) return i;
+            code = (code << 6) | (next & 0x3f);
+        }
+        const least = [0, 0x80, 0x800, 0x10000][extra];
+        if (code < least || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return i;
+        i += extra + 1;
+    }
+    return -1;
 }
 
 /**
