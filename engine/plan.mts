@@ -138,7 +138,8 @@ export function planOf(config: ResolvedConfig, ev: Evaluation): Plan {
             })),
         resources: fromTenant(resources),
         outputs: ev.outputs ? fromTenant(sortKeys(redact(ev.outputs)) as Record<string, Value>) : {},
-        warnings: fromTenant(ev.warnings.map(redactSecrets)),
+        // The stack file's own (stray keys the CLI ignores) first, as the CLI reads the file before it runs the program.
+        warnings: fromTenant([...(config.warnings ?? []), ...ev.warnings].map(redactSecrets)),
         errors: fromTenant(errors),
     };
 }
@@ -272,6 +273,7 @@ export function renderText(plan: Plan): string {
     if (plan.errors.length > 0) {
         lines.push("Errors (pulumi preview would stop here):");
         for (const e of plan.errors) lines.push(...indent(`error: ${e}`, 4));
+        warningLines(plan, lines);
         return `${lines.map(printable).join("\n")}\n`;
     }
     const created = plan.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
@@ -289,16 +291,19 @@ export function renderText(plan: Plan): string {
     lines.push("");
     lines.push("Outputs:");
     for (const [k, v] of Object.entries(plan.outputs)) lines.push(`    ${k}: ${inline(v)}`);
-    if (plan.warnings.length > 0) {
-        lines.push("");
-        lines.push("Warnings:");
-        for (const w of plan.warnings) lines.push(...indent(`warning: ${w}`, 4));
-    }
+    warningLines(plan, lines);
     lines.push("");
     lines.push(
         `${FROM_TENANT}: read from the tenant by \`pulumi preview\`. ${COMPUTED}: known once \`pulumi up\` creates it. ${SECRET}: secret.`,
     );
     return `${lines.map(printable).join("\n")}\n`;
+}
+
+function warningLines(plan: Plan, lines: string[]): void {
+    if (plan.warnings.length === 0) return;
+    lines.push("");
+    lines.push("Warnings:");
+    for (const w of plan.warnings) lines.push(...indent(`warning: ${w}`, 4));
 }
 
 /** A Mermaid flowchart: parents contain children (solid), dependencies dotted. */

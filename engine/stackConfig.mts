@@ -10,6 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { show } from "../components/redaction.ts";
 import { STACK_NAME_RULE, isStackName } from "./stackName.mts";
 import { SECRET, sortKeys } from "./values.mts";
 
@@ -27,6 +28,10 @@ export interface ResolvedConfig {
     readonly secureKeys: string[];
     /** Keys whose value came from a Pulumi.yaml default. */
     readonly defaultedKeys: string[];
+    /** Top-level keys of the stack file that look like settings outside `config:`, which the CLI ignores (strayKeys()). */
+    readonly strayKeys?: string[];
+    /** The stack file's problems the CLI passes over in silence, one line each, naming the file: for the plan's warnings. */
+    readonly warnings?: string[];
 }
 
 /**
@@ -243,6 +248,7 @@ export function resolveStackConfig(
     if (doc.environment !== undefined) {
         throw new StackConfigError(`stack ${stack} imports Pulumi ESC environments, which cannot be read offline`);
     }
+    const stray = strayKeys(doc, project);
     const values = new Map<string, unknown>();
     for (const [rawKey, value] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
         // Stack keys without a namespace belong to the project (workspace/loaders.go).
@@ -294,7 +300,34 @@ export function resolveStackConfig(
             config[key] = toConfigString(value);
         }
     }
-    return { project: project.name, stack, config, secretKeys, secureKeys, defaultedKeys: defaulted.sort() };
+    const warnings = stray.map((key) => {
+        const known = STACK_FILE_KEYS.find((k) => k === key.toLowerCase());
+        return known === undefined
+            ? `${fileName}: stray key ${show(key)}: it is not under config:, so the Pulumi CLI ignores it: the setting is what config: gives it, else its default; indent it under config:`
+            : `${fileName}: stray key ${show(key)}: the Pulumi CLI reads ${known}: in lower case only, and ignores this key with everything under it; rename it ${known}`;
+    });
+    return { project: project.name, stack, config, secretKeys, secureKeys, defaultedKeys: defaulted.sort(), strayKeys: stray, warnings };
+}
+
+/**
+ * The top-level keys the CLI reads from a stack file: the fields of ProjectStack (pulumi/pulumi
+ * sdk/go/common/workspace/project.go), matched in this letter case only by gopkg.in/yaml.v3. Any other
+ * key is dropped in silence when the file is read into that struct (loaders.go, LoadProjectStackBytes).
+ */
+const STACK_FILE_KEYS = ["secretsprovider", "encryptedkey", "encryptionsalt", "config", "environment"] as const;
+
+/**
+ * Top-level keys that look like settings the person meant to put under `config:` (and the CLI ignores): a
+ * `namespace:key`, a key Pulumi.yaml declares (config: takes those without their namespace), or a key the
+ * CLI reads written in another letter case (`Config:`). Other unknown keys (a holder of YAML anchors, say)
+ * are left alone, as the CLI leaves them. Sorted.
+ */
+export function strayKeys(doc: Record<string, unknown>, project: ProjectFile): string[] {
+    const declared = new Set(Object.keys(project.config ?? {}));
+    return Object.keys(doc)
+        .filter((key) => !(STACK_FILE_KEYS as readonly string[]).includes(key))
+        .filter((key) => key.includes(":") || declared.has(key) || (STACK_FILE_KEYS as readonly string[]).includes(key.toLowerCase()))
+        .sort();
 }
 
 function schemaOf(key: string, spec: unknown, projectName: string): ConfigSchema {

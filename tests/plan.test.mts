@@ -7,6 +7,8 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { type Plan, renderText } from "../engine/plan.mts";
+import { readProjectFile, resolveStackConfig } from "../engine/stackConfig.mts";
 import { type ToolRun, runTool } from "./support/cli.mts";
 import { makeCertificate } from "./support/certificates.mts";
 import { PROJECT_DIR, opensslThumbprint, tempDir } from "./support/harness.mts";
@@ -264,5 +266,71 @@ describe("long configuration values", () => {
         // JSON as well as text shows what would reorder the line, escaped: the same JSON value.
         assert.ok(!run.stdout.includes("\u202e") && run.stdout.includes("Contoso \\u202eEXO runner"), run.stdout.slice(0, 2000));
         assert.equal(config.find((c) => c.key === "exo-cba:displayName")?.value, displayName);
+    });
+});
+
+/** A stack file whose settings slipped out of config: (mis-indented), with the top-level keys the CLI does read. */
+const STRAY = [
+    "secretsprovider: passphrase",
+    "encryptionsalt: v1:c2FsdA==:v1:aXY=:dGFn",
+    "config:",
+    "  exo-cba:displayName: Contoso EXO runner",
+    "exo-cba:roles:",
+    "  - Global Reader",
+    "certValidityDays: 30",
+    "Config:",
+    "  exo-cba:organization: contoso.onmicrosoft.com",
+    "x-anchors: &common 1",
+    "",
+].join("\n");
+
+describe("a setting outside config: (a stray key)", () => {
+    it("is ignored, as the Pulumi CLI ignores it, and named: namespace:key, a key Pulumi.yaml declares, config in another case", () => {
+        const resolved = resolveStackConfig(readProjectFile(PROJECT_DIR), "stray", STRAY, "Pulumi.stray.yaml");
+        // What the CLI hands the program: the defaults, as if the stray keys were not there.
+        assert.equal(resolved.config["exo-cba:roles"], '["Exchange Administrator"]');
+        assert.equal(resolved.config["exo-cba:certValidityDays"], "365");
+        assert.equal(resolved.config["exo-cba:organization"], "");
+        assert.deepEqual(resolved.strayKeys, ["Config", "certValidityDays", "exo-cba:roles"]);
+    });
+    it("the plan warns about each one by name, as text and as JSON, and still plans with the defaults", async () => {
+        const file = path.join(tempDir("plan-"), "Pulumi.stray.yaml");
+        fs.writeFileSync(file, STRAY);
+        const [text, json] = await Promise.all([
+            plan("--stack", "stray", "--config-file", file, "--no-type-check"),
+            plan("--stack", "stray", "--config-file", file, "--no-type-check", "--json"),
+        ]);
+        assert.equal(text.code, 0, text.stderr);
+        assert.match(text.stdout, /^ {4}exo-cba:roles +\["Exchange Administrator"\] {3}\(default\)$/m);
+        const warnings = text.stdout.slice(text.stdout.indexOf("\nWarnings:\n"));
+        for (const key of ["exo-cba:roles", "certValidityDays"]) {
+            assert.match(
+                warnings,
+                new RegExp(
+                    `^ {4}warning: Pulumi\\.stray\\.yaml: stray key "${key}": it is not under config:, so the Pulumi CLI ignores it: the setting is what config: gives it, else its default; indent it under config:$`,
+                    "m",
+                ),
+            );
+        }
+        assert.match(warnings, /^ {4}warning: Pulumi\.stray\.yaml: stray key "Config": the Pulumi CLI reads config: in lower case only/m);
+        assert.doesNotMatch(warnings, /secretsprovider|encryptionsalt|x-anchors/);
+        assert.equal(json.code, 0, json.stderr);
+        const data = JSON.parse(json.stdout) as { warnings: string[] };
+        assert.equal(data.warnings.filter((w) => w.includes("stray key")).length, 3);
+    });
+    it("is named even when the program refuses the configuration", () => {
+        const refused: Plan = {
+            project: "exo-cba",
+            stack: "stray",
+            config: [],
+            resources: [],
+            outputs: {},
+            warnings: ['Pulumi.stray.yaml: stray key "exo-cba:roles": it is not under config:'],
+            errors: ["Invalid configuration"],
+        };
+        assert.match(
+            renderText(refused),
+            /Errors \(pulumi preview would stop here\):\n {4}error: Invalid configuration\n\nWarnings:\n {4}warning: Pulumi\.stray\.yaml: stray key/,
+        );
     });
 });
