@@ -27,6 +27,7 @@ import {
     checkObjectIds,
     cloudOf,
     generationsOf,
+    isBlank,
     rsaBitsProblem,
     shortLivedProblem,
     validityDaysProblem,
@@ -183,7 +184,7 @@ export function checkFederatedCredentials(
                     `${label} audiences must hold exactly one value; Entra accepts a single audience (default ${cloud.federatedAudience}).`,
                 );
             } else if (
-                f.audiences[0] === "" ||
+                isBlank(f.audiences[0]) ||
                 f.audiences[0] !== f.audiences[0].trim() ||
                 f.audiences[0].length > FIELD_MAX ||
                 hasControlCharacters(f.audiences[0])
@@ -223,7 +224,7 @@ function checkGitHub(f: FederatedCredential, label: string, key: string, err: (k
     }
     const value = f.environment ?? f.branch ?? "";
     if (f.environment !== undefined) {
-        if (value === "" || value.length > 255 || value !== value.trim() || hasControlCharacters(value)) {
+        if (isBlank(value) || value.length > 255 || value !== value.trim() || hasControlCharacters(value)) {
             err(
                 key,
                 `${label} environment must be a GitHub environment name: 1 to 255 characters, no surrounding spaces or control characters (got ${show(value)}).`,
@@ -232,7 +233,7 @@ function checkGitHub(f: FederatedCredential, label: string, key: string, err: (k
     } else if (/^refs\//.test(value)) {
         err(key, `${label} branch is the branch's name without refs/heads/ (got ${show(value)}).`);
     } else if (
-        value === "" ||
+        isBlank(value) ||
         value.length > 255 ||
         /[\s~^:?*[\\]|\.\.|@\{|^[./]|[./]$|\.lock$/.test(value) ||
         hasControlCharacters(value)
@@ -272,7 +273,7 @@ function checkIssuer(issuer: string, label: string, key: string, err: (k: string
 }
 
 function checkSubject(subject: string, label: string, key: string, err: (k: string, m: string) => void): void {
-    if (subject === "" || subject !== subject.trim() || subject.length > FIELD_MAX || hasControlCharacters(subject)) {
+    if (isBlank(subject) || subject !== subject.trim() || subject.length > FIELD_MAX || hasControlCharacters(subject)) {
         err(
             key,
             `${label} subject must be 1 to ${FIELD_MAX} characters without surrounding spaces or control characters (got ${show(subject)}).`,
@@ -515,7 +516,7 @@ function readGeneration(item: unknown, i: number, problems: string[]): Certifica
     if (!o) return { name: "" };
     const label = `item ${i}`;
     const name = textField(o, "name", label, problems) ?? "";
-    if (name === "") problems.push(`${label} needs a name`);
+    if (isBlank(name)) problems.push(`${label} needs a name`);
     const certificatePem = o["certificatePem"];
     if (certificatePem !== undefined && typeof certificatePem !== "string") problems.push(`${label} certificatePem must be text`);
     return {
@@ -533,9 +534,9 @@ function readManagedIdentity(item: unknown, i: number, problems: string[]): Mana
     if (!o) return { name: "", objectId: "" };
     const label = `item ${i}`;
     const name = textField(o, "name", label, problems) ?? "";
-    if (name === "") problems.push(`${label} needs a name`);
+    if (isBlank(name)) problems.push(`${label} needs a name`);
     const objectId = textField(o, "objectId", label, problems) ?? "";
-    if (objectId === "") problems.push(`${label} needs an objectId (the managed identity's service principal object id)`);
+    if (isBlank(objectId)) problems.push(`${label} needs an objectId (the managed identity's service principal object id)`);
     return { name, objectId, clientId: textField(o, "clientId", label, problems) };
 }
 
@@ -546,7 +547,7 @@ function readFederatedCredential(item: unknown, i: number, problems: string[]): 
     if (!o) return { name: "" };
     const label = `item ${i}`;
     const name = textField(o, "name", label, problems) ?? "";
-    if (name === "") problems.push(`${label} needs a name`);
+    if (isBlank(name)) problems.push(`${label} needs a name`);
     const audiences = o["audiences"];
     if (audiences !== undefined && !(Array.isArray(audiences) && audiences.every((a) => typeof a === "string"))) {
         problems.push(`${label} audiences must be a list of text (got ${show(audiences)})`);

@@ -45,6 +45,22 @@ export interface ResolvedGeneration {
     readonly rsaBits: number;
 }
 
+/**
+ * Text that renders as nothing: white space (Unicode's White_Space), characters invisible by definition
+ * (Default_Ignorable_Code_Point: zero-width spaces and joiners, the soft hyphen, bidirectional marks, the
+ * Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, variation selectors, tag characters, ...), control
+ * characters, and U+2800 BRAILLE PATTERN BLANK, which fonts draw empty.
+ */
+const BLANK = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\u2800]*$/u;
+
+/**
+ * True when `text` is empty or shows nothing. Wherever a value or a name must not be blank, such text is
+ * blank too: a display name of one Hangul filler would name the application with what looks like nothing.
+ */
+export function isBlank(text: string): boolean {
+    return BLANK.test(text);
+}
+
 /** The generation a stack has before exo-cba:certificates is used. */
 export const INITIAL_GENERATION = "initial";
 
@@ -261,7 +277,7 @@ export function rsaBitsProblem(bits: number): string | undefined {
 }
 
 function checkDisplayName(name: string, err: (k: string, m: string) => void): void {
-    if (name.trim() === "") {
+    if (isBlank(name)) {
         err("displayName", "must not be blank: it names the application in Entra ID and the certificate subject.");
     } else if (name.length > DISPLAY_NAME_MAX) {
         err("displayName", `must be at most ${DISPLAY_NAME_MAX} characters (got ${name.length}).`);
@@ -301,7 +317,7 @@ function checkOrganization(org: string, cloud: Cloud, err: (k: string, m: string
  * or undefined when it is one. For the organization setting and for the initial domain a tenant reports.
  */
 export function organizationHint(org: string): string | undefined {
-    if (org.trim() === "") return "it is blank.";
+    if (isBlank(org)) return "it is blank.";
     if (containsPrivateKey(org)) return "it holds a private key, which never belongs in the configuration.";
     if (org.includes("://")) return "remove the scheme (https://).";
     if (org.includes("/")) return "remove the path.";

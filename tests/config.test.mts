@@ -126,3 +126,11 @@ describe("a value that makes many problems", () => {
         assert.match(message, /exo-cba:managedIdentities .*; and 1975 more\./);
     });
 });
+
+describe("a display name that renders blank (only a Hangul filler)", () => {
+    it("is refused as blank before any resource or lookup, as spaces are", async () => {
+        const ev = await run(rawConfig({ "exo-cba:displayName": "\u3164" }));
+        assertRefusedBeforeAnything(ev);
+        assert.match(ev.errors[0] ?? "", /^ {2}- exo-cba:displayName must not be blank: it names the application in Entra ID/m);
+    });
+});

@@ -163,6 +163,15 @@ describe("npm run check-expiry", () => {
         assert.equal(empty.code, 2);
         assert.match(empty.stderr, /no output thumbprint/);
     });
+    it("refuses a certificate name that renders blank (empty, spaces, a filler, zero-width characters) as no name", async () => {
+        const runs = await Promise.all(
+            ["", " ", "\u3164", "\u200b\u2060"].map((name) => checkExpiry(stackOutputs([{ name, daysLeft: 100 }]))),
+        );
+        for (const run of runs) {
+            assert.equal(run.code, 2, run.stdout);
+            assert.equal(run.stderr, "error: output certificates item 0 has no name\n");
+        }
+    });
     it("refuses a renewal window that would silence the alarm, instead of passing", async () => {
         for (const value of [-400, "30", 1.5, 366, null]) {
             const run = await checkExpiry(stackOutputs([{ name: "initial", daysLeft: 5 }], { renewBeforeDays: value }));

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { parseConfig as parseWithRules } from "../components/config.ts";
 import { type Settings, withDefaults } from "../components/settings.ts";
 import * as optional from "../components/optional.ts";
-import { type ProviderEnvironment, checkSettings as checkWithRules } from "../components/validation.ts";
+import { type ProviderEnvironment, checkSettings as checkWithRules, isBlank } from "../components/validation.ts";
 import { makeCertificate } from "./support/certificates.mts";
 
 /** The rules of optional settings, loaded the way code running as ES modules loads them. */
@@ -713,4 +713,80 @@ describe("application false", () => {
             [],
         );
     });
+});
+
+/**
+ * Text a person sees as nothing, named by code point: white space, the Hangul and Braille fillers fonts draw
+ * empty, and the zero-width and other invisible (default-ignorable) characters.
+ */
+const BLANK_TEXT: readonly [string, string][] = [
+    ["spaces", "   "],
+    ["a tab and a line break", "\t\n"],
+    ["a no-break space (U+00A0)", "\u00a0"],
+    ["an ideographic space (U+3000)", "\u3000"],
+    ["HANGUL FILLER (U+3164)", "\u3164"],
+    ["HANGUL CHOSEONG FILLER (U+115F)", "\u115f"],
+    ["HANGUL JUNGSEONG FILLER (U+1160)", "\u1160"],
+    ["HALFWIDTH HANGUL FILLER (U+FFA0)", "\uffa0"],
+    ["BRAILLE PATTERN BLANK (U+2800)", "\u2800"],
+    ["a zero-width space (U+200B)", "\u200b"],
+    ["a zero-width non-joiner (U+200C)", "\u200c"],
+    ["a zero-width joiner (U+200D)", "\u200d"],
+    ["a word joiner (U+2060)", "\u2060"],
+    ["a byte order mark (U+FEFF)", "\ufeff"],
+    ["the Mongolian vowel separator (U+180E)", "\u180e"],
+    ["a soft hyphen (U+00AD)", "\u00ad"],
+    ["a combining grapheme joiner (U+034F)", "\u034f"],
+    ["a variation selector (U+FE0F)", "\ufe0f"],
+    ["a tag space (U+E0020)", "\u{e0020}"],
+    ["a right-to-left mark (U+200F)", "\u200f"],
+    ["several of them", " \u3164\u200b\u2800\ufeff\u00a0"],
+];
+
+describe("text that renders blank", () => {
+    it("is blank when empty", () => assert.ok(isBlank("")));
+    for (const [what, text] of BLANK_TEXT) it(`is blank when it is only ${what}`, () => assert.ok(isBlank(text)));
+    for (const text of ["a", "\u3164a", "\u314e", "\u4ea4", "-", "0", "\u{1f511}", "\u2764\ufe0f", "\u200d\u{1f511}", "\u2801"]) {
+        it(`is not blank when it shows something (${JSON.stringify(text)})`, () => assert.ok(!isBlank(text)));
+    }
+});
+
+describe("text that renders blank counts as blank wherever blank is refused", () => {
+    const GUID = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
+    /** The problems parseConfig reports for one raw setting, as "key message". */
+    const problems = (key: string, value: unknown) =>
+        parseConfig({ [key]: typeof value === "string" ? value : JSON.stringify(value) }, NOW).errors.map((e) => `${e.key} ${e.message}`);
+    const refusedFederated = (item: object) => problems("federatedCredentials", [{ name: "ci", ...item }]);
+    for (const [what, blank] of BLANK_TEXT) {
+        it(`a value of only ${what}`, () => {
+            assert.deepEqual(
+                errorsFor({ displayName: blank }).map((e) => e.key),
+                ["displayName"],
+            );
+            assert.match(errorsFor({ displayName: blank })[0].message, /^must not be blank/);
+            assert.match(errorsFor({ organization: blank })[0]?.message ?? "", /\): it is blank\.$/);
+            // A list item's name: named as missing, not judged as a name of the wrong form.
+            assert.deepEqual(problems("certificates", [blank]), ["certificates item 0 needs a name."]);
+            assert.deepEqual(problems("certificates", [{ name: blank }]), ["certificates item 0 needs a name."]);
+            assert.deepEqual(problems("managedIdentities", [{ name: blank, objectId: GUID }]), ["managedIdentities item 0 needs a name."]);
+            assert.deepEqual(problems("managedIdentities", [{ name: "a", objectId: blank }]), [
+                "managedIdentities item 0 needs an objectId (the managed identity's service principal object id).",
+            ]);
+            assert.deepEqual(problems("federatedCredentials", [{ name: blank, issuer: "https://issuer.example", subject: "s" }]), [
+                "federatedCredentials item 0 needs a name.",
+            ]);
+            const refused = (item: object, pattern: RegExp) => {
+                const found = refusedFederated(item);
+                assert.ok(
+                    found.some((p) => p.startsWith("federatedCredentials item 0 (") && pattern.test(p)),
+                    `${JSON.stringify(item)}: ${JSON.stringify(found)}`,
+                );
+            };
+            refused({ issuer: "https://issuer.example", subject: blank }, /subject must be 1 to 600 characters/);
+            refused({ issuer: blank, subject: "s" }, /issuer must be an https:\/\/ URL/);
+            refused({ issuer: "https://issuer.example", subject: "s", audiences: [blank] }, /audience must be 1 to 600 characters/);
+            refused({ github: "contoso/reports", environment: blank }, /environment must be a GitHub environment name/);
+            refused({ github: "contoso/reports", branch: blank }, /branch must be a git branch name/);
+        });
+    }
 });

@@ -9,7 +9,7 @@ import { type ExpiryState, describeExpiry, describeRetirement, expiryStatus, par
 import type { RegisteredCertificate } from "../../components/outputs.ts";
 import { printable, printableJson, printableLine, show } from "../../components/redaction.ts";
 import { SETTINGS } from "../../components/settings.ts";
-import { INITIAL_GENERATION, renewBeforeDaysProblem } from "../../components/validation.ts";
+import { INITIAL_GENERATION, isBlank, renewBeforeDaysProblem } from "../../components/validation.ts";
 import { UserError, describeFsError } from "./cli.mts";
 import { pathProblem } from "./privatePaths.cjs";
 import { hideSecrets } from "./secrets.mts";
@@ -116,7 +116,7 @@ function certificateList(outputs: StackOutputs): Omit<CheckedCertificate, "daysL
     const read = list.map((item: unknown, i) => {
         const c = (item !== null && typeof item === "object" ? item : {}) as Record<string, unknown>;
         const label = `output certificates item ${i}`;
-        if (typeof c["name"] !== "string" || c["name"] === "") throw new UserError(`${label} has no name`);
+        if (typeof c["name"] !== "string" || isBlank(c["name"])) throw new UserError(`${label} has no name`);
         if (typeof c["notAfter"] !== "string") throw new UserError(`${label} has no notAfter`);
         if (c["active"] !== undefined && typeof c["active"] !== "boolean") throw new UserError(`${label} active should be true or false`);
         return {
