@@ -3,7 +3,7 @@
  * the rules, every problem reported in one error before anything is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { printable } from "./redaction.ts";
+import { printable, printableLine } from "./redaction.ts";
 import { CONFIG_NAMESPACE, type Problem, type Settings, describeProblems, readSettings, withDefaults } from "./settings.ts";
 import { type LoadOptionalRules, type OptionalRules, type ProviderEnvironment, checkSettings } from "./validation.ts";
 
@@ -47,7 +47,7 @@ export function loadSettings(now: Date): Settings {
             // exocba:roles would otherwise be ignored in silence, and the default role assigned instead.
             misplaced.push({
                 key,
-                message: `is not read: this project's settings are in the ${CONFIG_NAMESPACE} namespace. Did you mean ${prefix}${key.slice(key.indexOf(":") + 1)}?`,
+                message: `is not read: this project's settings are in the ${CONFIG_NAMESPACE} namespace. Did you mean ${printableLine(prefix + key.slice(key.indexOf(":") + 1))}?`,
             });
         }
     }

@@ -7,7 +7,7 @@
  */
 import { SUPPORTED_ROLES } from "./microsoft.ts";
 import { parseJson } from "./json.ts";
-import { containsPrivateKey, containsToken, show } from "./redaction.ts";
+import { containsPrivateKey, containsToken, printableLine, show } from "./redaction.ts";
 import type { LoadOptionalRules } from "./validation.ts";
 
 export const CONFIG_NAMESPACE = "exo-cba";
@@ -411,17 +411,22 @@ function editDistance(a: string, b: string): number {
     return row[b.length];
 }
 
-/** Renders problems as one message, one line each. */
+/**
+ * Renders problems as one message, one line each. A key is the stack file's (an unknown or misspelt one
+ * too), so it is escaped onto its line: a line break in it cannot add a line to the message.
+ */
 export function describeProblems(title: string, problems: readonly Problem[], keyPrefix = ""): string {
     const perKey = new Map<string, number>();
     const lines: string[] = [];
     for (const p of problems) {
         const n = (perKey.get(p.key) ?? 0) + 1;
         perKey.set(p.key, n);
-        if (n <= MAX_PROBLEMS_PER_KEY) lines.push(`  - ${keyPrefix}${p.key} ${p.message}`);
+        if (n <= MAX_PROBLEMS_PER_KEY) lines.push(`  - ${printableLine(`${keyPrefix}${p.key}`)} ${p.message}`);
     }
     for (const [key, n] of perKey) {
-        if (n > MAX_PROBLEMS_PER_KEY) lines.push(`  - ${keyPrefix}${key}: ${n - MAX_PROBLEMS_PER_KEY} more problems like those above`);
+        if (n > MAX_PROBLEMS_PER_KEY) {
+            lines.push(`  - ${printableLine(`${keyPrefix}${key}`)}: ${n - MAX_PROBLEMS_PER_KEY} more problems like those above`);
+        }
     }
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
     return `${title} (${count}; nothing was created or changed):\n${lines.join("\n")}`;

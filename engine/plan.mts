@@ -4,7 +4,7 @@
  */
 import { inspectCertificate } from "../components/certificate.ts";
 import { EXCHANGE_ONLINE_APP_ID, EXCHANGE_ONLINE_PROTECTION_APP_ID, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES } from "../components/microsoft.ts";
-import { REDACTED_KEY, REDACTED_TOKEN, printable, printableJson, redactSecrets } from "../components/redaction.ts";
+import { REDACTED_KEY, REDACTED_TOKEN, printable, printableJson, printableLine, redactSecrets } from "../components/redaction.ts";
 import { type Evaluation, type RecordedResource, evaluate, programConfigEnvironment } from "./engine.mts";
 import type { ResolvedConfig } from "./stackConfig.mts";
 import { FROM_TENANT, FROM_TENANT_DOMAIN, placeholderTenant } from "./tenant.mts";
@@ -256,19 +256,26 @@ export function renderJson(plan: Plan): string {
     return `${printableJson(sortKeys(plan as unknown as Value), 2)}\n`;
 }
 
+/**
+ * The plan as a person reads it (a terminal, a pull request's job summary). Every name and value is
+ * escaped onto its own line (printableLine): a line break in a setting's name or a resource's cannot add a
+ * line such as "Resources: 9 to create". Errors and warnings are the program's and the CLI's own messages,
+ * several lines each, which quote what a person supplied escaped already; they are made printable line by line.
+ */
 export function renderText(plan: Plan): string {
     const lines: string[] = [];
-    lines.push(`Plan for stack ${plan.stack} of ${plan.project}: what \`pulumi up\` would create in a new stack.`);
+    lines.push(`Plan for stack ${one(plan.stack)} of ${one(plan.project)}: what \`pulumi up\` would create in a new stack.`);
     lines.push("Offline: no tenant was contacted and nothing was changed.");
     lines.push("");
     lines.push("Configuration:");
-    const width = Math.max(0, ...plan.config.map((c) => c.key.length));
-    for (const c of plan.config) {
+    const keys = plan.config.map((c) => one(c.key));
+    const width = Math.max(0, ...keys.map((k) => k.length));
+    plan.config.forEach((c, i) => {
         const shown = c.source === "secure" ? SECRET : c.value === "" ? '""' : inline(c.value);
         lines.push(
-            `    ${c.key.padEnd(width)}  ${shown}${c.source === "default" ? "   (default)" : c.source === "secure" ? "   (encrypted, not read)" : ""}`,
+            `    ${keys[i].padEnd(width)}  ${shown}${c.source === "default" ? "   (default)" : c.source === "secure" ? "   (encrypted, not read)" : ""}`,
         );
-    }
+    });
     lines.push("");
     if (plan.errors.length > 0) {
         lines.push("Errors (pulumi preview would stop here):");
@@ -283,20 +290,25 @@ export function renderText(plan: Plan): string {
         const d = (depth.get(r.parent) ?? -1) + 1;
         depth.set(r.name, d);
         const pad = " ".repeat(4 + d * 4);
-        lines.push(`${pad}+ ${r.type}  ${r.name}`);
-        for (const alias of r.aliases) lines.push(`${pad}      (was ${alias})`);
-        for (const [k, v] of Object.entries(r.inputs)) lines.push(`${pad}      ${k}: ${inline(v)}`);
-        for (const note of r.notes) lines.push(`${pad}      # ${note}`);
+        lines.push(`${pad}+ ${one(r.type)}  ${one(r.name)}`);
+        for (const alias of r.aliases) lines.push(`${pad}      (was ${one(alias)})`);
+        for (const [k, v] of Object.entries(r.inputs)) lines.push(`${pad}      ${one(k)}: ${inline(v)}`);
+        for (const note of r.notes) lines.push(`${pad}      # ${one(note)}`);
     }
     lines.push("");
     lines.push("Outputs:");
-    for (const [k, v] of Object.entries(plan.outputs)) lines.push(`    ${k}: ${inline(v)}`);
+    for (const [k, v] of Object.entries(plan.outputs)) lines.push(`    ${one(k)}: ${inline(v)}`);
     warningLines(plan, lines);
     lines.push("");
     lines.push(
         `${FROM_TENANT}: read from the tenant by \`pulumi preview\`. ${COMPUTED}: known once \`pulumi up\` creates it. ${SECRET}: secret.`,
     );
     return `${lines.map(printable).join("\n")}\n`;
+}
+
+/** A name or value for one line of the text plan: control characters, line breaks and tabs escaped, secrets redacted. */
+function one(text: string): string {
+    return printableLine(text);
 }
 
 function warningLines(plan: Plan, lines: string[]): void {
@@ -306,13 +318,17 @@ function warningLines(plan: Plan, lines: string[]): void {
     for (const w of plan.warnings) lines.push(...indent(`warning: ${w}`, 4));
 }
 
-/** A Mermaid flowchart: parents contain children (solid), dependencies dotted. */
+/**
+ * A Mermaid flowchart: parents contain children (solid), dependencies dotted. Node ids are made from
+ * names (mermaidIds); labels are quoted, every character outside a plain set written as Mermaid's
+ * entity code (mermaidText), so no name can end its label or add a node or an edge.
+ */
 export function renderMermaid(plan: Plan): string {
-    const id = (name: string) => name.replace(/[^A-Za-z0-9]/g, "_");
+    const id = mermaidIds();
     const lines = ["flowchart TD"];
     for (const r of plan.resources) {
-        const label = [shortType(r.type), r.name, ...r.notes.filter((n) => n.startsWith("role ") || n.startsWith("API "))].join("<br/>");
-        lines.push(`    ${id(r.name)}["${label.replaceAll('"', "&quot;")}"]`);
+        const parts = [shortType(r.type), r.name, ...r.notes.filter((n) => n.startsWith("role ") || n.startsWith("API "))];
+        lines.push(`    ${id(r.name)}["${parts.map(mermaidText).join("<br/>")}"]`);
     }
     for (const r of plan.resources) if (r.parent) lines.push(`    ${id(r.parent)} --> ${id(r.name)}`);
     for (const r of plan.resources) {
@@ -321,16 +337,59 @@ export function renderMermaid(plan: Plan): string {
     return `${lines.join("\n")}\n`;
 }
 
+/**
+ * Words Mermaid's flowchart lexer takes for a statement wherever a line or a token starts with them
+ * (mermaid-js/mermaid packages/mermaid/src/diagrams/flowchart/parser/flow.jison): an id that begins with
+ * one would not be read as a node.
+ */
+const MERMAID_KEYWORDS =
+    /^(?:style|default|linkstyle|interpolate|classdef|class|href|click|call|flowchart|graph|subgraph|end|direction|acctitle|accdescr)/i;
+
+/**
+ * Node ids from names: letters and digits kept, anything else "_" (readable in the Markdown: exo_api_access),
+ * "n_" before an id that a digit, "_" or a keyword starts, and a number after one another name took.
+ */
+function mermaidIds(): (name: string) => string {
+    const ids = new Map<string, string>();
+    const taken = new Set<string>();
+    return (name) => {
+        const known = ids.get(name);
+        if (known !== undefined) return known;
+        let base = name.replace(/[^A-Za-z0-9]/g, "_");
+        if (base === "" || /^[0-9_]/.test(base) || MERMAID_KEYWORDS.test(base)) base = `n_${base}`;
+        let id = base;
+        for (let n = 2; taken.has(id); n++) id = `${base}_${n}`;
+        ids.set(name, id);
+        taken.add(id);
+        return id;
+    };
+}
+
+/**
+ * Text for a quoted Mermaid label: escaped onto one line (printableLine), then every character but letters,
+ * digits, space and . , : / _ ( ) + = - written as Mermaid's entity code #<decimal>; (a quote, a bracket, a
+ * pipe, HTML, a backtick that would start Markdown), and the space in "direction TB", which the lexer takes
+ * for a statement anywhere in a line.
+ */
+function mermaidText(text: string): string {
+    return Array.from(printableLine(text))
+        .map((c) => (/^[A-Za-z0-9 .,:/_()+=-]$/.test(c) ? c : `#${c.codePointAt(0)};`))
+        .join("")
+        .replace(/(direction)(\s+)(?=TB|BT|RL|LR|TD)/g, (_, word: string, space: string) => `${word}${space.replaceAll(" ", "#32;")}`);
+}
+
 /** "azuread:index/servicePrincipal:ServicePrincipal" → "azuread.ServicePrincipal". */
 function shortType(type: string): string {
-    const [pkg, , name] = type.split(":");
+    const parts = type.split(":");
+    if (parts.length !== 3) return type;
+    const [pkg, , name] = parts;
     return pkg === "pulumi" || pkg === "exo-cba" ? type : `${pkg}.${name}`;
 }
 
-/** One line per value: certificates are summarised, everything else as JSON unless a plain string. */
+/** One line per value: certificates are summarised, everything else as JSON unless a plain string; escaped (one()). */
 function inline(v: Value): string {
-    if (typeof v === "string" && v.includes("-----BEGIN CERTIFICATE-----")) return `[${describeCertificate(v)}]`;
-    return typeof v === "string" && !v.includes("\n") ? v : JSON.stringify(v);
+    if (typeof v === "string" && v.includes("-----BEGIN CERTIFICATE-----")) return one(`[${describeCertificate(v)}]`);
+    return one(typeof v === "string" && !v.includes("\n") ? v : JSON.stringify(v));
 }
 
 function indent(text: string, n: number): string[] {

@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { show } from "../components/redaction.ts";
+import { printableLine, show } from "../components/redaction.ts";
 import { STACK_NAME_RULE, isStackName } from "./stackName.mts";
 import { SECRET, sortKeys } from "./values.mts";
 
@@ -300,11 +300,12 @@ export function resolveStackConfig(
             config[key] = toConfigString(value);
         }
     }
+    const file = printableLine(fileName);
     const warnings = stray.map((key) => {
         const known = STACK_FILE_KEYS.find((k) => k === key.toLowerCase());
         return known === undefined
-            ? `${fileName}: stray key ${show(key)}: it is not under config:, so the Pulumi CLI ignores it: the setting is what config: gives it, else its default; indent it under config:`
-            : `${fileName}: stray key ${show(key)}: the Pulumi CLI reads ${known}: in lower case only, and ignores this key with everything under it; rename it ${known}`;
+            ? `${file}: stray key ${show(key)}: it is not under config:, so the Pulumi CLI ignores it: the setting is what config: gives it, else its default; indent it under config:`
+            : `${file}: stray key ${show(key)}: the Pulumi CLI reads ${known}: in lower case only, and ignores this key with everything under it; rename it ${known}`;
     });
     return { project: project.name, stack, config, secretKeys, secureKeys, defaultedKeys: defaulted.sort(), strayKeys: stray, warnings };
 }
