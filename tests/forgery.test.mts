@@ -85,6 +85,7 @@ function hostileFileName(prefix: string, from: number, to: number): string {
 describe("npm run plan: every printed field escaped", () => {
     // Setting names: unknown ones, which the program's error quotes; a misspelt namespace, which it quotes
     // with a suggestion; stray keys outside config:, which the plan's warnings name. The file's own name too.
+    // Values, and list items as the configuration table shows them.
     const refused: Record<string, unknown> = { config: {} };
     const planned: Record<string, unknown> = { config: {} };
     const cn = HOSTILE.map(([, chars], i) => hostile(`cn${i}x`, chars)).join(" ");
@@ -97,6 +98,20 @@ describe("npm run plan: every printed field escaped", () => {
         (planned["config"] as Record<string, string>)[`azuread:${hostile(`o${i}x`, chars)}`] = hostile(`v${i}x`, chars);
         planned[`exo-cba:${hostile(`t${i}x`, chars)}`] = "1";
     });
+    // List item names, which the program's error quotes: certificate generations, managed identities,
+    // federated credentials.
+    (refused["config"] as Record<string, unknown>)["exo-cba:certificates"] = HOSTILE.map(([, chars], i) => ({
+        name: hostile(`g${i}x`, chars),
+    }));
+    (refused["config"] as Record<string, unknown>)["exo-cba:managedIdentities"] = HOSTILE.map(([, chars], i) => ({
+        name: hostile(`i${i}x`, chars),
+        objectId: `9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b${i.toString(16).padStart(2, "0")}`,
+    }));
+    (refused["config"] as Record<string, unknown>)["exo-cba:federatedCredentials"] = HOSTILE.map(([, chars], i) => ({
+        name: hostile(`c${i}x`, chars),
+        github: "contoso/reports",
+        environment: `env${i}`,
+    }));
     // A brought certificate's subject: summarised in the configuration and in the certificatePem output.
     (planned["config"] as Record<string, string>)["exo-cba:certificatePem"] = makeCertificate({ now: new Date(), toDays: 400, cn }).certPem;
 
@@ -120,7 +135,7 @@ describe("npm run plan: every printed field escaped", () => {
         ] as const) {
             assertNotForged(output, where);
             HOSTILE.forEach((_, i) => {
-                for (const label of [`u${i}x`, `m${i}x`]) assertShown(output, label, `${where}, row ${i}`);
+                for (const label of [`u${i}x`, `m${i}x`, `g${i}x`, `i${i}x`, `c${i}x`]) assertShown(output, label, `${where}, row ${i}`);
             });
         }
         for (const [where, output] of [
