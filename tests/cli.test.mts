@@ -121,6 +121,15 @@ describe("the run's secrets, hidden by every tool", () => {
         assert.ok(!proxy.stderr.includes("Pr0xy-Pa55"), proxy.stderr);
     });
 
+    it("a short one where it stands alone, not inside every word that contains it", async () => {
+        const r = await runTool("check-expiry", ["--stack", "x!", "--renew-before-days", "xx"], { env: { EXO_CBA_PFX_PASSWORD: "x" } });
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /--renew-before-days/, "the option's name is not garbled");
+        const name = await runTool("check-expiry", ["--stack", "x!"], { env: { EXO_CBA_PFX_PASSWORD: "x" } });
+        assert.match(name.stderr, /\(got "\[PFX password redacted\]!"\)/);
+        assert.match(name.stderr, /optionally as org\/project\/stack/, "text around it is left as it is");
+    });
+
     it("in check-expiry's job summary too", async () => {
         const dir = tempDir("summary-");
         const summary = path.join(dir, "summary.md");

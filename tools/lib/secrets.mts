@@ -50,12 +50,23 @@ const SHORTENED_MIN = 4;
 /** Token segments shorter than this decode to a few bytes, hold nothing secret, and could match an id by chance. */
 const MIN_SEGMENT_CHARS = 16;
 
+/**
+ * A secret shorter than this is hidden only where it stands alone, not inside a longer run of letters
+ * and digits: a PFX password "x" must not turn every "proxy" into "pro[PFX password redacted]y".
+ * Longer ones are hidden wherever they appear.
+ */
+const ALONE_BELOW = 8;
+
 /** Each printed form of each secret, longest first, with its marker. */
-const forms: { readonly text: string; readonly marker: string; readonly shortened: boolean }[] = [];
+const forms: { readonly text: string; readonly marker: string; readonly shortened: boolean; readonly alone?: RegExp }[] = [];
 
 function add(text: string, marker: string, shortened: boolean): void {
     if (text === "" || forms.some((f) => f.text === text)) return;
-    forms.push({ text, marker, shortened });
+    const alone =
+        text.length < ALONE_BELOW
+            ? new RegExp(`(?<![\\p{L}\\p{N}])${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}])`, "gu")
+            : undefined;
+    forms.push({ text, marker, shortened: shortened && alone === undefined, ...(alone ? { alone } : {}) });
     // Longest first, so that a secret containing another is replaced whole.
     forms.sort((a, b) => b.text.length - a.text.length);
 }
@@ -113,7 +124,12 @@ export function rememberEnvironmentSecrets(argv: readonly string[], env: Readonl
 export function hideSecrets(text: string): string {
     let result = text;
     for (const form of forms) {
-        if (result.includes(form.text)) result = result.split(form.text).join(form.marker);
+        if (!result.includes(form.text)) continue;
+        if (form.alone) {
+            result = result.replace(form.alone, form.marker);
+            continue;
+        }
+        result = result.split(form.text).join(form.marker);
         if (!form.shortened) continue;
         for (let n = form.text.length - 1; n >= SHORTENED_MIN; n--) {
             const start = `${form.text.slice(0, n)}...`;
