@@ -281,8 +281,8 @@ function checkDisplayName(name: string, err: (k: string, m: string) => void): vo
         err("displayName", "must not be blank: it names the application in Entra ID and the certificate subject.");
     } else if (name.length > DISPLAY_NAME_MAX) {
         err("displayName", `must be at most ${DISPLAY_NAME_MAX} characters (got ${name.length}).`);
-    } else if (name !== name.trim()) {
-        err("displayName", `must not start or end with spaces (got ${show(name)}).`);
+    } else if (isBlank(Array.from(name)[0] ?? "") || isBlank(Array.from(name).at(-1) ?? "")) {
+        err("displayName", `must not start or end with spaces or characters that show nothing (got ${show(name)}).`);
     } else if (hasControlCharacters(name)) {
         // It reaches the application's name, the certificate's subject and every terminal that prints them.
         err("displayName", `must not contain control characters such as line breaks, tabs or terminal escapes (got ${show(name)}).`);

@@ -226,4 +226,33 @@ describe("an outputs file as Windows PowerShell writes it", () => {
             `error: --outputs-file ${file} looks like UTF-16 without a byte order mark; save it as UTF-8 (Out-File -Encoding utf8)\n`,
         );
     });
+    it("is refused, naming the encoding, when its bytes are not valid UTF-8 or UTF-16: never read with replacement characters", async () => {
+        const dir = tempDir("encoding-");
+        // A Latin-1 "é" (0xE9) where UTF-8 needs two bytes; a lone UTF-16 surrogate (0xD800) after a byte order mark.
+        const latin1 = Buffer.from(json.replace('"contoso.onmicrosoft.com"', '"contoso\u00e9.onmicrosoft.com"'), "latin1");
+        const surrogate = Buffer.concat([
+            Buffer.from([0xff, 0xfe]),
+            Buffer.from("{", "utf16le"),
+            Buffer.from([0x00, 0xd8]),
+            Buffer.from("}", "utf16le"),
+        ]);
+        for (const [bytes, encoding] of [
+            [latin1, "UTF-8"],
+            [surrogate, "UTF-16"],
+        ] as const) {
+            const file = path.join(dir, `${encoding}.json`);
+            fs.writeFileSync(file, bytes);
+            const r = await runTool("check-expiry", ["--outputs-file", file]);
+            assert.equal(r.code, 2, r.stderr);
+            assert.equal(r.stderr, `error: --outputs-file ${file} is not valid ${encoding}; save it as UTF-8 (Out-File -Encoding utf8)\n`);
+        }
+    });
+    it("with a blank-looking output (a Hangul filler) refuses it as blank", async () => {
+        const dir = tempDir("blank-");
+        const file = path.join(dir, "outputs.json");
+        fs.writeFileSync(file, JSON.stringify({ ...outputs, tenantId: "\u3164" }));
+        const r = await runTool("verify", ["--outputs-file", file]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, /output tenantId should be a string that is not blank/);
+    });
 });

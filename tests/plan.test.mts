@@ -296,10 +296,18 @@ describe("a setting outside config: (a stray key)", () => {
     it("the plan warns about each one by name, as text and as JSON, and still plans with the defaults", async () => {
         const file = path.join(tempDir("plan-"), "Pulumi.stray.yaml");
         fs.writeFileSync(file, STRAY);
-        const [text, json] = await Promise.all([
+        const [text, json, mermaid] = await Promise.all([
             plan("--stack", "stray", "--config-file", file, "--no-type-check"),
             plan("--stack", "stray", "--config-file", file, "--no-type-check", "--json"),
+            plan("--stack", "stray", "--config-file", file, "--no-type-check", "--mermaid"),
         ]);
+        // The graph has no place for warnings: they go to standard error, one line each.
+        assert.equal(mermaid.code, 0, mermaid.stderr);
+        assert.equal(
+            mermaid.stderr.split("\n").filter((l) => /^warning: Pulumi\.stray\.yaml: stray key /.test(l)).length,
+            3,
+            mermaid.stderr,
+        );
         assert.equal(text.code, 0, text.stderr);
         assert.match(text.stdout, /^ {4}exo-cba:roles +\["Exchange Administrator"\] {3}\(default\)$/m);
         const warnings = text.stdout.slice(text.stdout.indexOf("\nWarnings:\n"));

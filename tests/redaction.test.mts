@@ -105,6 +105,14 @@ describe("characters that control a terminal or hide in text", () => {
         assert.equal(printable("a\n\tb"), "a\n\tb");
         assert.ok(hasControlCharacters("a\nb"));
     });
+    it("include the blank letters that pass for a space or for nothing: the Hangul fillers and the blank Braille pattern", () => {
+        // U+115F, U+1160, U+3164, U+FFA0 (Hangul fillers) and U+2800 render as blank (Unicode's Default_Ignorable and Braille charts).
+        assert.equal(printable("contoso\u3164.onmicrosoft.com"), "contoso\\u{3164}.onmicrosoft.com");
+        for (const c of ["\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"]) {
+            assert.equal(printable(`a${c}b`), `a\\u{${c.codePointAt(0)!.toString(16)}}b`);
+            assert.ok(hasControlCharacters(c));
+        }
+    });
     it("keep the zero-width joiner and non-joiner that scripts and emoji need", () => {
         const persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645";
         const family = "\u{1f468}\u200d\u{1f469}\u200d\u{1f467}";

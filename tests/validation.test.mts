@@ -75,6 +75,17 @@ describe("displayName", () => {
         });
     }
     it("accepts letters of any script", () => assert.deepEqual(errorsFor({ displayName: "Exchange-Berichte für Zürich – 東京" }), []));
+    it("refuses a name that starts or ends with what shows nothing: a space, a zero-width space, a Hangul filler", () => {
+        for (const name of [" EXO", "EXO ", "\u200bEXO", "EXO\u3164", "\u2800EXO"]) {
+            const errors = errorsFor({ displayName: name });
+            assert.deepEqual(
+                errors.map((e) => e.key),
+                ["displayName"],
+                JSON.stringify(name),
+            );
+            assert.match(errors[0].message, /^must not start or end with spaces or characters that show nothing/, JSON.stringify(name));
+        }
+    });
 });
 
 describe("organization", () => {

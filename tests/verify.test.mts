@@ -392,7 +392,7 @@ describe("input verify cannot use: exit code 2, nothing checked", () => {
         const r = await run(["--outputs-file", scratchFile("outputs.json", JSON.stringify(outputs))]);
         assertOneLineError(
             r,
-            /^error: 4 problems in the outputs: output appId should be a GUID \(got "nope"\); output tenantId should be a non-empty string; output cloud should be one of global, gcc-high, dod, china \(got "mars"\); output directoryRoles should be a list of .*$/,
+            /^error: 4 problems in the outputs: output appId should be a GUID \(got "nope"\); output tenantId should be a string that is not blank; output cloud should be one of global, gcc-high, dod, china \(got "mars"\); output directoryRoles should be a list of .*$/,
         );
         assert.doesNotMatch(r.stderr, /no appId/, "appId is there, only malformed");
         // Absent, it is worth saying: the certificate outputs have no application to sign in as.

@@ -16,6 +16,7 @@ import {
     readProjectFile,
     resolveStackConfig,
 } from "../engine/stackConfig.mts";
+import { printableLine } from "../components/redaction.ts";
 import { EXIT_INVALID_INPUT, UserError, commandLine, refuseSharedPath, runTool, stackName } from "./lib/cli.mts";
 
 /** The stack's configuration is refused, by the CLI's rules or the program's: `pulumi preview` would stop. */
@@ -67,8 +68,11 @@ async function main(argv: string[]): Promise<number> {
 
     const plan = await makePlan(config, { typeCheck: !args["no-type-check"] });
     if (args.json) process.stdout.write(renderJson(plan));
-    else if (args.mermaid) process.stdout.write(renderMermaid(plan));
-    else process.stdout.write(renderText(plan));
+    else if (args.mermaid) {
+        process.stdout.write(renderMermaid(plan));
+        // The graph has no place for them (the text plan and JSON list them): a stray key or a program warning still shows.
+        for (const w of plan.warnings) process.stderr.write(`warning: ${printableLine(w)}\n`);
+    } else process.stdout.write(renderText(plan));
     if (plan.errors.length > 0) {
         // The text plan lists the errors; after JSON or Mermaid they go to standard error, on one line as every refusal.
         if (args.json || args.mermaid) throw new UserError(oneLine(plan.errors), EXIT_REFUSED);

@@ -161,19 +161,24 @@ function hideSecretsIn(stream: NodeJS.WriteStream): void {
 
 /**
  * The text of a file a person gave: UTF-8, with or without a byte order mark, or UTF-16 with one (what
- * Windows PowerShell 5.1's `>` writes). UTF-16 without a byte order mark is named rather than misread.
+ * Windows PowerShell 5.1's `>` writes). UTF-16 without a byte order mark, and bytes that are not valid in
+ * the encoding, are named rather than read with replacement characters in place of what the file holds.
  */
 export function decodeText(data: Buffer, what: string): string {
-    if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) return data.subarray(3).toString("utf8");
-    if (data[0] === 0xff && data[1] === 0xfe) return data.subarray(2).toString("utf16le");
-    if (data[0] === 0xfe && data[1] === 0xff) {
-        const swapped = Buffer.from(data.subarray(2));
-        return swapped.swap16().toString("utf16le");
-    }
+    const decode = (encoding: "utf-8" | "utf-16le" | "utf-16be", body: Buffer, name: string) => {
+        try {
+            return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(body);
+        } catch {
+            throw new UserError(`${what} is not valid ${name}; save it as UTF-8 (Out-File -Encoding utf8)`);
+        }
+    };
+    if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) return decode("utf-8", data.subarray(3), "UTF-8");
+    if (data[0] === 0xff && data[1] === 0xfe) return decode("utf-16le", data.subarray(2), "UTF-16");
+    if (data[0] === 0xfe && data[1] === 0xff) return decode("utf-16be", data.subarray(2), "UTF-16");
     if (data.length >= 2 && (data[0] === 0 || data[1] === 0)) {
         throw new UserError(`${what} looks like UTF-16 without a byte order mark; save it as UTF-8 (Out-File -Encoding utf8)`);
     }
-    return data.toString("utf8");
+    return decode("utf-8", data, "UTF-8");
 }
 
 /**

@@ -12,6 +12,7 @@ import { CLOUDS, CLOUD_NAMES, type CloudName, isCloudName, isGuid } from "../../
 import type { ManagedIdentityOutput, OutputName } from "../../components/outputs.ts";
 import { parseJson } from "../../components/json.ts";
 import { show } from "../../components/redaction.ts";
+import { isBlank } from "../../components/validation.ts";
 import { UserError, decodeText, readInputFile, stackName } from "./cli.mts";
 
 /** `pulumi stack output --json` of a real stack is a few kilobytes; more is not a stack's outputs. */
@@ -51,11 +52,11 @@ export class StackOutputs {
     /** A non-empty string output, or a UserError naming it. */
     string(name: OutputName): string {
         const value = this.values[name];
-        if (typeof value !== "string" || value === "") {
+        if (typeof value !== "string" || isBlank(value)) {
             throw new UserError(
                 value === undefined
                     ? `the stack has no output ${name}; is this an exo-cba stack, deployed with \`pulumi up\`?`
-                    : `output ${name} should be a non-empty string`,
+                    : `output ${name} should be a string that is not blank`,
             );
         }
         return value;
@@ -100,7 +101,8 @@ export class StackOutputs {
             if (item === null || typeof item !== "object" || Array.isArray(item)) throw invalid();
             const { name, objectId, clientId } = item as Record<string, unknown>;
             const guid = (v: unknown): v is string => typeof v === "string" && isGuid(v);
-            if (typeof name !== "string" || name === "" || !guid(objectId) || (clientId !== undefined && !guid(clientId))) throw invalid();
+            if (typeof name !== "string" || isBlank(name) || !guid(objectId) || (clientId !== undefined && !guid(clientId)))
+                throw invalid();
             return { name, objectId, ...(clientId === undefined ? {} : { clientId }) };
         });
     }
