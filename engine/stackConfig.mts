@@ -205,7 +205,10 @@ export function parseYaml(text: string, fileName: string): Record<string, unknow
         const where = err.linePos?.[0] ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : "";
         const what = /alias count/i.test(err.message)
             ? "too many YAML aliases (refused as a resource exhaustion attack)"
-            : (err.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+            : e instanceof RangeError || /Maximum call stack size exceeded/.test(err.message)
+              ? // The parser recurses per level and says so in its own error (the CLI's yaml.v3 stops at 10,000): nothing a stack file needs.
+                "nested too deeply (hundreds of levels of lists or maps) to read; no stack file needs more than a few"
+              : (err.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
         throw new StackConfigError(`${fileName} is not valid YAML${where}: ${what}`, true);
     }
     if (doc === null || doc === undefined) return {};

@@ -31,6 +31,11 @@ const BROKEN: [string, string, RegExp][] = [
         /is not valid YAML at line 3, column 3: Map keys must be unique/,
     ],
     ["an alias bomb", ALIAS_BOMB, /too many YAML aliases \(refused as a resource exhaustion attack\)/],
+    [
+        "a list nested 100,000 deep",
+        `config:\n  exo-cba:roles: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`,
+        /is not valid YAML at line 2, column \d+: nested too deeply \(hundreds of levels of lists or maps\) to read; no stack file needs more than a few$/,
+    ],
     ["a top level that is a string", "just some text\n", /must hold a YAML mapping \(keys such as config:\), not a string/],
     ["a top level that is a list", "- config\n- x\n", /must hold a YAML mapping \(keys such as config:\), not a list/],
     ["a config that is a list", "config:\n  - exo-cba:displayName\n", /config must be a mapping of keys to values/],
