@@ -46,11 +46,13 @@ export function containsToken(text: string): boolean {
  * PFX replaced by a marker.
  */
 export function redactSecrets(text: string): string {
+    // Keys first: a bare base64 key can hold "eyJ" and what follows, which would pass for a token's segment,
+    // and redacting that alone would break the key's run and leave the rest of it printed.
     return text
         .replace(PRIVATE_KEY_BLOCK, REDACTED_KEY)
+        .replace(BARE_BASE64, (run) => (keyMaterial(run) ? REDACTED_KEY : run))
         .replace(JWT, REDACTED_TOKEN)
-        .replace(JWT_SEGMENT, REDACTED_TOKEN)
-        .replace(BARE_BASE64, (run) => (keyMaterial(run) ? REDACTED_KEY : run));
+        .replace(JWT_SEGMENT, REDACTED_TOKEN);
 }
 
 /**

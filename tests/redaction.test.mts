@@ -59,6 +59,20 @@ describe("private keys", () => {
             assert.equal(printable(text), `certificatePem: ${REDACTED_KEY} (end)`);
         });
     }
+    it("are redacted whole when their base64 happens to hold what looks like a token's segment", () => {
+        // One DER structure (a SEQUENCE around an OCTET STRING), not a certificate, whose base64 has "eyJ…" inside:
+        // 8 bytes of headers and one filler byte put the JSON on a 3-byte boundary, where it encodes as "eyJ".
+        const inner = Buffer.concat([
+            Buffer.from([0]),
+            Buffer.from('{"alg":"RS256","typ":"JWT","kid":"0123456789abcdef"}'),
+            Buffer.alloc(64, 7),
+        ]);
+        const octets = Buffer.concat([Buffer.from([0x04, 0x82, inner.length >> 8, inner.length & 0xff]), inner]);
+        const der = Buffer.concat([Buffer.from([0x30, 0x82, octets.length >> 8, octets.length & 0xff]), octets]);
+        const base64 = der.toString("base64");
+        assert.match(base64, /eyJ[A-Za-z0-9_-]{16,}/, "the test's premise");
+        assert.equal(redactSecrets(`key: ${base64} (end)`), `key: ${REDACTED_KEY} (end)`);
+    });
     it("leave a certificate's body and base64 that is no DER structure alone", () => {
         const certificate = body(made.certPem);
         assert.equal(redactSecrets(certificate), certificate);
