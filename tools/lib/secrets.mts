@@ -124,12 +124,11 @@ export function rememberEnvironmentSecrets(argv: readonly string[], env: Readonl
 export function hideSecrets(text: string): string {
     let result = text;
     for (const form of forms) {
-        if (!result.includes(form.text)) continue;
         if (form.alone) {
-            result = result.replace(form.alone, form.marker);
+            if (result.includes(form.text)) result = result.replace(form.alone, form.marker);
             continue;
         }
-        result = result.split(form.text).join(form.marker);
+        if (result.includes(form.text)) result = result.split(form.text).join(form.marker);
         if (!form.shortened) continue;
         for (let n = form.text.length - 1; n >= SHORTENED_MIN; n--) {
             const start = `${form.text.slice(0, n)}...`;
