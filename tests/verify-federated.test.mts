@@ -132,7 +132,10 @@ describe("a federated token from a file (--federated-token-file)", () => {
         row(r.stdout, "PASS", "Exchange.ManageAsApp");
         row(r.stdout, "PASS", "role Exchange Administrator");
         assert.match(r.stdout, /^VERIFIED: the federated token signs in as the application/m);
-        assert.match(r.stdout, /Connect-ExchangeOnline -AccessToken with a token obtained this way will work/);
+        assert.match(
+            r.stdout,
+            /^Exchange Online ran Get-OrganizationConfig for contoso\.onmicrosoft\.com: Connect-ExchangeOnline -AccessToken with a token obtained this way \(module 3\.1\.0 or later\) works now\.$/m,
+        );
         assert.ok(!r.stdout.includes(token) && !r.stderr.includes(token));
 
         const requests = requestsOf(stack.appId);

@@ -96,6 +96,7 @@ describe("a managed identity (--managed-identity)", () => {
                 "pass Exchange.ManageAsApp",
                 "pass role Exchange Administrator",
                 "pass no other privilege",
+                "pass Exchange Online",
             ],
         );
     });

@@ -181,6 +181,7 @@ describe("a working self-signed stack", () => {
                 "pass role Exchange Administrator",
                 "pass role Global Reader",
                 "pass no other privilege",
+                "pass Exchange Online",
             ],
         );
         assert.deepEqual(report.claims.roles, ["Exchange.ManageAsApp"]);

@@ -4,8 +4,9 @@
  *
  * Proves that a deployed stack's sign-in really gets an app-only Exchange Online token carrying
  * Exchange.ManageAsApp and the configured directory roles (the certificate, a workload's federated
- * token, or a managed identity on its Azure resource), waiting out replication delay, and explains what
- * to fix when it does not. The library is tools/lib/verify/ (command.mts lists its parts).
+ * token, or a managed identity on its Azure resource), and that Exchange runs a read-only cmdlet with it
+ * (Security & Compliance too, where the stack offers it), waiting out replication delay, and explains
+ * what to fix when it does not. The library is tools/lib/verify/ (command.mts lists its parts).
  */
 import { CLOUDS } from "../components/microsoft.ts";
 import { OUTPUT_OPTIONS, UserError, commandLine, outputOptionsUsage, runTool } from "./lib/cli.mts";
@@ -37,8 +38,12 @@ options:
   --max-wait <duration>     how long to keep trying while the failure looks like replication delay
                             (default ${formatDuration(DEFAULT_MAX_WAIT_MS)}; 0 = one attempt; e.g. 30s, 30m, 1h)
   --first-delay <duration>  wait before the second attempt; doubles after each, up to ${formatDuration(MAX_DELAY_MS)} (default ${formatDuration(DEFAULT_FIRST_DELAY_MS)})
+  --token-only              stop at the token: do not ask Exchange to run a cmdlet (where the network blocks its admin API)
   --authority-host <url>    Entra sign-in host (default: the stack's cloud's, ${CLOUDS.global.authorityHost} worldwide)
   --resource <url>          Exchange Online resource (default: the stack's cloud's, ${CLOUDS.global.exchangeResource} worldwide)
+  --exchange-host <url>     where Exchange Online's admin API is asked (default: the stack's cloud's, ${CLOUDS.global.exchangeResource} worldwide)
+  --compliance-host <url>   where Security & Compliance's admin API is asked (default: the stack's cloud's, then the tenant's own
+                            host it names; with this flag every Security & Compliance request goes here)
 
 exit codes: ${EXIT_CODES.verified} verified, ${EXIT_CODES.misconfigured} misconfigured (privilege beyond the stack's included), ${EXIT_CODES["invalid-input"]} invalid input, ${EXIT_CODES["not-propagated"]} not yet propagated (gave up waiting), ${EXIT_CODES.unreachable} could not reach the token service
 `;
@@ -58,6 +63,9 @@ async function main(argv: string[]): Promise<number> {
             "authority-host": { type: "string" },
             resource: { type: "string" },
             "accept-extra-privilege": { type: "string", multiple: true },
+            "token-only": { type: "boolean", default: false },
+            "exchange-host": { type: "string" },
+            "compliance-host": { type: "string" },
         },
         USAGE,
     );

@@ -51,6 +51,8 @@ export interface IdentityEndpoint {
     answer: ((n: number, request: { query: Readonly<Record<string, string>> }) => RawAnswer | undefined) | undefined;
     readonly received: IdentityRequest[];
     readonly issued: string[];
+    /** The public key its tokens are signed with (Entra's, for a real host): what Exchange's stand-in trusts. */
+    readonly signingKey: crypto.KeyObject;
     close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startIdentityEndpoint(options: { tenantId: string; resourc
     const endpoint: IdentityEndpoint = {
         imdsHost: "",
         appService: { endpoint: "", header },
+        signingKey: signer.publicKey,
         assign: (identity) => {
             // A resource has one system-assigned identity: a new one replaces it.
             if (identity.system) identities.splice(0, identities.length, ...identities.filter((i) => !i.system));

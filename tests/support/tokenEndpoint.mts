@@ -100,6 +100,8 @@ export interface TokenEndpoint {
     readonly elsewhere: { readonly origin: string; readonly received: ReceivedRequest[] };
     /** POSTs a form to a path of the endpoint, trusting only its CA. */
     post(pathname: string, form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
+    /** The public key access tokens are signed with, as Entra publishes its keys: what Exchange's stand-in trusts. */
+    readonly signingKey: crypto.KeyObject;
     close(): Promise<void>;
 }
 
@@ -446,6 +448,7 @@ export async function startTokenEndpoint(options: { tenants: readonly string[]; 
 
     return {
         authorityHost: base,
+        signingKey: signer.publicKey,
         caFile,
         caPem,
         tls: { key: keyPem, cert: certPem },

@@ -13,6 +13,7 @@ import * as crypto from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { type MadeCertificate, makeCertificate } from "./certificates.mts";
 import { type IdentityEndpoint, startIdentityEndpoint } from "./identityEndpoint.mts";
+import { type ExchangeApplication, type ExchangeEndpoint, startExchangeEndpoint } from "./exchangeEndpoint.mts";
 import { type FederatedRegistration, JWT_BEARER, type Registration, type TokenEndpoint, startTokenEndpoint } from "./tokenEndpoint.mts";
 import { type Issuer, startIssuer } from "./verifyIssuer.mts";
 import {
@@ -35,6 +36,10 @@ export const EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000";
 // Get-CloudServiceEndpoint.ps1 (DoD disputed: maester uses outlook.office365.us).
 export const EXCHANGE_ONLINE_GCC_HIGH = "https://outlook.office365.us";
 export const EXCHANGE_ONLINE_DOD = "https://outlook-dod.office365.us";
+// Security & Compliance PowerShell's resource (Connect-IPPSSession -AccessToken; CIPP New-ExoRequest.ps1).
+export const COMPLIANCE = "https://ps.compliance.protection.outlook.com";
+/** The organization the Exchange stand-in serves for TENANT: what Get-OrganizationConfig answers. */
+export const ORGANIZATION = "contoso.onmicrosoft.com";
 // The audience Entra expects in a federated token (learn.microsoft.com/entra/workload-id/workload-identity-federation-create-trust),
 // and in the US Government clouds (…/workload-identity-federation-config-app-trust-managed-identity).
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
@@ -67,20 +72,33 @@ const JWT_LIKE = /eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/;
 export let endpoint: TokenEndpoint;
 export let issuer: Issuer;
 export let identity: IdentityEndpoint;
+export let exchange: ExchangeEndpoint;
 /** Private keys and passwords the tests handed to the CLI, and tokens planted in answers: none may ever be printed. */
 const privateKeys: string[] = [];
 export const planted: string[] = [];
 let runsChecked = 0;
 
 before(async () => {
-    endpoint = await startTokenEndpoint({ tenants: [TENANT], resources: [EXCHANGE_ONLINE, EXCHANGE_ONLINE_GCC_HIGH, EXCHANGE_ONLINE_DOD] });
+    endpoint = await startTokenEndpoint({
+        tenants: [TENANT],
+        resources: [EXCHANGE_ONLINE, EXCHANGE_ONLINE_GCC_HIGH, EXCHANGE_ONLINE_DOD, COMPLIANCE],
+    });
     issuer = await startIssuer({ tls: endpoint.tls, gitHubSubject: GITHUB_SUBJECT });
     identity = await startIdentityEndpoint({ tenantId: TENANT, resources: [EXCHANGE_ONLINE, EXCHANGE_ONLINE_GCC_HIGH] });
+    exchange = await startExchangeEndpoint({
+        tls: endpoint.tls,
+        trustedKeys: [endpoint.signingKey, identity.signingKey],
+        organizations: [{ tenantId: TENANT, name: ORGANIZATION, displayName: "Contoso", complianceLabel: "eur02b" }],
+        // Exchange Online accepts its application id as audience too, as verify does.
+        exchangeResources: [EXCHANGE_ONLINE, EXCHANGE_ONLINE_GCC_HIGH, EXCHANGE_ONLINE_DOD, EXCHANGE_ONLINE_APP_ID],
+        complianceResources: [COMPLIANCE],
+    });
 });
 after(async () => {
     await endpoint.close();
     await issuer.close();
     await identity.close();
+    await exchange.close();
 });
 
 /** A client-credentials token request for Exchange Online to the stand-in endpoint, signed in with `assertion`. */
@@ -133,6 +151,12 @@ export function deploy(
         /** The stack's cloud output; left out, the stack has none (a stack from before clouds: worldwide). */
         cloud?: string;
         register?: Partial<Pick<Registration, "unknownForFirst" | "claims" | "answer">>;
+        /** How Exchange's admin API treats the application. */
+        exchange?: Omit<ExchangeApplication, "appId">;
+        /** The organization output. */
+        organization?: string;
+        /** The stack offers Connect-IPPSSession. */
+        compliance?: boolean;
     } = {},
 ): Deployed {
     const appId = crypto.randomUUID();
@@ -145,6 +169,7 @@ export function deploy(
         ...o.register,
         claims: (n) => ({ wids: [APP_ONLY_WID, ...roles.map((r) => r.templateId)], ...o.register?.claims?.(n) }),
     });
+    exchange.register({ appId, ...o.exchange });
     const outputs = stackOutputs({
         appId,
         tenantId: o.tenantId ?? TENANT,
@@ -153,6 +178,8 @@ export function deploy(
         ...(o.byo ? { byo: true } : {}),
         ...(o.privateKeyPem ? { privateKeyPem: o.privateKeyPem } : {}),
         ...(o.cloud ? { cloud: o.cloud } : {}),
+        ...(o.organization ? { organization: o.organization } : {}),
+        ...(o.compliance ? { compliance: true } : {}),
     });
     return { appId, certificate: cert, outputsFile: scratchFile("outputs.json", JSON.stringify(outputs, null, 2)) };
 }
@@ -175,10 +202,17 @@ export async function run(
 ): Promise<VerifyRun> {
     const defaults: [string, string][] = [
         ["--authority-host", endpoint.authorityHost],
+        ["--exchange-host", exchange.exchangeOrigin],
+        ["--compliance-host", exchange.complianceOrigin],
         ["--first-delay", "20ms"],
         ["--max-wait", o.maxWait ?? "0"],
     ];
-    const given = defaults.filter(([flag]) => !args.includes(flag) && !(flag === "--authority-host" && o.cloudAuthority));
+    const given = defaults.filter(
+        ([flag]) =>
+            !args.includes(flag) &&
+            !(flag === "--authority-host" && o.cloudAuthority) &&
+            !(flag.endsWith("-host") && flag !== "--authority-host" && args.includes("--token-only")),
+    );
     const result = await runVerify([...given.flat(), ...args], {
         env: { NODE_EXTRA_CA_CERTS: o.trustEndpoint === false ? undefined : endpoint.caFile, ...HOST_IDENTITY_UNSET, ...o.env },
         ...(o.input !== undefined ? { input: o.input } : {}),

@@ -44,6 +44,10 @@ export interface StackSpec {
     readonly cloud?: string;
     readonly federatedCredentials?: readonly FederatedCredentialSpec[];
     readonly managedIdentities?: readonly ManagedIdentitySpec[];
+    /** The organization output. @default contoso.onmicrosoft.com */
+    readonly organization?: string;
+    /** A role reaches Security & Compliance: the stack outputs connectIppsCommand. */
+    readonly compliance?: boolean;
 }
 
 /** -ExchangeEnvironmentName per cloud (Connect-ExchangeOnline reference). */
@@ -56,7 +60,7 @@ const EXCHANGE_ENVIRONMENT: Readonly<Record<string, string>> = {
 
 /** The outputs of a deployed exo-cba stack, shaped as components/outputs.ts declares them. */
 export function stackOutputs(s: StackSpec): Record<string, unknown> {
-    const organization = "contoso.onmicrosoft.com";
+    const organization = s.organization ?? "contoso.onmicrosoft.com";
     const outputs: Record<string, unknown> = {
         tenantId: s.tenantId,
         organization,
@@ -98,6 +102,12 @@ export function stackOutputs(s: StackSpec): Record<string, unknown> {
             federatedCredentials: s.federatedCredentials,
             connectCommandAccessToken: `Connect-ExchangeOnline -AccessToken $accessToken -Organization '${organization}'`,
         });
+    }
+    if (s.appId !== undefined && s.compliance) {
+        outputs["connectIppsCommand"] =
+            s.certificate !== undefined
+                ? `Connect-IPPSSession -CertificateThumbprint '${opensslThumbprint(s.certificate.certPem)}' -AppId '${s.appId}' -Organization '${organization}'`
+                : `Connect-IPPSSession -AccessToken $accessToken -Organization '${organization}'`;
     }
     if (s.managedIdentities?.length) {
         outputs["managedIdentities"] = s.managedIdentities.map((m) => ({

@@ -30,6 +30,7 @@ import {
     signInHost,
     unreachable,
 } from "./entraErrors.mts";
+import { type AskExchange, askExchange } from "./exchange.mts";
 import { type FederatedToken, type GitHubOidc, federatedTokenFromFile, gitHubOidc, requestGitHubToken } from "./federated.mts";
 import { PFX_PASSWORD_VARIABLE } from "../secrets.mts";
 import { type KeyMaterial, keyFromFile, keyFromOutput } from "./keys.mts";
@@ -67,6 +68,9 @@ export interface VerifyFlags {
     readonly "authority-host"?: string | undefined;
     readonly resource?: string | undefined;
     readonly "accept-extra-privilege"?: readonly string[] | undefined;
+    readonly "token-only"?: boolean | undefined;
+    readonly "exchange-host"?: string | undefined;
+    readonly "compliance-host"?: string | undefined;
 }
 
 /** How this run signs in, as the flags chose it. */
@@ -92,6 +96,12 @@ export interface VerifyRequest {
     readonly firstDelayMs: number;
     /** --accept-extra-privilege: template ids (lower case), role names and permission values not to count as extra. */
     readonly acceptedExtras: readonly string[];
+    /** --token-only: stop at the token; Exchange is not asked. */
+    readonly tokenOnly: boolean;
+    /** --exchange-host; otherwise the stack's cloud's Exchange Online host. */
+    readonly exchangeHost: string | undefined;
+    /** --compliance-host; otherwise the stack's cloud's Security & Compliance host, and the tenant's own one it names. */
+    readonly complianceHost: string | undefined;
     /** The environment: GitHub Actions' and the identity endpoint's variables. */
     readonly env: Readonly<Record<string, string | undefined>>;
 }
@@ -121,6 +131,9 @@ export function verifyRequest(flags: VerifyFlags, env: Readonly<Record<string, s
         maxWaitMs: duration("--max-wait", flags["max-wait"], DEFAULT_MAX_WAIT_MS),
         firstDelayMs,
         acceptedExtras: (flags["accept-extra-privilege"] ?? []).map(acceptedExtra),
+        tokenOnly: flags["token-only"] === true,
+        exchangeHost: hostFlag("--exchange-host", flags["exchange-host"], CLOUDS.global.exchangeResource),
+        complianceHost: hostFlag("--compliance-host", flags["compliance-host"], CLOUDS.global.complianceResource),
         env,
     };
 }
@@ -160,6 +173,10 @@ function signInChoice(flags: VerifyFlags, env: Readonly<Record<string, string | 
     if (tokenFile !== undefined) return { kind: "federated", tokenFile };
     if (flags.federated === true) return { kind: "federated", gitHub: gitHubOidc(env) };
     return { kind: "certificate", keyFile, pfxPassword: env[PFX_PASSWORD_VARIABLE] };
+}
+
+function hostFlag(flag: string, value: string | undefined, example: string): string | undefined {
+    return value === undefined ? undefined : httpsOrigin(flag, value, example);
 }
 
 /** One --accept-extra-privilege value: a directory role's template id or portal name, or an application permission's value. */
@@ -218,7 +235,8 @@ interface SignIn {
     readonly context: SignInContext;
     readonly expect: TokenExpectation;
     readonly checkLocally: (now: Date) => Judgement | Promise<Judgement>;
-    readonly requestToken: () => Promise<TokenOutcome>;
+    /** Asks for a token for `resource` (Exchange Online's, or Security & Compliance's). */
+    readonly requestToken: (resource: string) => Promise<TokenOutcome>;
     readonly explain: (error: EntraError) => Cause;
     readonly explainUnreachable?: (failure: NetworkFailure, retryable: boolean) => Cause;
 }
@@ -248,7 +266,30 @@ export async function verifyStack(req: VerifyRequest, hooks: VerifyHooks = {}): 
             signIn = managedIdentitySignIn(req, facts, endpoints, choice.name);
             break;
     }
-    const verdict = await retryUntilVerified({ ...signIn, maxWaitMs: req.maxWaitMs, firstDelayMs: req.firstDelayMs, ...hooks });
+    const ask: AskExchange = {
+        tenantId: facts.tenantId,
+        organization: facts.organization,
+        cloud: facts.cloud,
+        exchangeHost: req.exchangeHost,
+        complianceHost: req.complianceHost,
+        complianceShell: facts.complianceShell,
+        appId: choice.kind === "managed-identity" ? undefined : facts.appId,
+        managedIdentity: choice.kind === "managed-identity" ? facts.managedIdentities.find((m) => m.name === choice.name) : undefined,
+        complianceToken: (resource) => signIn.requestToken(resource),
+        explainToken: (outcome) =>
+            outcome.kind === "entra"
+                ? signIn.explain(outcome.error)
+                : (signIn.explainUnreachable ?? ((f, r) => unreachable(f, signIn.context, r)))(outcome, false),
+    };
+    const askService = req.tokenOnly ? undefined : (token: string) => askExchange(ask, token);
+    const verdict = await retryUntilVerified({
+        ...signIn,
+        requestToken: () => signIn.requestToken(endpoints.resource),
+        ...(askService ? { askService } : {}),
+        maxWaitMs: req.maxWaitMs,
+        firstDelayMs: req.firstDelayMs,
+        ...hooks,
+    });
     return { ...verdict, subject: signIn.subject(), network: networkTrust(req.env, process.execArgv, extraCertificateCount()) };
 }
 
@@ -352,10 +393,10 @@ function certificateSignIn(
         context,
         expect: { ...tokenExpectation(req, facts, endpoints, facts.appId), signInHost: signInHost(context) },
         checkLocally: (now) => checkLocally(certificate, key, now),
-        requestToken: () =>
+        requestToken: (resource) =>
             requestAppToken({
                 authorityHost: endpoints.authorityHost,
-                resource: endpoints.resource,
+                resource,
                 tenantId: facts.tenantId,
                 clientId: facts.appId!,
                 credential: {
@@ -418,14 +459,14 @@ function federatedSignIn(
             matched = judged.credential;
             return judged;
         },
-        requestToken: async () => {
+        requestToken: async (resource) => {
             // The first attempt sends the token the local checks read; from GitHub, later ones ask for a new one.
             const token = gitHub && pending === undefined ? await nextToken() : pending!;
             if (gitHub) pending = undefined;
             if ("kind" in token) return token;
             return requestAppToken({
                 authorityHost: endpoints.authorityHost,
-                resource: endpoints.resource,
+                resource,
                 tenantId: facts.tenantId,
                 clientId: appId,
                 credential: { kind: "assertion", assertion: token.token },
@@ -479,7 +520,7 @@ function managedIdentitySignIn(req: VerifyRequest, facts: StackFacts, endpoints:
                 },
             ],
         }),
-        requestToken: () => requestManagedIdentityToken({ endpoint, resource: endpoints.resource, clientId: identity.clientId }),
+        requestToken: (resource) => requestManagedIdentityToken({ endpoint, resource, clientId: identity.clientId }),
         explain: (e) => explainIdentityError(e, context),
         explainUnreachable: (failure, retryable) => identityEndpointUnreachable(failure, context, retryable),
     };

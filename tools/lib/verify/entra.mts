@@ -222,6 +222,38 @@ export class EntraNetwork implements INetworkModule {
                 "redirect",
             );
         }
+        return this.jsonAnswer<T>(response);
+    }
+
+    /**
+     * A GET whose answer is meant to be a redirect (Security & Compliance names the tenant's own host that
+     * way): its Location is returned, never followed. Any other answer is read as send() reads one.
+     */
+    async readRedirect(
+        url: string,
+        headers: Record<string, string>,
+    ): Promise<{ readonly status: number; readonly location?: string; readonly body?: Record<string, unknown> }> {
+        if (!this.allowed("GET", url)) {
+            throw this.fail(`a request for GET ${oneLine(originOf(url))}, which verify does not contact`, true, "not-allowed");
+        }
+        let response: Response;
+        try {
+            response = await fetch(url, { method: "GET", headers, redirect: "manual", signal: AbortSignal.timeout(this.timeoutMs) });
+        } catch (e) {
+            throw this.fail(describeFetchError(e, this.timeoutMs), isTlsTrustError(e), fetchErrorCode(e));
+        }
+        this.status = response.status;
+        if (response.status >= 300 && response.status < 400) {
+            await response.body?.cancel();
+            const location = response.headers.get("location");
+            return { status: response.status, ...(location ? { location } : {}) };
+        }
+        const answer = await this.jsonAnswer<Record<string, unknown>>(response);
+        return { status: answer.status, body: answer.body };
+    }
+
+    /** An answer's body as the JSON object it must be, within the size and depth limits. */
+    private async jsonAnswer<T>(response: Response): Promise<NetworkResponse<T>> {
         const text = await this.readAnswer(response);
         const json = parseJson(text);
         if ("problem" in json) {

@@ -43,6 +43,23 @@ export interface Cause {
     readonly aadsts?: number;
     /** True when replication delay looks exactly like this: verify waits and tries again. */
     readonly retryable?: boolean;
+    /** How long the service asked to wait before the next attempt (Retry-After). */
+    readonly retryAfterMs?: number;
+}
+
+/** The read-only cmdlet verify runs in each shell (exchange.mts). */
+export const EXCHANGE_CMDLET = "Get-OrganizationConfig";
+export const COMPLIANCE_CMDLET = "Get-RoleGroup";
+
+/** What Exchange said when verify asked it (exchange.mts). */
+export interface ServiceFacts {
+    /** Get-OrganizationConfig's Name, the organization Exchange answered for; undefined when the cmdlet is outside the roles. */
+    readonly organization: string | undefined;
+    readonly displayName: string | undefined;
+    /** The tenant's Security & Compliance host, when that shell was asked too. */
+    readonly complianceHost: string | undefined;
+    /** The token carried none of the configured directory roles, and Exchange ran the cmdlet all the same: access comes from Exchange role groups. */
+    readonly roleGroups: boolean;
 }
 
 /** Rows from one group of checks, and the first failure's cause. */
@@ -96,6 +113,19 @@ export interface TokenClaims {
     readonly exp?: unknown;
 }
 
+/** What one request to Exchange's admin API came back with (exchange.mts). */
+export type ExchangeOutcome =
+    | { readonly kind: "ran"; readonly value: readonly unknown[] }
+    /** The service refused the cmdlet: its status, error code, and message (made safe to print), and Retry-After. */
+    | {
+          readonly kind: "refused";
+          readonly status: number;
+          readonly code: string;
+          readonly message: string;
+          readonly retryAfterMs: number | undefined;
+      }
+    | NetworkFailure;
+
 /** What the retry loop concluded. */
 export interface Verdict {
     readonly result: Result;
@@ -106,6 +136,8 @@ export interface Verdict {
     readonly cause?: Cause;
     /** The claims that were checked (never the token). */
     readonly claims?: TokenClaims;
+    /** What Exchange said, when it was asked and ran the cmdlet. */
+    readonly service?: ServiceFacts;
 }
 
 /** How verify signs in: the stack's certificate, a workload's federated token, or a managed identity. */

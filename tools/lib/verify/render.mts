@@ -9,7 +9,16 @@
 import { CLOUDS, MANAGE_AS_APP_ROLE } from "../../../components/microsoft.ts";
 import { printable, printableLine } from "../../../components/redaction.ts";
 import { hideSecrets } from "../secrets.mts";
-import { EXIT_CODES, type Report, type Result, type Subject } from "./outcome.mts";
+import {
+    COMPLIANCE_CMDLET,
+    EXCHANGE_CMDLET,
+    EXIT_CODES,
+    type Report,
+    type Result,
+    type ServiceFacts,
+    type SignInMode,
+    type Subject,
+} from "./outcome.mts";
 import { type Progress, formatDuration } from "./retry.mts";
 import { trustLine } from "./trust.mts";
 
@@ -41,27 +50,35 @@ function who(s: Subject): string {
     return `${principal} in tenant ${oneLine(s.tenantId)}${s.organization ? ` (${oneLine(s.organization)})` : ""}${cloud}${via}`;
 }
 
-/** The two lines after VERIFIED: what signed in, and what that means for Connect-ExchangeOnline. */
-function verifiedLines(s: Subject): [string, string] {
-    const carries = `the Exchange Online token carries ${MANAGE_AS_APP_ROLE} and every configured role`;
-    const later = "A role assigned minutes ago can take Exchange Online a little longer to honour.";
-    switch (s.mode) {
-        case "certificate":
-            return [
-                `${HEADLINES.verified}: the certificate signs in as the application, and ${carries}.`,
-                `Connect-ExchangeOnline with this certificate will work. ${later}`,
-            ];
-        case "federated":
-            return [
-                `${HEADLINES.verified}: the federated token signs in as the application, and ${carries}.`,
-                `Connect-ExchangeOnline -AccessToken with a token obtained this way will work (module 3.1.0 or later). ${later}`,
-            ];
-        case "managed-identity":
-            return [
-                `${HEADLINES.verified}: the managed identity gets a token on this host, and ${carries}.`,
-                `Connect-ExchangeOnline -ManagedIdentity will work here. ${later}`,
-            ];
+/**
+ * The two lines after VERIFIED: what signed in and what the token carries, and what Exchange answered
+ * (with --token-only, what that means for Connect-ExchangeOnline).
+ */
+function verifiedLines(s: Subject, service: ServiceFacts | undefined): [string, string] {
+    const carries = service?.roleGroups
+        ? `the Exchange Online token carries ${MANAGE_AS_APP_ROLE}; access comes from Exchange role groups, not directory roles`
+        : `the Exchange Online token carries ${MANAGE_AS_APP_ROLE} and every configured role`;
+    const signedIn: Record<SignInMode, string> = {
+        certificate: "the certificate signs in as the application",
+        federated: "the federated token signs in as the application",
+        "managed-identity": "the managed identity gets a token on this host",
+    };
+    const connect: Record<SignInMode, string> = {
+        certificate: "Connect-ExchangeOnline with this certificate",
+        federated: "Connect-ExchangeOnline -AccessToken with a token obtained this way (module 3.1.0 or later)",
+        "managed-identity": "Connect-ExchangeOnline -ManagedIdentity here",
+    };
+    const first = `${HEADLINES.verified}: ${signedIn[s.mode]}, and ${carries}.`;
+    if (service === undefined) {
+        return [first, `${connect[s.mode]} will work. A role assigned minutes ago can take Exchange Online a little longer to honour.`];
     }
+    const answered =
+        service.organization === undefined
+            ? `Exchange Online accepted it and ran ${EXCHANGE_CMDLET} for this tenant`
+            : `Exchange Online ran ${EXCHANGE_CMDLET} for ${oneLine(service.organization, 120)}`;
+    if (service.complianceHost === undefined) return [first, `${answered}: ${connect[s.mode]} works now.`];
+    const compliance = `, and Security & Compliance ran ${COMPLIANCE_CMDLET} at ${oneLine(service.complianceHost, 120)}`;
+    return [first, `${answered}${compliance}: ${connect[s.mode]} works now, and Connect-IPPSSession the same way.`];
 }
 
 export function renderText(r: Report): string {
@@ -76,7 +93,7 @@ export function renderText(r: Report): string {
     for (const c of rows) lines.push(`  ${c.status.padEnd(4)}  ${c.name.padEnd(width)}  ${c.detail}`);
     lines.push("");
     if (r.result === "verified") {
-        lines.push(...verifiedLines(s));
+        lines.push(...verifiedLines(s, r.service));
     } else if (r.cause) {
         const waited =
             r.result === "not-propagated"
@@ -107,6 +124,14 @@ export function renderJson(r: Report): string {
             ? { name: s.managedIdentity.name, objectId: s.managedIdentity.objectId, clientId: s.managedIdentity.clientId ?? null }
             : null,
         network: { trust: r.network.trust, proxy: r.network.proxy ?? null, notes: r.network.notes },
+        exchange: r.service
+            ? {
+                  organization: r.service.organization ?? null,
+                  displayName: r.service.displayName ?? null,
+                  complianceHost: r.service.complianceHost ?? null,
+                  roleGroups: r.service.roleGroups,
+              }
+            : null,
         attempts: r.attempts,
         waitedMs: r.waitedMs,
         checks: r.checks,

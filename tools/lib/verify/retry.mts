@@ -14,6 +14,7 @@ import {
     type Judgement,
     type NetworkFailure,
     type Result,
+    type ServiceFacts,
     type TokenClaims,
     type TokenOutcome,
     type Verdict,
@@ -50,6 +51,11 @@ export interface LoopOptions {
     readonly explainUnreachable?: (failure: NetworkFailure, retryable: boolean) => Cause;
     /** Names the sign-in service in network causes. */
     readonly context: SignInContext;
+    /**
+     * After the token passes (or lacks only the configured directory roles): ask the service itself with it
+     * (exchange.mts). Without it, the token is the last thing checked (--token-only).
+     */
+    readonly askService?: (accessToken: string) => Promise<ServiceJudgement>;
     readonly maxWaitMs: number;
     readonly firstDelayMs: number;
     readonly now?: () => number;
@@ -57,11 +63,39 @@ export interface LoopOptions {
     readonly onProgress?: (p: Progress) => void;
 }
 
+/** The service's rows, and what it said when it ran the cmdlet. */
+export interface ServiceJudgement extends Judgement {
+    readonly ran?: Omit<ServiceFacts, "roleGroups">;
+}
+
+/**
+ * A token that carries none of the configured directory roles, and fails nothing else: what a token of an
+ * application with access through Exchange role groups looks like. One that carries some of them but not all
+ * is waited for instead (the stack asked for each).
+ */
+function lacksAllRoles(token: Judgement): boolean {
+    const roles = token.checks.filter((c) => c.name.startsWith("role "));
+    const failed = token.checks.filter((c) => c.status === "fail");
+    return (
+        token.cause?.id === "directory-role-missing" &&
+        roles.length > 0 &&
+        roles.every((c) => c.status === "fail") &&
+        failed.length === roles.length
+    );
+}
+
 export async function retryUntilVerified(o: LoopOptions): Promise<Verdict> {
     const now = o.now ?? Date.now;
     const sleep = o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const started = now();
-    const verdict = (result: Result, checks: Check[], attempts: number, cause?: Cause, claims?: TokenClaims): Verdict => ({
+    const verdict = (
+        result: Result,
+        checks: Check[],
+        attempts: number,
+        cause?: Cause,
+        claims?: TokenClaims,
+        service?: ServiceFacts,
+    ): Verdict => ({
         result,
         exitCode: EXIT_CODES[result],
         attempts,
@@ -69,6 +103,7 @@ export async function retryUntilVerified(o: LoopOptions): Promise<Verdict> {
         checks,
         ...(cause ? { cause } : {}),
         ...(claims ? { claims } : {}),
+        ...(service ? { service } : {}),
     });
 
     const local = await o.checkLocally(new Date(started));
@@ -85,7 +120,7 @@ export async function retryUntilVerified(o: LoopOptions): Promise<Verdict> {
     let networkFailures = 0;
     for (let attempt = 1; ; attempt++) {
         const outcome = await o.requestToken();
-        let judged: Judgement & { claims?: TokenClaims };
+        let judged: Judgement & { claims?: TokenClaims; service?: ServiceFacts };
         if (outcome.kind === "token") {
             networkFailures = 0;
             let claims: TokenClaims;
@@ -100,7 +135,32 @@ export async function retryUntilVerified(o: LoopOptions): Promise<Verdict> {
                     cause,
                 );
             }
-            const token = checkToken(claims, o.expect);
+            let token = checkToken(claims, o.expect);
+            const serviceChecks: Check[] = [];
+            let service: ServiceFacts | undefined;
+            if (o.askService && (token.cause === undefined || lacksAllRoles(token))) {
+                const asked = await o.askService(outcome.accessToken);
+                serviceChecks.push(...asked.checks);
+                const roleGroups = token.cause !== undefined && asked.ran !== undefined && asked.cause === undefined;
+                if (asked.ran) service = { ...asked.ran, roleGroups };
+                if (roleGroups) {
+                    // Microsoft's "custom role groups" option: Exchange runs the cmdlet for the application's role group
+                    // membership, and such a token carries no directory role (FACTS.md, Runner compatibility).
+                    token = {
+                        checks: token.checks.map((c) =>
+                            c.status === "fail" && c.name.startsWith("role ")
+                                ? {
+                                      name: c.name,
+                                      status: "skip",
+                                      detail: "not in the token's wids: Exchange ran the cmdlet through an Exchange role group",
+                                  }
+                                : c,
+                        ),
+                    };
+                } else if (token.cause === undefined && asked.cause) {
+                    token = { checks: token.checks, cause: asked.cause };
+                }
+            }
             judged = {
                 checks: [
                     {
@@ -109,9 +169,11 @@ export async function retryUntilVerified(o: LoopOptions): Promise<Verdict> {
                         detail: `${o.context.tokenService} issued an app-only token for ${o.expect.resource} (attempt ${attempt})`,
                     },
                     ...token.checks,
+                    ...serviceChecks,
                 ],
                 ...(token.cause ? { cause: token.cause } : {}),
                 claims,
+                ...(service ? { service } : {}),
             };
         } else if (outcome.kind === "entra") {
             networkFailures = 0;
@@ -135,12 +197,14 @@ export async function retryUntilVerified(o: LoopOptions): Promise<Verdict> {
         }
 
         const checks = [...local.checks, ...judged.checks];
-        if (!judged.cause) return verdict("verified", checks, attempt, undefined, judged.claims);
+        if (!judged.cause) return verdict("verified", checks, attempt, undefined, judged.claims, judged.service);
         const waited = now() - started;
-        if (!judged.cause.retryable || waited >= o.maxWaitMs) {
-            return verdict(judged.cause.result, checks, attempt, judged.cause, judged.claims);
+        // A service that asks to be left alone longer than the wait has left is not asked again before the end.
+        const asked = judged.cause.retryAfterMs ?? 0;
+        if (!judged.cause.retryable || waited >= o.maxWaitMs || asked > o.maxWaitMs - waited) {
+            return verdict(judged.cause.result, checks, attempt, judged.cause, judged.claims, judged.service);
         }
-        const next = Math.min(delay, o.maxWaitMs - waited);
+        const next = Math.min(Math.max(delay, asked), o.maxWaitMs - waited);
         o.onProgress?.({ attempt, cause: judged.cause, waitedMs: waited, nextDelayMs: next, maxWaitMs: o.maxWaitMs });
         await sleep(next);
         delay = Math.min(delay * 2, MAX_DELAY_MS);

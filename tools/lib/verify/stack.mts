@@ -39,6 +39,8 @@ export interface StackFacts {
     readonly federatedCredentials: readonly FederatedCredentialOutput[];
     readonly managedIdentities: readonly ManagedIdentityFacts[];
     readonly directoryRoles: readonly DirectoryRole[];
+    /** The stack offers Connect-IPPSSession (a connectIppsCommand output): a role of it reaches Security & Compliance. */
+    readonly complianceShell: boolean;
 }
 
 /** Reads and cross-checks the outputs; every problem is reported at once, in one UserError of one line. */
@@ -85,6 +87,7 @@ export function stackFacts(outputs: StackOutputs): StackFacts {
         federatedCredentials,
         managedIdentities,
         directoryRoles: directoryRoles!,
+        complianceShell: outputs.has("connectIppsCommand"),
     };
 }
 
