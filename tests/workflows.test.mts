@@ -11,6 +11,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { EXIT_INVALID_INPUT } from "../tools/lib/cli.mts";
+import { EXPIRY_EXIT } from "../tools/lib/expiry.mts";
 
 const WORKFLOW_DIR = path.resolve(import.meta.dirname, "..", ".github", "workflows");
 
@@ -708,5 +710,72 @@ describe("no reusable workflows the rules cannot see into", () => {
             (d) => ((d["jobs"] as Obj)["elsewhere"] = { uses: "./.github/workflows/other.yml", secrets: "inherit" }),
         );
         catches("reusable workflow", wfs, "deploy.yml job elsewhere");
+    });
+});
+
+/**
+ * What the expiry workflow and docs/ci.md say check-expiry's exit codes mean, held to the codes the tool
+ * returns (tools/lib/expiry.mts EXPIRY_EXIT, and EXIT_INVALID_INPUT for outputs it cannot use). Each
+ * "(exit N)" is read with the words before it in its clause: a renewal window, an expired certificate,
+ * or outputs that cannot be read or used.
+ */
+describe("the expiry check's exit codes, where the workflow and docs/ci.md describe them", () => {
+    const CODES: Record<"renew" | "expired" | "invalid", number> = {
+        renew: EXPIRY_EXIT.renew,
+        expired: EXPIRY_EXIT.expired,
+        invalid: EXIT_INVALID_INPUT,
+    };
+    /** Each "(exit N)" with what the clause before it describes; undefined when it names none or several. */
+    function described(text: string): { meaning: keyof typeof CODES | undefined; code: number; clause: string }[] {
+        return [...text.matchAll(/\(exit (\d+)\)/g)].map((m) => {
+            // The clause: back to the last punctuation or the previous "(exit N)", comment markers dropped.
+            const before = text.slice(0, m.index).replace(/\s*#\s*/g, " ");
+            const start = Math.max(...[",", ".", ":", ";", ")"].map((c) => before.lastIndexOf(c)));
+            const clause = before.slice(start + 1);
+            const meanings = (
+                [
+                    ["renew", /renewal window|renew/i],
+                    ["expired", /expired/i],
+                    ["invalid", /cannot (?:read|use)|could not be (?:read|used)|unusable/i],
+                ] as const
+            ).filter(([, pattern]) => pattern.test(clause));
+            return { meaning: meanings.length === 1 ? meanings[0][0] : undefined, code: Number(m[1]), clause: clause.trim() };
+        });
+    }
+    const header = (text: string): string =>
+        text
+            .split("\n")
+            .filter((line) => line.startsWith("#"))
+            .join("\n");
+
+    for (const [file, text] of [
+        ["expiry.yml", header(REPOSITORY.find((wf) => wf.file === "expiry.yml")!.text)],
+        ["docs/ci.md", fs.readFileSync(path.resolve(import.meta.dirname, "..", "docs", "ci.md"), "utf8")],
+    ] as const) {
+        it(`${file} gives every exit code the meaning check-expiry gives it`, () => {
+            const found = described(text);
+            assert.ok(found.length > 0, `${file} describes no exit code`);
+            for (const f of found) {
+                assert.ok(f.meaning !== undefined, `${file}: cannot tell what "(exit ${f.code})" after "${f.clause}" is about`);
+                assert.equal(f.code, CODES[f.meaning], `${file}: "${f.clause} (exit ${f.code})"; check-expiry exits ${CODES[f.meaning]}`);
+            }
+            assert.deepEqual(
+                [...new Set(found.map((f) => f.meaning))].sort(),
+                ["expired", "invalid", "renew"],
+                `${file} describes every failure`,
+            );
+        });
+    }
+    it("catches the expired certificate described as exit 2, as it was", () => {
+        const found = described(
+            "# A tenant inside its renewal window (exit 1)\n# or with an expired certificate (exit 2) fails its own job.",
+        );
+        assert.deepEqual(
+            found.map((f) => [f.meaning, f.code === CODES[f.meaning!]]),
+            [
+                ["renew", true],
+                ["expired", false],
+            ],
+        );
     });
 });
