@@ -89,8 +89,8 @@ export interface Runner {
 
 const AUTOMATION_RUNTIMES =
     "https://learn.microsoft.com/azure/automation/runtime-environment-overview (runtime versions 5.1, 7.2, 7.4) and " +
-    "https://learn.microsoft.com/azure/automation/automation-runbook-types (cloud jobs run in Windows sandboxes; ExchangeOnlineManagement 3.0.0 " +
-    "or later needs PowerShellGet and PackageManagement imported too)";
+    "https://learn.microsoft.com/azure/automation/automation-runbook-types (its known issues: ExchangeOnlineManagement 3.0.0 or later needs " +
+    "PowerShellGet and PackageManagement imported too; sandbox paths such as C:\\modules are Windows paths)";
 const FUNCTIONS_LANGUAGES =
     "https://learn.microsoft.com/azure/azure-functions/supported-languages (PowerShell 7.4 GA on every plan) and " +
     "https://learn.microsoft.com/azure/azure-functions/functions-versions (the Linux Consumption plan gets no new language versions)";

@@ -9,7 +9,17 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { OUTPUT_DOCS } from "../components/outputs.ts";
 import { CONFIG_NAMESPACE, SETTINGS, SETTING_KEYS } from "../components/settings.ts";
-import { block, diagram, outputsTable, readReadme, regenerateProjectFile, settingsTable } from "../tools/lib/docs.mts";
+import {
+    RUNNERS_DOC,
+    block,
+    diagram,
+    outputsTable,
+    readReadme,
+    regenerateProjectFile,
+    regenerateRunnersDoc,
+    runnersTable,
+    settingsTable,
+} from "../tools/lib/docs.mts";
 import { ROTATION_ADVICE } from "../components/expiry.ts";
 import { PROJECT_DIR } from "./support/harness.mts";
 
@@ -52,10 +62,17 @@ describe("the README", () => {
         for (const name of Object.keys(OUTPUT_DOCS)) assert.match(readme, new RegExp(`\\| \`${name}\` \\|`));
     });
     it("gives the rotation advice the tools give", () => assert.equal(block(readme, "rotation"), `> ${ROTATION_ADVICE}`, STALE));
+    it("lists the runners as components/runners.ts declares them", () =>
+        assert.equal(block(readme, "runners"), runnersTable(false), STALE));
     it("draws the dev stack's resources as the plan does", async () => assert.equal(block(readme, "diagram"), await diagram(), STALE));
 });
 
 describe("docs/", () => {
+    it("runners.md lists the runners, with their sources, as components/runners.ts declares them", () => {
+        const text = fs.readFileSync(RUNNERS_DOC, "utf8");
+        assert.equal(regenerateRunnersDoc(text), text, "docs/runners.md is stale: run npm run docs and commit the result");
+        assert.equal(block(text, "runners-sources"), runnersTable(true));
+    });
     it("quote the rotation advice the tools give wherever they show it", () => {
         const verify = fs.readFileSync(path.join(PROJECT_DIR, "docs", "verify.md"), "utf8");
         // The example of an expired certificate in docs/verify.md shows verify's fix line as verify prints it.

@@ -1,16 +1,17 @@
 /**
- * npm run docs: rewrites the README's generated blocks (configuration table, outputs table, resource
- * diagram, rotation advice) and Pulumi.yaml's config block from the declarations they document
- * (tools/lib/docs.mts).
+ * npm run docs: rewrites the README's generated blocks (configuration table, outputs table, runner
+ * table, resource diagram, rotation advice), docs/runners.md's table and Pulumi.yaml's config block from
+ * the declarations they document (tools/lib/docs.mts).
  */
 import { commandLine, runTool } from "./lib/cli.mts";
 import { updateDocs } from "./lib/docs.mts";
 
 const USAGE = `usage: npm run docs
 
-Rewrites README.md's generated blocks (the configuration and outputs tables, the resource diagram, the
-rotation advice) and Pulumi.yaml's config block from components/settings.ts, components/outputs.ts,
-components/expiry.ts and the dev stack's plan, and says which file changed.
+Rewrites README.md's generated blocks (the configuration, outputs and runner tables, the resource
+diagram, the rotation advice), docs/runners.md's table and Pulumi.yaml's config block from
+components/settings.ts, components/outputs.ts, components/runners.ts, components/expiry.ts and the dev
+stack's plan, and says which file changed.
 
 exit codes: 0 done, 2 invalid input
 `;

@@ -1,19 +1,22 @@
 /**
  * The README's generated blocks, rendered from the declarations they document: the configuration table
- * from SETTINGS, the outputs table from OUTPUT_DOCS, the resource diagram from the dev stack's plan.
- * `npm run docs` writes them; tests/docs.test.mts fails when the README is stale.
+ * from SETTINGS, the outputs table from OUTPUT_DOCS, the runner table from RUNNERS, the resource diagram
+ * from the dev stack's plan; and docs/runners.md's table with its sources. `npm run docs` writes them;
+ * tests/docs.test.mts fails when a file is stale.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { ROTATION_ADVICE } from "../../components/expiry.ts";
 import { OUTPUT_DOCS } from "../../components/outputs.ts";
+import { type CertificateForm, type Runner, type SignIn, RUNNERS, modulePin, securityAndCompliance } from "../../components/runners.ts";
 import { type Kind, SETTINGS, SETTING_KEYS } from "../../components/settings.ts";
 import { PROJECT_DIR } from "../../engine/engine.mts";
 import { makePlan, renderMermaid } from "../../engine/plan.mts";
 import { loadStackConfig } from "../../engine/stackConfig.mts";
 
 export const README = path.join(PROJECT_DIR, "README.md");
+export const RUNNERS_DOC = path.join(PROJECT_DIR, "docs", "runners.md");
 export const PROJECT_FILE = path.join(PROJECT_DIR, "Pulumi.yaml");
 
 const KIND_TEXT: Readonly<Record<Kind, string>> = {
@@ -35,6 +38,54 @@ export function settingsTable(): string {
 export function outputsTable(): string {
     const rows = Object.entries(OUTPUT_DOCS).map(([name, doc]) => `| \`${name}\` | ${doc} |`);
     return ["| Output | Meaning |", "|---|---|", ...rows].join("\n");
+}
+
+const CERTIFICATE_TEXT: Readonly<Record<CertificateForm, string>> = { thumbprint: "store", file: "file", object: "object" };
+const SIGN_IN_TEXT: Readonly<Record<SignIn, string>> = {
+    managedIdentity: "managed identity",
+    federated: "federated credential",
+    certificate: "certificate",
+};
+
+function powershellText(r: Runner): string {
+    return r.powershell === "5.1" ? "Windows PowerShell 5.1" : r.powershell;
+}
+
+/** Security & Compliance PowerShell there: Windows only, and never as a managed identity (Connect-IPPSSession has no -ManagedIdentity). */
+function complianceText(r: Runner): string {
+    if (!securityAndCompliance(r.os)) return "–";
+    return r.signIn.includes("managedIdentity") ? "✔ (not as a managed identity)" : "✔";
+}
+
+/**
+ * The runner compatibility table (components/runners.ts): the README's without sources, docs/runners.md's
+ * with each row's notes and source.
+ */
+export function runnersTable(withSources: boolean): string {
+    const head = [
+        "Host",
+        "PowerShell",
+        "Pin ExchangeOnlineManagement",
+        "Certificate",
+        "Exchange Online",
+        "Security & Compliance",
+        "Sign-in",
+    ];
+    const rows = RUNNERS.map((r) => {
+        const cells = [
+            `${r.host}: ${r.variant}`,
+            powershellText(r),
+            `\`${modulePin(r.powershell)}\``,
+            r.certificate.length === 0 ? "–" : r.certificate.map((c) => CERTIFICATE_TEXT[c]).join(", "),
+            "✔",
+            complianceText(r),
+            r.signIn.map((m) => SIGN_IN_TEXT[m]).join(", "),
+        ];
+        if (withSources) cells.push([r.note, r.source].filter((t) => t !== undefined).join(" "));
+        return `| ${cells.join(" | ")} |`;
+    });
+    const header = withSources ? [...head, "Notes and source"] : head;
+    return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows].join("\n");
 }
 
 export async function diagram(): Promise<string> {
@@ -77,18 +128,27 @@ export function block(readme: string, name: string): string | undefined {
 
 /** The README with every generated block rendered anew. */
 export async function regenerate(readme: string): Promise<string> {
-    const blocks: Record<string, string> = {
+    return replaceBlocks(readme, "README.md", {
         settings: settingsTable(),
         outputs: outputsTable(),
+        runners: runnersTable(false),
         diagram: await diagram(),
         rotation: `> ${ROTATION_ADVICE}`,
-    };
-    let out = readme;
-    for (const [name, text] of Object.entries(blocks)) {
-        if (block(out, name) === undefined) throw new Error(`README.md has no <!-- generated:${name} --> block`);
+    });
+}
+
+/** docs/runners.md with its table rendered anew. */
+export function regenerateRunnersDoc(text: string): string {
+    return replaceBlocks(text, "docs/runners.md", { "runners-sources": runnersTable(true) });
+}
+
+function replaceBlocks(text: string, file: string, blocks: Readonly<Record<string, string>>): string {
+    let out = text;
+    for (const [name, rendered] of Object.entries(blocks)) {
+        if (block(out, name) === undefined) throw new Error(`${file} has no <!-- generated:${name} --> block`);
         out = out.replace(
             new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(\\n<!-- /generated:${name} -->)`),
-            (_, open: string, close: string) => `${open}${text}${close}`,
+            (_, open: string, close: string) => `${open}${rendered}${close}`,
         );
     }
     return out;
@@ -98,12 +158,14 @@ export function readReadme(): string {
     return fs.readFileSync(README, "utf8");
 }
 
-/** Rewrites README.md's generated blocks and Pulumi.yaml's config block where they are stale; which file changed. */
+/** Rewrites README.md's and docs/runners.md's generated blocks and Pulumi.yaml's config block where they are stale; which file changed. */
 export async function updateDocs(): Promise<{ readonly file: string; readonly updated: boolean }[]> {
     const readme = readReadme();
     const project = fs.readFileSync(PROJECT_FILE, "utf8");
+    const runners = fs.readFileSync(RUNNERS_DOC, "utf8");
     const updates: [string, string, string][] = [
         [README, readme, await regenerate(readme)],
+        [RUNNERS_DOC, runners, regenerateRunnersDoc(runners)],
         [PROJECT_FILE, project, regenerateProjectFile(project)],
     ];
     for (const [file, before, after] of updates) if (after !== before) fs.writeFileSync(file, after);
