@@ -63,20 +63,19 @@ export function connectCommandAccessToken(v: { organization: string; cloud?: Clo
 }
 
 /**
- * Security & Compliance PowerShell with the certificate (module 3.0.0 or later). Connect-IPPSSession takes
- * the certificate the way Connect-ExchangeOnline does: -CertificateThumbprint (Windows), -CertificateFilePath
+ * Security & Compliance PowerShell with the certificate (module 3.0.0 or later), Windows only. Connect-IPPSSession
+ * takes the certificate the way Connect-ExchangeOnline does: -CertificateThumbprint (Windows), -CertificateFilePath
  * with -CertificatePassword, or -Certificate.
  */
 export function connectIppsCommand(v: ConnectValues): string {
     return `Connect-IPPSSession -CertificateThumbprint ${quote(v.thumbprint)} -AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${complianceEndpoints(v.cloud)}`;
 }
 
-/** Security & Compliance PowerShell on any OS, the certificate from a PFX file. */
-export function connectIppsCommandCrossPlatform(v: Omit<ConnectValues, "thumbprint">, pfxPath: string = PFX_PATH_PLACEHOLDER): string {
-    return `Connect-IPPSSession ${fromPfxFile(pfxPath)} -AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${complianceEndpoints(v.cloud)}`;
-}
-
-/** Security & Compliance PowerShell with PowerShell 7, the certificate and key from one PEM file. */
+/**
+ * Security & Compliance PowerShell with PowerShell 7 on Windows, the certificate and key from one PEM file.
+ * Connect-IPPSSession is not available in PowerShell 7 on Linux or macOS (components/runners.ts): there is
+ * no cross-platform form.
+ */
 export function connectIppsCommandPemFile(v: Omit<ConnectValues, "thumbprint">, pemPath: string): string {
     return `Connect-IPPSSession ${fromPemFile(pemPath)} -AppId ${quote(v.appId)} -Organization ${quote(v.organization)}${complianceEndpoints(v.cloud)}`;
 }

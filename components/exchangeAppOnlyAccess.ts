@@ -23,6 +23,7 @@ import {
     findRole,
 } from "./microsoft.ts";
 import type { FederatedCredentialOutput, ManagedIdentityOutput, RegisteredCertificate, RoleOutput, StackOutputValues } from "./outputs.ts";
+import { COMPLIANCE_CAVEAT, withCaveat } from "./runners.ts";
 import { type Settings, type SettingsInput, describeProblems, withDefaults } from "./settings.ts";
 import { INITIAL_GENERATION, type ResolvedGeneration, checkSettings, cloudOf, generationsOf, organizationHint } from "./validation.ts";
 
@@ -250,13 +251,16 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
                 federated.length > 0
                     ? organization.apply((org) => connectCommandAccessToken({ organization: org, cloud: cloud.name }))
                     : undefined,
-            // Security & Compliance PowerShell only with a role that reaches it (Microsoft's app-only role table).
+            // Security & Compliance PowerShell only with a role that reaches it (Microsoft's app-only role table),
+            // and only on Windows: the line says so, for the runner that pastes it (components/runners.ts).
             connectIppsCommand: !securityAndCompliance
                 ? undefined
                 : certificate
-                  ? certificate.apply(connectIppsCommand)
+                  ? certificate.apply((v) => withCaveat(connectIppsCommand(v), COMPLIANCE_CAVEAT))
                   : federated.length > 0
-                    ? organization.apply((org) => connectIppsCommandAccessToken({ organization: org, cloud: cloud.name }))
+                    ? organization.apply((org) =>
+                          withCaveat(connectIppsCommandAccessToken({ organization: org, cloud: cloud.name }), COMPLIANCE_CAVEAT),
+                      )
                     : undefined,
             federatedCredentials:
                 federated.length > 0

@@ -5,6 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { CloudName } from "./microsoft.ts";
+import { COMPLIANCE_CAVEAT } from "./runners.ts";
 
 /** One registered certificate, as the `certificates` output lists it. */
 export interface RegisteredCertificate {
@@ -101,8 +102,7 @@ export const OUTPUT_DOCS: { readonly [K in OutputName]-?: string } = {
         "Any OS, certificate from a PFX file: `Connect-ExchangeOnline -CertificateFilePath <path-to-certificate.pfx> -CertificatePassword … -AppId … -Organization …`.",
     connectCommandAccessToken:
         "With federated credentials: `Connect-ExchangeOnline -AccessToken $accessToken -Organization …` (module 3.1.0 or later), the token obtained by the runner.",
-    connectIppsCommand:
-        "Security & Compliance PowerShell, when a role gives access there: `Connect-IPPSSession -CertificateThumbprint … -AppId … -Organization …` (or `-AccessToken`, without a certificate).",
+    connectIppsCommand: `Security & Compliance PowerShell, when a role gives access there: \`Connect-IPPSSession -CertificateThumbprint … -AppId … -Organization …\` (or \`-AccessToken\`, module 3.8.0 or later, without a certificate), ending in the comment \`# ${COMPLIANCE_CAVEAT}\`.`,
     managedIdentities:
         "The managed identities given access: `name`, `objectId`, `clientId` (user-assigned), `connectCommand` (`Connect-ExchangeOnline -ManagedIdentity …`).",
     federatedCredentials: "The federated credentials on the application: `name`, `issuer`, `subject`, `audience`.",

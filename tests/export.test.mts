@@ -15,7 +15,14 @@ import { EXIT_INCOMPLETE, FILE_SYSTEM, exportCertificate, exportPlan, promptTerm
 import { StackOutputs } from "../tools/lib/outputs.mts";
 import { DAY_MS, makeCertificate } from "./support/certificates.mts";
 import { NPM_NODE_OPTIONS, type ToolRun, runTool } from "./support/cli.mts";
-import { AUTOMATION_IDENTITY_ID, FUNCTION_IDENTITY_CLIENT_ID, FUNCTION_IDENTITY_ID, contosoChina, contosoGov } from "./support/contoso.mts";
+import {
+    AUTOMATION_IDENTITY_ID,
+    FUNCTION_IDENTITY_CLIENT_ID,
+    FUNCTION_IDENTITY_ID,
+    WINDOWS_ONLY_CAVEAT,
+    contosoChina,
+    contosoGov,
+} from "./support/contoso.mts";
 import { openssl, opensslCertificate, opensslReport, opensslThumbprint, reveal, run, stackConfig, tempDir } from "./support/harness.mts";
 
 const PASSWORD = "correct horse battery staple";
@@ -925,7 +932,7 @@ describe("the stack's cloud and Security & Compliance PowerShell", () => {
     ] as const;
 
     for (const c of CLOUD_CASES) {
-        it(`${c.cloud}: every Connect-ExchangeOnline line names the cloud, and Connect-IPPSSession has its endpoints in all three forms`, async () => {
+        it(`${c.cloud}: every Connect-ExchangeOnline line names the cloud, and Connect-IPPSSession has its endpoints where Windows runs it`, async () => {
             const { outputs, file } = await deployedOutputs(c.config, c.tenant);
             const dir = tempDir("export-");
             const r = await exportCert(["--outputs-file", file, "--out", dir, "--name", "c"]);
@@ -933,13 +940,13 @@ describe("the stack's cloud and Security & Compliance PowerShell", () => {
             const [pfx, pem] = [path.join(dir, "c.pfx"), path.join(dir, "c.pem")];
             const who = `-AppId '${String(outputs["appId"])}' -Organization '${c.organization}'`;
             const thumbprint = exportedThumbprint(path.join(dir, "c.cer"));
+            // Connect-IPPSSession beside the Windows lines only, and where a line may run elsewhere, with the caveat.
             assert.deepEqual(connectLines(r.stdout), [
                 `Connect-ExchangeOnline -CertificateThumbprint '${thumbprint}' ${who}${c.exchange}`,
-                `Connect-IPPSSession -CertificateThumbprint '${thumbprint}' ${who}${c.compliance}`,
+                `Connect-IPPSSession -CertificateThumbprint '${thumbprint}' ${who}${c.compliance}${WINDOWS_ONLY_CAVEAT}`,
                 `Connect-ExchangeOnline -CertificateFilePath '${pfx}' ${PFX_PASSWORD_PROMPT} ${who}${c.exchange}`,
-                `Connect-IPPSSession -CertificateFilePath '${pfx}' ${PFX_PASSWORD_PROMPT} ${who}${c.compliance}`,
                 `Connect-ExchangeOnline -Certificate ${fromPem(pem)} ${who}${c.exchange}`,
-                `Connect-IPPSSession -Certificate ${fromPem(pem)} ${who}${c.compliance}`,
+                `Connect-IPPSSession -Certificate ${fromPem(pem)} ${who}${c.compliance}${WINDOWS_ONLY_CAVEAT}`,
             ]);
         });
     }
@@ -953,17 +960,21 @@ describe("the stack's cloud and Security & Compliance PowerShell", () => {
             const dir = tempDir("export-");
             const r = await exportCert(["--outputs-file", file, "--out", dir, "--name", "c", "--format", "pfx"]);
             assert.equal(r.code, 0, r.stderr);
-            return { lines: connectLines(r.stdout), pfx: path.join(dir, "c.pfx"), dir };
+            return { lines: connectLines(r.stdout), pfx: path.join(dir, "c.pfx"), dir, stdout: r.stdout };
         };
         const withSc = await exported(sc.file);
         const scThumbprint = String(sc.outputs["thumbprint"]);
         const scWho = `-AppId '${String(sc.outputs["appId"])}' -Organization 'contoso.onmicrosoft.com'`;
         assert.deepEqual(withSc.lines, [
             `Connect-ExchangeOnline -CertificateThumbprint '${scThumbprint}' ${scWho}`,
-            `Connect-IPPSSession -CertificateThumbprint '${scThumbprint}' ${scWho}`,
+            `Connect-IPPSSession -CertificateThumbprint '${scThumbprint}' ${scWho}${WINDOWS_ONLY_CAVEAT}`,
             `Connect-ExchangeOnline -CertificateFilePath '${withSc.pfx}' ${PFX_PASSWORD_PROMPT} ${scWho}`,
-            `Connect-IPPSSession -CertificateFilePath '${withSc.pfx}' ${PFX_PASSWORD_PROMPT} ${scWho}`,
         ]);
+        // The Linux and macOS lines offer no Connect-IPPSSession, and say why.
+        const linux = withSc.stdout.split("\n\n").find((section) => section.startsWith("Linux or macOS"));
+        assert.ok(linux !== undefined, withSc.stdout);
+        assert.doesNotMatch(linux, /^ {2}Connect-IPPSSession/m);
+        assert.ok(linux.includes(WINDOWS_ONLY_CAVEAT.replace("  # ", "")), linux);
         const without = await exported(exchangeOnly.file);
         assert.equal(exchangeOnly.outputs["connectIppsCommand"], undefined);
         assert.deepEqual(
@@ -980,12 +991,11 @@ describe("the stack's cloud and Security & Compliance PowerShell", () => {
         const r = await exportCert(["--outputs-file", file, "--out", dir, "--name", "c"]);
         assert.equal(r.code, 0, r.stderr);
         const ipps = connectLines(r.stdout).filter((l) => l.startsWith("Connect-IPPSSession "));
-        assert.equal(ipps.length, 3, r.stdout);
-        const [byThumbprint, byPfx, byPem] = ipps.map(powershellLiterals);
+        assert.equal(ipps.length, 2, r.stdout);
+        const [byThumbprint, byPem] = ipps.map(powershellLiterals);
         assert.deepEqual(byThumbprint.literals, [String(outputs["thumbprint"]), String(outputs["appId"]), "contoso.onmicrosoft.com"]);
-        assert.deepEqual(byPfx.literals, [path.join(dir, "c.pfx"), String(outputs["appId"]), "contoso.onmicrosoft.com"]);
         assert.deepEqual(byPem.literals, [path.join(dir, "c.pem"), String(outputs["appId"]), "contoso.onmicrosoft.com"]);
-        for (const { outside } of [byThumbprint, byPfx, byPem]) assert.doesNotMatch(outside, /whoami|brien/);
+        for (const { outside } of [byThumbprint, byPem]) assert.doesNotMatch(outside, /whoami|brien/);
     });
 
     it("a brought certificate in GCC High: both thumbprint lines name the cloud", async () => {
@@ -1000,7 +1010,7 @@ describe("the stack's cloud and Security & Compliance PowerShell", () => {
         const thumbprint = exportedThumbprint(path.join(dir, "byo.cer"));
         assert.deepEqual(connectLines(r.stdout), [
             `Connect-ExchangeOnline -CertificateThumbprint '${thumbprint}' ${who}${CLOUD_CASES[0].exchange}`,
-            `Connect-IPPSSession -CertificateThumbprint '${thumbprint}' ${who}${CLOUD_CASES[0].compliance}`,
+            `Connect-IPPSSession -CertificateThumbprint '${thumbprint}' ${who}${CLOUD_CASES[0].compliance}${WINDOWS_ONLY_CAVEAT}`,
         ]);
     });
 
@@ -1066,7 +1076,7 @@ describe("the stack's cloud and Security & Compliance PowerShell", () => {
         const who = `-AppId '${String(outputs["appId"])}' -Organization 'contoso.onmicrosoft.com'`;
         assert.deepEqual(connectLines(r.stdout).slice(0, 2), [
             `Connect-ExchangeOnline -CertificateThumbprint '${String(outputs["thumbprint"])}' ${who}`,
-            `Connect-IPPSSession -CertificateThumbprint '${String(outputs["thumbprint"])}' ${who}`,
+            `Connect-IPPSSession -CertificateThumbprint '${String(outputs["thumbprint"])}' ${who}${WINDOWS_ONLY_CAVEAT}`,
         ]);
     });
 });
@@ -1103,7 +1113,8 @@ describe("a stack without a certificate", () => {
             "Security & Compliance PowerShell with a token for its own resource (output connectIppsCommand): " +
             "Connect-IPPSSession -AccessToken $accessToken -Organization 'contoso.onmicrosoft.us' " +
             "-ConnectionUri 'https://ps.compliance.protection.office365.us/powershell-liveid/' " +
-            "-AzureADAuthorizationEndpointUri 'https://login.microsoftonline.us/organizations'. Nothing was written.\n";
+            "-AzureADAuthorizationEndpointUri 'https://login.microsoftonline.us/organizations' " +
+            `(${WINDOWS_ONLY_CAVEAT.replace("  # ", "")}). Nothing was written.\n`;
         assert.equal(await refusal(file), expected);
         assert.equal(await refusal(file, "cer"), expected);
     });

@@ -13,6 +13,8 @@ import {
     FUNCTION_IDENTITY_ID,
     MANAGE_AS_APP_ROLE_ID,
     ROLE_TEMPLATE_IDS,
+    WINDOWS_ONLY_CAVEAT,
+    withoutCaveat,
 } from "./support/contoso.mts";
 import { allText, ofType, only, rawConfig, run, stackConfig, steps, str } from "./support/harness.mts";
 
@@ -172,7 +174,7 @@ describe("managed identities and federated credentials beside the certificate", 
         );
         // Global Reader reaches Security & Compliance PowerShell (Microsoft's app-only role table): the certificate line.
         assert.match(
-            String(out["connectIppsCommand"]),
+            withoutCaveat(out["connectIppsCommand"]),
             /^Connect-IPPSSession -CertificateThumbprint '[0-9A-F]{40}' -AppId '[0-9a-f-]{36}' -Organization 'contoso\.onmicrosoft\.com'$/,
         );
     });
@@ -210,6 +212,31 @@ describe("federated credentials only: certificates set to []", () => {
         assert.deepEqual(out["certificates"], []);
         assert.match(String(out["appId"]), /^[0-9a-f-]{36}$/);
         assert.ok(!allText(ev).includes("PRIVATE KEY"));
+    });
+});
+
+describe("federated credentials only, with a role that reaches Security & Compliance PowerShell", () => {
+    let ev: Evaluation;
+    before(async () => {
+        ev = await run(
+            stackConfig({
+                "exo-cba:certificates": [],
+                "exo-cba:roles": ["Exchange Administrator", "Compliance Administrator"],
+                "exo-cba:federatedCredentials": [FEDERATED[0]],
+            }),
+        );
+    });
+    it("gives Connect-IPPSSession -AccessToken (module 3.8.0 or later) with the caveat a GitHub ubuntu-latest job needs", () => {
+        assert.equal(
+            outputs(ev)["connectIppsCommand"],
+            `Connect-IPPSSession -AccessToken $accessToken -Organization 'contoso.onmicrosoft.com'${WINDOWS_ONLY_CAVEAT}`,
+        );
+    });
+    it("gives Connect-ExchangeOnline -AccessToken without one: it works on every runner", () => {
+        assert.equal(
+            outputs(ev)["connectCommandAccessToken"],
+            "Connect-ExchangeOnline -AccessToken $accessToken -Organization 'contoso.onmicrosoft.com'",
+        );
     });
 });
 

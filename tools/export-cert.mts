@@ -41,6 +41,8 @@ ${outputOptionsUsage(true)}  --out <dir>               where to write (default: 
   --force                   replace existing files (a symbolic link is replaced, not followed)
 
 The printed Connect-ExchangeOnline and Connect-IPPSSession lines are for the stack's cloud (its cloud output).
+Connect-IPPSSession lines appear beside the lines Windows runs only: it is not available in PowerShell 7 on
+Linux or macOS.
 
 exit codes: 0 written, ${EXIT_INVALID_INPUT} invalid input, a stack without a certificate, or nothing could be written
             (nothing was changed), ${EXIT_INCOMPLETE} a write failed and not every file could be put back (the message says where each is)

@@ -33,6 +33,20 @@ export const FUNCTION_IDENTITY_CLIENT_ID = "b1a2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d
 export const EOP_APP_ID = "00000007-0000-0ff1-ce00-000000000000";
 export const EOP_MANAGE_AS_APP_ROLE_ID = "455e5cd2-84e8-4751-8344-5672145dfa17";
 export const EOP_SP_OBJECT_ID = "b7e6d5c4-3333-4a2b-9c8d-7e6f5a4b3c2d";
+/**
+ * The comment every Connect-IPPSSession line the stack hands out ends with. Microsoft's module page
+ * (learn.microsoft.com/powershell/exchange/exchange-online-powershell-v2, Linux and macOS sections):
+ * "Connect-IPPSSession and therefore Security & Compliance PowerShell isn't available in PowerShell 7 on
+ * Linux [macOS] clients".
+ */
+export const WINDOWS_ONLY_CAVEAT = "  # Windows only: Connect-IPPSSession is not available in PowerShell 7 on Linux or macOS";
+
+/** A Connect-IPPSSession output without its caveat, after checking that it carries it. */
+export function withoutCaveat(line: unknown): string {
+    const text = String(line);
+    if (!text.endsWith(WINDOWS_ONLY_CAVEAT)) throw new Error(`Connect-IPPSSession line without its caveat: ${text}`);
+    return text.slice(0, -WINDOWS_ONLY_CAVEAT.length);
+}
 export const SUBSCRIPTION_ID = "3f2e1d0c-9b8a-4765-8432-10fedcba9876";
 export const KEY_VAULT_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-exo-automation/providers/Microsoft.KeyVault/vaults/kv-contoso-exo`;
 

@@ -18,12 +18,12 @@ import {
     connectCommandPemFile,
     connectIppsCommand,
     connectIppsCommandAccessToken,
-    connectIppsCommandCrossPlatform,
     connectIppsCommandPemFile,
     quote,
 } from "../../components/connect.ts";
 import { ROTATION_ADVICE, ROTATION_REFERENCE, describeExpiry, expiryStatus } from "../../components/expiry.ts";
 import { type CloudName, isGuid } from "../../components/microsoft.ts";
+import { COMPLIANCE_CAVEAT, withCaveat } from "../../components/runners.ts";
 import { hasControlCharacters, show } from "../../components/redaction.ts";
 import { UserError, describeFsError, refuseSharedPath, stackName } from "./cli.mts";
 import { type StackOutputs, certificateOutput, thumbprintMismatch } from "./outputs.mts";
@@ -296,10 +296,10 @@ function noCertificate(outputs: StackOutputs, cloud: CloudName): UserError {
         ways.push(
             `with a federated credential's token (output connectCommandAccessToken): ${connectCommandAccessToken({ organization, cloud })}`,
         );
-        // Without a certificate the stack's connectIppsCommand is the -AccessToken form.
+        // Without a certificate the stack's connectIppsCommand is the -AccessToken form, for Windows runners only.
         if (outputs.has("connectIppsCommand")) {
             ways.push(
-                `Security & Compliance PowerShell with a token for its own resource (output connectIppsCommand): ${connectIppsCommandAccessToken({ organization, cloud })}`,
+                `Security & Compliance PowerShell with a token for its own resource (output connectIppsCommand): ${connectIppsCommandAccessToken({ organization, cloud })} (${COMPLIANCE_CAVEAT})`,
             );
         }
     }
@@ -714,14 +714,15 @@ function question(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, p
 
 /**
  * What to run next, for Windows and PowerShell 7, in the stack's cloud: Connect-ExchangeOnline, and
- * Connect-IPPSSession when a role reaches Security & Compliance PowerShell. Every value in a PowerShell
- * line is a single-quoted literal made by quote(), the file paths included.
+ * Connect-IPPSSession when a role reaches Security & Compliance PowerShell, only where it runs (Windows,
+ * components/runners.ts) and with the caveat the stack's connectIppsCommand carries. Every value in a
+ * PowerShell line is a single-quoted literal made by quote(), the file paths included.
  */
 export function nextSteps(r: ExportResult): string {
     const file = (f: Format) => path.join(r.dir, `${r.name}.${f}`);
     const values: ConnectValues = { appId: r.appId, organization: r.organization, thumbprint: r.thumbprint, cloud: r.cloud };
     // Security & Compliance PowerShell only when the stack says a role reaches it (its connectIppsCommand output).
-    const ipps = (line: () => string): string[] => (r.securityAndCompliance ? [`  ${line()}`] : []);
+    const ipps = (line: () => string): string[] => (r.securityAndCompliance ? [`  ${withCaveat(line(), COMPLIANCE_CAVEAT)}`] : []);
     const lines = [`Wrote ${r.formats.map(file).join(", ")} (readable by you only).`];
     if (!r.byo && r.formats.length === 1 && r.formats[0] === "cer") {
         // Nothing signs in with a public certificate: no connect line, only what the file is good for.
@@ -751,7 +752,7 @@ export function nextSteps(r: ExportResult): string {
             "",
             "Linux or macOS (PowerShell 7):",
             `  ${connectCommandCrossPlatform(values, file("pfx"))}`,
-            ...ipps(() => connectIppsCommandCrossPlatform(values, file("pfx"))),
+            ...(r.securityAndCompliance ? [`  No Connect-IPPSSession here (${COMPLIANCE_CAVEAT}).`] : []),
         );
     }
     if (!r.byo && r.formats.includes("pem")) {
