@@ -74,7 +74,8 @@ function role(
 /**
  * Application (client) id of "Microsoft Exchange Online Protection". In GCC High and DoD, app-only access
  * also needs its Exchange.ManageAsApp (role id looked up in the tenant; 455e5cd2-84e8-4751-8344-5672145dfa17
- * in Microsoft's manifest example). Microsoft's app-only page lists it for those clouds; CISA ScubaGear
+ * in Microsoft's manifest example). Microsoft's app-only page documents it for Security & Compliance
+ * PowerShell in those clouds ("have access to Security & Compliance PowerShell only"); CISA ScubaGear
  * (docs/prerequisites/noninteractive.md) grants it together with Office 365 Exchange Online's.
  */
 export const EXCHANGE_ONLINE_PROTECTION_APP_ID = "00000007-0000-0ff1-ce00-000000000000";

@@ -212,7 +212,7 @@ export const SETTINGS = {
     managedIdentities: items<ManagedIdentity>({
         defaultText: "empty",
         allowed:
-            "[Managed identities](#runners-without-a-secret) that get `Exchange.ManageAsApp` and the `roles`: `{ name, objectId, clientId? }`. `objectId` is the identity's service principal object id; `clientId` (user-assigned only) becomes `-ManagedIdentityAccountId`. Names: 1–32 letters, digits, inner hyphens, unique; each identity once.",
+            "[Managed identities](#runners-without-a-secret) that get `Exchange.ManageAsApp` and the `roles`: `{ name, objectId, clientId? }`. `objectId` is the identity's service principal object id; `clientId` (user-assigned only) becomes `-ManagedIdentityAccountId`. Names: 1–32 letters, digits, inner hyphens, unique; each identity once. In GCC High and DoD the identity of an Azure Government resource, in China of an Azure China one ([clouds](#government-and-china-clouds)).",
         description:
             "Managed identities (Automation, Functions, VMs) given Exchange.ManageAsApp and the roles: items { name, objectId, clientId? }, objectId being the identity's service principal object id.",
         reader: "managedIdentity",
