@@ -345,7 +345,6 @@ describe("Azure Pipelines recipes", () => {
 });
 
 describe("module versions in README.md and docs/", () => {
-    const pins = new Set(RUNNERS.map((r) => modulePin(r.powershell)));
     for (const file of FILES) {
         const text = fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
         it(`${file}: never an open-ended ExchangeOnlineManagement version (3.*, 3.x, -MinimumVersion)`, () => {
@@ -354,18 +353,39 @@ describe("module versions in README.md and docs/", () => {
                 [],
             );
         });
-        it(`${file}: every pinned ExchangeOnlineManagement version is a pin of the runner table`, () => {
-            const named = [
-                ...[...text.matchAll(/ExchangeOnlineManagement[^\n]*?-RequiredVersion\s+'?([\d.]+)/g)].map((m) => m[1]),
-                ...[...text.matchAll(/'ExchangeOnlineManagement'\s*=\s*'([^']*)'/g)].map((m) => m[1]),
-            ];
-            assert.deepEqual(
-                named.filter((v) => !pins.has(v)),
-                [],
-            );
+        it(`${file}: every ExchangeOnlineManagement version it names is a pin of the runner table, of the host it names`, () => {
+            assert.deepEqual(pinProblems(text), []);
         });
     }
 });
+
+/**
+ * Versions a text names for the module: `-RequiredVersion`, `requirements.psd1` entries (Azure Functions
+ * only, so Functions' pin), "<PowerShell x.y> runtime environment with *ExchangeOnlineManagement* v"
+ * (Azure Automation's pin for that runtime), and "module v" / "*ExchangeOnlineManagement* v" anywhere
+ * (some pin; "module 3.8.0 or later" states a feature's first version, not a pin).
+ */
+function pinProblems(text: string): string[] {
+    const pins = new Set(RUNNERS.map((r) => modulePin(r.powershell)));
+    const problems: string[] = [];
+    for (const m of text.matchAll(/ExchangeOnlineManagement[^\n]*?-RequiredVersion\s+'?([\d.]+)/g)) {
+        if (!pins.has(m[1])) problems.push(`-RequiredVersion ${m[1]} is no pin of the runner table`);
+    }
+    const functions = [...new Set(RUNNERS.filter((r) => r.kind === "functions").map((r) => modulePin(r.powershell)))];
+    for (const m of text.matchAll(/'ExchangeOnlineManagement'\s*=\s*'([^']*)'/g)) {
+        if (functions.length !== 1 || m[1] !== functions[0])
+            problems.push(`requirements.psd1 names ${m[1]}; Azure Functions pins ${functions.join(", ")}`);
+    }
+    for (const m of text.matchAll(/PowerShell (\d\.\d) runtime environment with \*ExchangeOnlineManagement\*\s+([\d.]+)/g)) {
+        const row = RUNNERS.find((r) => r.kind === "automation" && r.powershell === m[1]);
+        const pin = row === undefined ? undefined : modulePin(row.powershell);
+        if (m[2] !== pin) problems.push(`Azure Automation's PowerShell ${m[1]} runtime with ${m[2]}; the table pins ${String(pin)}`);
+    }
+    for (const m of text.matchAll(/(?:\*ExchangeOnlineManagement\*|\bmodule)\s+(\d+\.\d+\.\d+)(?![\d.]|\s+or later)/g)) {
+        if (!pins.has(m[1])) problems.push(`"${m[0]}" names no pin of the runner table`);
+    }
+    return problems;
+}
 
 describe("the checks catch the recipes that failed real admins", () => {
     const check = (kind: Kind, text: string): string[] => {
@@ -441,4 +461,16 @@ describe("the checks catch the recipes that failed real admins", () => {
         ]);
     });
     it("a block of another shape", () => assert.equal(classify(parse("resources:\n  - repo: self\n")), undefined));
+    it("a version of the wrong host in prose, requirements.psd1 or an Automation runtime", () => {
+        assert.deepEqual(
+            pinProblems(
+                "'ExchangeOnlineManagement' = '3.10.1'\na PowerShell 7.4 runtime environment with *ExchangeOnlineManagement* 3.10.1\nmodule 3.9.1 here; module 3.8.0 or later there",
+            ),
+            [
+                "requirements.psd1 names 3.10.1; Azure Functions pins 3.9.2",
+                "Azure Automation's PowerShell 7.4 runtime with 3.10.1; the table pins 3.9.2",
+                '"module 3.9.1" names no pin of the runner table',
+            ],
+        );
+    });
 });
