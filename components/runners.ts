@@ -21,13 +21,17 @@ export type CertificateForm = "thumbprint" | "file" | "object";
 /** Microsoft's page on the module: its supported operating systems and PowerShell versions, and its release notes. */
 export const MODULE_PAGE = "https://learn.microsoft.com/powershell/exchange/exchange-online-powershell-v2";
 
-/** An ExchangeOnlineManagement release a host may be pinned to, and what it needs. */
+/** An ExchangeOnlineManagement release a host may be pinned to, the line it ends, and what the line needs. */
 export interface ModuleRelease {
     readonly version: string;
-    /** When Microsoft released it (release notes; the module page gives months for the major lines). */
+    /** When Microsoft released it. */
     readonly released: string;
-    /** The oldest PowerShell 7 it runs on (.NET dependency). */
+    /** The first release of its line (the releases with the same needs), and when that came out. */
+    readonly lineFrom: string;
+    readonly lineFromReleased: string;
+    /** The oldest PowerShell 7 it runs on, and the .NET behind that. */
     readonly powershell7: PowerShell;
+    readonly dotnet: string;
     /** Whether it runs on Windows PowerShell 5.1 ("All versions of the module are supported ... in Windows PowerShell 5.1"). */
     readonly windowsPowerShell: boolean;
 }
@@ -40,9 +44,33 @@ export interface ModuleRelease {
  * release (release notes, July 2026). MODULE_PAGE, office-docs-powershell commit 93336da2 (2026-08-21).
  */
 export const MODULE_RELEASES: readonly ModuleRelease[] = [
-    { version: "3.10.1", released: "July 2026", powershell7: "7.6", windowsPowerShell: true },
-    { version: "3.9.2", released: "January 2026", powershell7: "7.4", windowsPowerShell: true },
-    { version: "3.4.0", released: "October 2023", powershell7: "7.2", windowsPowerShell: true },
+    {
+        version: "3.10.1",
+        released: "July 2026",
+        lineFrom: "3.10.0",
+        lineFromReleased: "June 2026",
+        powershell7: "7.6",
+        dotnet: "10",
+        windowsPowerShell: true,
+    },
+    {
+        version: "3.9.2",
+        released: "January 2026",
+        lineFrom: "3.5.0",
+        lineFromReleased: "May 2024",
+        powershell7: "7.4",
+        dotnet: "8",
+        windowsPowerShell: true,
+    },
+    {
+        version: "3.4.0",
+        released: "October 2023",
+        lineFrom: "3.0.0",
+        lineFromReleased: "September 2022",
+        powershell7: "7.2",
+        dotnet: "6",
+        windowsPowerShell: true,
+    },
 ];
 
 /**

@@ -13,6 +13,8 @@ import {
     RUNNERS_DOC,
     block,
     diagram,
+    moduleSentence,
+    moduleTable,
     outputsTable,
     readReadme,
     regenerateProjectFile,
@@ -64,6 +66,8 @@ describe("the README", () => {
     it("gives the rotation advice the tools give", () => assert.equal(block(readme, "rotation"), `> ${ROTATION_ADVICE}`, STALE));
     it("lists the runners as components/runners.ts declares them", () =>
         assert.equal(block(readme, "runners"), runnersTable(false), STALE));
+    it("says what each module line needs as components/runners.ts declares it", () =>
+        assert.equal(block(readme, "module-lines"), moduleSentence(), STALE));
     it("draws the dev stack's resources as the plan does", async () => assert.equal(block(readme, "diagram"), await diagram(), STALE));
 });
 
@@ -72,6 +76,7 @@ describe("docs/", () => {
         const text = fs.readFileSync(RUNNERS_DOC, "utf8");
         assert.equal(regenerateRunnersDoc(text), text, "docs/runners.md is stale: run npm run docs and commit the result");
         assert.equal(block(text, "runners-sources"), runnersTable(true));
+        assert.equal(block(text, "module-releases"), moduleTable());
     });
     it("quote the rotation advice the tools give wherever they show it", () => {
         const verify = fs.readFileSync(path.join(PROJECT_DIR, "docs", "verify.md"), "utf8");

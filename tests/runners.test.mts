@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
     COMPLIANCE_CAVEAT,
+    MODULE_RELEASES,
     type PowerShell,
     RUNNERS,
     compareVersions,
@@ -69,6 +70,19 @@ describe("module pins", () => {
             assert.equal(pin, newest);
         });
     }
+    it("knows each module line as Microsoft states it: its first release, its last, and its PowerShell", () => {
+        assert.deepEqual(
+            MODULE_RELEASES.map((r) => [r.powershell7, r.lineFrom, r.version]),
+            (["7.6", "7.4", "7.2"] as const).map((ps) => [
+                ps,
+                MICROSOFT_RANGES[ps].from,
+                MICROSOFT_RANGES[ps].to ??
+                    RELEASED.filter((v) => runsThere(v, ps))
+                        .sort(compareVersions)
+                        .reverse()[0],
+            ]),
+        );
+    });
     it("never pins 3.10 or later where only PowerShell 7.4 or 7.2 runs (what 3.* installed, and failed)", () => {
         for (const ps of ["7.4", "7.2"] as const) assert.ok(compareVersions(modulePin(ps), "3.10.0") < 0, ps);
     });

@@ -9,7 +9,15 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { ROTATION_ADVICE } from "../../components/expiry.ts";
 import { OUTPUT_DOCS } from "../../components/outputs.ts";
-import { type CertificateForm, type Runner, type SignIn, RUNNERS, modulePin, securityAndCompliance } from "../../components/runners.ts";
+import {
+    type CertificateForm,
+    MODULE_RELEASES,
+    type Runner,
+    type SignIn,
+    RUNNERS,
+    modulePin,
+    securityAndCompliance,
+} from "../../components/runners.ts";
 import { type Kind, SETTINGS, SETTING_KEYS } from "../../components/settings.ts";
 import { PROJECT_DIR } from "../../engine/engine.mts";
 import { makePlan, renderMermaid } from "../../engine/plan.mts";
@@ -88,6 +96,28 @@ export function runnersTable(withSources: boolean): string {
     return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows].join("\n");
 }
 
+/** Each module line: what it needs, and the release pinned from it (docs/runners.md). */
+export function moduleTable(): string {
+    const rows = MODULE_RELEASES.map((r, i) => {
+        const line =
+            i === 0
+                ? `${r.lineFrom} (${r.lineFromReleased}) and later`
+                : `${r.lineFrom} (${r.lineFromReleased}) to ${r.version} (${r.released})`;
+        const needs = `PowerShell ${r.powershell7}.0 (.NET ${r.dotnet})${r.windowsPowerShell ? " or Windows PowerShell 5.1" : ""}`;
+        return `| ${line} | ${needs} | \`${r.version}\` |`;
+    });
+    return ["| ExchangeOnlineManagement | Needs | Newest release, pinned |", "|---|---|---|", ...rows].join("\n");
+}
+
+/** The same in one sentence, for the README. */
+export function moduleSentence(): string {
+    const lines = MODULE_RELEASES.map((r, i) =>
+        i === 0 ? `${r.lineFrom} and later need PowerShell ${r.powershell7}` : `${r.lineFrom} to ${r.version} need ${r.powershell7}`,
+    );
+    const all = MODULE_RELEASES.every((r) => r.windowsPowerShell) ? ", and Windows PowerShell 5.1 runs them all" : "";
+    return `ExchangeOnlineManagement ${lines.join(", ")}${all}.`;
+}
+
 export async function diagram(): Promise<string> {
     const plan = await makePlan(loadStackConfig(PROJECT_DIR, "dev"), { typeCheck: false });
     if (plan.errors.length > 0) throw new Error(plan.errors.join("\n"));
@@ -132,6 +162,7 @@ export async function regenerate(readme: string): Promise<string> {
         settings: settingsTable(),
         outputs: outputsTable(),
         runners: runnersTable(false),
+        "module-lines": moduleSentence(),
         diagram: await diagram(),
         rotation: `> ${ROTATION_ADVICE}`,
     });
@@ -139,7 +170,7 @@ export async function regenerate(readme: string): Promise<string> {
 
 /** docs/runners.md with its table rendered anew. */
 export function regenerateRunnersDoc(text: string): string {
-    return replaceBlocks(text, "docs/runners.md", { "runners-sources": runnersTable(true) });
+    return replaceBlocks(text, "docs/runners.md", { "runners-sources": runnersTable(true), "module-releases": moduleTable() });
 }
 
 function replaceBlocks(text: string, file: string, blocks: Readonly<Record<string, string>>): string {
