@@ -177,7 +177,9 @@ export const RUNNERS: readonly Runner[] = [
         powershell: "7.4",
         signIn: ["managedIdentity", "certificate"],
         certificate: ["thumbprint", "object"],
-        note: "Pin the exact version in requirements.psd1. PowerShell 7.6 on Functions could not be confirmed.",
+        note:
+            "Pin the exact version in requirements.psd1. PowerShell 7.6 on Functions could not be confirmed. A certificate in the store " +
+            "through App Service's WEBSITE_LOAD_CERTIFICATES is not confirmed by a source read here; the managed identity needs none.",
         source: FUNCTIONS_LANGUAGES,
     },
     {
@@ -189,7 +191,9 @@ export const RUNNERS: readonly Runner[] = [
         powershell: "7.4",
         signIn: ["managedIdentity", "certificate"],
         certificate: ["file", "object"],
-        note: "Pin the exact version in requirements.psd1. The Linux Consumption plan gets no PowerShell 7.6.",
+        note:
+            "Pin the exact version in requirements.psd1. The Linux Consumption plan gets no PowerShell 7.6. A certificate as a file " +
+            "(App Service's /var/ssl/private) is not confirmed by a source read here; the managed identity needs none.",
         source: FUNCTIONS_LANGUAGES,
     },
     {
