@@ -130,19 +130,79 @@ describe("the run's secrets, hidden by every tool", () => {
         assert.match(name.stderr, /optionally as org\/project\/stack/, "text around it is left as it is");
     });
 
+    it('a secret quoted cut short without "...", with the white space it was read with, or with a tab inside', async () => {
+        const token = "pul-0123456789abcdef0123456789abcdef01234567";
+        // verify quotes at most 40 characters of a duration it cannot read, and says nothing of the cut.
+        const cut = await runTool("verify", ["--outputs-file", "x.json", "--max-wait", token], { env: { PULUMI_ACCESS_TOKEN: token } });
+        assert.equal(cut.code, 2);
+        assert.ok(!cut.stderr.includes(token.slice(0, 12)), cut.stderr);
+        const passphrase = "correct-horse-battery";
+        const read = await runTool("check-expiry", ["--outputs-file", passphrase], {
+            env: { PULUMI_CONFIG_PASSPHRASE: `${passphrase}\n` },
+        });
+        assert.equal(read.code, 2);
+        assert.ok(!read.stderr.includes(passphrase), read.stderr);
+        const tabbed = "abc\tdefghijkl";
+        const tab = await runTool("check-expiry", ["--outputs-file", tabbed], { env: { ARM_CLIENT_SECRET: tabbed } });
+        assert.equal(tab.code, 2);
+        assert.ok(!tab.stderr.includes("defghijkl"), tab.stderr);
+    });
+
+    it("--password-env naming what every object has (constructor, __proto__) is a variable like any other", async () => {
+        for (const name of ["constructor", "__proto__", "toString"]) {
+            const r = await runTool("export-cert", ["--outputs-file", "/dev/null", "--password-env", name], {
+                env: {},
+                withoutTerminal: true,
+            });
+            assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+            assert.equal(r.stderr.split("\n").filter((l) => l !== "").length, 1, r.stderr);
+            assert.doesNotMatch(r.stderr, /unexpected failure|TypeError| {4}at /);
+        }
+    });
+
     it("in check-expiry's job summary too", async () => {
         const dir = tempDir("summary-");
         const summary = path.join(dir, "summary.md");
         fs.writeFileSync(summary, "");
         const outputs = path.join(dir, "outputs.json");
         fs.writeFileSync(outputs, JSON.stringify({ certificates: [] }));
-        const r = await runTool("check-expiry", ["--stack", "Sekret-0wxyz", "--outputs-file", outputs], {
-            env: { GITHUB_STEP_SUMMARY: summary, EXO_CBA_PFX_PASSWORD: "Sekret-0wxyz" },
+        // Markdown escapes _ (and * [ ] < > | # ! ~ &): the summary must not show the password in its escaped form either.
+        const password = "Se_kr_et-wxyz";
+        const named = stackOutputs({
+            appId: "5e6f7a8b-1c2d-4e3f-8a9b-0c1d2e3f4a5b",
+            tenantId: "8a1c2b3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d",
+            certificate: makeCertificate({ now: new Date(), cn: "EXO Reporting Script", toDays: 200 }),
+            roles: [],
+        });
+        (named["certificates"] as { name: string }[])[0].name = password;
+        const withName = path.join(dir, "named.json");
+        fs.writeFileSync(withName, JSON.stringify(named));
+        const r = await runTool("check-expiry", ["--stack", "contoso", "--outputs-file", withName], {
+            env: { GITHUB_STEP_SUMMARY: summary, EXO_CBA_PFX_PASSWORD: password },
         });
         assert.equal(r.code, 0, r.stderr);
         const written = fs.readFileSync(summary, "utf8");
-        assert.ok(written.includes("PFX password redacted") && !written.includes("Sekret-0wxyz"), written);
-        assert.ok(!r.stdout.includes("Sekret-0wxyz"), r.stdout);
+        assert.ok(written.includes("PFX password redacted"), written);
+        assert.ok(!written.includes("Se\\_kr") && !written.includes(password), written);
+        const plain = await runTool("check-expiry", ["--stack", "Sekret-0wxyz", "--outputs-file", outputs], {
+            env: { GITHUB_STEP_SUMMARY: summary, EXO_CBA_PFX_PASSWORD: "Sekret-0wxyz" },
+        });
+        assert.ok(!plain.stdout.includes("Sekret-0wxyz"), plain.stdout);
+    });
+});
+
+describe("output that cannot be written", () => {
+    it("is one line on standard error and exit code 74, never a stack trace or a result's code", () => {
+        const dir = tempDir("full-");
+        const outputs = path.join(dir, "outputs.json");
+        fs.writeFileSync(outputs, JSON.stringify({ certificates: [] }));
+        const r = spawnSync("sh", ["-c", `"$0" tools/check-expiry.mts --outputs-file "$1" > /dev/full`, process.execPath, outputs], {
+            cwd: PROJECT_DIR,
+            env: { ...process.env, NODE_OPTIONS: NPM_NODE_OPTIONS },
+            encoding: "utf8",
+        });
+        assert.equal(r.status, 74, r.stderr);
+        assert.equal(r.stderr, "error: cannot write standard output (no space left on the device)\n");
     });
 });
 

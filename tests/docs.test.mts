@@ -23,7 +23,8 @@ import {
     settingsTable,
 } from "../tools/lib/docs.mts";
 import { ROTATION_ADVICE } from "../components/expiry.ts";
-import { PROJECT_DIR } from "./support/harness.mts";
+import { UserError } from "../tools/lib/cli.mts";
+import { PROJECT_DIR, tempDir } from "./support/harness.mts";
 
 const STALE = "README.md is stale: run npm run docs and commit the result";
 
@@ -69,6 +70,23 @@ describe("the README", () => {
     it("says what each module line needs as components/runners.ts declares it", () =>
         assert.equal(block(readme, "module-lines"), moduleSentence(), STALE));
     it("draws the dev stack's resources as the plan does", async () => assert.equal(block(readme, "diagram"), await diagram(), STALE));
+    it("says in one line, as input a person must fix, that a broken or refused dev stack cannot be drawn", async () => {
+        for (const [text, message] of [
+            [
+                "config:\n  exo-cba:displayName: [unclosed\n",
+                /^Pulumi\.dev\.yaml is not valid YAML .*; the README's diagram is drawn from it$/,
+            ],
+            ["config:\n  exo-cba:roles: [Nope]\n", /^the dev stack is refused, so the README's diagram cannot be drawn from it: .*roles/],
+        ] as const) {
+            const dir = tempDir("docs-");
+            fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), text);
+            await assert.rejects(
+                diagram(dir),
+                (e: Error) => e instanceof UserError && e.exitCode === 2 && message.test(e.message) && !e.message.includes("\n"),
+            );
+        }
+    });
 });
 
 describe("docs/", () => {

@@ -14,6 +14,8 @@ import { hideSecrets, rememberEnvironmentSecrets } from "./secrets.mts";
 export const EXIT_INVALID_INPUT = 2;
 /** Exit code for a failure nobody could fix by changing the input (a bug): also one line, no stack trace. */
 export const EXIT_INTERNAL = 70;
+/** Exit code when what the tool prints cannot be written (sysexits EX_IOERR): no result was delivered. */
+export const EXIT_OUTPUT_FAILED = 74;
 
 /** A problem with the input, worded for the person who supplied it. The runner prints `error: <message>`. */
 export class UserError extends Error {
@@ -118,8 +120,15 @@ export function stackName(value: string, qualified = true): string {
  */
 export async function runTool(main: (argv: string[]) => Promise<number>): Promise<void> {
     const argv = process.argv.slice(2);
-    rememberEnvironmentSecrets(argv, process.env);
     for (const stream of [process.stdout, process.stderr]) hideSecretsIn(stream);
+    try {
+        rememberEnvironmentSecrets(argv, process.env);
+    } catch (e) {
+        // Nothing is printed before the secrets are known: a failure here ends the run without output of the tool's.
+        process.stderr.write(`error: unexpected failure (${printableLine((e as Error).message ?? String(e))}); please report it\n`);
+        process.exitCode = EXIT_INTERNAL;
+        return;
+    }
     // npm runs a script in the project's directory and says in INIT_CWD where the person typed the command:
     // relative paths in arguments (--out, --outputs-file, ...) are theirs.
     const invokedIn = process.env["INIT_CWD"];
@@ -130,14 +139,27 @@ export async function runTool(main: (argv: string[]) => Promise<number>): Promis
             // A directory removed since: relative paths stay relative to the project.
         }
     }
-    // A reader that goes away (`| head -1`) is no failure of the tool: stop writing, keep the exit code.
+    let outputFailed = false;
+    // A reader that goes away (`| head -1`) is no failure of the tool: stop writing, keep the exit code. Any
+    // other failure to write (a full disk, /dev/full) is one line on standard error, when that still works,
+    // and its own exit code, so that no result is taken for one that could not be written.
     for (const stream of [process.stdout, process.stderr]) {
         stream.on("error", (e: NodeJS.ErrnoException) => {
-            if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_DESTROYED") throw e;
+            if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") return;
+            outputFailed = true;
+            process.exitCode = EXIT_OUTPUT_FAILED;
+            if (stream === process.stdout) {
+                try {
+                    fs.writeSync(2, `error: cannot write standard output (${describeFsError(e)})\n`);
+                } catch {
+                    // Standard error is gone too: the exit code says it.
+                }
+            }
         });
     }
     try {
-        process.exitCode = await main(argv);
+        const code = await main(argv);
+        process.exitCode = outputFailed ? EXIT_OUTPUT_FAILED : code;
     } catch (e) {
         if (e instanceof UserError) {
             process.stderr.write(`error: ${printableLine(e.message)}\n`);

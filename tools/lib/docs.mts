@@ -21,7 +21,8 @@ import {
 import { type Kind, SETTINGS, SETTING_KEYS } from "../../components/settings.ts";
 import { PROJECT_DIR } from "../../engine/engine.mts";
 import { makePlan, renderMermaid } from "../../engine/plan.mts";
-import { loadStackConfig } from "../../engine/stackConfig.mts";
+import { StackConfigError, loadStackConfig } from "../../engine/stackConfig.mts";
+import { UserError } from "./cli.mts";
 
 export const README = path.join(PROJECT_DIR, "README.md");
 export const RUNNERS_DOC = path.join(PROJECT_DIR, "docs", "runners.md");
@@ -118,9 +119,21 @@ export function moduleSentence(): string {
     return `ExchangeOnlineManagement ${lines.join(", ")}${all}.`;
 }
 
-export async function diagram(): Promise<string> {
-    const plan = await makePlan(loadStackConfig(PROJECT_DIR, "dev"), { typeCheck: false });
-    if (plan.errors.length > 0) throw new Error(plan.errors.join("\n"));
+export async function diagram(projectDir: string = PROJECT_DIR): Promise<string> {
+    let config;
+    try {
+        config = loadStackConfig(projectDir, "dev");
+    } catch (e) {
+        // The diagram is drawn from the dev stack: a broken stack file is the person's to fix, not a bug.
+        if (e instanceof StackConfigError) throw new UserError(`${e.message}; the README's diagram is drawn from it`);
+        throw e;
+    }
+    const plan = await makePlan(config, { typeCheck: false });
+    if (plan.errors.length > 0) {
+        throw new UserError(
+            `the dev stack is refused, so the README's diagram cannot be drawn from it: ${plan.errors.join(" ").replace(/\s+/g, " ")}`,
+        );
+    }
     return `\`\`\`mermaid\n${renderMermaid(plan)}\`\`\``;
 }
 

@@ -214,7 +214,8 @@ export function renderSummary(r: ExpiryReport): string {
  * punctuation), and "://" is broken so no autolink forms.
  */
 export function markdown(text: string): string {
-    return printable(text)
+    // Secrets first: escaped for Markdown, a password with _ or * would no longer match itself.
+    return printable(hideSecrets(text))
         .replace(/[\r\n]+/g, " ")
         .replace(/[\\`*_[\]<>|#!~&]/g, (c) => `\\${c}`)
         .replaceAll("://", "\\://");

@@ -616,7 +616,8 @@ export async function pfxPassword(
     ask: ((prompt: string) => Promise<string>) | undefined,
 ): Promise<{ password: string; source: string }> {
     const label = passwordVariableLabel(variable);
-    const fromEnv = env[variable];
+    // An own string value only: --password-env constructor must not find Object on the prototype.
+    const fromEnv = Object.hasOwn(env, variable) && typeof env[variable] === "string" ? env[variable] : undefined;
     if (fromEnv !== undefined) {
         if (fromEnv === "") throw new UserError(`${label} is empty; a PFX needs a password (nothing was written)`);
         return { password: fromEnv, source: label };

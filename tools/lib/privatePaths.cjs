@@ -97,7 +97,8 @@ function pathProblem(target, what) {
 function privateDirectory() {
     const account = currentAccount();
     const name = `exo-cba-${account === undefined ? os.userInfo().username : account.uid}`;
-    const dir = path.join(os.tmpdir(), name);
+    // Absolute: a relative TMPDIR would name another directory for a process started elsewhere.
+    const dir = path.resolve(os.tmpdir(), name);
     try {
         fs.mkdirSync(dir, { mode: 0o700 });
     } catch (e) {

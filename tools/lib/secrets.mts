@@ -6,7 +6,7 @@
  * recognises secrets by their shape (key blocks, JWTs); this knows them by value, so a password typed into
  * the wrong option, or a token segment in a shape nobody could guess, is hidden all the same.
  */
-import { REDACTED_TOKEN, printable } from "../../components/redaction.ts";
+import { REDACTED_TOKEN, printable, printableLine } from "../../components/redaction.ts";
 
 /** What replaces a PFX password in anything printed. */
 export const REDACTED_PASSWORD = "[PFX password redacted]";
@@ -40,13 +40,25 @@ export const SECRET_VARIABLES = [
     "SYSTEM_ACCESSTOKEN",
     "IDENTITY_HEADER",
     "MSI_SECRET",
+    // The state backends' own keys: an azblob container's (the Pulumi CLI reads AZURE_STORAGE_*, the
+    // azurerm convention ARM_ACCESS_KEY/ARM_SAS_TOKEN), an S3 bucket's, a GCS bucket's.
+    "AZURE_STORAGE_KEY",
+    "AZURE_STORAGE_SAS_TOKEN",
+    "AZURE_STORAGE_CONNECTION_STRING",
+    "ARM_ACCESS_KEY",
+    "ARM_SAS_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "GOOGLE_CREDENTIALS",
 ] as const;
 
 /** Proxy variables: a proxy's password can ride in its address (http://user:password@proxy:3128). */
 const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] as const;
 
-/** The shortest start of a password that is hidden where a message cut a quote short ("Sup3rSec..."). */
+/** The shortest start of a secret that is hidden where a message cut a quote short with "..." ("Sup3..."). */
 const SHORTENED_MIN = 4;
+/** The shortest start of a secret that is hidden wherever it appears: a message may cut a quote without saying so. */
+const PREFIX_MIN = 8;
 /** Token segments shorter than this decode to a few bytes, hold nothing secret, and could match an id by chance. */
 const MIN_SEGMENT_CHARS = 16;
 
@@ -72,14 +84,26 @@ function add(text: string, marker: string, shortened: boolean): void {
 }
 
 /**
- * A value that must never be printed, as typed and in every form a message quotes it: JSON-escaped,
- * made printable (control characters as \u{…}), both in either order, and cut short with "...". A
- * password is `marker`ed as such.
+ * A value that must never be printed, as typed and in every form a message quotes it: without the white
+ * space around it (a value read from a file ends with a newline), JSON-escaped, made printable (control
+ * characters as \u{…}, on one line or several), those in either order, and cut short, with "..." or
+ * without. A password is `marker`ed as such.
  */
 export function rememberSecret(value: string, marker: string = REDACTED_SECRET): void {
     const escaped = (text: string) => JSON.stringify(text).slice(1, -1);
-    for (const form of [value, escaped(value), printable(value), printable(escaped(value)), escaped(printable(value))])
-        add(form, marker, true);
+    for (const v of new Set([value, value.trim()])) {
+        for (const form of [
+            v,
+            escaped(v),
+            printable(v),
+            printableLine(v),
+            printable(escaped(v)),
+            escaped(printable(v)),
+            escaped(printableLine(v)),
+        ]) {
+            add(form, marker, true);
+        }
+    }
 }
 
 /**
@@ -106,10 +130,19 @@ export function rememberEnvironmentSecrets(argv: readonly string[], env: Readonl
         if (arg === "--password-env" && argv[i + 1] !== undefined) passwords.add(argv[i + 1]);
         else if (arg.startsWith("--password-env=")) passwords.add(arg.slice("--password-env=".length));
     });
-    for (const v of passwords) if (env[v]) rememberSecret(env[v], REDACTED_PASSWORD);
-    for (const v of SECRET_VARIABLES) if (env[v]) rememberSecret(env[v]);
+    // Own string values only: --password-env constructor must not fetch Object from the prototype.
+    const value = (v: string): string | undefined =>
+        Object.hasOwn(env, v) && typeof env[v] === "string" && env[v] !== "" ? env[v] : undefined;
+    for (const v of passwords) {
+        const password = value(v);
+        if (password !== undefined) rememberSecret(password, REDACTED_PASSWORD);
+    }
+    for (const v of SECRET_VARIABLES) {
+        const secret = value(v);
+        if (secret !== undefined) rememberSecret(secret);
+    }
     for (const v of PROXY_VARIABLES) {
-        const address = env[v];
+        const address = value(v);
         if (!address) continue;
         try {
             const password = decodeURIComponent(new URL(address).password);
@@ -130,9 +163,12 @@ export function hideSecrets(text: string): string {
         }
         if (result.includes(form.text)) result = result.split(form.text).join(form.marker);
         if (!form.shortened) continue;
+        // A start of the secret: with "..." from a few characters on, without from PREFIX_MIN on.
         for (let n = form.text.length - 1; n >= SHORTENED_MIN; n--) {
-            const start = `${form.text.slice(0, n)}...`;
-            if (result.includes(start)) result = result.split(start).join(`${form.marker}...`);
+            const start = form.text.slice(0, n);
+            if (!result.includes(start)) continue;
+            if (n >= PREFIX_MIN) result = result.split(start).join(form.marker);
+            else result = result.split(`${start}...`).join(`${form.marker}...`);
         }
     }
     return result;
