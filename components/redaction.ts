@@ -86,17 +86,17 @@ export function printable(text: string): string {
 }
 
 /**
- * Characters that control a terminal or hide in text: C0 but newline and tab, DEL, C1, the soft hyphen,
- * the Arabic letter mark, the Mongolian vowel separator, the zero-width space, the bidirectional marks,
- * embeddings, overrides and isolates, the line and paragraph separators (which end a line), the word
- * joiner and invisible operators, interlinear annotations, the byte order mark and the tag characters,
- * and the letters that render blank (the Hangul fillers, the blank Braille pattern), which pass for a
- * space or for nothing. The zero-width joiner and non-joiner stay: scripts such as Persian and emoji
- * sequences need them.
+ * Characters that control a terminal or hide in text: C0 but newline and tab, DEL, C1, every character
+ * Unicode calls invisible by default (Default_Ignorable_Code_Point: the soft hyphen, zero-width spaces,
+ * the combining grapheme joiner, bidirectional marks, embeddings, overrides and isolates, the word joiner
+ * and invisible operators, the Hangul fillers, variation selectors, tag characters, …), the line and
+ * paragraph separators (which end a line), the Arabic letter mark, interlinear annotations, the byte order
+ * mark and the blank Braille pattern, which pass for a space or for nothing. What scripts and emoji need
+ * stays: the zero-width joiner and non-joiner, and the text and emoji presentation selectors (U+FE0E, U+FE0F).
  */
 const CONTROL =
     // eslint-disable-next-line no-control-regex
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\u2800\u3164\ufeff\uffa0\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
+    /(?!\u200c|\u200d|\ufe0e|\ufe0f)[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u2028\u2029\u2800\ufeff\ufff9-\ufffb\p{Default_Ignorable_Code_Point}]/gu;
 
 /** True when `text` holds a character printable() would escape (newline and tab included). */
 export function hasControlCharacters(text: string): boolean {

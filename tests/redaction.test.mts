@@ -127,6 +127,23 @@ describe("characters that control a terminal or hide in text", () => {
             assert.ok(hasControlCharacters(c));
         }
     });
+    it("include every character Unicode calls invisible by default, wherever it sits", () => {
+        // Default_Ignorable_Code_Point (Unicode DerivedCoreProperties.txt): combining grapheme joiner, Khmer
+        // inherent vowels, Mongolian free variation selectors, an unassigned one, deprecated format controls,
+        // variation selectors, unassigned specials, shorthand format controls, musical symbol formatting, and
+        // variation selectors supplement.
+        for (const c of ["\u034f", "\u17b4", "\u180b", "\u2065", "\u206a", "\ufe00", "\ufff0", "\u{1bca0}", "\u{1d173}", "\u{e0100}"]) {
+            assert.equal(
+                printable(`Repor${c}ting`),
+                `Repor\\u{${c.codePointAt(0)!.toString(16)}}ting`,
+                `U+${c.codePointAt(0)!.toString(16)}`,
+            );
+            assert.ok(hasControlCharacters(c));
+        }
+    });
+    it("keep the emoji presentation selector an emoji needs", () => {
+        assert.equal(printable("\u2764\ufe0f Reports"), "\u2764\ufe0f Reports");
+    });
     it("keep the zero-width joiner and non-joiner that scripts and emoji need", () => {
         const persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645";
         const family = "\u{1f468}\u200d\u{1f469}\u200d\u{1f467}";

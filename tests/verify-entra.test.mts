@@ -171,6 +171,22 @@ describe("the token is this application's, with no more privilege than the stack
         row(accepted.stdout, "PASS", "no other privilege");
     });
 
+    it("a wids or roles entry that is not a string hides nothing: the token is no token of Entra's (exit code 4)", async () => {
+        for (const claims of [
+            { wids: ["0997a1d0-0d1d-4acb-b408-d5ca73121e90", EXCHANGE_ADMINISTRATOR.templateId, { id: GLOBAL_ADMINISTRATOR }, 62] },
+            { roles: ["Exchange.ManageAsApp", [FULL_ACCESS_AS_APP], { value: "Mailbox.Migration" }] },
+            { roles: "Exchange.ManageAsApp" },
+        ]) {
+            const stack = deploy({ register: { claims: () => claims } });
+            const r = await run(["--outputs-file", stack.outputsFile]);
+            assert.equal(r.code, 4, `${JSON.stringify(claims)}: ${r.stdout}`);
+            assert.match(
+                r.stdout,
+                /^COULD NOT CHECK: Entra answered, but the access token's (wids|roles) claim is not a list of strings\./m,
+            );
+        }
+    });
+
     it("the wid every app-only token carries is no extra privilege", async () => {
         const stack = deploy(withWids());
         const r = await run(["--outputs-file", stack.outputsFile]);

@@ -514,6 +514,23 @@ describe("whom verify trusts, from Node's settings", () => {
         assert.equal(trustLine(n), "Network: TLS trusts OpenSSL's certificate store (/etc/pki/tls/cert.pem).");
     });
 
+    it("the proxy Node uses: the lower-case variable first, as undici reads them, and the flags spelt with underscores", () => {
+        const both = trust({ HTTPS_PROXY: "http://upper.example:3128", https_proxy: "http://lower.example:3128", NODE_USE_ENV_PROXY: "1" });
+        assert.equal(both.proxy, "http://lower.example:3128 (https_proxy)");
+        assert.equal(
+            trust({ HTTP_PROXY: "http://only-http.example:8080" }, ["--use_env_proxy"]).proxy,
+            "http://only-http.example:8080 (HTTP_PROXY)",
+        );
+        assert.equal(
+            trustLine(trust({ NODE_OPTIONS: "--use_system_ca" })),
+            "Network: TLS trusts Node's certificate authorities and the operating system's certificate store.",
+        );
+        assert.equal(trustLine(trust({}, ["--use_openssl_ca"])), "Network: TLS trusts OpenSSL's certificate store.");
+        assert.match(
+            trust({ HTTPS_PROXY: "http://p.example:1", NODE_USE_ENV_PROXY: "1", no_proxy: "lower", NO_PROXY: "upper" }).proxy ?? "",
+            /not for NO_PROXY lower\)$/,
+        );
+    });
     it("a proxy address that is no URL is not quoted", () => {
         assert.equal(
             trust({ HTTPS_PROXY: "proxy host with spaces", NODE_USE_ENV_PROXY: "1" }).proxy,

@@ -86,6 +86,14 @@ export function decodeClaims(token: string): TokenClaims {
         throw new Error("the access token's payload is not a JSON object");
     }
     const p = payload as Record<string, unknown>;
+    // Entra writes both as lists of strings: anything else is no token of Entra's, and skipping the odd
+    // entries would let a role or permission hide from the checks.
+    for (const claim of ["roles", "wids"]) {
+        const v = p[claim];
+        if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === "string"))) {
+            throw new Error(`the access token's ${claim} claim is not a list of strings`);
+        }
+    }
     return {
         aud: p["aud"],
         tid: p["tid"],

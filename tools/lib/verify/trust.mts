@@ -35,9 +35,15 @@ export interface NetworkTrust {
     readonly notes: readonly string[];
 }
 
-/** Node's options in effect: its command line, then NODE_OPTIONS (nodejs.org/api/cli.html#node_optionsoptions). */
+/**
+ * Node's options in effect: its command line, then NODE_OPTIONS (nodejs.org/api/cli.html#node_optionsoptions),
+ * each option's name with underscores written as dashes, as Node reads them ("words separated by both dashes
+ * and underscores"), and without a value.
+ */
 function nodeOptions(env: Readonly<Record<string, string | undefined>>, execArgv: readonly string[]): string[] {
-    return [...execArgv, ...(env["NODE_OPTIONS"] ?? "").split(/\s+/).filter((o) => o !== "")];
+    return [...execArgv, ...(env["NODE_OPTIONS"] ?? "").split(/\s+/)]
+        .filter((o) => o.startsWith("--"))
+        .map((o) => (o.split("=")[0] ?? "").replaceAll("_", "-"));
 }
 
 /**
@@ -62,8 +68,10 @@ export function networkTrust(
         trust.push(`NODE_EXTRA_CA_CERTS (${oneLine(extra, 200)}${count})`);
     }
     if (options.includes("--use-system-ca") || env["NODE_USE_SYSTEM_CA"] === "1") trust.push("the operating system's certificate store");
-    // Node's fetch uses HTTPS_PROXY/HTTP_PROXY only when asked (nodejs.org/api/cli.html#node_use_env_proxy1).
-    const proxyVariable = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"].find((v) => !!env[v]);
+    // Node's fetch uses the proxy variables only when asked (nodejs.org/api/cli.html#node_use_env_proxy1), and
+    // for an https address reads them in undici's order (EnvHttpProxyAgent): https_proxy, HTTPS_PROXY, then
+    // the http proxy, http_proxy before HTTP_PROXY.
+    const proxyVariable = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"].find((v) => !!env[v]);
     const proxyOn = env["NODE_USE_ENV_PROXY"] === "1" || options.includes("--use-env-proxy");
     let proxy: string | undefined;
     if (proxyVariable !== undefined) {
@@ -75,7 +83,7 @@ export function networkTrust(
 }
 
 function noProxy(env: Readonly<Record<string, string | undefined>>): string {
-    const list = env["NO_PROXY"] ?? env["no_proxy"];
+    const list = env["no_proxy"] ?? env["NO_PROXY"];
     return list ? `, not for NO_PROXY ${oneLine(list, 120)}` : "";
 }
 
