@@ -17,16 +17,18 @@ const PRIVATE_KEY_BLOCK = /-----\s*BEGIN[ A-Z0-9]*PRIVATE KEY\s*-----(?:[\s\S]*?
 const PRIVATE_KEY_HEADER = /-----\s*BEGIN[ A-Z0-9]*PRIVATE KEY\s*-----/i;
 /**
  * A JWT (an access token, a client assertion, a federated token): three base64url segments, the first
- * two JSON objects, so they start with "eyJ" ('{"' encoded).
+ * two JSON objects, so they start with "eyJ" ('{"' encoded). Each pattern starts only where a run of its
+ * characters starts (the lookbehind): tried at every "eyJ" inside one long run, it would take time
+ * quadratic in the run's length ("eyJ" 20,000 times took seconds).
  */
-const JWT = /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 /** One segment of a JWT on its own (a server echoing a token's header or payload): base64url JSON. */
-const JWT_SEGMENT = /eyJ[A-Za-z0-9_-]{16,}/g;
+const JWT_SEGMENT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{16,}/g;
 /**
  * Base64 without PEM armour, on one line or wrapped: a key or a PFX pasted bare (what `az keyvault secret
  * show` returns for a certificate). Judged by what it decodes to, see keyMaterial().
  */
-const BARE_BASE64 = /[A-Za-z0-9+/]{60,}(?:\r?\n[A-Za-z0-9+/]{4,})*={0,2}/g;
+const BARE_BASE64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{60,}(?:\r?\n[A-Za-z0-9+/]{4,})*={0,2}/g;
 
 export const REDACTED_KEY = "[private key redacted]";
 export const REDACTED_TOKEN = "[token redacted]";

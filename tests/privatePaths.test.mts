@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { entryProblem, pathProblem } from "../tools/lib/privatePaths.cjs";
+import { entryProblem, openedFileProblem, pathProblem } from "../tools/lib/privatePaths.cjs";
+import { pulumiCli } from "../tools/lib/outputs.mts";
 import { makeCertificate } from "./support/certificates.mts";
 import { runTool } from "./support/cli.mts";
 import { tempDir } from "./support/harness.mts";
@@ -54,11 +55,15 @@ describe("the rule for one entry", () => {
         assert.match(file(0o1666) ?? "", /written by every account/, "the sticky bit protects nothing on a file");
     });
 
-    it("accepts group write for this account's own primary group only", () => {
-        assert.equal(dir(0o770), undefined);
-        assert.equal(file(0o664), undefined);
-        assert.match(dir(0o770, ME.uid, OTHER) ?? "", new RegExp(`group ${OTHER}`));
-        assert.match(file(0o660, ME.uid, OTHER) ?? "", /group/);
+    it("accepts group write for this account's user private group only (the group with its own number)", () => {
+        const alice = { uid: 1000, gid: 1000 };
+        const groupWritable = (gid: number, account: { uid: number; gid: number }) =>
+            entryProblem({ uid: account.uid, gid, mode: 0o040770 }, "directory", account);
+        assert.equal(groupWritable(1000, alice), undefined);
+        assert.equal(entryProblem({ uid: 1000, gid: 1000, mode: 0o100664 }, "file", alice), undefined);
+        assert.match(groupWritable(OTHER, alice) ?? "", new RegExp(`group ${OTHER}`));
+        // A primary group that is not the account's own, such as "users" (100), is shared by other accounts.
+        assert.match(groupWritable(100, { uid: 1000, gid: 100 }) ?? "", /can be written by the accounts of group 100/);
     });
 
     it("judges a link by its owner alone, and a device by its owner alone", () => {
@@ -130,6 +135,58 @@ describe("a path, checked from the root down", () => {
             pathProblem(path.join(tmp, "mine", "outputs.json"), "--outputs-file") ?? "",
             /the symbolic link .*mine is owned by another account/,
         );
+    });
+});
+
+describe("the Pulumi CLI the tools run", () => {
+    function fakePulumi(dir: string): string {
+        const file = path.join(dir, "pulumi");
+        fs.writeFileSync(file, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+        return file;
+    }
+
+    it("is looked for in PATH's absolute directories only: an empty or relative entry is the current directory", () => {
+        const here = tempDir("cwd-");
+        fakePulumi(here);
+        const own = tempDir("bin-");
+        const real = fakePulumi(own);
+        const before = process.cwd();
+        process.chdir(here);
+        try {
+            assert.equal(pulumiCli(`:.:${own}`, "linux"), real);
+            assert.equal(pulumiCli("::.", "linux"), undefined, "nothing found in the current directory");
+        } finally {
+            process.chdir(before);
+        }
+    });
+
+    it("is refused when another account can replace it", () => {
+        const open = tempDir("bin-");
+        fs.chmodSync(open, 0o777);
+        fakePulumi(open);
+        assert.throws(
+            () => pulumiCli(open, "linux"),
+            (e: Error) => /^the Pulumi CLI: .* can be written by every account, so it may not be the Pulumi CLI/.test(e.message),
+        );
+    });
+});
+
+describe("a file already opened", () => {
+    it("is judged again by its own owner and mode, whatever the path said before it was opened", asRoot, () => {
+        const dir = tempDir("opened-");
+        const file = path.join(dir, "outputs.json");
+        fs.writeFileSync(file, "{}");
+        const fd = fs.openSync(file, "r");
+        try {
+            assert.equal(openedFileProblem(fs.fstatSync(fd), "--outputs-file x"), undefined);
+            fs.chownSync(file, OTHER, OTHER);
+            assert.equal(
+                openedFileProblem(fs.fstatSync(fd), "--outputs-file x"),
+                `--outputs-file x is owned by another account (uid ${OTHER})`,
+            );
+        } finally {
+            fs.closeSync(fd);
+        }
     });
 });
 

@@ -154,6 +154,23 @@ describe("characters that control a terminal or hide in text", () => {
     });
 });
 
+describe("redaction's cost", () => {
+    it("grows with the text, not with its square: a long run of token-like text is no denial of service", () => {
+        // Ratios measured in one run, never seconds: ten times the text may take at most thirty times as long.
+        const time = (text: string) => {
+            const started = process.hrtime.bigint();
+            printable(text);
+            return Number(process.hrtime.bigint() - started);
+        };
+        for (const unit of ["eyJ", "eyJA.", "A"]) {
+            time(unit.repeat(2000)); // warm up
+            const small = Math.min(time(unit.repeat(4000)), time(unit.repeat(4000)));
+            const large = Math.min(time(unit.repeat(40000)), time(unit.repeat(40000)));
+            assert.ok(large < small * 30, `${unit}: ${large} ns for ten times the text of ${small} ns`);
+        }
+    });
+});
+
 describe("printableJson", () => {
     const value = { name: "old\u202e\u2028x\u{e0041}", n: 1, nested: ["\u001b[2J"] };
     it("is the same JSON value to a parser", () => assert.deepEqual(JSON.parse(printableJson(value, 2)), value));

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { printable, printableLine } from "../../components/redaction.ts";
 import { STACK_NAME_RULE, isQualifiedStackName, isStackName } from "../../engine/stackName.mts";
-import { pathProblem } from "./privatePaths.cjs";
+import { openedFileProblem, pathProblem } from "./privatePaths.cjs";
 import { hideSecrets, rememberEnvironmentSecrets } from "./secrets.mts";
 
 /** Exit code of every tool for input a person must fix: a flag, a file, stack outputs. Nothing was done. */
@@ -228,7 +228,14 @@ export async function readInputFile(file: string, what: string, maxBytes: number
         throw new UserError(`cannot read ${what} ${file}: ${describeFsError(e)}`);
     }
     try {
-        if (fs.fstatSync(fd).isDirectory()) throw new UserError(`${what} ${file} is a directory, not a file`);
+        const stat = fs.fstatSync(fd);
+        if (stat.isDirectory()) throw new UserError(`${what} ${file} is a directory, not a file`);
+        // Checked again on what was opened: another account could have put a file there since the path was checked.
+        const opened = openedFileProblem(stat, `${what} ${file}`);
+        if (opened !== undefined)
+            throw new UserError(
+                `${opened}, so another account could have put it there or could change it; use a directory only you can write`,
+            );
         const buffer = Buffer.alloc(maxBytes + 1);
         let size = 0;
         for (;;) {

@@ -5,6 +5,8 @@
  * --outputs-file contract is in cli.mts.
  */
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import { isAbsolute, join } from "node:path";
 import { X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
 import { thumbprintOf } from "../../components/certificate.ts";
@@ -14,6 +16,7 @@ import { parseJson } from "../../components/json.ts";
 import { show } from "../../components/redaction.ts";
 import { isBlank } from "../../components/validation.ts";
 import { UserError, decodeText, readInputFile, stackName } from "./cli.mts";
+import { pathProblem } from "./privatePaths.cjs";
 
 /** `pulumi stack output --json` of a real stack is a few kilobytes; more is not a stack's outputs. */
 export const MAX_OUTPUTS_BYTES = 4 * 1024 * 1024;
@@ -171,10 +174,36 @@ function command(secrets: boolean): string {
     return `pulumi stack output --json${secrets ? " --show-secrets" : ""}`;
 }
 
+/**
+ * The Pulumi CLI as the shell would find it, but only in PATH's absolute directories, and only a program
+ * nobody else can replace (privatePaths.cjs): the tools run where the person typed the command, so an
+ * empty or relative PATH entry would run a `pulumi` another account left in the current directory, with
+ * the passphrase and the cloud credentials of the environment. Undefined when there is none.
+ */
+export function pulumiCli(path: string | undefined, platform: NodeJS.Platform = process.platform): string | undefined {
+    if (platform === "win32") return "pulumi";
+    for (const dir of (path ?? "").split(":")) {
+        if (!isAbsolute(dir)) continue;
+        const candidate = join(dir, "pulumi");
+        try {
+            fs.accessSync(candidate, fs.constants.X_OK);
+        } catch {
+            continue;
+        }
+        const problem = pathProblem(candidate, "the Pulumi CLI");
+        if (problem !== undefined)
+            throw new UserError(`${problem}, so it may not be the Pulumi CLI; put a pulumi only you and root can change first in PATH`);
+        return candidate;
+    }
+    return undefined;
+}
+
 async function fromPulumi(stack: string, secrets: boolean): Promise<string> {
+    const pulumi = pulumiCli(process.env["PATH"]);
     try {
+        if (pulumi === undefined) throw Object.assign(new Error("not found"), { code: "ENOENT" });
         const args = ["stack", "output", "--json", ...(secrets ? ["--show-secrets"] : []), "--stack", stack];
-        const { stdout } = await promisify(execFile)("pulumi", args, { maxBuffer: MAX_OUTPUTS_BYTES });
+        const { stdout } = await promisify(execFile)(pulumi, args, { maxBuffer: MAX_OUTPUTS_BYTES });
         return stdout;
     } catch (e) {
         const err = e as NodeJS.ErrnoException & { stderr?: string };

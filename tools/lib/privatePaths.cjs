@@ -8,8 +8,10 @@
 // An entry is safe when its owner is this account or root, and nobody else may write it. A directory that
 // others may write is accepted only with the sticky bit (/tmp): there nobody but an entry's owner can
 // rename or delete it, and every entry below must itself be this account's or root's. Group write is
-// accepted only for this account's own primary group (user private groups, the Debian and Ubuntu
-// default). Symbolic links are followed by hand, each link checked as an entry of its directory (a link
+// accepted only for this account's user private group (the group with the account's own number, the Debian
+// and Ubuntu default). Access control lists beyond the mode bits are not read: a directory that grants
+// another account write through an ACL shows only as group write in the mode (the ACL mask), which is
+// refused unless it is that private group. Symbolic links are followed by hand, each link checked as an entry of its directory (a link
 // another account planted in /tmp is refused), then its target. Root is every account's trusted owner: it
 // can change any file anyway. Where the platform has no uids (Windows), the rule cannot be checked and
 // nothing is refused.
@@ -20,6 +22,17 @@ const path = require("node:path");
 
 /** Symbolic links followed on one path before giving up, as Linux's own limit (path_resolution(7)). */
 const MAX_LINKS = 40;
+
+/**
+ * Why a file already opened (its fstat) is not safe from other accounts, or undefined: the check made
+ * after open, so that a file another account put in place between pathProblem() and the open is refused.
+ */
+function openedFileProblem(stat, what) {
+    const account = currentAccount();
+    if (account === undefined) return undefined;
+    const problem = entryProblem(stat, stat.isDirectory() ? "directory" : stat.isCharacterDevice() ? "device" : "file", account);
+    return problem ? `${what} ${problem}` : undefined;
+}
 
 /** This process's account, or undefined where there are no uids (Windows). */
 function currentAccount() {
@@ -38,7 +51,10 @@ function entryProblem(stat, entry, account) {
     if (entry === "link" || entry === "device") return undefined;
     const sticky = entry === "directory" && (stat.mode & 0o1000) !== 0;
     if ((stat.mode & 0o002) !== 0 && !sticky) return "can be written by every account";
-    if ((stat.mode & 0o020) !== 0 && !sticky && stat.gid !== account.gid) return `can be written by the accounts of group ${stat.gid}`;
+    // Group write is safe only for a user private group, which by convention has the account's own number
+    // and no other member (Debian and Ubuntu's USERGROUPS_ENAB); a primary group such as "users" is shared.
+    const ownGroup = stat.gid === account.gid && account.gid === account.uid;
+    if ((stat.mode & 0o020) !== 0 && !sticky && !ownGroup) return `can be written by the accounts of group ${stat.gid}`;
     return undefined;
 }
 
@@ -141,4 +157,4 @@ function makeTemporaryDirectory(prefix) {
     return fs.mkdtempSync(path.join(base.dir, prefix));
 }
 
-module.exports = { entryProblem, pathProblem, privateDirectory, privateSubdirectory, makeTemporaryDirectory };
+module.exports = { entryProblem, pathProblem, openedFileProblem, privateDirectory, privateSubdirectory, makeTemporaryDirectory };

@@ -1,4 +1,5 @@
 /** Types of privatePaths.cjs, which stays plain CommonJS for tools/lib/preload.cjs. */
+import type { Stats } from "node:fs";
 
 /** The stat fields the rule reads. */
 export interface OwnershipStat {
@@ -16,6 +17,9 @@ export function entryProblem(
 
 /** Why `target` or a directory on the way to it is not safe from other accounts, or undefined; `what` starts the message. */
 export function pathProblem(target: string, what: string): string | undefined;
+
+/** Why an opened file (its fstat) is not safe from other accounts, or undefined; `what` starts the message. */
+export function openedFileProblem(stat: Stats, what: string): string | undefined;
 
 /** This account's own directory in the OS's temporary directory, or why there is none. */
 export function privateDirectory():
