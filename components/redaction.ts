@@ -16,19 +16,65 @@ const PRIVATE_KEY_BLOCK = /-----\s*BEGIN[ A-Z0-9]*PRIVATE KEY\s*-----(?:[\s\S]*?
 /** The BEGIN line alone, for detection. */
 const PRIVATE_KEY_HEADER = /-----\s*BEGIN[ A-Z0-9]*PRIVATE KEY\s*-----/i;
 /**
- * A JWT (an access token, a client assertion, a federated token): three base64url segments, the first
- * two JSON objects, so they start with "eyJ" ('{"' encoded). Each pattern starts only where a run of its
- * characters starts (the lookbehind): tried at every "eyJ" inside one long run, it would take time
- * quadratic in the run's length ("eyJ" 20,000 times took seconds).
+ * A JWT (an access token, a client assertion, a federated token) is three base64url segments, the first
+ * two JSON objects, so they start with "eyJ" ('{"' encoded); a lone segment (a server echoing a token's
+ * header or payload) is "eyJ" and 16 more base64url characters. tokenSpans() finds both in one pass over
+ * the text: as regular expressions, tried at every "eyJ" inside one long run of such characters, they took
+ * time quadratic in the run's length ("eyJ" 20,000 times took seconds).
  */
-const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-/** One segment of a JWT on its own (a server echoing a token's header or payload): base64url JSON. */
-const JWT_SEGMENT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{16,}/g;
+const MIN_SEGMENT_AFTER_EYJ = 4;
+const MIN_LONE_SEGMENT_AFTER_EYJ = 16;
+
+function isBase64Url(code: number): boolean {
+    return (
+        (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x5f
+    );
+}
+
+/** [start, end) of every JWT and lone JWT segment in `text`, in order, not overlapping. */
+function tokenSpans(text: string): [number, number][] {
+    const spans: [number, number][] = [];
+    let runFrom: Int32Array | undefined;
+    /** How many base64url characters start at `i` (computed once, right to left, when first needed). */
+    const run = (i: number): number => {
+        if (runFrom === undefined) {
+            runFrom = new Int32Array(text.length + 1);
+            for (let k = text.length - 1; k >= 0; k--) runFrom[k] = isBase64Url(text.charCodeAt(k)) ? runFrom[k + 1] + 1 : 0;
+        }
+        return runFrom[i] ?? 0;
+    };
+    const segmentAt = (i: number, min: number): number => (text.startsWith("eyJ", i) && run(i) >= 3 + min ? run(i) : 0);
+    for (let p = text.indexOf("eyJ"); p !== -1;) {
+        const first = segmentAt(p, MIN_SEGMENT_AFTER_EYJ);
+        let end = p;
+        if (first > 0 && text.charCodeAt(p + first) === 0x2e) {
+            const q = p + first + 1;
+            const second = segmentAt(q, MIN_SEGMENT_AFTER_EYJ);
+            if (second > 0 && text.charCodeAt(q + second) === 0x2e) end = q + second + 1 + run(q + second + 1);
+        }
+        if (end === p && first >= 3 + MIN_LONE_SEGMENT_AFTER_EYJ) end = p + first;
+        if (end > p) spans.push([p, end]);
+        p = text.indexOf("eyJ", end > p ? end : p + 1);
+    }
+    return spans;
+}
+
+function redactTokens(text: string): string {
+    const spans = tokenSpans(text);
+    if (spans.length === 0) return text;
+    let out = "";
+    let at = 0;
+    for (const [start, end] of spans) {
+        out += text.slice(at, start) + REDACTED_TOKEN;
+        at = end;
+    }
+    return out + text.slice(at);
+}
 /**
  * Base64 without PEM armour, on one line or wrapped: a key or a PFX pasted bare (what `az keyvault secret
  * show` returns for a certificate). Judged by what it decodes to, see keyMaterial().
  */
-const BARE_BASE64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{60,}(?:\r?\n[A-Za-z0-9+/]{4,})*={0,2}/g;
+const BARE_BASE64 = /[A-Za-z0-9+/]{60,}(?:\r?\n[A-Za-z0-9+/]{4,})*={0,2}/g;
 
 export const REDACTED_KEY = "[private key redacted]";
 export const REDACTED_TOKEN = "[token redacted]";
@@ -40,7 +86,7 @@ export function containsPrivateKey(text: string): boolean {
 
 /** True when `text` holds a JWT or a lone segment of one (a token pasted where it does not belong). */
 export function containsToken(text: string): boolean {
-    return new RegExp(JWT.source).test(text) || new RegExp(JWT_SEGMENT.source).test(text);
+    return tokenSpans(text).length > 0;
 }
 
 /**
@@ -50,11 +96,8 @@ export function containsToken(text: string): boolean {
 export function redactSecrets(text: string): string {
     // Keys first: a bare base64 key can hold "eyJ" and what follows, which would pass for a token's segment,
     // and redacting that alone would break the key's run and leave the rest of it printed.
-    return text
-        .replace(PRIVATE_KEY_BLOCK, REDACTED_KEY)
-        .replace(BARE_BASE64, (run) => (keyMaterial(run) ? REDACTED_KEY : run))
-        .replace(JWT, REDACTED_TOKEN)
-        .replace(JWT_SEGMENT, REDACTED_TOKEN);
+    const keysGone = text.replace(PRIVATE_KEY_BLOCK, REDACTED_KEY).replace(BARE_BASE64, (run) => (keyMaterial(run) ? REDACTED_KEY : run));
+    return redactTokens(keysGone);
 }
 
 /**
