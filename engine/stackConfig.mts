@@ -199,7 +199,11 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 export function parseYaml(text: string, fileName: string): Record<string, unknown> {
     let doc: unknown;
     try {
-        doc = parse(text, { uniqueKeys: true, maxAliasCount: 100 });
+        // merge: the CLI's gopkg.in/yaml.v3 applies << merge keys (decode.go, d.merge), so a stack file may
+        // build config: from an anchor; without it the plan would show defaults where `pulumi up` deploys the
+        // merged values. logLevel "error": errors still throw, but the library's warnings, which would print raw lines
+        // of the file to the terminal, stay quiet.
+        doc = parse(text, { uniqueKeys: true, maxAliasCount: 100, merge: true, logLevel: "error" });
     } catch (e) {
         const err = e as Error & { linePos?: { line: number; col: number }[] };
         const where = err.linePos?.[0] ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : "";
@@ -254,8 +258,7 @@ export function resolveStackConfig(
     const stray = strayKeys(doc, project);
     const values = new Map<string, unknown>();
     for (const [rawKey, value] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
-        // Stack keys without a namespace belong to the project (workspace/loaders.go).
-        values.set(rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`, value);
+        values.set(configKey(rawKey, project.name, fileName), value);
     }
 
     const declared = Object.entries(project.config ?? {})
@@ -300,15 +303,20 @@ export function resolveStackConfig(
             // Nothing here can decrypt it: the program gets the marker the plan shows for a secret.
             config[key] = SECRET;
         } else {
-            config[key] = toConfigString(value);
+            config[key] = toConfigString(key, value);
         }
     }
     const file = printableLine(fileName);
+    const declaredKeys = new Set(Object.keys(project.config ?? {}));
     const warnings = stray.map((key) => {
         const known = STACK_FILE_KEYS.find((k) => k === key.toLowerCase());
-        return known === undefined
-            ? `${file}: stray key ${show(key)}: it is not under config:, so the Pulumi CLI ignores it: the setting is what config: gives it, else its default; indent it under config:`
-            : `${file}: stray key ${show(key)}: the Pulumi CLI reads ${known}: in lower case only, and ignores this key with everything under it; rename it ${known}`;
+        if (known !== undefined) {
+            return `${file}: stray key ${show(key)}: the Pulumi CLI reads ${known}: in lower case only, and ignores this key with everything under it; rename it ${known}`;
+        }
+        if (!key.includes(":") && !declaredKeys.has(key)) {
+            return `${file}: stray key ${show(key)}: it holds settings, but it is not config: (whatever it looks like), so the Pulumi CLI ignores it with everything under it; write config: in plain ASCII`;
+        }
+        return `${file}: stray key ${show(key)}: it is not under config:, so the Pulumi CLI ignores it: the setting is what config: gives it, else its default; indent it under config:`;
     });
     return { project: project.name, stack, config, secretKeys, secureKeys, defaultedKeys: defaulted.sort(), strayKeys: stray, warnings };
 }
@@ -322,15 +330,21 @@ const STACK_FILE_KEYS = ["secretsprovider", "encryptedkey", "encryptionsalt", "c
 
 /**
  * Top-level keys that look like settings the person meant to put under `config:` (and the CLI ignores): a
- * `namespace:key`, a key Pulumi.yaml declares (config: takes those without their namespace), or a key the
- * CLI reads written in another letter case (`Config:`). Other unknown keys (a holder of YAML anchors, say)
+ * `namespace:key`, a key Pulumi.yaml declares (config: takes those without their namespace), a key the
+ * CLI reads written in another letter case (`Config:`), or any other key holding a mapping of settings
+ * (`cоnfig:` with a Cyrillic letter, `config :`). Other unknown keys (a holder of YAML anchors, say)
  * are left alone, as the CLI leaves them. Sorted.
  */
 export function strayKeys(doc: Record<string, unknown>, project: ProjectFile): string[] {
     const declared = new Set(Object.keys(project.config ?? {}));
+    const setting = (key: string) => key.includes(":") || declared.has(key);
+    // A mapping that holds settings, under a key that only looks like config: (a Cyrillic "о", a trailing space,
+    // a no-break space): the CLI ignores it all the same.
+    const holdsSettings = (value: unknown) =>
+        value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).some(setting);
     return Object.keys(doc)
         .filter((key) => !(STACK_FILE_KEYS as readonly string[]).includes(key))
-        .filter((key) => key.includes(":") || declared.has(key) || (STACK_FILE_KEYS as readonly string[]).includes(key.toLowerCase()))
+        .filter((key) => setting(key) || (STACK_FILE_KEYS as readonly string[]).includes(key.toLowerCase()) || holdsSettings(doc[key]))
         .sort();
 }
 
@@ -387,8 +401,41 @@ function typeName(schema: ConfigSchema): string {
 }
 
 /** How the CLI hands a value to the program: strings as they are, everything else as JSON. */
-function toConfigString(value: unknown): string {
+/**
+ * A stack file's key as the CLI reads it (sdk/go/common/resource/config/key.go, ParseKey): without a
+ * namespace the project's (workspace/loaders.go rewrites those first), `<namespace>:<name>`, or the old
+ * `<namespace>:config:<name>`, which means `<namespace>:<name>`. Anything else the CLI refuses.
+ */
+function configKey(key: string, projectName: string, fileName: string): string {
+    const parts = key.split(":");
+    if (parts.length === 1) return `${projectName}:${key}`;
+    if (parts.length === 2) return key;
+    if (parts.length === 3 && parts[1] === "config" && parts[0] !== "" && parts[2] !== "") return `${parts[0]}:${parts[2]}`;
+    throw new StackConfigError(
+        `${printableLine(fileName)}: could not parse ${show(key)} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`,
+        true,
+    );
+}
+
+/**
+ * A value as the program receives it: strings as they are, numbers and booleans as the CLI writes them
+ * (JSON), lists and maps as JSON. A number JSON cannot write (.inf, .nan), anywhere in the value, makes the
+ * CLI fail (config/object.go MarshalString → "json: unsupported value"): refused here too, naming the key.
+ */
+function toConfigString(key: string, value: unknown): string {
+    if (hasNonFinite(value)) {
+        throw new StackConfigError(
+            `configuration key ${show(key)} holds .inf or .nan, which the Pulumi CLI cannot pass on (JSON has no such number); quote it if it is text`,
+            true,
+        );
+    }
     if (typeof value === "string") return value;
     if (typeof value === "number" || typeof value === "boolean") return String(value);
     return JSON.stringify(sortKeys(value));
+}
+
+function hasNonFinite(value: unknown): boolean {
+    if (typeof value === "number") return !Number.isFinite(value);
+    if (value === null || typeof value !== "object") return false;
+    return Object.values(value).some(hasNonFinite);
 }

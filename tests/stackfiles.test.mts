@@ -300,3 +300,62 @@ describe("npm run plan and npm run stacks with a stack file in another encoding"
         assert.match(r.stderr, /^warning: Pulumi\.latin1\.yaml is not valid UTF-8 \(byte 0xE9 at line 2\)[^\n]*\n$/);
     });
 });
+
+describe("stack files read as the Pulumi CLI reads them, beyond the letters", () => {
+    const resolve = (text: string) => resolveStackConfig(readProjectFile(PROJECT_DIR), "s", text, "Pulumi.s.yaml");
+
+    it("applies YAML merge keys, as the CLI's gopkg.in/yaml.v3 does: config: built from an anchor is what deploys", () => {
+        const merged = resolve(
+            [
+                "shared: &t",
+                "  config:",
+                "    exo-cba:roles: [Global Administrator]",
+                "    exo-cba:allowGlobalAdministrator: true",
+                "<<: *t",
+                "",
+            ].join("\n"),
+        );
+        assert.equal(merged.config["exo-cba:roles"], '["Global Administrator"]');
+        assert.equal(merged.config["exo-cba:allowGlobalAdministrator"], "true");
+        const inside = resolve(
+            ["x: &ga", "  exo-cba:roles: [Global Reader]", "config:", "  <<: *ga", "  exo-cba:displayName: Reports", ""].join("\n"),
+        );
+        assert.equal(inside.config["exo-cba:roles"], '["Global Reader"]');
+        assert.equal(inside.config["exo-cba:displayName"], "Reports");
+    });
+
+    it("reads the old key form <namespace>:config:<name> as <namespace>:<name>, and refuses what the CLI cannot parse", () => {
+        assert.equal(resolve("config:\n  exo-cba:config:roles: [Global Reader]\n").config["exo-cba:roles"], '["Global Reader"]');
+        assert.throws(
+            () => resolve("config:\n  exo-cba:roles:extra: [Global Reader]\n"),
+            (e: Error) =>
+                e instanceof StackConfigError &&
+                /^Pulumi\.s\.yaml: could not parse "exo-cba:roles:extra" as a configuration key/.test(e.message),
+        );
+    });
+
+    it("refuses .inf and .nan, which the CLI cannot pass on, naming the key", () => {
+        for (const text of ["config:\n  exo-cba:displayName: .inf\n", "config:\n  exo-cba:roles: [.nan]\n"]) {
+            assert.throws(
+                () => resolve(text),
+                (e: Error) =>
+                    e instanceof StackConfigError &&
+                    /^configuration key "exo-cba:(displayName|roles)" holds \.inf or \.nan/.test(e.message),
+            );
+        }
+    });
+
+    it("names as stray a key that only looks like config: (a Cyrillic letter, a trailing space) holding settings", () => {
+        for (const key of ["c\u043enfig", "config ", "config\u00a0"]) {
+            const resolved = resolve(`config:\n  exo-cba:displayName: Reports\n"${key}":\n  exo-cba:roles: [Global Reader]\n`);
+            assert.deepEqual(resolved.strayKeys, [key]);
+            assert.match(resolved.warnings?.[0] ?? "", /stray key .*: it holds settings, but it is not config: \(whatever it looks like\)/);
+        }
+    });
+
+    it("prints nothing of the file while reading it: the YAML library's warnings stay quiet", async () => {
+        const dir = projectWith("warn", "config:\n  exo-cba:displayName: !x y\n::error title=Policy pack::All checks passed: !x y\n");
+        const r = await runTool("stacks", [dir], { env: { GITHUB_ACTIONS: "true" } });
+        assert.doesNotMatch(r.stderr, /^::error title=Policy pack/m);
+    });
+});
