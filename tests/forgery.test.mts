@@ -1,7 +1,7 @@
 /**
  * What a reviewer reads cannot be forged. Every piece of text a person or a stack supplies (setting names,
  * list item names, file names, stack names, values) reaches what the tools print escaped: a line break
- * cannot add a line ("Resources: 99 to create" in the plan a pull request's summary shows), an escape
+ * cannot add a line ("Resources 99 to create" in the plan a pull request's summary shows), an escape
  * sequence cannot recolour or rewrite the terminal, a bidirectional or zero-width character cannot reorder
  * or hide text. One table of such characters, fed into each field `npm run plan` (text, JSON, Mermaid),
  * `npm run stacks`, `npm run check-expiry` and `npm run export-cert` print.
@@ -35,8 +35,11 @@ const HOSTILE: readonly [string, string][] = [
     ["a byte order mark (U+FEFF)", "\ufeff"],
 ];
 
-/** The line a forger wants a reviewer to read. */
-const FORGED = "Resources: 99 to create";
+/**
+ * The line a forger wants a reviewer to read. Without a colon: a setting's name may not hold one more
+ * (the CLI refuses <namespace>:<name>:<more>), and every field must get the same line.
+ */
+const FORGED = "Resources 99 to create";
 
 /** `label` (distinct per field and row: "k3x"), the row's characters, then the forged line. */
 const hostile = (label: string, chars: string) => `${label}${chars}${FORGED}`;
