@@ -181,6 +181,16 @@ describe("a managed identity (--managed-identity)", () => {
         );
         assert.match(r.stdout, /Fix: .*principal \(object\) id/);
     });
+    it("a token of another tenant in GCC High: the fix says the identity must be that cloud's", async () => {
+        const objectId = crypto.randomUUID();
+        assignIdentity({ objectId, system: true, claims: () => ({ tid: crypto.randomUUID(), aud: "https://outlook.office365.us" }) });
+        const outputs = deployIdentities([{ name: "automation", objectId }], { cloud: "gcc-high" });
+        const r = await run(["--outputs-file", outputs, "--managed-identity", "automation"], {
+            env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.imdsHost },
+        });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stdout, /Fix: .*in GCC High the identity must belong to an Azure resource of that cloud, in its own Entra tenant/);
+    });
     it("a token with the identity's object id but another client id: the client id check fails", async () => {
         const objectId = crypto.randomUUID();
         const clientId = crypto.randomUUID();

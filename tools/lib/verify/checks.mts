@@ -164,7 +164,10 @@ export function checkToken(claims: TokenClaims, expect: TokenExpectation): Judge
             fix:
                 expect.managedIdentity === undefined
                     ? `Check that the outputs are this tenant's stack, and that the sign-in host, ${expect.signInHost ?? "Entra's"}, is the tenant's cloud's.`
-                    : "Check that the outputs are the stack of the tenant this Azure resource's identity lives in.",
+                    : "Check that the outputs are the stack of the tenant this Azure resource's identity lives in" +
+                      (expect.cloud === "global"
+                          ? "."
+                          : `: in ${CLOUDS[expect.cloud].title} the identity must belong to an Azure resource of that cloud, in its own Entra tenant (docs/runners.md, managed identities in other clouds).`),
         });
     }
     const mi = expect.managedIdentity;
