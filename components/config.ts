@@ -3,6 +3,7 @@
  * the rules, every problem reported in one error before anything is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { createRequire } from "node:module";
 import { printable, printableLine } from "./redaction.ts";
 import { CONFIG_NAMESPACE, type Problem, type Settings, describeProblems, readSettings, withDefaults } from "./settings.ts";
 import { type LoadOptionalRules, type OptionalRules, type ProviderEnvironment, checkSettings } from "./validation.ts";
@@ -80,15 +81,16 @@ export function providerEnvironment(): ProviderEnvironment {
     return { configured: new pulumi.Config("azuread").get("environment"), variable: process.env["ARM_ENVIRONMENT"] };
 }
 
+const require = createRequire(import.meta.url);
 let optionalRules: OptionalRules | undefined;
 
 /**
- * The rules of the settings most stacks leave out (components/optional.ts), required on first use, like
- * keyVaultSecret.ts: `pulumi up` (CommonJS under ts-node) then transpiles and type-checks them only for a
- * stack that uses one of those settings. ES modules (the tests) import optional.ts and pass their own loader.
+ * The rules of the settings most stacks leave out (components/optional.ts), loaded on first use, like
+ * keyVaultSecret.ts: `pulumi up` reads and strips them only for a stack that uses one of those settings.
+ * Synchronously (require of an ES module, which Node allows for one without top-level await): the component's
+ * constructor cannot await an import().
  */
 export function loadOptionalRules(): OptionalRules {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     optionalRules ??= require("./optional.ts") as OptionalRules;
     return optionalRules;
 }

@@ -1,6 +1,7 @@
-import * as azuread from "@pulumi/azuread";
+import type * as AzureAD from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
+import type * as TLS from "@pulumi/tls";
+import { createRequire } from "node:module";
 import { type CertificateFacts, inspectCertificate } from "./certificate.ts";
 import { loadOptionalRules, providerEnvironment } from "./config.ts";
 import {
@@ -26,6 +27,13 @@ import type { FederatedCredentialOutput, ManagedIdentityOutput, RegisteredCertif
 import { COMPLIANCE_CAVEAT, withCaveat } from "./runners.ts";
 import { type Settings, type SettingsInput, describeProblems, withDefaults } from "./settings.ts";
 import { INITIAL_GENERATION, type ResolvedGeneration, checkSettings, cloudOf, generationsOf, organizationHint } from "./validation.ts";
+
+// The provider packages through require, as CommonJS loads them: an ES module import of @pulumi/azuread reads
+// every one of its exports, and so runs each of its 70-odd lazily loaded resource modules (FACTS.md, Pulumi
+// nodejs runtime); require keeps them lazy, so only the resources this program registers are loaded.
+const require = createRequire(import.meta.url);
+const azuread = require("@pulumi/azuread") as typeof AzureAD;
+const tls = require("@pulumi/tls") as typeof TLS;
 
 /**
  * The component's arguments are the stack's settings (components/settings.ts declares each one, its
@@ -313,7 +321,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         g: ResolvedGeneration,
         formerSingleCertificate: boolean,
         displayName: string,
-        app: azuread.ApplicationRegistration,
+        app: AzureAD.ApplicationRegistration,
     ): Generation {
         const prefix = `${name}-${g.name}`;
         const formerly = (role: string): pulumi.CustomResourceOptions => ({

@@ -4,6 +4,7 @@
  * half a million lines, so it is loaded only for stacks that deliver to Key Vault.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { createRequire } from "node:module";
 import { GUID_PATTERN } from "./microsoft.ts";
 
 export interface KeyVaultCertificateSecretArgs {
@@ -44,8 +45,7 @@ export function deliverToKeyVault(
     args: KeyVaultCertificateSecretArgs,
     opts: pulumi.ComponentResourceOptions,
 ): pulumi.Output<string> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { KeyVaultCertificateSecret } = require("./keyVaultSecret.ts") as KeyVaultModule;
+    const { KeyVaultCertificateSecret } = createRequire(import.meta.url)("./keyVaultSecret.ts") as KeyVaultModule;
     return new KeyVaultCertificateSecret(name, args, opts).secretUri;
 }
 

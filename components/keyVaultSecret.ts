@@ -1,9 +1,18 @@
-import * as authorization from "@pulumi/azure-native/authorization";
-import * as keyvault from "@pulumi/azure-native/keyvault";
-import { Provider } from "@pulumi/azure-native/provider";
+import type * as Authorization from "@pulumi/azure-native/authorization/index.js";
+import type * as KeyVault from "@pulumi/azure-native/keyvault/index.js";
+import type * as AzureNativeProvider from "@pulumi/azure-native/provider.js";
 import * as pulumi from "@pulumi/pulumi";
+import { createRequire } from "node:module";
 import { createHash, createPrivateKey } from "node:crypto";
 import { type KeyVaultCertificateSecretArgs, type KeyVaultModule, type KeyVaultRef, parseKeyVaultId } from "./keyVault.ts";
+
+// azure-native's submodules through require, as CommonJS loads them: an ES module import of a package reads
+// every export of it, which runs each lazily loaded module (FACTS.md, Pulumi nodejs runtime), and Node refuses
+// the directory imports these are in an ES module.
+const require = createRequire(import.meta.url);
+const authorization = require("@pulumi/azure-native/authorization/index.js") as typeof Authorization;
+const keyvault = require("@pulumi/azure-native/keyvault/index.js") as typeof KeyVault;
+const { Provider } = require("@pulumi/azure-native/provider.js") as typeof AzureNativeProvider;
 
 /**
  * Built-in Azure role "Key Vault Secrets User": read secret contents.

@@ -11,19 +11,19 @@
  * the project's tsconfig, the stack wrapper and the SDK's error reporting are the real ones.
  */
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { privateSubdirectory } from "../tools/lib/privatePaths.cjs";
 import { type PriorState, type Recording, RecordingMonitor } from "./monitor.mts";
-import type { ResolvedConfig } from "./stackConfig.mts";
+import { type ResolvedConfig, type RuntimeOptions, readProjectFile, runtimeOptions } from "./stackConfig.mts";
 import { SimulatedTenant, type TenantData } from "./tenant.mts";
 import type { Value } from "./values.mts";
 
 export type { LogLine, PriorState, RecordedAlias, RecordedInvoke, RecordedResource, Recording, Step } from "./monitor.mts";
 
 export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const TRANSPILE_CACHE_SCRIPT = path.join(PROJECT_DIR, "engine", "transpileCache.cjs");
 
 export interface EvaluateOptions {
     readonly config: ResolvedConfig;
@@ -39,16 +39,19 @@ export interface EvaluateOptions {
     readonly organization?: string;
     /** Extra environment for the program's process (e.g. PULUMI_NODEJS_TRANSPILE_ONLY=true). */
     readonly env?: Readonly<Record<string, string>>;
-    /** Arguments for node before the entry point, as Pulumi.yaml's runtime option `nodeargs` gives them. */
+    /**
+     * How the language host starts the program: by default Pulumi.yaml's runtime options in projectDir (ts-node
+     * or Node's own type stripping, and `nodeargs`), or Pulumi's defaults where there is no Pulumi.yaml.
+     */
+    readonly runtime?: RuntimeOptions;
+    /** More arguments for node, after the runtime's `nodeargs` and before the entry point (the bench's usage probe). */
     readonly nodeArgs?: readonly string[];
     /** Upper bound for one evaluation; a hung program fails instead of blocking. */
     readonly timeoutMs?: number;
     /**
-     * Keep between evaluations, in this user's own directory of the OS's temporary directory, V8's compiled
-     * code of the program and its packages (NODE_COMPILE_CACHE) and, transpile-only, what ts-node makes of
-     * each TypeScript file (engine/transpileCache.cjs): a test suite that runs the program a hundred times
-     * loads it about a fifth faster. The program gets the same code; the benchmark leaves both off, as the
-     * CLI does.
+     * Keep V8's compiled code of the program and its packages between evaluations (NODE_COMPILE_CACHE), in
+     * this account's own directory of the OS's temporary directory: a test suite that runs the program a
+     * hundred times loads it faster. The program gets the same code; the benchmark leaves it off, as the CLI does.
      */
     readonly compileCache?: boolean;
 }
@@ -104,7 +107,9 @@ function runProgram(
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const { project, stack } = options.config;
     const runPath = path.dirname(createRequire(path.join(projectDir, "package.json")).resolve("@pulumi/pulumi/cmd/run"));
+    const runtime = options.runtime ?? projectRuntime(projectDir);
     const args = [
+        ...runtime.nodeargs,
         ...(options.nodeArgs ?? []),
         runPath,
         "--monitor",
@@ -129,7 +134,8 @@ function runProgram(
     const env = {
         ...scrubbedEnv(),
         ...programConfigEnvironment(options.config),
-        PULUMI_NODEJS_TYPESCRIPT: "true",
+        // As the language host sets it (pulumi-language-nodejs main.go): only when ts-node is to be registered.
+        ...(runtime.typescript ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
         ...(options.compileCache ? cacheEnvironment() : {}),
         ...options.env,
     };
@@ -169,20 +175,19 @@ export function programConfigEnvironment(config: ResolvedConfig): { PULUMI_CONFI
 }
 
 /**
- * The caches' variables (EvaluateOptions.compileCache), or none when this account has no private directory
- * for them (tools/lib/privatePaths.cjs: a cache another account can write would run its code as ours).
- * The transpile cache's script comes through NODE_OPTIONS rather than as an argument: the Pulumi loader
- * reads `process.execArgv` to decide whether it may install its own ES module hooks (run.js, "hasLoaders").
+ * The compile cache's variable (EvaluateOptions.compileCache), or none when this account has no private
+ * directory for it (tools/lib/privatePaths.cjs: a cache another account can write would run its code as ours).
  */
 function cacheEnvironment(): Record<string, string> {
     const compile = privateSubdirectory("compile-cache");
-    const transpile = privateSubdirectory("transpile-cache");
-    if (compile.dir === undefined || transpile.dir === undefined) return {};
-    return {
-        NODE_COMPILE_CACHE: compile.dir,
-        EXO_CBA_TRANSPILE_CACHE: transpile.dir,
-        NODE_OPTIONS: `--require=${JSON.stringify(TRANSPILE_CACHE_SCRIPT)}`,
-    };
+    return compile.dir === undefined ? {} : { NODE_COMPILE_CACHE: compile.dir };
+}
+
+/** Pulumi.yaml's runtime options in `projectDir`, or the language host's defaults where there is none. */
+function projectRuntime(projectDir: string): RuntimeOptions {
+    return fs.existsSync(path.join(projectDir, "Pulumi.yaml"))
+        ? runtimeOptions(readProjectFile(projectDir))
+        : { typescript: true, nodeargs: [] };
 }
 
 /** JSON as Go's json.Marshal writes it: these characters only occur inside strings, where the escape means the same. */
@@ -198,7 +203,7 @@ function goJson(value: unknown): string {
 function scrubbedEnv(): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) {
-        if (v !== undefined && !/^(PULUMI_|ARM_|AZURE_|NODE_OPTIONS$|NODE_COMPILE_CACHE$|EXO_CBA_TRANSPILE_CACHE$)/.test(k)) env[k] = v;
+        if (v !== undefined && !/^(PULUMI_|ARM_|AZURE_|NODE_OPTIONS$|NODE_COMPILE_CACHE$)/.test(k)) env[k] = v;
     }
     return env;
 }

@@ -79,7 +79,7 @@ function kib(bytes: number): string {
 }
 
 /** Runs the program in preview against the placeholder tenant and builds the plan. */
-export async function makePlan(config: ResolvedConfig, options: { projectDir?: string; typeCheck?: boolean } = {}): Promise<Plan> {
+export async function makePlan(config: ResolvedConfig, options: { projectDir?: string } = {}): Promise<Plan> {
     const ev = await evaluate({
         config,
         tenant: placeholderTenant(
@@ -92,7 +92,6 @@ export async function makePlan(config: ResolvedConfig, options: { projectDir?: s
         preview: true,
         compileCache: true,
         ...(options.projectDir ? { projectDir: options.projectDir } : {}),
-        ...(options.typeCheck === false ? { env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } } : {}),
     });
     return planOf(config, ev);
 }

@@ -57,6 +57,78 @@ interface ConfigSchema {
 export interface ProjectFile {
     readonly name: string;
     readonly config?: Record<string, unknown>;
+    /** `runtime: nodejs`, or `{ name: nodejs, options: { typescript, nodeargs, tsconfig, ... } }`. */
+    readonly runtime?: unknown;
+}
+
+/** How the nodejs language host starts the program: Pulumi.yaml's runtime options, read as it reads them. */
+export interface RuntimeOptions {
+    /** Register ts-node (PULUMI_NODEJS_TYPESCRIPT=true); default true. */
+    readonly typescript: boolean;
+    /** `nodeargs`, split as a shell would (the host uses google/shlex): Node's own arguments, before the run script. */
+    readonly nodeargs: readonly string[];
+}
+
+/**
+ * Pulumi.yaml's runtime options as the language host reads them (pulumi/pulumi
+ * sdk/nodejs/cmd/pulumi-language-nodejs/main.go, parseOptions and RunPlugin): typescript defaults to true
+ * and must be a boolean, nodeargs must be a string. Other options (packagemanager, ...) do not change how
+ * the program runs.
+ */
+export function runtimeOptions(project: ProjectFile): RuntimeOptions {
+    const runtime = project.runtime;
+    const options =
+        runtime !== null && typeof runtime === "object" && !Array.isArray(runtime) ? (runtime as { options?: unknown }).options : undefined;
+    const o = options !== null && typeof options === "object" && !Array.isArray(options) ? (options as Record<string, unknown>) : {};
+    if (o["typescript"] !== undefined && typeof o["typescript"] !== "boolean") {
+        throw new StackConfigError("Pulumi.yaml: typescript option must be a boolean", true);
+    }
+    if (o["nodeargs"] !== undefined && typeof o["nodeargs"] !== "string") {
+        throw new StackConfigError("Pulumi.yaml: nodeargs option must be a string", true);
+    }
+    return {
+        typescript: o["typescript"] ?? true,
+        nodeargs: shellWords(o["nodeargs"] ?? ""),
+    };
+}
+
+/**
+ * Words as google/shlex splits them (the language host's nodeargs): white space separates, single quotes keep
+ * everything, double quotes keep all but a backslash before a double quote or backslash, and a backslash
+ * outside quotes keeps the next character.
+ */
+export function shellWords(text: string): string[] {
+    const words: string[] = [];
+    let word = "";
+    let started = false;
+    let quote: "'" | '"' | undefined;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (quote === "'") {
+            if (c === "'") quote = undefined;
+            else word += c;
+        } else if (quote === '"') {
+            if (c === '"') quote = undefined;
+            else if (c === "\\" && (text[i + 1] === '"' || text[i + 1] === "\\")) word += text[++i];
+            else word += c;
+        } else if (c === "'" || c === '"') {
+            quote = c;
+            started = true;
+        } else if (c === "\\") {
+            if (i + 1 < text.length) word += text[++i];
+            started = true;
+        } else if (/\s/.test(c)) {
+            if (started) words.push(word);
+            word = "";
+            started = false;
+        } else {
+            word += c;
+            started = true;
+        }
+    }
+    if (quote !== undefined) throw new StackConfigError("Pulumi.yaml: nodeargs has an unclosed quote", true);
+    if (started) words.push(word);
+    return words;
 }
 
 export function readProjectFile(projectDir: string): ProjectFile {

@@ -240,7 +240,7 @@ describe("a reader that goes away", () => {
     it("ends the tool quietly with its own exit code (`npm run plan -- --mermaid | head -1`)", async () => {
         const line = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> })
             .scripts["plan"];
-        const child = spawn(process.execPath, [...line.split(" ").slice(1), "--stack", "dev", "--no-type-check", "--mermaid"], {
+        const child = spawn(process.execPath, [...line.split(" ").slice(1), "--stack", "dev", "--mermaid"], {
             cwd: PROJECT_DIR,
             env: { ...process.env, NODE_OPTIONS: NPM_NODE_OPTIONS },
             stdio: ["ignore", "pipe", "pipe"],

@@ -123,8 +123,7 @@ describe("npm run plan: every printed field escaped", () => {
     const plannedFile = path.join(dir, hostileFileName("p", 8, 16));
     fs.writeFileSync(refusedFile, yamlText(refused));
     fs.writeFileSync(plannedFile, yamlText(planned));
-    const plan = (file: string, ...args: string[]) =>
-        runTool("plan", ["--stack", "forgery", "--config-file", file, "--no-type-check", ...args]);
+    const plan = (file: string, ...args: string[]) => runTool("plan", ["--stack", "forgery", "--config-file", file, ...args]);
 
     it("a configuration the program refuses: keys in the configuration, the errors and the warnings; the file's name", async () => {
         const [text, json] = await Promise.all([plan(refusedFile), plan(refusedFile, "--json")]);

@@ -43,7 +43,7 @@ describe("the Node versions the project supports", () => {
         const { RANGE } = require(path.join(PROJECT_DIR, "tools/lib/preload.cjs")) as { RANGE: string };
         assert.equal(pkg.engines.node, RANGE);
     });
-    for (const version of ["20.20.2", "22.12.0", "22.17.1", "23.5.0"]) {
+    for (const version of ["20.20.2", "22.12.0", "22.17.1", "23.5.0", "23.6.0", "24.2.0"]) {
         it(`refuse ${version} in one line naming the versions needed, before any TypeScript is loaded`, () => {
             const r = runCheck(version);
             assert.equal(r.status, 1);
@@ -53,7 +53,7 @@ describe("the Node versions the project supports", () => {
             );
         });
     }
-    for (const version of ["22.18.0", "23.6.0", "24.0.0", "26.12.1"]) {
+    for (const version of ["22.18.0", "24.3.0", "25.0.0", "26.12.1"]) {
         it(`admit ${version}`, () => assert.deepEqual(runCheck(version), { status: 0, stderr: "" }));
     }
     it("are checked before every npm script, through the one node-options setting in .npmrc", () => {

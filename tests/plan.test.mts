@@ -22,13 +22,13 @@ function plan(...args: string[]): Promise<ToolRun> {
 }
 
 function fixture(stack: string): string[] {
-    return ["--stack", stack, "--config-file", path.join(FIXTURES, `Pulumi.${stack}.yaml`), "--no-type-check"];
+    return ["--stack", stack, "--config-file", path.join(FIXTURES, `Pulumi.${stack}.yaml`)];
 }
 
 describe("plan of the dev stack", () => {
     it("prints the resource tree, the review details and the outputs", async () => {
         // Type-checking while loading is the loader tests' subject; here the plan itself is.
-        const run = await plan("--stack", "dev", "--no-type-check");
+        const run = await plan("--stack", "dev");
         assert.equal(run.code, 0, run.stderr);
         matchSnapshot("plan-dev.txt", run.stdout);
         assert.match(run.stdout, /\+ azuread:index\/directoryRoleAssignment:DirectoryRoleAssignment {2}exo-role-exchange-administrator/);
@@ -36,10 +36,7 @@ describe("plan of the dev stack", () => {
         assert.match(run.stdout, /principalObjectId: \[computed\] from exo-sp/);
     });
     it("prints the same data as JSON, byte for byte the same on every run", async () => {
-        const [a, b] = await Promise.all([
-            plan("--stack", "dev", "--json", "--no-type-check"),
-            plan("--stack", "dev", "--json", "--no-type-check"),
-        ]);
+        const [a, b] = await Promise.all([plan("--stack", "dev", "--json"), plan("--stack", "dev", "--json")]);
         assert.equal(a.code, 0, a.stderr);
         assert.equal(a.stdout, b.stdout);
         matchSnapshot("plan-dev.json", a.stdout);
@@ -178,7 +175,7 @@ describe("a configuration too large to hand to the program", () => {
         // 130 KiB of values: the file is far under its 1 MiB cap, PULUMI_CONFIG (the program's whole configuration) over the limit.
         const values = { "exo-cba:displayName": "a".repeat(65 * 1024), "exo-cba:organization": "b".repeat(65 * 1024) };
         const file = stackFile("big", values);
-        const refused = await plan("--stack", "big", "--config-file", file, "--no-type-check");
+        const refused = await plan("--stack", "big", "--config-file", file);
         assert.equal(refused.code, 1, refused.stderr);
         assert.equal(refused.stdout, "");
         const line = /^error: (.*)\n$/.exec(refused.stderr)?.[1];
@@ -198,12 +195,12 @@ describe("a configuration too large to hand to the program", () => {
 
         // At the limit exactly the program starts (and refuses the values itself); one byte over, it does not.
         const fits = { ...values, "exo-cba:displayName": values["exo-cba:displayName"].slice(bytes - MAX_ARG_STRLEN) };
-        const started = await plan("--stack", "big", "--config-file", stackFile("big", fits), "--no-type-check");
+        const started = await plan("--stack", "big", "--config-file", stackFile("big", fits));
         assert.equal(started.code, 1, started.stderr);
         assert.match(started.stdout, /^Errors \(pulumi preview would stop here\):$/m);
         assert.match(started.stdout, /exo-cba:organization is 65 KiB; a setting holds at most 64 KiB/);
         const over = { ...fits, "exo-cba:displayName": `${fits["exo-cba:displayName"]}a` };
-        const again = await plan("--stack", "big", "--config-file", stackFile("big", over), "--no-type-check");
+        const again = await plan("--stack", "big", "--config-file", stackFile("big", over));
         assert.equal(again.code, 1);
         assert.match(again.stderr, /PULUMI_CONFIG 131073 bytes/);
     });
@@ -221,8 +218,8 @@ describe("long configuration values", () => {
         const key = `exo-cba:${"k".repeat(1000)}`;
         const file = stackFile("long", { "exo-cba:displayName": displayName, "exo-cba:organization": organization, [key]: "x" });
         const [text, json] = await Promise.all([
-            plan("--stack", "long", "--config-file", file, "--no-type-check"),
-            plan("--stack", "long", "--config-file", file, "--no-type-check", "--json"),
+            plan("--stack", "long", "--config-file", file),
+            plan("--stack", "long", "--config-file", file, "--json"),
         ]);
         assert.equal(text.code, 1, text.stderr);
         assert.ok(text.stdout.length < 8 * 1024, `printed ${text.stdout.length} characters`);
@@ -248,8 +245,8 @@ describe("long configuration values", () => {
             `^\\[\\{"certificatePem":"\\[certificate CN=Contoso EXO runner, thumbprint ${opensslThumbprint(certificate.certPem)}, valid until \\d{4}-[^\\]]+\\]","name":"byo"\\}\\]$`,
         );
         const [text, json] = await Promise.all([
-            plan("--stack", "gen", "--config-file", file, "--no-type-check"),
-            plan("--stack", "gen", "--config-file", file, "--no-type-check", "--json"),
+            plan("--stack", "gen", "--config-file", file),
+            plan("--stack", "gen", "--config-file", file, "--json"),
         ]);
         assert.match(/^ {4}exo-cba:certificates +(.*)$/m.exec(text.stdout)?.[1] ?? text.stdout, expected);
         const config = (JSON.parse(json.stdout) as { config: { key: string; value: string }[] }).config;
@@ -260,7 +257,7 @@ describe("long configuration values", () => {
             "/subscriptions/3f2e1d0c-9b8a-4765-8432-10fedcba9876/resourceGroups/rg-exo-automation-with-a-long-descriptive-name-for-this-team/providers/Microsoft.KeyVault/vaults/kv-exo-contoso-prod";
         const displayName = "Contoso \u202eEXO runner";
         const file = stackFile("kv", { "exo-cba:keyVaultId": keyVaultId, "exo-cba:displayName": displayName });
-        const run = await plan("--stack", "kv", "--config-file", file, "--no-type-check", "--json");
+        const run = await plan("--stack", "kv", "--config-file", file, "--json");
         const config = (JSON.parse(run.stdout) as { config: { key: string; value: string }[] }).config;
         assert.equal(config.find((c) => c.key === "exo-cba:keyVaultId")?.value, keyVaultId);
         // JSON as well as text shows what would reorder the line, escaped: the same JSON value.
@@ -297,9 +294,9 @@ describe("a setting outside config: (a stray key)", () => {
         const file = path.join(tempDir("plan-"), "Pulumi.stray.yaml");
         fs.writeFileSync(file, STRAY);
         const [text, json, mermaid] = await Promise.all([
-            plan("--stack", "stray", "--config-file", file, "--no-type-check"),
-            plan("--stack", "stray", "--config-file", file, "--no-type-check", "--json"),
-            plan("--stack", "stray", "--config-file", file, "--no-type-check", "--mermaid"),
+            plan("--stack", "stray", "--config-file", file),
+            plan("--stack", "stray", "--config-file", file, "--json"),
+            plan("--stack", "stray", "--config-file", file, "--mermaid"),
         ]);
         // The graph has no place for warnings: they go to standard error, one line each.
         assert.equal(mermaid.code, 0, mermaid.stderr);

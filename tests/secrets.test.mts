@@ -47,7 +47,7 @@ function assertNoKey(text: string, pem: string, where: string): void {
 function plan(config: Record<string, unknown>, ...args: string[]): Promise<ToolRun> {
     const file = path.join(tempDir("plan-"), "Pulumi.leak.yaml");
     fs.writeFileSync(file, stringify({ config }));
-    return runTool("plan", ["--stack", "leak", "--config-file", file, "--no-type-check", ...args], { viaNpm: false });
+    return runTool("plan", ["--stack", "leak", "--config-file", file, ...args], { viaNpm: false });
 }
 
 describe("a private key pasted into the configuration", () => {

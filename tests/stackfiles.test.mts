@@ -281,8 +281,8 @@ describe("npm run plan and npm run stacks with a stack file in another encoding"
         const latin1 = path.join(dir, "Pulumi.latin1.yaml");
         fs.writeFileSync(latin1, Buffer.from("config:\n  exo-cba:displayName: Jos\xe9\n", "latin1"));
         const [read, refused] = await Promise.all([
-            runTool("plan", ["--stack", "wide", "--config-file", wide, "--no-type-check", "--json"], { viaNpm: false }),
-            runTool("plan", ["--stack", "latin1", "--config-file", latin1, "--no-type-check"], { viaNpm: false }),
+            runTool("plan", ["--stack", "wide", "--config-file", wide, "--json"], { viaNpm: false }),
+            runTool("plan", ["--stack", "latin1", "--config-file", latin1], { viaNpm: false }),
         ]);
         assert.equal(read.code, 0, read.stderr);
         const config = (JSON.parse(read.stdout) as { config: { key: string; value: string }[] }).config;

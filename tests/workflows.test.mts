@@ -70,7 +70,8 @@ type Rule =
     | "runner"
     | "pin"
     | "checkout credentials"
-    | "reusable workflow";
+    | "reusable workflow"
+    | "type check";
 
 interface Finding {
     readonly rule: Rule;
@@ -300,8 +301,24 @@ function audit(workflows: readonly Workflow[]): Finding[] {
                 }
             }
 
+            // The program runs on Node's own type stripping (Pulumi.yaml typescript: false): a type error no longer
+            // stops `pulumi preview` or `up`, so the job checks the types itself before it runs either.
+            let typeChecked = false;
             steps(job).forEach((step, i) => {
                 const at = `${where} step ${i + 1}`;
+                const command =
+                    typeof step["uses"] === "string" && step["uses"].startsWith("pulumi/actions@") && isObj(step["with"])
+                        ? step["with"]["command"]
+                        : undefined;
+                const script = typeof step["run"] === "string" ? step["run"] : "";
+                if (/\bnpm\s+run\s+(-s\s+)?typecheck\b/.test(script)) typeChecked = true;
+                if ((command === "preview" || command === "up" || /(^|[;&|(]\s*)pulumi\s+(preview|up)\b/m.test(script)) && !typeChecked) {
+                    find(
+                        "type check",
+                        at,
+                        "runs the program (pulumi preview or up) before npm run typecheck: a type error would not stop it",
+                    );
+                }
                 for (const [key, value] of Object.entries(step)) {
                     const secret = strings(value, [key]).some(([s, p]) => readsSecrets(s, p));
                     if (secret && (key !== "env" || runsNpmInstall(step))) {
@@ -526,6 +543,25 @@ describe("pull requests reach only the reviewed <stack>-preview environment; eac
             "deploy.yml job deploy",
         );
     });
+});
+
+describe("every job that runs the program checks its types first", () => {
+    it("holds for the repository's workflows", () => assert.deepEqual(only("type check", audit(REPOSITORY)), []));
+    for (const [file, jobId] of [
+        ["deploy.yml", "deploy"],
+        ["preview.yml", "preview"],
+    ] as const) {
+        it(`catches ${file}'s ${jobId} job without npm run typecheck`, () => {
+            catches(
+                "type check",
+                edited(file, (d) => {
+                    const j = job(d, jobId);
+                    j["steps"] = steps(j).filter((st) => !(typeof st["run"] === "string" && st["run"].includes("typecheck")));
+                }),
+                `${file} job ${jobId}`,
+            );
+        });
+    }
 });
 
 describe("jobs with secrets that can be started by hand, or on push, run the default branch's code only", () => {

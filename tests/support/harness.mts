@@ -34,12 +34,6 @@ export interface RunOptions {
     /** The previous deployment of the same stack (its state). */
     readonly prior?: Evaluation | PriorState;
     readonly projectDir?: string;
-    /**
-     * Type-check the program while loading it, as `pulumi up` does by default. Off unless asked:
-     * the loader tests and the main stack test check it; elsewhere it would repeat `npm run typecheck`
-     * at three times the cost. Off is the language host's own PULUMI_NODEJS_TRANSPILE_ONLY mode.
-     */
-    readonly typeCheck?: boolean;
     /** Record the modules the program's process loaded (bench/usage.cjs), as `modules`: files relative to the project. */
     readonly recordModules?: boolean;
 }
@@ -60,10 +54,7 @@ export async function run(config: ResolvedConfig, options: RunOptions = {}): Pro
         projectDir,
         compileCache: true,
         ...(usageFile ? { nodeArgs: ["--require", path.join(PROJECT_DIR, "bench", "usage.cjs")] } : {}),
-        env: {
-            ...(options.typeCheck ? {} : { PULUMI_NODEJS_TRANSPILE_ONLY: "true" }),
-            ...(usageFile ? { EXO_CBA_BENCH_USAGE_FILE: usageFile } : {}),
-        },
+        env: usageFile ? { EXO_CBA_BENCH_USAGE_FILE: usageFile } : {},
     });
     if (!usageFile) return ev;
     const { modules } = JSON.parse(fs.readFileSync(usageFile, "utf8")) as { modules: string[] };

@@ -128,7 +128,7 @@ export async function diagram(projectDir: string = PROJECT_DIR): Promise<string>
         if (e instanceof StackConfigError) throw new UserError(`${e.message}; the README's diagram is drawn from it`);
         throw e;
     }
-    const plan = await makePlan(config, { typeCheck: false });
+    const plan = await makePlan(config);
     if (plan.errors.length > 0) {
         throw new UserError(
             `the dev stack is refused, so the README's diagram cannot be drawn from it: ${plan.errors.join(" ").replace(/\s+/g, " ")}`,

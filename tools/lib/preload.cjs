@@ -11,9 +11,11 @@
 //    directory (a tool run from where the person typed the command, npm itself in a test) inherits
 //    NODE_OPTIONS: make the path absolute, quoted for NODE_OPTIONS, so that one finds this file too.
 "use strict";
-var RANGE = "^22.18.0 || >=23.6.0";
+// Node strips types by default from 22.18 and 23.6, and stops warning that it does from 22.18 and 24.3:
+// 23.6 to 24.2 would print an ExperimentalWarning on every run, so they are left out.
+var RANGE = "^22.18.0 || >=24.3.0";
 var v = process.versions.node.split(".").map(Number);
-var ok = v[0] >= 24 || (v[0] === 23 && v[1] >= 6) || (v[0] === 22 && v[1] >= 18);
+var ok = v[0] >= 25 || (v[0] === 24 && v[1] >= 3) || (v[0] === 22 && v[1] >= 18);
 if (!ok) {
     process.stderr.write(
         "exo-cba needs Node.js " +
