@@ -5,6 +5,7 @@
  * with -ExchangeEnvironmentName, Connect-IPPSSession with -ConnectionUri and -AzureADAuthorizationEndpointUri.
  */
 import { CLOUDS, type CloudName } from "./microsoft.ts";
+import type { Os } from "./runners.ts";
 
 export interface ConnectValues {
     readonly appId: string;
@@ -118,4 +119,36 @@ function complianceEndpoints(cloud: CloudName | undefined): string {
  */
 export function quote(value: string): string {
     return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (c) => c + c)}'`;
+}
+
+/**
+ * Security & Compliance PowerShell: "Currently, Connect-IPPSSession and therefore Security & Compliance
+ * PowerShell isn't available in PowerShell 7 on [Linux | macOS] clients" (https://learn.microsoft.com/powershell/exchange/exchange-online-powershell-v2, both OS sections).
+ */
+export function securityAndCompliance(os: Os): boolean {
+    return os === "windows";
+}
+
+/** The operating systems where Connect-IPPSSession works, and those where it does not. */
+const OS_NAMES: Readonly<Record<Os, string>> = { windows: "Windows", linux: "Linux", macos: "macOS" };
+
+function osList(oses: readonly Os[], conjunction: "and" | "or"): string {
+    const names = oses.map((os) => OS_NAMES[os]);
+    return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} ${conjunction} ${names[names.length - 1]}`;
+}
+
+const ALL_OS: readonly Os[] = ["windows", "linux", "macos"];
+
+/**
+ * The caveat every Connect-IPPSSession line carries, from the hosts where Security & Compliance PowerShell
+ * works: "Windows only: Connect-IPPSSession is not available in PowerShell 7 on Linux or macOS".
+ */
+export const COMPLIANCE_CAVEAT = `${osList(ALL_OS.filter(securityAndCompliance), "and")} only: Connect-IPPSSession is not available in PowerShell 7 on ${osList(
+    ALL_OS.filter((os) => !securityAndCompliance(os)),
+    "or",
+)}`;
+
+/** A PowerShell line with a caveat as a trailing comment: pasted into a script, the caveat comes along and changes nothing. */
+export function withCaveat(line: string, caveat: string): string {
+    return `${line}  # ${caveat}`;
 }

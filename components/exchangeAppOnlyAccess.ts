@@ -5,12 +5,14 @@ import { createRequire } from "node:module";
 import { type CertificateFacts, inspectCertificate } from "./certificate.ts";
 import { loadOptionalRules, providerEnvironment } from "./config.ts";
 import {
+    COMPLIANCE_CAVEAT,
     connectCommand,
     connectCommandAccessToken,
     connectCommandCrossPlatform,
     connectCommandManagedIdentity,
     connectIppsCommand,
     connectIppsCommandAccessToken,
+    withCaveat,
 } from "./connect.ts";
 import { describeExpiry, describeRetirement, expiryStatus } from "./expiry.ts";
 import { show } from "./redaction.ts";
@@ -24,7 +26,6 @@ import {
     findRole,
 } from "./microsoft.ts";
 import type { FederatedCredentialOutput, ManagedIdentityOutput, RegisteredCertificate, RoleOutput, StackOutputValues } from "./outputs.ts";
-import { COMPLIANCE_CAVEAT, withCaveat } from "./runners.ts";
 import { type Settings, type SettingsInput, describeProblems, withDefaults } from "./settings.ts";
 import { INITIAL_GENERATION, type ResolvedGeneration, checkSettings, cloudOf, generationsOf, organizationHint } from "./validation.ts";
 

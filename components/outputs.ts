@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { CloudName } from "./microsoft.ts";
-import { COMPLIANCE_CAVEAT } from "./runners.ts";
+import { COMPLIANCE_CAVEAT } from "./connect.ts";
 
 /** One registered certificate, as the `certificates` output lists it. */
 export interface RegisteredCertificate {

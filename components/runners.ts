@@ -356,38 +356,6 @@ export function hasFeature(version: string, feature: Feature): boolean {
     return compareVersions(version, MODULE_FEATURES[feature]) >= 0;
 }
 
-/**
- * Security & Compliance PowerShell: "Currently, Connect-IPPSSession and therefore Security & Compliance
- * PowerShell isn't available in PowerShell 7 on [Linux | macOS] clients" (MODULE_PAGE, both OS sections).
- */
-export function securityAndCompliance(os: Os): boolean {
-    return os === "windows";
-}
-
-/** The operating systems where Connect-IPPSSession works, and those where it does not. */
-const OS_NAMES: Readonly<Record<Os, string>> = { windows: "Windows", linux: "Linux", macos: "macOS" };
-
-function osList(oses: readonly Os[], conjunction: "and" | "or"): string {
-    const names = oses.map((os) => OS_NAMES[os]);
-    return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} ${conjunction} ${names[names.length - 1]}`;
-}
-
-const ALL_OS: readonly Os[] = ["windows", "linux", "macos"];
-
-/**
- * The caveat every Connect-IPPSSession line carries, from the hosts where Security & Compliance PowerShell
- * works: "Windows only: Connect-IPPSSession is not available in PowerShell 7 on Linux or macOS".
- */
-export const COMPLIANCE_CAVEAT = `${osList(ALL_OS.filter(securityAndCompliance), "and")} only: Connect-IPPSSession is not available in PowerShell 7 on ${osList(
-    ALL_OS.filter((os) => !securityAndCompliance(os)),
-    "or",
-)}`;
-
-/** A PowerShell line with a caveat as a trailing comment: pasted into a script, the caveat comes along and changes nothing. */
-export function withCaveat(line: string, caveat: string): string {
-    return `${line}  # ${caveat}`;
-}
-
 /** The runner whose `runs-on` (GitHub) or `vmImage` (Azure Pipelines) label this is, if the table has it. */
 export function runnerForLabel(kind: "github" | "azure-devops", label: string): Runner | undefined {
     return RUNNERS.find((r) => r.kind === kind && (r.labels ?? []).includes(label));

@@ -22,7 +22,8 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse, stringify } from "yaml";
-import { type PowerShell, type Runner, RUNNERS, modulePin, runnerForLabel, securityAndCompliance } from "../components/runners.ts";
+import { type PowerShell, type Runner, RUNNERS, modulePin, runnerForLabel } from "../components/runners.ts";
+import { securityAndCompliance } from "../components/connect.ts";
 import { CONFIG_NAMESPACE, SETTING_KEYS } from "../components/settings.ts";
 import { PROJECT_DIR } from "./support/harness.mts";
 

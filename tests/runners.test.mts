@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-    COMPLIANCE_CAVEAT,
     MODULE_RELEASES,
     type PowerShell,
     RUNNERS,
@@ -14,9 +13,8 @@ import {
     hasFeature,
     modulePin,
     runnerForLabel,
-    securityAndCompliance,
-    withCaveat,
 } from "../components/runners.ts";
+import { COMPLIANCE_CAVEAT, securityAndCompliance, withCaveat } from "../components/connect.ts";
 
 /**
  * learn.microsoft.com/powershell/exchange/exchange-online-powershell-v2, "Supported operating systems":

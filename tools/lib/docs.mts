@@ -9,15 +9,8 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { ROTATION_ADVICE } from "../../components/expiry.ts";
 import { OUTPUT_DOCS } from "../../components/outputs.ts";
-import {
-    type CertificateForm,
-    MODULE_RELEASES,
-    type Runner,
-    type SignIn,
-    RUNNERS,
-    modulePin,
-    securityAndCompliance,
-} from "../../components/runners.ts";
+import { type CertificateForm, MODULE_RELEASES, type Runner, type SignIn, RUNNERS, modulePin } from "../../components/runners.ts";
+import { securityAndCompliance } from "../../components/connect.ts";
 import { type Kind, SETTINGS, SETTING_KEYS } from "../../components/settings.ts";
 import { PROJECT_DIR } from "../../engine/engine.mts";
 import { makePlan, renderMermaid } from "../../engine/plan.mts";

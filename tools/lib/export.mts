@@ -10,6 +10,7 @@ import { createInterface } from "node:readline";
 import * as tty from "node:tty";
 import { certificateFacts } from "../../components/certificate.ts";
 import {
+    COMPLIANCE_CAVEAT,
     type ConnectValues,
     connectCommand,
     connectCommandAccessToken,
@@ -20,10 +21,10 @@ import {
     connectIppsCommandAccessToken,
     connectIppsCommandPemFile,
     quote,
+    withCaveat,
 } from "../../components/connect.ts";
 import { ROTATION_ADVICE, ROTATION_REFERENCE, describeExpiry, expiryStatus } from "../../components/expiry.ts";
 import { type CloudName, isGuid } from "../../components/microsoft.ts";
-import { COMPLIANCE_CAVEAT, withCaveat } from "../../components/runners.ts";
 import { hasControlCharacters, show } from "../../components/redaction.ts";
 import { UserError, describeFsError, refuseSharedPath, stackName } from "./cli.mts";
 import { type StackOutputs, certificateOutput, thumbprintMismatch } from "./outputs.mts";
