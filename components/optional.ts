@@ -1,8 +1,8 @@
 /**
  * The rules of the settings most stacks leave out: certificate generations and brought certificates,
  * managed identities, federated credentials, a stack without an application, and the readers of their
- * list items. validation.ts calls them through the OptionalRules loader, so `pulumi up` transpiles and
- * type-checks this file only for a stack that uses one of these settings. Pure, like validation.ts.
+ * list items. validation.ts calls them through the OptionalRules loader, so `pulumi up` loads this file
+ * (and Node strips its types) only for a stack that uses one of these settings. Pure, like validation.ts.
  */
 import { inspectCertificate, pemBlocks } from "./certificate.ts";
 import { expiryStatus } from "./expiry.ts";

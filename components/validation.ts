@@ -80,9 +80,9 @@ export interface ResolvedFederatedCredential {
 /**
  * The rules of the settings most stacks leave out (components/optional.ts): certificate generations and
  * brought certificates, managed identities, federated credentials, a stack without an application, and
- * the readers of their list items. They are handed in as a loader, so that `pulumi up` transpiles and
- * type-checks them only for a stack that uses one of these settings (config.ts loadOptionalRules); code
- * that runs as ES modules (tests, tools) imports optional.ts and passes `() => optional`.
+ * the readers of their list items. They are handed in as a loader, so that `pulumi up` loads them (and
+ * Node strips their types) only for a stack that uses one of these settings (config.ts loadOptionalRules);
+ * the tests and tools import optional.ts and pass `() => optional`.
  */
 export interface OptionalRules {
     readonly checkWithoutApplication: (s: Settings, err: Report) => void;

@@ -7,8 +7,9 @@
  *   node <project>/node_modules/@pulumi/pulumi/cmd/run --monitor <addr> --engine <addr> --project <p>
  *        --root-directory <dir> --stack <s> --pwd <dir> [--dry-run] --parallel <n> .
  * with the configuration in PULUMI_CONFIG (pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs).
- * This does the same, with the engine's two gRPC services played by RecordingMonitor. So ts-node,
- * the project's tsconfig, the stack wrapper and the SDK's error reporting are the real ones.
+ * This does the same, with the engine's two gRPC services played by RecordingMonitor, and reads
+ * Pulumi.yaml's runtime options as the language host does (typescript: ts-node or Node's own type
+ * stripping; nodeargs). So the loader, the stack wrapper and the SDK's error reporting are the real ones.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -37,15 +38,16 @@ export interface EvaluateOptions {
     readonly prior?: PriorState | undefined;
     readonly projectDir?: string;
     readonly organization?: string;
-    /** Extra environment for the program's process (e.g. PULUMI_NODEJS_TRANSPILE_ONLY=true). */
+    /**
+     * Extra environment for the program's process (e.g. NODE_OPTIONS with a --require: unlike node's command
+     * line, it does not change which loader hooks Pulumi's loader registers for ts-node).
+     */
     readonly env?: Readonly<Record<string, string>>;
     /**
      * How the language host starts the program: by default Pulumi.yaml's runtime options in projectDir (ts-node
      * or Node's own type stripping, and `nodeargs`), or Pulumi's defaults where there is no Pulumi.yaml.
      */
     readonly runtime?: RuntimeOptions;
-    /** More arguments for node, after the runtime's `nodeargs` and before the entry point (the bench's usage probe). */
-    readonly nodeArgs?: readonly string[];
     /** Upper bound for one evaluation; a hung program fails instead of blocking. */
     readonly timeoutMs?: number;
     /**
@@ -110,7 +112,6 @@ function runProgram(
     const runtime = options.runtime ?? projectRuntime(projectDir);
     const args = [
         ...runtime.nodeargs,
-        ...(options.nodeArgs ?? []),
         runPath,
         "--monitor",
         address,

@@ -42,6 +42,30 @@ describe("loading the program like the nodejs language host", () => {
         );
     });
 
+    it("loads no module of any package beyond what the hand-minimal program (bench/minimal) loads the same way", async () => {
+        // The provider packages come through require: an ES module import of @pulumi/azuread would read every
+        // export and so load every lazily loaded resource module of the package (83 instead of 9).
+        const [program, minimal] = await Promise.all([
+            run(stackConfig({}), { preview: true, recordModules: true }),
+            run(stackConfig({}), { projectDir: path.join(PROJECT_DIR, "bench", "minimal"), preview: true, recordModules: true }),
+        ]);
+        assert.equal(program.failed, false, program.errors.join("\n"));
+        assert.equal(minimal.failed, false, minimal.errors.join("\n"));
+        const packageModules = (modules: readonly string[] | undefined) =>
+            (modules ?? []).map((m) => /node_modules\/(.*)$/.exec(m)?.[1]).filter((m): m is string => m !== undefined);
+        const theirs = new Set(packageModules(minimal.modules));
+        assert.ok(theirs.has("@pulumi/azuread/applicationRegistration.js"), "the minimal program's modules were recorded");
+        assert.deepEqual(
+            packageModules(program.modules).filter((m) => !theirs.has(m)),
+            [],
+        );
+        assert.deepEqual(
+            (program.modules ?? []).filter((m) => m.startsWith("components/runners.ts")),
+            [],
+            "the host table is the tools' and the docs', not the program's",
+        );
+    });
+
     it("strips the types without checking them: a type error runs (npm run typecheck and the workflows stop it)", async () => {
         const dir = projectCopy((d) =>
             editText(path.join(d, "components", "expiry.ts"), (t) => `${t}\nexport const broken: number = "not a number";\n`),

@@ -71,7 +71,6 @@ describe("default stack: self-signed certificate", () => {
     let ev: Run;
     let outputs: Record<string, unknown>;
     before(async () => {
-        // Transpile-only, as every evaluation but the loader tests' (tests/loader.test.mts type-checks this configuration).
         ev = await run(stackConfig({}), { recordModules: true });
         assert.equal(ev.failed, false, `${ev.errors.join("\n")}\n${ev.stderr}`);
         outputs = ev.outputs ?? {};

@@ -2,11 +2,19 @@
  * The benchmark's baseline: the resources (with the same inputs), invokes and stack outputs exo-cba has for
  * the dev stack, written out by hand with no component, validation or configuration. The bench checks that
  * both register and export the same before it measures. Not a program to deploy.
+ *
+ * An ES module, loaded natively or by Pulumi's default (ts-node, type-checked) as the bench chooses; the
+ * provider packages come through require, as the program's do, so that both load the same modules of them.
  */
-import * as azuread from "@pulumi/azuread";
+import type * as AzureAD from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
+import type * as TLS from "@pulumi/tls";
 import { X509Certificate } from "node:crypto";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const azuread = require("@pulumi/azuread") as typeof AzureAD;
+const tls = require("@pulumi/tls") as typeof TLS;
 
 const EXCHANGE_ONLINE = "00000002-0000-0ff1-ce00-000000000000";
 const EXCHANGE_ADMINISTRATOR = "29232cdf-9323-42fd-ade2-1d097af3e4de";

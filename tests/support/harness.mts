@@ -39,7 +39,7 @@ export interface RunOptions {
 }
 
 export type Run = Evaluation & {
-    /** With recordModules: every CommonJS module the program's process had loaded when it exited. */
+    /** With recordModules: every module (CommonJS or ES) the program's process had loaded when it exited. */
     readonly modules?: readonly string[];
 };
 
@@ -53,8 +53,14 @@ export async function run(config: ResolvedConfig, options: RunOptions = {}): Pro
         prior: options.prior && "recording" in options.prior ? options.prior.recording : options.prior,
         projectDir,
         compileCache: true,
-        ...(usageFile ? { nodeArgs: ["--require", path.join(PROJECT_DIR, "bench", "usage.cjs")] } : {}),
-        env: usageFile ? { EXO_CBA_BENCH_USAGE_FILE: usageFile } : {},
+        // The probe through NODE_OPTIONS, as the bench gives it: on the command line it would change which
+        // loader hooks Pulumi's loader chooses (bench/run.mts says why).
+        env: usageFile
+            ? {
+                  EXO_CBA_BENCH_USAGE_FILE: usageFile,
+                  NODE_OPTIONS: `--require ${JSON.stringify(path.join(PROJECT_DIR, "bench", "usage.cjs"))}`,
+              }
+            : {},
     });
     if (!usageFile) return ev;
     const { modules } = JSON.parse(fs.readFileSync(usageFile, "utf8")) as { modules: string[] };
