@@ -5,7 +5,6 @@
  * with -ExchangeEnvironmentName, Connect-IPPSSession with -ConnectionUri and -AzureADAuthorizationEndpointUri.
  */
 import { CLOUDS, type CloudName } from "./microsoft.ts";
-import type { Os } from "./runners.ts";
 
 export interface ConnectValues {
     readonly appId: string;
@@ -120,6 +119,9 @@ function complianceEndpoints(cloud: CloudName | undefined): string {
 export function quote(value: string): string {
     return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (c) => c + c)}'`;
 }
+
+/** The operating systems a runner has (components/runners.ts). */
+export type Os = "windows" | "linux" | "macos";
 
 /**
  * Security & Compliance PowerShell: "Currently, Connect-IPPSSession and therefore Security & Compliance

@@ -3,13 +3,16 @@
  * runs, the ExchangeOnlineManagement version to pin there, how a certificate can be given, whether
  * Exchange Online and Security & Compliance PowerShell work, and which sign-in modes apply. Each row
  * carries its source. The README's and docs/runners.md's tables are rendered from it (npm run docs), the
- * recipes in README.md and docs/ are tested against it, and the stack's Connect-IPPSSession lines and
- * export-cert's next steps take their caveat from it. Pure: no Pulumi runtime.
+ * recipes in README.md and docs/ are tested against it. Where Security & Compliance PowerShell works (and
+ * the caveat the stack's Connect-IPPSSession lines carry) is connect.ts's, so that a stack does not load this
+ * table. Pure: no Pulumi runtime.
  */
+import type { Os } from "./connect.ts";
+
+export type { Os };
 
 /** A PowerShell a host runs: Windows PowerShell 5.1, or PowerShell 7.x by minor version. */
 export type PowerShell = "5.1" | "7.2" | "7.4" | "7.6";
-export type Os = "windows" | "linux" | "macos";
 /** How a runner signs in: the stack's managed identities, federated credentials or certificates. */
 export type SignIn = "managedIdentity" | "federated" | "certificate";
 /**
