@@ -3,10 +3,10 @@
  * the rules, every problem reported in one error before anything is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createRequire } from "node:module";
 import { printable, printableLine } from "./redaction.ts";
-import { CONFIG_NAMESPACE, type Problem, type Settings, describeProblems, readSettings, withDefaults } from "./settings.ts";
-import { type LoadOptionalRules, type OptionalRules, type ProviderEnvironment, checkSettings } from "./validation.ts";
+import { CONFIG_NAMESPACE, type Problem, type Settings, withDefaults } from "./settings.ts";
+import { describeProblems, readSettings } from "./settingsReader.ts";
+import { type ProviderEnvironment, checkSettings } from "./validation.ts";
 
 export interface ParsedConfig {
     /** Present only when there are no errors. */
@@ -19,15 +19,10 @@ export interface ParsedConfig {
  * Parses the raw strings Pulumi hands the program (keys without the namespace) and checks every rule
  * at `now`. Rules run on every value that parsed, so type errors and rule errors arrive together.
  */
-export function parseConfig(
-    raw: Readonly<Record<string, string>>,
-    now: Date,
-    optional: LoadOptionalRules = loadOptionalRules,
-    provider?: ProviderEnvironment,
-): ParsedConfig {
-    const { input, problems } = readSettings(raw, optional);
+export function parseConfig(raw: Readonly<Record<string, string>>, now: Date, provider?: ProviderEnvironment): ParsedConfig {
+    const { input, problems } = readSettings(raw);
     const settings = withDefaults(input);
-    const checked = checkSettings(settings, now, optional, provider);
+    const checked = checkSettings(settings, now, provider);
     const failed = new Set(problems.map((p) => p.key));
     const errors = [...problems, ...checked.errors.filter((e) => !failed.has(e.key))];
     return { settings: errors.length === 0 ? settings : undefined, errors, warnings: checked.warnings };
@@ -52,7 +47,7 @@ export function loadSettings(now: Date): Settings {
             });
         }
     }
-    const parsed = parseConfig(raw, now, loadOptionalRules, providerEnvironment());
+    const parsed = parseConfig(raw, now, providerEnvironment());
     const errors = [...misplaced, ...parsed.errors.map((e) => ({ ...e, key: `${prefix}${e.key}` }))];
     const settings = misplaced.length === 0 ? parsed.settings : undefined;
     if (!settings) {
@@ -79,18 +74,4 @@ function looksLikeOurNamespace(key: string): boolean {
  */
 export function providerEnvironment(): ProviderEnvironment {
     return { configured: new pulumi.Config("azuread").get("environment"), variable: process.env["ARM_ENVIRONMENT"] };
-}
-
-const require = createRequire(import.meta.url);
-let optionalRules: OptionalRules | undefined;
-
-/**
- * The rules of the settings most stacks leave out (components/optional.ts), loaded on first use, like
- * keyVaultSecret.ts: `pulumi up` reads and strips them only for a stack that uses one of those settings.
- * Synchronously (require of an ES module, which Node allows for one without top-level await): the component's
- * constructor cannot await an import().
- */
-export function loadOptionalRules(): OptionalRules {
-    optionalRules ??= require("./optional.ts") as OptionalRules;
-    return optionalRules;
 }

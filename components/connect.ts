@@ -4,7 +4,7 @@
  * and …/connect-ippssession. Outside the worldwide cloud every line names the cloud: Connect-ExchangeOnline
  * with -ExchangeEnvironmentName, Connect-IPPSSession with -ConnectionUri and -AzureADAuthorizationEndpointUri.
  */
-import { CLOUDS, type CloudName } from "./microsoft.ts";
+import { CLOUDS, type CloudName } from "./clouds.ts";
 
 export interface ConnectValues {
     readonly appId: string;

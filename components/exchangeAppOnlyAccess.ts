@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as TLS from "@pulumi/tls";
 import { createRequire } from "node:module";
 import { type CertificateFacts, inspectCertificate } from "./certificate.ts";
-import { loadOptionalRules, providerEnvironment } from "./config.ts";
+import { providerEnvironment } from "./config.ts";
+import { federatedCredentialsOf } from "./secretless.ts";
 import {
     COMPLIANCE_CAVEAT,
     connectCommand,
@@ -14,20 +15,22 @@ import {
     connectIppsCommandAccessToken,
     withCaveat,
 } from "./connect.ts";
-import { describeExpiry, describeRetirement, expiryStatus } from "./expiry.ts";
-import { show } from "./redaction.ts";
-import { defaultSecretName, deliverToKeyVault } from "./keyVault.ts";
 import {
-    type Cloud,
-    type DirectoryRoleInfo,
-    EXCHANGE_ONLINE_APP_ID,
-    EXCHANGE_ONLINE_PROTECTION_APP_ID,
-    MANAGE_AS_APP_ROLE,
-    findRole,
-} from "./microsoft.ts";
+    describeExpiry,
+    describeRetirement,
+    expiryStatus,
+    INITIAL_GENERATION,
+    type ResolvedGeneration,
+    generationsOf,
+} from "./rotation.ts";
+import { show } from "./redaction.ts";
+import { type KeyVaultCertificateSecretArgs, type KeyVaultModule, defaultSecretName } from "./keyVault.ts";
+import { type DirectoryRoleInfo, EXCHANGE_APIS, EXCHANGE_ONLINE_API, type ExchangeApi, MANAGE_AS_APP_ROLE, findRole } from "./microsoft.ts";
+import { type Cloud, cloudOf } from "./clouds.ts";
 import type { FederatedCredentialOutput, ManagedIdentityOutput, RegisteredCertificate, RoleOutput, StackOutputValues } from "./outputs.ts";
-import { type Settings, type SettingsInput, describeProblems, withDefaults } from "./settings.ts";
-import { INITIAL_GENERATION, type ResolvedGeneration, checkSettings, cloudOf, generationsOf, organizationHint } from "./validation.ts";
+import { type Settings, type SettingsInput, withDefaults } from "./settings.ts";
+import { describeProblems } from "./settingsReader.ts";
+import { checkSettings, organizationHint } from "./validation.ts";
 
 // The provider packages through require, as CommonJS loads them: an ES module import of @pulumi/azuread reads
 // every one of its exports, and so runs each of its 70-odd lazily loaded resource modules (FACTS.md, Pulumi
@@ -63,7 +66,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         // The clock is read once, for the rules and the expiry warnings; no resource input depends on it.
         const now = new Date();
         // Validate before super(): a bad argument must not register anything.
-        const { errors, warnings } = checkSettings(settings, now, loadOptionalRules, providerEnvironment());
+        const { errors, warnings } = checkSettings(settings, now, providerEnvironment());
         if (errors.length > 0) {
             throw new pulumi.RunError(describeProblems(`Invalid arguments for ExchangeAppOnlyAccess "${name}"`, errors));
         }
@@ -190,7 +193,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         }
 
         // 3. Federated credentials: a workload's own token (GitHub Actions, Azure DevOps, Kubernetes) signs in.
-        const federated = settings.federatedCredentials ? loadOptionalRules().federatedCredentialsOf(settings) : [];
+        const federated = federatedCredentialsOf(settings);
         for (const f of federated) {
             new azuread.ApplicationFederatedIdentityCredential(
                 `${name}-federated-${f.name}`,
@@ -414,34 +417,22 @@ interface Generation {
     readonly thumbprint: pulumi.Output<string>;
 }
 
-/** An API whose Exchange.ManageAsApp is granted, and the suffix of its resources' names. */
-interface ApiSpec {
-    readonly appId: string;
-    readonly title: string;
-    /** "" for Exchange Online, so the names of stacks deployed before other APIs existed stay as they were. */
-    readonly suffix: string;
-}
-
-interface Api extends ApiSpec {
+/** An API whose Exchange.ManageAsApp is granted, as found in this tenant. */
+interface Api extends ExchangeApi {
     /** Object id of the API's service principal in this tenant. */
     readonly objectId: pulumi.Output<string>;
     readonly manageAsAppRoleId: pulumi.Output<string>;
 }
 
-function grantedApis(cloud: Cloud): ApiSpec[] {
-    return [
-        { appId: EXCHANGE_ONLINE_APP_ID, title: "Office 365 Exchange Online", suffix: "" },
-        ...(cloud.exchangeOnlineProtection
-            ? [{ appId: EXCHANGE_ONLINE_PROTECTION_APP_ID, title: "Microsoft Exchange Online Protection", suffix: "-eop" }]
-            : []),
-    ];
+function grantedApis(cloud: Cloud): readonly ExchangeApi[] {
+    return cloud.exchangeOnlineProtection ? EXCHANGE_APIS : [EXCHANGE_ONLINE_API];
 }
 
 /**
  * Finds the API's service principal in the tenant and the id of its Exchange.ManageAsApp app role,
  * turning the provider's failure into an actionable message.
  */
-function lookUpApi(api: ApiSpec, parent: pulumi.Resource): Api {
+function lookUpApi(api: ExchangeApi, parent: pulumi.Resource): Api {
     const found = azuread.getServicePrincipal({ clientId: api.appId }, { parent }).then(
         (sp) => ({ objectId: sp.objectId, appRoleIds: sp.appRoleIds }),
         (e: unknown) => {
@@ -502,4 +493,18 @@ function errorText(e: unknown): string {
 
 function slug(text: string): string {
     return text.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+}
+
+/**
+ * Writes the certificate and key into the vault as one secret (keyVaultSecret.ts) and returns the
+ * versionless secret URI. The module is required here, on first use: a static import would load
+ * azure-native for every stack, and an import() cannot be awaited inside a component's constructor.
+ */
+function deliverToKeyVault(
+    name: string,
+    args: KeyVaultCertificateSecretArgs,
+    opts: pulumi.ComponentResourceOptions,
+): pulumi.Output<string> {
+    const { KeyVaultCertificateSecret } = require("./keyVaultSecret.ts") as KeyVaultModule;
+    return new KeyVaultCertificateSecret(name, args, opts).secretUri;
 }

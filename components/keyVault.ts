@@ -1,10 +1,10 @@
 /**
- * Key Vault delivery without azure-native: resource ids, names, and deliverToKeyVault, which loads the
- * component in keyVaultSecret.ts. That file imports @pulumi/azure-native, whose type declarations run to
- * half a million lines, so it is loaded only for stacks that deliver to Key Vault.
+ * Key Vault delivery without azure-native: vault resource ids, secret names, and what the delivering
+ * component (keyVaultSecret.ts) takes and exports. That file imports @pulumi/azure-native, whose type
+ * declarations run to half a million lines, so the stack's component requires it only when it delivers to
+ * a vault (exchangeAppOnlyAccess.ts deliverToKeyVault).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { createRequire } from "node:module";
 import { GUID_PATTERN } from "./microsoft.ts";
 
 export interface KeyVaultCertificateSecretArgs {
@@ -33,20 +33,6 @@ export interface KeyVaultModule {
         args: KeyVaultCertificateSecretArgs,
         opts?: pulumi.ComponentResourceOptions,
     ) => pulumi.ComponentResource & { readonly secretUri: pulumi.Output<string> };
-}
-
-/**
- * Writes the certificate and key into the vault as one secret (keyVaultSecret.ts) and returns the
- * versionless secret URI. The module is required here, on first use: a static import would load
- * azure-native for every stack, and an import() cannot be awaited inside a component's constructor.
- */
-export function deliverToKeyVault(
-    name: string,
-    args: KeyVaultCertificateSecretArgs,
-    opts: pulumi.ComponentResourceOptions,
-): pulumi.Output<string> {
-    const { KeyVaultCertificateSecret } = createRequire(import.meta.url)("./keyVaultSecret.ts") as KeyVaultModule;
-    return new KeyVaultCertificateSecret(name, args, opts).secretUri;
 }
 
 export interface KeyVaultRef {

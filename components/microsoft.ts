@@ -80,116 +80,19 @@ function role(
  */
 export const EXCHANGE_ONLINE_PROTECTION_APP_ID = "00000007-0000-0ff1-ce00-000000000000";
 
-/** The Microsoft clouds a stack can live in (the `cloud` setting). */
-export type CloudName = "global" | "gcc-high" | "dod" | "china";
-
-export interface Cloud {
-    readonly name: CloudName;
-    /** Shown to people. */
+/** An API that publishes Exchange.ManageAsApp: its application id, its name in the tenant, and its resources' suffix. */
+export interface ExchangeApi {
+    readonly appId: string;
+    /** The display name of its service principal in every tenant. */
     readonly title: string;
-    /**
-     * The azuread provider's `environment` values that mean this cloud (the first is the one to set),
-     * case-insensitive: terraform-provider-azuread internal/provider/provider.go and go-azure-sdk
-     * environments/from_name.go ("usgovernment" is L4, GCC High; "dod" is L5, with its own Graph host).
-     */
-    readonly azureadEnvironments: readonly string[];
-    /** Connect-ExchangeOnline/Connect-IPPSSession -ExchangeEnvironmentName (Connect-ExchangeOnline reference). */
-    readonly exchangeEnvironmentName: string;
-    /** Entra's sign-in host: learn.microsoft.com/entra/identity-platform/authentication-national-cloud. */
-    readonly authorityHost: string;
-    /**
-     * Exchange Online's resource; tokens are requested for `<resource>/.default`. Microsoft Learn's Exchange
-     * pages do not state it: taken from Microsoft's CSS-Exchange Get-CloudServiceEndpoint.ps1 and CISA
-     * ScubaGear's EXORestHelper.psm1 (DoD: outlook-dod.office365.us in both; other tools use
-     * outlook.office365.us, so verify takes --resource to override).
-     */
-    readonly exchangeResource: string;
-    /**
-     * Connect-IPPSSession -ConnectionUri and -AzureADAuthorizationEndpointUri outside the worldwide cloud,
-     * from "Connect to Security & Compliance PowerShell" and the Connect-IPPSSession reference (the
-     * app-only page's 2025 DoD value compliance.dod.microsoft.com disagrees; its GCC High twin was
-     * reverted as a mistake in MicrosoftDocs/office-docs-powershell #13162).
-     */
-    readonly compliance: { readonly connectionUri: string; readonly authorizationEndpointUri: string } | undefined;
-    /** Security & Compliance PowerShell's resource, for Connect-IPPSSession -AccessToken (module 3.8.0 or later). */
-    readonly complianceResource: string;
-    /**
-     * The audience a federated credential accepts in this cloud
-     * (learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity).
-     */
-    readonly federatedAudience: string;
-    /** Also grant Exchange.ManageAsApp from Exchange Online Protection (US Government clouds). */
-    readonly exchangeOnlineProtection: boolean;
-    /** The suffix of the tenant's initial domain in this cloud. */
-    readonly initialDomainSuffix: string;
+    /** "" for Exchange Online, so the names of stacks deployed before other APIs existed stay as they were. */
+    readonly suffix: string;
 }
 
-export const CLOUDS: Readonly<Record<CloudName, Cloud>> = {
-    global: {
-        name: "global",
-        title: "worldwide (including GCC)",
-        azureadEnvironments: ["global", "public"],
-        exchangeEnvironmentName: "O365Default",
-        authorityHost: "https://login.microsoftonline.com",
-        exchangeResource: "https://outlook.office365.com",
-        compliance: undefined,
-        complianceResource: "https://ps.compliance.protection.outlook.com",
-        federatedAudience: "api://AzureADTokenExchange",
-        exchangeOnlineProtection: false,
-        initialDomainSuffix: ".onmicrosoft.com",
-    },
-    "gcc-high": {
-        name: "gcc-high",
-        title: "GCC High",
-        azureadEnvironments: ["usgovernment", "usgovernmentl4"],
-        exchangeEnvironmentName: "O365USGovGCCHigh",
-        authorityHost: "https://login.microsoftonline.us",
-        exchangeResource: "https://outlook.office365.us",
-        compliance: {
-            connectionUri: "https://ps.compliance.protection.office365.us/powershell-liveid/",
-            authorizationEndpointUri: "https://login.microsoftonline.us/organizations",
-        },
-        complianceResource: "https://ps.compliance.protection.office365.us",
-        federatedAudience: "api://AzureADTokenExchangeUSGov",
-        exchangeOnlineProtection: true,
-        initialDomainSuffix: ".onmicrosoft.us",
-    },
-    dod: {
-        name: "dod",
-        title: "DoD",
-        azureadEnvironments: ["dod", "usgovernmentl5"],
-        exchangeEnvironmentName: "O365USGovDoD",
-        authorityHost: "https://login.microsoftonline.us",
-        exchangeResource: "https://outlook-dod.office365.us",
-        compliance: {
-            connectionUri: "https://l5.ps.compliance.protection.office365.us/powershell-liveid/",
-            authorizationEndpointUri: "https://login.microsoftonline.us/organizations",
-        },
-        complianceResource: "https://ps.compliance.protection.office365.us",
-        federatedAudience: "api://AzureADTokenExchangeUSGov",
-        exchangeOnlineProtection: true,
-        initialDomainSuffix: ".onmicrosoft.us",
-    },
-    china: {
-        name: "china",
-        title: "China (21Vianet)",
-        azureadEnvironments: ["china"],
-        exchangeEnvironmentName: "O365China",
-        authorityHost: "https://login.chinacloudapi.cn",
-        exchangeResource: "https://partner.outlook.cn",
-        compliance: {
-            connectionUri: "https://ps.compliance.protection.partner.outlook.cn/powershell-liveid",
-            authorizationEndpointUri: "https://login.chinacloudapi.cn/organizations",
-        },
-        complianceResource: "https://ps.compliance.protection.partner.outlook.cn",
-        federatedAudience: "api://AzureADTokenExchangeChina",
-        exchangeOnlineProtection: false,
-        initialDomainSuffix: ".partner.onmschina.cn",
-    },
+export const EXCHANGE_ONLINE_API: ExchangeApi = { appId: EXCHANGE_ONLINE_APP_ID, title: "Office 365 Exchange Online", suffix: "" };
+export const EXCHANGE_ONLINE_PROTECTION_API: ExchangeApi = {
+    appId: EXCHANGE_ONLINE_PROTECTION_APP_ID,
+    title: "Microsoft Exchange Online Protection",
+    suffix: "-eop",
 };
-
-export const CLOUD_NAMES = Object.keys(CLOUDS) as CloudName[];
-
-export function isCloudName(name: string): name is CloudName {
-    return Object.hasOwn(CLOUDS, name);
-}
+export const EXCHANGE_APIS: readonly ExchangeApi[] = [EXCHANGE_ONLINE_API, EXCHANGE_ONLINE_PROTECTION_API];

@@ -4,7 +4,7 @@
  * (StackOutputValues). The tools read outputs by these names.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { CloudName } from "./microsoft.ts";
+import type { CloudName } from "./clouds.ts";
 import { COMPLIANCE_CAVEAT } from "./connect.ts";
 
 /** One registered certificate, as the `certificates` output lists it. */

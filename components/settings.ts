@@ -1,14 +1,11 @@
 /**
  * Every setting of the stack (namespace `exo-cba`), declared once: key, type, default, what is allowed
- * and a one-line description. Parsing the strings Pulumi hands the program, the defaults, the resolved
- * Settings type and the component's arguments all follow from SETTINGS; Pulumi.yaml's `config:` block
- * and the README's configuration table are tested against it. The rules a value must keep live in
- * validation.ts. Pure: no Pulumi runtime.
+ * and a one-line description, with the limits the rules hold values to. The defaults, the resolved Settings
+ * type and the component's arguments follow from SETTINGS, and so does reading the text Pulumi hands the
+ * program (settingsReader.ts); Pulumi.yaml's `config:` block and the README's configuration table are
+ * rendered from it. The rules a value must keep live in validation.ts and rules/. Declarations only.
  */
 import { SUPPORTED_ROLES } from "./microsoft.ts";
-import { parseJson } from "./json.ts";
-import { containsPrivateKey, containsToken, printableLine, show } from "./redaction.ts";
-import type { LoadOptionalRules } from "./validation.ts";
 
 export const CONFIG_NAMESPACE = "exo-cba";
 
@@ -28,7 +25,7 @@ export interface Setting<V> {
     readonly allowed: string;
     /** One line, as Pulumi.yaml's description. */
     readonly description: string;
-    /** "items" only: which reader of components/optional.ts reads one list item. */
+    /** "items" only: which reader of components/rules/items.ts reads one list item. */
     readonly reader?: ItemReader;
     /** What the setting means nothing without (see Needs). */
     readonly needs?: Needs;
@@ -37,7 +34,7 @@ export interface Setting<V> {
 /**
  * What a setting means nothing without: an application, a certificate (which needs an application) or a
  * self-signed certificate (which is a certificate). A stack without it is warned about a value other than
- * the setting's default, and refused for a setting that has none (validation.ts, optional.ts).
+ * the setting's default, and refused for a setting that has none (validation.ts, rules/withoutApplication.ts).
  */
 export type Needs = "application" | "certificate" | "selfSigned";
 
@@ -54,7 +51,7 @@ const whole = (d: Doc & { readonly default: number }): Setting<number> => ({ kin
 const flag = (d: Doc & { readonly default: boolean }): Setting<boolean> => ({ kind: "boolean", ...d });
 const names = (d: Doc & { readonly default: readonly string[] }): Setting<readonly string[]> => ({ kind: "strings", ...d });
 const optionalNames = (d: Doc): Setting<readonly string[] | undefined> => ({ kind: "strings", default: undefined, ...d });
-/** The readers of list items, in components/optional.ts (loaded only for a stack that uses such a list). */
+/** The readers of list items, in components/rules/items.ts (loaded only for a stack that uses such a list). */
 export type ItemReader = "generation" | "managedIdentity" | "federatedCredential";
 
 /** A list of items of type T, each read by the named reader. */
@@ -102,7 +99,7 @@ export interface CertificateGeneration {
 }
 
 /*
- * The limits the rules (validation.ts, optional.ts) hold values to, stated here so that the table's
+ * The limits the rules (validation.ts, rules/) hold values to, stated here so that the table's
  * "Allowed" text quotes the numbers the rules check.
  */
 export const DISPLAY_NAME_MAX = 120;
@@ -287,147 +284,5 @@ export interface Problem {
     readonly message: string;
 }
 
-/**
- * The largest value any setting takes: three PEM certificates or twenty federated credentials are a few
- * kilobytes. A larger value is a mistake (a whole file pasted), refused before it is parsed.
- */
-export const MAX_VALUE_BYTES = 64 * 1024;
-
-/**
- * Reads the strings Pulumi hands the program (`{"displayName": "...", "roles": "[\"...\"]"}`, keys
- * without the namespace) into typed values. Pulumi.yaml gives unset keys the defaults "" and [], which
- * mean "not set" (an explicit `[]` of an items setting is kept: it is a value the rules judge).
- */
-export function readSettings(
-    raw: Readonly<Record<string, string>>,
-    optional: LoadOptionalRules,
-): { input: SettingsInput; problems: Problem[] } {
-    const problems: Problem[] = [];
-    const input: Record<string, unknown> = {};
-    for (const key of Object.keys(raw).sort()) {
-        // Own keys only: "__proto__" or "constructor" are no settings either.
-        if (!Object.hasOwn(SETTINGS, key)) {
-            problems.push({ key, message: `is not a setting of this project.${suggestKey(key)} Known keys: ${SETTING_KEYS.join(", ")}.` });
-        }
-    }
-    for (const key of SETTING_KEYS) {
-        const value = raw[key];
-        if (value === undefined) continue;
-        if (Buffer.byteLength(value) > MAX_VALUE_BYTES) {
-            problems.push({
-                key,
-                message: `is ${Math.ceil(Buffer.byteLength(value) / 1024)} KiB; a setting holds at most ${MAX_VALUE_BYTES / 1024} KiB. Was a whole file pasted?`,
-            });
-            continue;
-        }
-        const secret = secretProblem(key, value);
-        if (secret !== undefined) {
-            problems.push({ key, message: secret });
-            continue;
-        }
-        const parsed = readValue(SETTINGS[key], value, optional);
-        if ("message" in parsed) problems.push({ key, message: parsed.message });
-        else if (parsed.value !== undefined) input[key] = parsed.value;
-    }
-    return { input: input, problems };
-}
-
-/**
- * A secret where no secret belongs: a token in any setting, a private key in any but the certificate
- * settings (whose rules explain how to give only the public certificate).
- */
-function secretProblem(key: SettingKey, value: string): string | undefined {
-    if (containsToken(value)) {
-        return "holds what looks like a token (a JWT), which never belongs in the configuration: remove it, and revoke the token if it is real.";
-    }
-    if (key !== "certificatePem" && key !== "certificates" && containsPrivateKey(value)) {
-        return "holds a private key, which never belongs in the configuration: remove it, and replace the key if it is in use.";
-    }
-    return undefined;
-}
-
-/** At most this many problems are told of one setting: a pasted blob could otherwise make megabytes of them. */
-export const MAX_PROBLEMS_PER_KEY = 25;
-
-function readValue(setting: Setting<unknown>, text: string, optional: LoadOptionalRules): { value: unknown } | { message: string } {
-    switch (setting.kind) {
-        case "string":
-            return { value: text === "" && setting.default === undefined ? undefined : text };
-        case "integer":
-            return /^-?[0-9]{1,9}$/.test(text.trim())
-                ? { value: Number.parseInt(text, 10) }
-                : { message: `must be a whole number, ${setting.allowed.split(". ")[0]} (got ${show(text)}).` };
-        case "boolean":
-            return text === "true" || text === "false"
-                ? { value: text === "true" }
-                : { message: `must be true or false (got ${show(text)}).` };
-        case "strings": {
-            const list = jsonList(text);
-            if (list?.every((item) => typeof item === "string"))
-                return { value: list.length === 0 && setting.default === undefined ? undefined : list };
-            return { message: `must be a list of strings, written in the stack file as a YAML list (got ${show(text)}${tooDeep(text)}).` };
-        }
-        case "items": {
-            if (text === "") return { value: undefined };
-            const list = jsonList(text);
-            if (!list) return { message: `must be a list, written in the stack file as a YAML list (got ${show(text)}${tooDeep(text)}).` };
-            const problems: string[] = [];
-            const read = optional().readers[setting.reader!];
-            const value = list.map((item, i) => read(item, i, problems));
-            const told = problems.slice(0, MAX_PROBLEMS_PER_KEY);
-            if (problems.length > told.length) told.push(`and ${problems.length - told.length} more`);
-            return problems.length > 0 ? { message: `${told.join("; ")}.` } : { value };
-        }
-    }
-}
-
-function jsonList(text: string): unknown[] | undefined {
-    const json = parseJson(text);
-    return "value" in json && Array.isArray(json.value) ? json.value : undefined;
-}
-
-/** ", nested deeper than 64 levels" when that is why `text` was not read, else nothing. */
-function tooDeep(text: string): string {
-    const json = parseJson(text);
-    return "problem" in json && json.problem !== "not JSON" ? `, ${json.problem}` : "";
-}
-
-function suggestKey(key: string): string {
-    const near = SETTING_KEYS.find((known) => editDistance(known.toLowerCase(), key.toLowerCase()) <= 3);
-    return near ? ` Did you mean ${near}?` : "";
-}
-
-function editDistance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let diagonal = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const above = row[j];
-            row[j] = Math.min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-            diagonal = above;
-        }
-    }
-    return row[b.length];
-}
-
-/**
- * Renders problems as one message, one line each. A key is the stack file's (an unknown or misspelt one
- * too), so it is escaped onto its line: a line break in it cannot add a line to the message.
- */
-export function describeProblems(title: string, problems: readonly Problem[], keyPrefix = ""): string {
-    const perKey = new Map<string, number>();
-    const lines: string[] = [];
-    for (const p of problems) {
-        const n = (perKey.get(p.key) ?? 0) + 1;
-        perKey.set(p.key, n);
-        if (n <= MAX_PROBLEMS_PER_KEY) lines.push(`  - ${printableLine(`${keyPrefix}${p.key}`)} ${p.message}`);
-    }
-    for (const [key, n] of perKey) {
-        if (n > MAX_PROBLEMS_PER_KEY) {
-            lines.push(`  - ${printableLine(`${keyPrefix}${key}`)}: ${n - MAX_PROBLEMS_PER_KEY} more problems like those above`);
-        }
-    }
-    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-    return `${title} (${count}; nothing was created or changed):\n${lines.join("\n")}`;
-}
+/** Reports one problem with one setting. */
+export type Report = (key: string, message: string) => void;

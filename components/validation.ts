@@ -1,34 +1,15 @@
 /**
- * The rules every ExchangeAppOnlyAccess argument must satisfy. Pure: no Pulumi runtime, and the
- * clock is a parameter, so the same rules serve the stack configuration, the component itself
- * and the unit tests.
+ * The rules every stack is checked against (display name, cloud, organization, roles, certificate
+ * defaults, settings that mean nothing in this configuration), and the entry to the rules of the settings
+ * most stacks leave out (rules/loadRules.ts). Pure: no Pulumi runtime, and the clock is a parameter, so
+ * the same rules serve the stack configuration, the component itself and the unit tests.
  */
-import {
-    CLOUDS,
-    CLOUD_NAMES,
-    type Cloud,
-    GLOBAL_ADMINISTRATOR,
-    INITIAL_DOMAIN_SUFFIXES,
-    SUPPORTED_ROLES,
-    findRole,
-    isCloudName,
-    isGuid,
-} from "./microsoft.ts";
+import { checkObjectIds, isBlank, renewBeforeDaysProblem, rsaBitsProblem, shortLivedProblem, validityDaysProblem } from "./rules/values.ts";
+import { GLOBAL_ADMINISTRATOR, INITIAL_DOMAIN_SUFFIXES, SUPPORTED_ROLES, findRole } from "./microsoft.ts";
+import { CLOUDS, CLOUD_NAMES, type Cloud, isCloudName } from "./clouds.ts";
 import { containsPrivateKey, hasControlCharacters, show } from "./redaction.ts";
-import {
-    DISPLAY_NAME_MAX,
-    type ItemReader,
-    type ManagedIdentity,
-    type Needs,
-    type Problem,
-    RENEW_BEFORE_DAYS_MAX,
-    RSA_BITS_ALLOWED,
-    SETTINGS,
-    type Settings,
-    VALIDITY_DAYS_MAX,
-    VALIDITY_DAYS_MIN,
-    settingsNeeding,
-} from "./settings.ts";
+import { loadRule } from "./rules/loadRules.ts";
+import { DISPLAY_NAME_MAX, type Report, type Needs, type Problem, SETTINGS, type Settings, settingsNeeding } from "./settings.ts";
 
 export type { Problem };
 
@@ -37,73 +18,7 @@ export interface CheckResult {
     readonly warnings: Problem[];
 }
 
-/** A generation with its defaults filled in. */
-export interface ResolvedGeneration {
-    readonly name: string;
-    readonly certificatePem: string | undefined;
-    readonly validityDays: number;
-    readonly rsaBits: number;
-}
-
-/**
- * Text that renders as nothing: white space (Unicode's White_Space), characters invisible by definition
- * (Default_Ignorable_Code_Point: zero-width spaces and joiners, the soft hyphen, bidirectional marks, the
- * Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, variation selectors, tag characters, ...), control
- * characters, and U+2800 BRAILLE PATTERN BLANK, which fonts draw empty.
- */
-const BLANK = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\u2800]*$/u;
-
-/**
- * True when `text` is empty or shows nothing. Wherever a value or a name must not be blank, such text is
- * blank too: a display name of one Hangul filler would name the application with what looks like nothing.
- */
-export function isBlank(text: string): boolean {
-    return BLANK.test(text);
-}
-
-/** The generation a stack has before exo-cba:certificates is used. */
-export const INITIAL_GENERATION = "initial";
-
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
-
-/** Reports one problem with one setting. */
-export type Report = (key: string, message: string) => void;
-
-/** A federated credential with its GitHub shorthand expanded and its audience decided. */
-export interface ResolvedFederatedCredential {
-    readonly name: string;
-    readonly issuer: string;
-    readonly subject: string;
-    readonly audience: string;
-}
-
-/**
- * The rules of the settings most stacks leave out (components/optional.ts): certificate generations and
- * brought certificates, managed identities, federated credentials, a stack without an application, and
- * the readers of their list items. They are handed in as a loader, so that `pulumi up` loads them (and
- * Node strips their types) only for a stack that uses one of these settings (config.ts loadOptionalRules);
- * the tests and tools import optional.ts and pass `() => optional`.
- */
-export interface OptionalRules {
-    readonly checkWithoutApplication: (s: Settings, err: Report) => void;
-    readonly checkManagedIdentities: (list: readonly ManagedIdentity[], err: Report) => void;
-    readonly checkFederatedCredentials: (s: Settings, cloud: Cloud, err: Report, warn: Report) => void;
-    readonly federatedCredentialsOf: (s: Pick<Settings, "federatedCredentials" | "cloud">) => ResolvedFederatedCredential[];
-    readonly checkGenerations: (s: Settings, now: Date, err: Report, warn: Report) => void;
-    readonly checkKeyVault: (s: Settings, err: Report) => void;
-    readonly checkCertificatePem: (
-        key: string,
-        label: string,
-        pem: string,
-        active: boolean,
-        now: Date,
-        err: Report,
-        warn: Report,
-    ) => string | undefined;
-    readonly readers: Readonly<Record<ItemReader, (item: unknown, index: number, problems: string[]) => unknown>>;
-}
-
-export type LoadOptionalRules = () => OptionalRules;
 
 /**
  * Which cloud the azuread provider talks to: its `azuread:environment` setting, else the ARM_ENVIRONMENT
@@ -122,12 +37,7 @@ const NO_PROVIDER_ENVIRONMENT: ProviderEnvironment = { configured: undefined, va
  * Checks every rule and returns all errors and warnings at once, so a user fixes a
  * configuration in one round.
  */
-export function checkSettings(
-    s: Settings,
-    now: Date,
-    optional: LoadOptionalRules,
-    provider: ProviderEnvironment = NO_PROVIDER_ENVIRONMENT,
-): CheckResult {
+export function checkSettings(s: Settings, now: Date, provider: ProviderEnvironment = NO_PROVIDER_ENVIRONMENT): CheckResult {
     const errors: Problem[] = [];
     const warnings: Problem[] = [];
     const err = (key: string, message: string) => errors.push({ key, message });
@@ -156,20 +66,20 @@ export function checkSettings(
         if (short) err("certValidityDays", short);
     }
     warnAboutUnusedSettings(s, warn);
-    if (s.managedIdentities !== undefined) optional().checkManagedIdentities(s.managedIdentities, err);
+    if (s.managedIdentities !== undefined) loadRule("managedIdentities").checkManagedIdentities(s.managedIdentities, err);
     if (!s.application) {
-        optional().checkWithoutApplication(s, err);
+        loadRule("withoutApplication").checkWithoutApplication(s, err);
         return { errors, warnings };
     }
     if (s.certificates !== undefined) {
-        optional().checkGenerations(s, now, err, warn);
+        loadRule("generations").checkGenerations(s, now, err, warn);
     } else if (s.certificatePem !== undefined) {
-        optional().checkCertificatePem("certificatePem", "", s.certificatePem, true, now, err, warn);
+        loadRule("generations").checkCertificatePem("certificatePem", "", s.certificatePem, true, now, err, warn);
     }
-    if (s.federatedCredentials !== undefined) optional().checkFederatedCredentials(s, cloud, err, warn);
+    if (s.federatedCredentials !== undefined) loadRule("federatedCredentials").checkFederatedCredentials(s, cloud, err, warn);
     if (s.owners !== undefined) checkObjectIds("owners", s.owners, err);
     if (s.keyVaultId !== undefined || s.keyVaultSecretName !== undefined || s.keyVaultReaderPrincipalIds !== undefined) {
-        optional().checkKeyVault(s, err);
+        loadRule("keyVault").checkKeyVault(s, err);
     }
     return { errors, warnings };
 }
@@ -178,8 +88,8 @@ export function checkSettings(
  * Settings given a value (other than their default) that this configuration never uses: a leftover that
  * would otherwise mislead whoever reads the stack file. Warnings, so a stack that carries one still deploys.
  */
-function warnAboutUnusedSettings(s: Settings, warn: (k: string, m: string) => void): void {
-    // Those without a default are refused instead (optional.ts checkWithoutApplication) or checked by their own rules.
+function warnAboutUnusedSettings(s: Settings, warn: Report): void {
+    // Those without a default are refused instead (rules/withoutApplication.ts) or checked by their own rules.
     const unused = (missing: Needs, why: string) => {
         for (const key of settingsNeeding(missing)) {
             const fallback = SETTINGS[key].default;
@@ -195,12 +105,7 @@ function warnAboutUnusedSettings(s: Settings, warn: (k: string, m: string) => vo
     }
 }
 
-/** The cloud a setting names; the worldwide one when the name is wrong (that error is reported). */
-export function cloudOf(s: Pick<Settings, "cloud">): Cloud {
-    return isCloudName(s.cloud) ? CLOUDS[s.cloud] : CLOUDS.global;
-}
-
-function checkCloud(name: string, provider: ProviderEnvironment, err: (k: string, m: string) => void): Cloud {
+function checkCloud(name: string, provider: ProviderEnvironment, err: Report): Cloud {
     if (!isCloudName(name)) {
         err("cloud", `must be one of ${CLOUD_NAMES.join(", ")} (got ${show(name)}).`);
         return CLOUDS.global;
@@ -231,52 +136,7 @@ function checkCloud(name: string, provider: ProviderEnvironment, err: (k: string
     return cloud;
 }
 
-/**
- * The certificate generations, oldest first, defaults filled in. Without exo-cba:certificates the
- * stack has one generation, "initial", made from certificatePem / certValidityDays / certRsaBits.
- */
-export function generationsOf(s: Settings): ResolvedGeneration[] {
-    if (!s.application) return [];
-    const list = s.certificates ?? [{ name: INITIAL_GENERATION, certificatePem: s.certificatePem }];
-    return list.map((g) => ({
-        name: g.name,
-        certificatePem: g.certificatePem,
-        validityDays: g.validityDays ?? s.certValidityDays,
-        rsaBits: g.rsaBits ?? s.certRsaBits,
-    }));
-}
-
-/**
- * The renewal window's rule, for the setting, `npm run check-expiry --renew-before-days` and the stack's
- * renewBeforeDays output alike: a negative or fractional window would silence the alarm.
- */
-export function renewBeforeDaysProblem(days: unknown): string | undefined {
-    return typeof days === "number" && Number.isInteger(days) && days >= 0 && days <= RENEW_BEFORE_DAYS_MAX
-        ? undefined
-        : `must be a whole number of days from 0 to ${RENEW_BEFORE_DAYS_MAX} (got ${show(days)}).`;
-}
-
-export function validityDaysProblem(days: number): string | undefined {
-    return Number.isInteger(days) && days >= VALIDITY_DAYS_MIN && days <= VALIDITY_DAYS_MAX
-        ? undefined
-        : `must be a whole number of days from ${VALIDITY_DAYS_MIN} to ${VALIDITY_DAYS_MAX} (got ${show(days)}).`;
-}
-
-/**
- * A self-signed certificate no longer-lived than the renewal window would be due for renewal the day it
- * is made: every `pulumi up` would warn and check-expiry would fail at once.
- */
-export function shortLivedProblem(validityDays: number, renewBeforeDays: number): string | undefined {
-    return validityDays > renewBeforeDays
-        ? undefined
-        : `is ${validityDays} days, no longer than renewBeforeDays (${renewBeforeDays}): every certificate would be due for renewal the day it is made. Make it longer, or renewBeforeDays shorter.`;
-}
-
-export function rsaBitsProblem(bits: number): string | undefined {
-    return RSA_BITS_ALLOWED.includes(bits) ? undefined : `must be one of ${RSA_BITS_ALLOWED.join(", ")} (got ${show(bits)}).`;
-}
-
-function checkDisplayName(name: string, err: (k: string, m: string) => void): void {
+function checkDisplayName(name: string, err: Report): void {
     if (isBlank(name)) {
         err("displayName", "must not be blank: it names the application in Entra ID and the certificate subject.");
     } else if (name.length > DISPLAY_NAME_MAX) {
@@ -289,7 +149,7 @@ function checkDisplayName(name: string, err: (k: string, m: string) => void): vo
     }
 }
 
-function checkOrganization(org: string, cloud: Cloud, err: (k: string, m: string) => void, warn: (k: string, m: string) => void): void {
+function checkOrganization(org: string, cloud: Cloud, err: Report, warn: Report): void {
     const hint = organizationHint(org);
     if (hint !== undefined) {
         err("organization", `must be a bare domain name such as contoso.onmicrosoft.com (got ${show(org)}): ${hint}`);
@@ -333,12 +193,7 @@ export function organizationHint(org: string): string | undefined {
     return undefined;
 }
 
-function checkRoles(
-    roles: readonly string[],
-    allowGlobalAdministrator: boolean,
-    err: (k: string, m: string) => void,
-    warn: (k: string, m: string) => void,
-): void {
+function checkRoles(roles: readonly string[], allowGlobalAdministrator: boolean, err: Report, warn: Report): void {
     if (roles.length === 0) {
         err("roles", `must list at least one role; Exchange Online needs a directory role for app-only access. ${allowedRolesText()}`);
         return;
@@ -383,22 +238,4 @@ function suggestRole(name: string): string {
 
 function allowedRolesText(): string {
     return `Allowed: ${SUPPORTED_ROLES.map((r) => `"${r.name}"`).join(", ")}.`;
-}
-
-export function checkObjectIds(key: string, ids: readonly string[], err: (k: string, m: string) => void): void {
-    if (ids.length === 0) {
-        err(key, "is an empty list; list at least one object id, or remove the key.");
-    }
-    const seen = new Set<string>();
-    ids.forEach((id, i) => {
-        if (!isGuid(id)) {
-            err(
-                key,
-                `item ${i} (${show(id)}) is not an object id; use the object id (a GUID) of a user, group, service principal or managed identity.`,
-            );
-        } else if (seen.has(id.toLowerCase())) {
-            err(key, `lists ${show(id)} more than once; remove the duplicate.`);
-        }
-        seen.add(id.toLowerCase());
-    });
 }

@@ -3,7 +3,7 @@
  * program run in preview mode against a tenant whose values are all placeholders.
  */
 import { inspectCertificate } from "../components/certificate.ts";
-import { EXCHANGE_ONLINE_APP_ID, EXCHANGE_ONLINE_PROTECTION_APP_ID, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES } from "../components/microsoft.ts";
+import { EXCHANGE_APIS, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES } from "../components/microsoft.ts";
 import { REDACTED_KEY, REDACTED_TOKEN, printable, printableJson, printableLine, redactSecrets } from "../components/redaction.ts";
 import { type Evaluation, type RecordedResource, evaluate, programConfigEnvironment } from "./engine.mts";
 import type { ResolvedConfig } from "./stackConfig.mts";
@@ -83,10 +83,7 @@ export async function makePlan(config: ResolvedConfig, options: { projectDir?: s
     const ev = await evaluate({
         config,
         tenant: placeholderTenant(
-            [
-                { appId: EXCHANGE_ONLINE_APP_ID, displayName: "Office 365 Exchange Online" },
-                { appId: EXCHANGE_ONLINE_PROTECTION_APP_ID, displayName: "Microsoft Exchange Online Protection" },
-            ],
+            EXCHANGE_APIS.map((api) => ({ appId: api.appId, displayName: api.title })),
             MANAGE_AS_APP_ROLE,
         ),
         preview: true,
@@ -232,14 +229,12 @@ function notesFor(r: RecordedResource): string[] {
     const inputs = r.inputs;
     const role = SUPPORTED_ROLES.find((x) => x.templateId === inputs["roleId"]);
     if (role) notes.push(`role ${role.name}`);
-    if (inputs["apiClientId"] === EXCHANGE_ONLINE_APP_ID) notes.push(`API Office 365 Exchange Online, permission ${MANAGE_AS_APP_ROLE}`);
-    if (inputs["apiClientId"] === EXCHANGE_ONLINE_PROTECTION_APP_ID) {
-        notes.push(`API Microsoft Exchange Online Protection, permission ${MANAGE_AS_APP_ROLE}`);
-    }
+    const api = EXCHANGE_APIS.find((a) => a.appId === inputs["apiClientId"]);
+    if (api) notes.push(`API ${api.title}, permission ${MANAGE_AS_APP_ROLE}`);
     if (r.type === "azuread:index/appRoleAssignment:AppRoleAssignment") {
         // The plan's tenant is placeholders only: the resource's name says which API it grants.
-        const api = r.name.endsWith("-eop") ? "Microsoft Exchange Online Protection" : "Office 365 Exchange Online";
-        notes.push(`admin consent: ${MANAGE_AS_APP_ROLE} on ${api}`);
+        const granted = EXCHANGE_APIS.find((a) => a.suffix !== "" && r.name.endsWith(a.suffix)) ?? EXCHANGE_APIS[0];
+        notes.push(`admin consent: ${MANAGE_AS_APP_ROLE} on ${granted.title}`);
     }
     if (r.type === "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential") {
         notes.push("sign-in with a token from that issuer for that subject; nothing secret is stored");

@@ -22,7 +22,7 @@ import {
     runnersTable,
     settingsTable,
 } from "../tools/lib/docs.mts";
-import { ROTATION_ADVICE } from "../components/expiry.ts";
+import { ROTATION_ADVICE } from "../components/rotation.ts";
 import { UserError } from "../tools/lib/cli.mts";
 import { PROJECT_DIR, tempDir } from "./support/harness.mts";
 
@@ -100,7 +100,7 @@ describe("docs/", () => {
         const verify = fs.readFileSync(path.join(PROJECT_DIR, "docs", "verify.md"), "utf8");
         // The example of an expired certificate in docs/verify.md shows verify's fix line as verify prints it.
         const fix = /^ {2}Fix: (Rotate with an overlap[^\n]*?) Then give the scripts the new thumbprint\.$/m.exec(verify);
-        assert.equal(fix?.[1], ROTATION_ADVICE, "docs/verify.md quotes another rotation advice than components/expiry.ts");
+        assert.equal(fix?.[1], ROTATION_ADVICE, "docs/verify.md quotes another rotation advice than components/rotation.ts");
     });
 });
 

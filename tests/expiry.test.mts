@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { expiryStatus } from "../components/expiry.ts";
+import { expiryStatus } from "../components/rotation.ts";
 import { type ToolRun, runTool } from "./support/cli.mts";
 import { tempDir } from "./support/harness.mts";
 

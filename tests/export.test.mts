@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { type Evaluation, PROJECT_DIR } from "../engine/engine.mts";
 import type { TenantData } from "../engine/tenant.mts";
 import { UserError } from "../tools/lib/cli.mts";
-import { ROTATION_ADVICE } from "../components/expiry.ts";
+import { ROTATION_ADVICE } from "../components/rotation.ts";
 import { EXIT_INCOMPLETE, FILE_SYSTEM, exportCertificate, exportPlan, promptTerminal, replaceFiles } from "../tools/lib/export.mts";
 import { StackOutputs } from "../tools/lib/outputs.mts";
 import { DAY_MS, makeCertificate } from "./support/certificates.mts";

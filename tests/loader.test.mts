@@ -68,7 +68,7 @@ describe("loading the program like the nodejs language host", () => {
 
     it("strips the types without checking them: a type error runs (npm run typecheck and the workflows stop it)", async () => {
         const dir = projectCopy((d) =>
-            editText(path.join(d, "components", "expiry.ts"), (t) => `${t}\nexport const broken: number = "not a number";\n`),
+            editText(path.join(d, "components", "rotation.ts"), (t) => `${t}\nexport const broken: number = "not a number";\n`),
         );
         const ev = await run(stackConfig({}), { projectDir: dir, preview: true });
         assert.equal(ev.failed, false, ev.errors.join("\n"));
@@ -76,7 +76,9 @@ describe("loading the program like the nodejs language host", () => {
     });
 
     it("refuses TypeScript that Node cannot strip (an enum): the run fails, naming it", async () => {
-        const dir = projectCopy((d) => editText(path.join(d, "components", "expiry.ts"), (t) => `${t}\nexport enum Unstrippable { A }\n`));
+        const dir = projectCopy((d) =>
+            editText(path.join(d, "components", "rotation.ts"), (t) => `${t}\nexport enum Unstrippable { A }\n`),
+        );
         const ev = await run(stackConfig({}), { projectDir: dir, preview: true });
         assert.equal(ev.failed, true);
         assert.match(
@@ -116,7 +118,7 @@ describe("loading the program like the nodejs language host", () => {
     it("registers ts-node where Pulumi.yaml asks for it: typescript: true type-checks, and a type error stops the run", async () => {
         const dir = projectCopy((d) => {
             editText(path.join(d, "Pulumi.yaml"), (t) => t.replace("    typescript: false", "    typescript: true"));
-            editText(path.join(d, "components", "expiry.ts"), (t) => `${t}\nexport const broken: number = "not a number";\n`);
+            editText(path.join(d, "components", "rotation.ts"), (t) => `${t}\nexport const broken: number = "not a number";\n`);
         });
         const ev = await run(stackConfig({}), { projectDir: dir, preview: true });
         assert.equal(ev.failed, true);

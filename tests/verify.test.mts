@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import { before, describe, it } from "node:test";
-import { ROTATION_ADVICE } from "../components/expiry.ts";
+import { ROTATION_ADVICE } from "../components/rotation.ts";
 import { requestAppToken } from "../tools/lib/verify/entra.mts";
 import { explainEntraError } from "../tools/lib/verify/entraErrors.mts";
 import type { TokenOutcome } from "../tools/lib/verify/outcome.mts";

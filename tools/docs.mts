@@ -10,7 +10,7 @@ const USAGE = `usage: npm run docs
 
 Rewrites README.md's generated blocks (the configuration, outputs and runner tables, the resource
 diagram, the rotation advice), docs/runners.md's table and Pulumi.yaml's config block from
-components/settings.ts, components/outputs.ts, components/runners.ts, components/expiry.ts and the dev
+components/settings.ts, components/outputs.ts, components/runners.ts, components/rotation.ts and the dev
 stack's plan, and says which file changed.
 
 exit codes: 0 done, 2 invalid input

@@ -8,7 +8,7 @@
  * (Security & Compliance too, where the stack offers it), waiting out replication delay, and explains
  * what to fix when it does not. The library is tools/lib/verify/ (command.mts lists its parts).
  */
-import { CLOUDS } from "../components/microsoft.ts";
+import { CLOUDS } from "../components/clouds.ts";
 import { OUTPUT_OPTIONS, UserError, commandLine, outputOptionsUsage, runTool } from "./lib/cli.mts";
 import { verifyRequest, verifyStack } from "./lib/verify/command.mts";
 import { GITHUB_REQUEST_TOKEN_VARIABLE, GITHUB_REQUEST_URL_VARIABLE } from "./lib/verify/federated.mts";

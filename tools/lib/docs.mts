@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { ROTATION_ADVICE } from "../../components/expiry.ts";
+import { ROTATION_ADVICE } from "../../components/rotation.ts";
 import { OUTPUT_DOCS } from "../../components/outputs.ts";
 import { type CertificateForm, MODULE_RELEASES, type Runner, type SignIn, RUNNERS, modulePin } from "../../components/runners.ts";
 import { securityAndCompliance } from "../../components/connect.ts";

@@ -5,11 +5,18 @@
  */
 import * as fs from "node:fs";
 import { rfc3339 } from "../../components/certificate.ts";
-import { type ExpiryState, describeExpiry, describeRetirement, expiryStatus, parseRfc3339 } from "../../components/expiry.ts";
+import {
+    type ExpiryState,
+    describeExpiry,
+    describeRetirement,
+    expiryStatus,
+    parseRfc3339,
+    INITIAL_GENERATION,
+} from "../../components/rotation.ts";
 import type { RegisteredCertificate } from "../../components/outputs.ts";
 import { printable, printableJson, printableLine, show } from "../../components/redaction.ts";
 import { SETTINGS } from "../../components/settings.ts";
-import { INITIAL_GENERATION, isBlank, renewBeforeDaysProblem } from "../../components/validation.ts";
+import { isBlank, renewBeforeDaysProblem } from "../../components/rules/values.ts";
 import { UserError, describeFsError } from "./cli.mts";
 import { pathProblem } from "./privatePaths.cjs";
 import { hideSecrets } from "./secrets.mts";

@@ -23,8 +23,9 @@ import {
     quote,
     withCaveat,
 } from "../../components/connect.ts";
-import { ROTATION_ADVICE, ROTATION_REFERENCE, describeExpiry, expiryStatus } from "../../components/expiry.ts";
-import { type CloudName, isGuid } from "../../components/microsoft.ts";
+import { ROTATION_ADVICE, ROTATION_REFERENCE, describeExpiry, expiryStatus } from "../../components/rotation.ts";
+import { isGuid } from "../../components/microsoft.ts";
+import { type CloudName } from "../../components/clouds.ts";
 import { hasControlCharacters, show } from "../../components/redaction.ts";
 import { UserError, describeFsError, refuseSharedPath, stackName } from "./cli.mts";
 import { type StackOutputs, certificateOutput, thumbprintMismatch } from "./outputs.mts";
@@ -257,7 +258,7 @@ export async function exportCertificate(
 
 /**
  * A certificate outside its validity at `now`: Entra refuses sign-ins with it. Expiry is worded by
- * components/expiry.ts, as everywhere in the project.
+ * components/rotation.ts, as everywhere in the project.
  */
 function validityWarnings(certificate: Certificate, now: Date): string[] {
     const label = `The certificate ${certificate.thumbprint}`;

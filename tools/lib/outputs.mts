@@ -10,11 +10,12 @@ import { isAbsolute, join } from "node:path";
 import { X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
 import { thumbprintOf } from "../../components/certificate.ts";
-import { CLOUDS, CLOUD_NAMES, type CloudName, isCloudName, isGuid } from "../../components/microsoft.ts";
+import { isGuid } from "../../components/microsoft.ts";
+import { CLOUDS, CLOUD_NAMES, type CloudName, isCloudName } from "../../components/clouds.ts";
 import type { ManagedIdentityOutput, OutputName } from "../../components/outputs.ts";
 import { parseJson } from "../../components/json.ts";
 import { show } from "../../components/redaction.ts";
-import { isBlank } from "../../components/validation.ts";
+import { isBlank } from "../../components/rules/values.ts";
 import { UserError, decodeText, readInputFile, stackName } from "./cli.mts";
 import { pathProblem } from "./privatePaths.cjs";
 

@@ -5,15 +5,9 @@
  * clock and the claims are arguments. What a refusal means is in entraErrors.mts.
  */
 import { rfc3339, thumbprintOf } from "../../../components/certificate.ts";
-import { ROTATION_ADVICE } from "../../../components/expiry.ts";
-import {
-    CLOUDS,
-    type CloudName,
-    EXCHANGE_ONLINE_APP_ID,
-    MANAGE_AS_APP_ROLE,
-    SUPPORTED_ROLES,
-    isGuid,
-} from "../../../components/microsoft.ts";
+import { ROTATION_ADVICE } from "../../../components/rotation.ts";
+import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES, isGuid } from "../../../components/microsoft.ts";
+import { CLOUDS, type CloudName } from "../../../components/clouds.ts";
 import type { FederatedCredentialOutput } from "../../../components/outputs.ts";
 import { parseJson } from "../../../components/json.ts";
 import { disputedResource, identityName } from "./entraErrors.mts";

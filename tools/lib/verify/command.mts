@@ -15,7 +15,8 @@
  *   outcome.mts          the words they share: results and exit codes, checks, causes, the report
  */
 import * as tls from "node:tls";
-import { CLOUDS, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES, isGuid } from "../../../components/microsoft.ts";
+import { MANAGE_AS_APP_ROLE, SUPPORTED_ROLES, isGuid } from "../../../components/microsoft.ts";
+import { CLOUDS } from "../../../components/clouds.ts";
 import type { FederatedCredentialOutput } from "../../../components/outputs.ts";
 import { show } from "../../../components/redaction.ts";
 import { UserError, refuseSharedPath, stackName } from "../cli.mts";

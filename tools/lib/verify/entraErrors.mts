@@ -5,7 +5,7 @@
  * no I/O. Server texts arrive already made safe to print (entra.mts); names from the outputs and claims
  * from a token pass through oneLine() here.
  */
-import { CLOUDS, type CloudName } from "../../../components/microsoft.ts";
+import { CLOUDS, type CloudName } from "../../../components/clouds.ts";
 import type { FederatedCredentialOutput } from "../../../components/outputs.ts";
 import type { Cause, EntraError, ManagedIdentityFacts, NetworkFailure } from "./outcome.mts";
 import { oneLine } from "./render.mts";

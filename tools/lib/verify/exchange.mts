@@ -8,7 +8,7 @@
  * answers a redirect, whose Location is read (never followed) and accepted only under that cloud's
  * compliance domain. One read-only cmdlet each; the answer, or Exchange's refusal, is what a script would get.
  */
-import { CLOUDS, type CloudName } from "../../../components/microsoft.ts";
+import { CLOUDS, type CloudName } from "../../../components/clouds.ts";
 import { EntraNetwork } from "./entra.mts";
 import { type ServiceContext, cmdletOutsideRoles, explainExchange } from "./exchangeErrors.mts";
 import {

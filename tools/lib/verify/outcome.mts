@@ -3,7 +3,7 @@
  * cause with its explanation, what one token request came back with, and the report.
  */
 import type { FederatedCredentialOutput } from "../../../components/outputs.ts";
-import type { CloudName } from "../../../components/microsoft.ts";
+import type { CloudName } from "../../../components/clouds.ts";
 import type { NetworkTrust } from "./trust.mts";
 
 /** The outcome of a run; each has its own exit code (README "Check that it works"). */

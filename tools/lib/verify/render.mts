@@ -6,7 +6,8 @@
  * assertion this run sent or received among them) is removed, and terminal control characters are escaped, so nothing printed can rewrite the terminal,
  * forge a result line, or leak a credential.
  */
-import { CLOUDS, MANAGE_AS_APP_ROLE } from "../../../components/microsoft.ts";
+import { MANAGE_AS_APP_ROLE } from "../../../components/microsoft.ts";
+import { CLOUDS } from "../../../components/clouds.ts";
 import { printable, printableLine } from "../../../components/redaction.ts";
 import { hideSecrets } from "../secrets.mts";
 import {

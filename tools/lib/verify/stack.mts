@@ -5,8 +5,9 @@
  * or the `cloud` output (deployed before it existed: the worldwide cloud).
  */
 import type { X509Certificate } from "node:crypto";
-import { parseRfc3339 } from "../../../components/expiry.ts";
-import { type CloudName, isGuid } from "../../../components/microsoft.ts";
+import { parseRfc3339 } from "../../../components/rotation.ts";
+import { isGuid } from "../../../components/microsoft.ts";
+import { type CloudName } from "../../../components/clouds.ts";
 import type { FederatedCredentialOutput, OutputName, RoleOutput } from "../../../components/outputs.ts";
 import { show } from "../../../components/redaction.ts";
 import { UserError } from "../cli.mts";

@@ -1,7 +1,10 @@
 /**
- * Certificate expiry arithmetic. Pure: the clock is a parameter. Days are 24-hour periods of UTC
- * time, so time zones and daylight saving cannot shift a result; leap days count like any day.
+ * Rotation: the certificate generations a stack registers (oldest first, the newest active), when a
+ * certificate is due for renewal or has expired, and the one piece of advice on rotating that every
+ * warning and tool gives. Pure: the clock is a parameter. Days are 24-hour periods of UTC time, so time
+ * zones and daylight saving cannot shift a result; leap days count like any day.
  */
+import type { Settings } from "./settings.ts";
 
 export const DAY_MS = 86_400_000;
 
@@ -75,4 +78,30 @@ export function describeRetirement(label: string, status: ExpiryStatus): string 
 
 function plural(days: number): string {
     return days === 1 ? "1 day" : `${days} days`;
+}
+
+/** A generation with its defaults filled in. */
+export interface ResolvedGeneration {
+    readonly name: string;
+    readonly certificatePem: string | undefined;
+    readonly validityDays: number;
+    readonly rsaBits: number;
+}
+
+/** The generation a stack has before exo-cba:certificates is used. */
+export const INITIAL_GENERATION = "initial";
+
+/**
+ * The certificate generations, oldest first, defaults filled in. Without exo-cba:certificates the
+ * stack has one generation, "initial", made from certificatePem / certValidityDays / certRsaBits.
+ */
+export function generationsOf(s: Settings): ResolvedGeneration[] {
+    if (!s.application) return [];
+    const list = s.certificates ?? [{ name: INITIAL_GENERATION, certificatePem: s.certificatePem }];
+    return list.map((g) => ({
+        name: g.name,
+        certificatePem: g.certificatePem,
+        validityDays: g.validityDays ?? s.certValidityDays,
+        rsaBits: g.rsaBits ?? s.certRsaBits,
+    }));
 }
