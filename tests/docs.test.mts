@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { OUTPUT_DOCS } from "../components/outputs.ts";
+import { OUTPUTS } from "../components/outputs.ts";
 import { CONFIG_NAMESPACE, SETTINGS, SETTING_KEYS } from "../components/settings.ts";
 import {
     RUNNERS_DOC,
@@ -62,7 +62,7 @@ describe("the README", () => {
     it("lists every setting as the table declares it", () => assert.equal(block(readme, "settings"), settingsTable(), STALE));
     it("lists every output as components/outputs.ts declares it", () => {
         assert.equal(block(readme, "outputs"), outputsTable(), STALE);
-        for (const name of Object.keys(OUTPUT_DOCS)) assert.match(readme, new RegExp(`\\| \`${name}\` \\|`));
+        for (const name of Object.keys(OUTPUTS)) assert.match(readme, new RegExp(`\\| \`${name}\` \\|`));
     });
     it("gives the rotation advice the tools give", () => assert.equal(block(readme, "rotation"), `> ${ROTATION_ADVICE}`, STALE));
     it("lists the runners as components/runners.ts declares them", () =>

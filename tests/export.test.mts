@@ -1,6 +1,7 @@
 /**
  * npm run export-cert, end to end on real files, read back by openssl.
  */
+import { parseOutputs } from "../components/outputs.ts";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -12,7 +13,6 @@ import type { TenantData } from "../engine/tenant.mts";
 import { UserError } from "../tools/lib/cli.mts";
 import { ROTATION_ADVICE } from "../components/rotation.ts";
 import { EXIT_INCOMPLETE, FILE_SYSTEM, exportCertificate, exportPlan, promptTerminal, replaceFiles } from "../tools/lib/export.mts";
-import { StackOutputs } from "../tools/lib/outputs.mts";
 import { DAY_MS, makeCertificate } from "./support/certificates.mts";
 import { NPM_NODE_OPTIONS, type ToolRun, runTool } from "./support/cli.mts";
 import {
@@ -24,6 +24,33 @@ import {
     contosoGov,
 } from "./support/contoso.mts";
 import { openssl, opensslCertificate, opensslReport, opensslThumbprint, reveal, run, stackConfig, tempDir } from "./support/harness.mts";
+
+/** openssl's NotBefore or NotAfter of `pem` as RFC 3339, whole seconds. */
+function opensslRfc3339(pem: string, which: "startdate" | "enddate"): string {
+    const text = openssl(["x509", "-noout", `-${which}`], pem)
+        .trim()
+        .split("=")[1];
+    return new Date(text).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * The outputs as if the stack had deployed `made` as its one certificate: every output that describes the
+ * active certificate agrees with the others, as in one deployment (thumbprint and dates from openssl).
+ */
+function deployedWith(outputs: Record<string, unknown>, made: { certPem: string; keyPem: string }): Record<string, unknown> {
+    const thumbprint = opensslThumbprint(made.certPem);
+    const notAfter = opensslRfc3339(made.certPem, "enddate");
+    return {
+        ...outputs,
+        certificatePem: made.certPem,
+        privateKeyPem: made.keyPem,
+        thumbprint,
+        certificateNotAfter: notAfter,
+        certificates: [
+            { name: "initial", thumbprint, notBefore: opensslRfc3339(made.certPem, "startdate"), notAfter, active: true, selfSigned: true },
+        ],
+    };
+}
 
 const PASSWORD = "correct horse battery staple";
 
@@ -301,7 +328,10 @@ describe("exporting a self-signed stack's certificate", () => {
             fs.writeFileSync(bad, JSON.stringify({ appId: "x" }));
             const missing = await exportCert(["--outputs-file", bad, "--out", dir]);
             assert.equal(missing.code, 2);
-            assert.match(missing.stderr, /no output certificatePem/);
+            assert.match(
+                missing.stderr,
+                /^error: 3 problems in the outputs: output appId should be a GUID \(got "x"\); the stack has no output thumbprint; .*certificateNotAfter/,
+            );
             assert.deepEqual(fs.readdirSync(dir), ["bad.json"]);
         });
         it("when the key does not belong to the certificate", async () => {
@@ -533,15 +563,7 @@ describe("exporting a self-signed stack's certificate", () => {
             const dir = tempDir("export-");
             const ec = makeCertificate({ now: new Date(), key: "ec" });
             const file = path.join(dir, "ec.json");
-            fs.writeFileSync(
-                file,
-                JSON.stringify({
-                    ...outputs,
-                    certificatePem: ec.certPem,
-                    privateKeyPem: ec.keyPem,
-                    thumbprint: opensslThumbprint(ec.certPem),
-                }),
-            );
+            fs.writeFileSync(file, JSON.stringify(deployedWith(outputs, ec)));
             for (const format of ["all", "pfx", "cer"]) {
                 const r = await exportCert(["--outputs-file", file, "--out", dir, "--format", format]);
                 assert.equal(r.code, 2, `${format}: ${r.stderr}`);
@@ -665,15 +687,7 @@ describe("exporting a self-signed stack's certificate", () => {
         /** The outputs with another certificate and key of the same stack. */
         function withCertificate(made: { certPem: string; keyPem: string }): string {
             const file = path.join(tempDir("outputs-"), "outputs.json");
-            fs.writeFileSync(
-                file,
-                JSON.stringify({
-                    ...outputs,
-                    certificatePem: made.certPem,
-                    privateKeyPem: made.keyPem,
-                    thumbprint: opensslThumbprint(made.certPem),
-                }),
-            );
+            fs.writeFileSync(file, JSON.stringify(deployedWith(outputs, made)));
             return file;
         }
         /** openssl's NotBefore or NotAfter as RFC 3339, whole seconds. */
@@ -725,16 +739,13 @@ describe("exporting a self-signed stack's certificate", () => {
         it("judges by the now it is given, not the clock", async () => {
             const now = new Date();
             const made = makeCertificate({ now, fromDays: -1, toDays: 30 });
-            const values = {
-                ...outputs,
-                certificatePem: made.certPem,
-                privateKeyPem: made.keyPem,
-                thumbprint: opensslThumbprint(made.certPem),
-            };
+            const values = deployedWith(outputs, made);
             const warnings = async (at: Date) => {
                 const plan = exportPlan({ format: "cer", out: tempDir("export-") });
                 const noPassword = () => assert.fail("a .cer needs no password");
-                return (await exportCertificate(new StackOutputs(values, "test"), plan, noPassword, at)).warnings;
+                const read = parseOutputs(values);
+                assert.deepEqual(read.problems, []);
+                return (await exportCertificate(read.outputs, plan, noPassword, at)).warnings;
             };
             assert.deepEqual(await warnings(now), []);
             const later = await warnings(new Date(now.getTime() + 31 * DAY_MS));
@@ -1019,7 +1030,9 @@ describe("the stack's cloud and Security & Compliance PowerShell", () => {
         const { privateKeyPem: _key, ...publicOutputs } = outputs;
         const file = path.join(tempDir("outputs-"), "outputs.json");
         const other = "AB".repeat(20);
-        fs.writeFileSync(file, JSON.stringify({ ...publicOutputs, thumbprint: other }));
+        // The list names the same other certificate, so that only the PEM disagrees (as if it came from another deployment).
+        const certificates = (outputs["certificates"] as Record<string, unknown>[]).map((c) => ({ ...c, thumbprint: other }));
+        fs.writeFileSync(file, JSON.stringify({ ...publicOutputs, thumbprint: other, certificates }));
         const dir = tempDir("export-");
         const r = await exportCert(["--outputs-file", file, "--out", dir, "--format", "cer"], {});
         assert.equal(r.code, 2);

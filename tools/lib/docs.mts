@@ -1,6 +1,6 @@
 /**
  * The README's generated blocks, rendered from the declarations they document: the configuration table
- * from SETTINGS, the outputs table from OUTPUT_DOCS, the runner table from RUNNERS, the resource diagram
+ * from SETTINGS, the outputs table from OUTPUTS, the runner table from RUNNERS, the resource diagram
  * from the dev stack's plan; and docs/runners.md's table with its sources. `npm run docs` writes them;
  * tests/docs.test.mts fails when a file is stale.
  */
@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { ROTATION_ADVICE } from "../../components/rotation.ts";
-import { OUTPUT_DOCS } from "../../components/outputs.ts";
+import { OUTPUTS } from "../../components/outputs.ts";
 import { type CertificateForm, MODULE_RELEASES, type Runner, type SignIn, RUNNERS, modulePin } from "../../components/runners.ts";
 import { securityAndCompliance } from "../../components/connect.ts";
 import { type Kind, SETTINGS, SETTING_KEYS } from "../../components/settings.ts";
@@ -38,8 +38,8 @@ export function settingsTable(): string {
 }
 
 export function outputsTable(): string {
-    const rows = Object.entries(OUTPUT_DOCS).map(([name, doc]) => `| \`${name}\` | ${doc} |`);
-    return ["| Output | Meaning |", "|---|---|", ...rows].join("\n");
+    const rows = Object.entries(OUTPUTS).map(([name, o]) => `| \`${name}\` | ${o.presence} | ${o.doc} |`);
+    return ["| Output | Present | Meaning |", "|---|---|---|", ...rows].join("\n");
 }
 
 const CERTIFICATE_TEXT: Readonly<Record<CertificateForm, string>> = { thumbprint: "store", file: "file", object: "object" };

@@ -1,22 +1,16 @@
 /**
  * npm run check-expiry, the rules: every certificate a stack registered, judged at `now` on the active
- * one, from outputs that are read strictly and cross-checked (a hostile, corrupted or stitched outputs
- * file must not silence the alarm), and rendered for a terminal, as JSON, or as a GitHub job summary.
+ * one, from outputs read strictly and cross-checked by components/outputs.ts (a hostile, corrupted or
+ * stitched outputs file must not silence the alarm), and rendered for a terminal, as JSON, or as a GitHub
+ * job summary.
  */
 import * as fs from "node:fs";
 import { rfc3339 } from "../../components/certificate.ts";
-import {
-    type ExpiryState,
-    describeExpiry,
-    describeRetirement,
-    expiryStatus,
-    parseRfc3339,
-    INITIAL_GENERATION,
-} from "../../components/rotation.ts";
+import { type ExpiryState, describeExpiry, describeRetirement, expiryStatus } from "../../components/rotation.ts";
 import type { RegisteredCertificate } from "../../components/outputs.ts";
 import { printable, printableJson, printableLine, show } from "../../components/redaction.ts";
 import { SETTINGS } from "../../components/settings.ts";
-import { isBlank, renewBeforeDaysProblem } from "../../components/rules/values.ts";
+import { renewBeforeDaysProblem } from "../../components/rules/values.ts";
 import { UserError, describeFsError } from "./cli.mts";
 import { pathProblem } from "./privatePaths.cjs";
 import { hideSecrets } from "./secrets.mts";
@@ -49,10 +43,10 @@ export function renewWindow(text: string): number {
     return days as number;
 }
 
-/** Judges a stack's certificates at `now`; pure apart from its inputs. */
+/** Judges a stack's certificates at `now` (outputs read and cross-checked by readOutputs); pure apart from its inputs. */
 export function checkExpiry(outputs: StackOutputs, stack: string, now: Date, renewBeforeDays?: number): ExpiryReport {
-    const windowDays = renewBeforeDays ?? windowOutput(outputs);
-    const listed = certificateList(outputs);
+    const windowDays = renewBeforeDays ?? outputs.renewBeforeDays ?? SETTINGS.renewBeforeDays.default;
+    const listed = outputs.certificates;
     if (listed.length === 0) {
         // exo-cba:certificates [] (federated credentials) or exo-cba:application false (managed identities).
         return {
@@ -67,9 +61,17 @@ export function checkExpiry(outputs: StackOutputs, stack: string, now: Date, ren
     }
     const certificates = listed.map((c) => {
         const status = expiryStatus(c.notAfter, now, c.active ? windowDays : 0);
-        return { ...c, daysLeft: status.daysLeft, state: status.state };
+        return {
+            name: c.name,
+            thumbprint: c.thumbprint,
+            notAfter: c.notAfter,
+            active: c.active,
+            daysLeft: status.daysLeft,
+            state: status.state,
+        };
     });
-    const active = certificates[activeIndex(certificates)];
+    // The outputs mark exactly one certificate active (components/outputs.ts: the newest, in lists from before the flag).
+    const active = certificates.find((c) => c.active)!;
     const status = expiryStatus(active.notAfter, now, windowDays);
     const older = certificates.filter((c) => !c.active && c.state === "expired");
     // show(): quoted, escaped and shortened, so a name of any length or content stays one short clause.
@@ -78,102 +80,6 @@ export function checkExpiry(outputs: StackOutputs, stack: string, now: Date, ren
         ...older.map((c) => describeRetirement(`The older certificate ${show(c.name)}`, expiryStatus(c.notAfter, now, 0))),
     ].join(" ");
     return { stack, checkedAt: rfc3339(now), renewBeforeDays: windowDays, result: status.state, message, certificates };
-}
-
-/** The renewBeforeDays output, held to the setting's own rule: a negative or odd value would silence the alarm. */
-function windowOutput(outputs: StackOutputs): number {
-    const value = outputs.raw("renewBeforeDays");
-    if (value === undefined) return SETTINGS.renewBeforeDays.default;
-    const problem = renewBeforeDaysProblem(value);
-    if (problem !== undefined) {
-        throw new UserError(`output renewBeforeDays ${problem} Read the outputs again, or pass --renew-before-days.`);
-    }
-    return value as number;
-}
-
-/** The certificate judged: the one marked active, else (lists from before the flag) the newest, listed last. */
-function activeIndex(list: readonly { readonly active: boolean }[]): number {
-    const marked = list.findIndex((c) => c.active);
-    return marked === -1 ? list.length - 1 : marked;
-}
-
-const THUMBPRINT = /^[0-9A-F]{40}$/i;
-
-/** The `certificates` output, or for stacks from before rotation the single active certificate. */
-function certificateList(outputs: StackOutputs): Omit<CheckedCertificate, "daysLeft" | "state">[] {
-    const list = outputs.raw("certificates");
-    if (list === undefined) {
-        return [
-            {
-                name: INITIAL_GENERATION,
-                thumbprint: thumbprintText(outputs.string("thumbprint"), "output thumbprint"),
-                notAfter: dateOf(outputs.string("certificateNotAfter"), "output certificateNotAfter"),
-                active: true,
-            },
-        ];
-    }
-    if (!Array.isArray(list)) throw new UserError("output certificates should be a list");
-    // An empty list is a stack without a certificate, but only if it also has no certificate outputs.
-    const stray = (["thumbprint", "certificateNotAfter"] as const).find((name) => outputs.has(name));
-    if (list.length === 0 && stray) {
-        throw new UserError(
-            `output certificates is empty, yet the stack has a ${stray} output: read the outputs again from one deployment`,
-        );
-    }
-    const read = list.map((item: unknown, i) => {
-        const c = (item !== null && typeof item === "object" ? item : {}) as Record<string, unknown>;
-        const label = `output certificates item ${i}`;
-        if (typeof c["name"] !== "string" || isBlank(c["name"])) throw new UserError(`${label} has no name`);
-        if (typeof c["notAfter"] !== "string") throw new UserError(`${label} has no notAfter`);
-        if (c["active"] !== undefined && typeof c["active"] !== "boolean") throw new UserError(`${label} active should be true or false`);
-        return {
-            name: c["name"],
-            thumbprint: thumbprintText(c["thumbprint"], `${label} thumbprint`),
-            notAfter: dateOf(c["notAfter"], `${label} notAfter`),
-            active: c["active"] === true,
-        };
-    });
-    if (read.filter((c) => c.active).length > 1) throw new UserError("output certificates marks more than one certificate active");
-    if (read.length > 0) crossCheck(outputs, read);
-    return read;
-}
-
-/**
- * The active certificate as the list describes it and as thumbprint / certificateNotAfter describe it
- * come from one deployment: where they disagree (a hand-edited or stitched outputs file), neither can
- * be trusted, and judging either could report "valid until 2099" for an expired certificate.
- */
-function crossCheck(outputs: StackOutputs, read: readonly Omit<CheckedCertificate, "daysLeft" | "state">[]): void {
-    const index = activeIndex(read);
-    const active = read[index];
-    const label = `output certificates item ${index} (the active certificate)`;
-    const again = "read the outputs again from one deployment";
-    if (outputs.has("certificateNotAfter")) {
-        const notAfter = dateOf(outputs.string("certificateNotAfter"), "output certificateNotAfter");
-        if (parseRfc3339(notAfter)!.getTime() !== parseRfc3339(active.notAfter)!.getTime()) {
-            throw new UserError(`${label} has notAfter ${active.notAfter}, but output certificateNotAfter is ${notAfter}; ${again}`);
-        }
-    }
-    if (outputs.has("thumbprint")) {
-        const thumbprint = thumbprintText(outputs.raw("thumbprint"), "output thumbprint");
-        if (thumbprint !== active.thumbprint) {
-            throw new UserError(`${label} has thumbprint ${active.thumbprint}, but output thumbprint is ${thumbprint}; ${again}`);
-        }
-    }
-}
-
-function thumbprintText(value: unknown, label: string): string {
-    if (typeof value !== "string" || !THUMBPRINT.test(value)) throw new UserError(`${label} should be 40 hexadecimal digits`);
-    return value.toUpperCase();
-}
-
-function dateOf(value: string, label: string): string {
-    if (parseRfc3339(value) === undefined) {
-        throw new UserError(
-            `${label} should be an RFC 3339 date such as 2027-11-01T09:00:00Z (got ${JSON.stringify(printable(value).slice(0, 40))})`,
-        );
-    }
-    return value;
 }
 
 /** A name from the outputs as one short line (a line break in it would start a forged row). */

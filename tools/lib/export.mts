@@ -3,7 +3,7 @@
  * and the PowerShell lines that use them, for the stack's cloud. tools/export-cert.mts parses the
  * arguments and calls this.
  */
-import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
+import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
@@ -24,11 +24,10 @@ import {
     withCaveat,
 } from "../../components/connect.ts";
 import { ROTATION_ADVICE, ROTATION_REFERENCE, describeExpiry, expiryStatus } from "../../components/rotation.ts";
-import { isGuid } from "../../components/microsoft.ts";
 import { type CloudName } from "../../components/clouds.ts";
 import { hasControlCharacters, show } from "../../components/redaction.ts";
 import { UserError, describeFsError, refuseSharedPath, stackName } from "./cli.mts";
-import { type StackOutputs, certificateOutput, thumbprintMismatch } from "./outputs.mts";
+import { type StackOutputs, need } from "./outputs.mts";
 import { buildPfx } from "./pfx.mts";
 import { PFX_PASSWORD_VARIABLE } from "./secrets.mts";
 
@@ -196,17 +195,18 @@ export async function exportCertificate(
     password: PasswordSource,
     now: Date,
 ): Promise<ExportResult> {
-    const cloud = outputs.cloud();
-    if (isEmptyList(outputs.raw("certificates"))) throw noCertificate(outputs, cloud);
-    const certificatePem = outputs.string("certificatePem");
-    const appId = outputs.string("appId");
-    if (!isGuid(appId)) throw new UserError(`output appId should be an application id (a GUID), got ${show(appId)}`);
-    const organization = organizationOf(outputs);
-    const certificate = readCertificate(certificatePem, outputs.string("thumbprint"));
+    const cloud = outputs.cloud;
+    if (outputs.certificates.length === 0) throw noCertificate(outputs, cloud);
+    const certificatePem = need(outputs, "certificatePem");
+    const appId = need(outputs, "appId");
+    const organization = need(outputs, "organization");
+    // readOutputs has checked that the thumbprint names this certificate.
+    need(outputs, "thumbprint");
+    const certificate = readCertificate(certificatePem);
     // A brought certificate's key lives where the certificate was made: only the public part exists here.
-    const byo = !outputs.has("privateKeyPem");
+    const byo = outputs.privateKeyPem === undefined;
     // For a .cer alone the key is not read: outputs read without --show-secrets hold "[secret]" there.
-    const privateKeyPem = !byo && plan.needsKey ? outputs.string("privateKeyPem") : undefined;
+    const privateKeyPem = !byo && plan.needsKey ? outputs.privateKeyPem : undefined;
 
     let formats: readonly Format[] = plan.format === "all" ? FORMATS : [plan.format];
     if (byo) {
@@ -249,7 +249,7 @@ export async function exportCertificate(
         appId,
         organization,
         cloud,
-        securityAndCompliance: outputs.has("connectIppsCommand"),
+        securityAndCompliance: outputs.connectIppsCommand !== undefined,
         byo,
         passwordSource: secret?.source,
         warnings: [...validityWarnings(certificate, now), ...warnings],
@@ -273,39 +273,30 @@ function validityWarnings(certificate: Certificate, now: Date): string[] {
     return [];
 }
 
-function isEmptyList(value: unknown): boolean {
-    return Array.isArray(value) && value.length === 0;
-}
-
-function organizationOf(outputs: StackOutputs): string {
-    const organization = outputs.string("organization");
-    if (hasControlCharacters(organization)) throw new UserError(`output organization holds control characters: ${show(organization)}`);
-    return organization;
-}
-
 /**
  * The refusal for a stack that registers no certificate (its `certificates` output is []): what its
  * runners connect with instead, rebuilt from its organization and cloud by components/connect.ts, so
  * nothing a stack file holds is echoed as a command. One line, as every tool error is.
  */
 function noCertificate(outputs: StackOutputs, cloud: CloudName): UserError {
-    const organization = organizationOf(outputs);
-    const why = outputs.has("appId")
-        ? "it registers none (exo-cba:certificates is [])"
-        : "it has no application (exo-cba:application is false)";
+    const organization = need(outputs, "organization");
+    const why =
+        outputs.appId !== undefined
+            ? "it registers none (exo-cba:certificates is [])"
+            : "it has no application (exo-cba:application is false)";
     const ways: string[] = [];
-    if (outputs.has("connectCommandAccessToken")) {
+    if (outputs.connectCommandAccessToken !== undefined) {
         ways.push(
             `with a federated credential's token (output connectCommandAccessToken): ${connectCommandAccessToken({ organization, cloud })}`,
         );
         // Without a certificate the stack's connectIppsCommand is the -AccessToken form, for Windows runners only.
-        if (outputs.has("connectIppsCommand")) {
+        if (outputs.connectIppsCommand !== undefined) {
             ways.push(
                 `Security & Compliance PowerShell with a token for its own resource (output connectIppsCommand): ${connectIppsCommandAccessToken({ organization, cloud })} (${COMPLIANCE_CAVEAT})`,
             );
         }
     }
-    for (const mi of outputs.managedIdentities()) {
+    for (const mi of outputs.managedIdentities ?? []) {
         ways.push(
             `as managed identity ${show(mi.name)} (output managedIdentities): ${connectCommandManagedIdentity({ organization, clientId: mi.clientId, cloud })}`,
         );
@@ -325,10 +316,8 @@ interface Certificate {
     readonly notAfter: string;
 }
 
-function readCertificate(pem: string, thumbprint: string): Certificate {
-    const cert = certificateOutput(pem);
-    const mismatch = thumbprintMismatch(thumbprint, cert);
-    if (mismatch !== undefined) throw new UserError(mismatch);
+function readCertificate(pem: string): Certificate {
+    const cert = new X509Certificate(pem);
     const facts = certificateFacts(cert);
     // Entra accepts client assertions signed with RS256 or PS256 only, so the key must be RSA
     // (https://learn.microsoft.com/entra/identity-platform/certificate-credentials); node-forge, which

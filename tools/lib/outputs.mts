@@ -7,15 +7,11 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
-import { thumbprintOf } from "../../components/certificate.ts";
-import { isGuid } from "../../components/microsoft.ts";
-import { CLOUDS, CLOUD_NAMES, type CloudName, isCloudName } from "../../components/clouds.ts";
-import type { ManagedIdentityOutput, OutputName } from "../../components/outputs.ts";
+import { type Needs, type OutputName, type StackOutputs, missingOutput, parseOutputs } from "../../components/outputs.ts";
+
+export type { StackOutputs };
 import { parseJson } from "../../components/json.ts";
-import { show } from "../../components/redaction.ts";
-import { isBlank } from "../../components/rules/values.ts";
 import { UserError, decodeText, readInputFile, stackName } from "./cli.mts";
 import { pathProblem } from "./privatePaths.cjs";
 
@@ -34,107 +30,23 @@ export interface OutputsSource {
     readonly secrets: boolean;
 }
 
-/** A stack's outputs, read by name; every accessor names the output in its error. */
-export class StackOutputs {
-    readonly values: Readonly<Record<string, unknown>>;
-    /** Where they came from, for messages. */
-    readonly origin: string;
-
-    constructor(values: Readonly<Record<string, unknown>>, origin: string) {
-        this.values = values;
-        this.origin = origin;
-    }
-
-    has(name: OutputName): boolean {
-        return this.values[name] !== undefined;
-    }
-
-    raw(name: OutputName): unknown {
-        return this.values[name];
-    }
-
-    /** A non-empty string output, or a UserError naming it. */
-    string(name: OutputName): string {
-        const value = this.values[name];
-        if (typeof value !== "string" || isBlank(value)) {
-            throw new UserError(
-                value === undefined
-                    ? `the stack has no output ${name}; is this an exo-cba stack, deployed with \`pulumi up\`?`
-                    : `output ${name} should be a string that is not blank`,
-            );
-        }
-        return value;
-    }
-
-    /** Like string(), but undefined when the output is absent. */
-    optionalString(name: OutputName): string | undefined {
-        return this.values[name] === undefined ? undefined : this.string(name);
-    }
-
-    /**
-     * The stack's cloud: its `cloud` output, the worldwide cloud for a stack deployed before that output
-     * existed. A name of no cloud, or an exchangeEnvironmentName of another cloud (outputs stitched from
-     * two deployments), is refused: what the tool prints or asks for would go to another cloud.
-     */
-    cloud(): CloudName {
-        const name = this.values["cloud"];
-        if (name !== undefined && (typeof name !== "string" || !isCloudName(name))) {
-            throw new UserError(`output cloud should be one of ${CLOUD_NAMES.join(", ")} (got ${show(name)})`);
-        }
-        const cloud: CloudName = name ?? "global";
-        const environment = this.values["exchangeEnvironmentName"];
-        const expected = CLOUDS[cloud].exchangeEnvironmentName;
-        if (environment !== undefined && environment !== expected) {
-            throw new UserError(
-                `output exchangeEnvironmentName is ${show(environment)}, but ${name === undefined ? "without a cloud output the stack is worldwide, which" : `cloud ${cloud}`} connects with ${expected}; read the outputs again from one deployment`,
-            );
-        }
-        return cloud;
-    }
-
-    /** The managedIdentities output ([] when absent): a name, the service principal's object id and, user-assigned only, a client id. */
-    managedIdentities(): Omit<ManagedIdentityOutput, "connectCommand">[] {
-        const value = this.values["managedIdentities"];
-        if (value === undefined) return [];
-        const invalid = () =>
-            new UserError(
-                'output managedIdentities should be a list of {"name", "objectId": <GUID>, "clientId": <GUID, user-assigned only>}',
-            );
-        if (!Array.isArray(value)) throw invalid();
-        return value.map((item: unknown) => {
-            if (item === null || typeof item !== "object" || Array.isArray(item)) throw invalid();
-            const { name, objectId, clientId } = item as Record<string, unknown>;
-            const guid = (v: unknown): v is string => typeof v === "string" && isGuid(v);
-            if (typeof name !== "string" || isBlank(name) || !guid(objectId) || (clientId !== undefined && !guid(clientId)))
-                throw invalid();
-            return { name, objectId, ...(clientId === undefined ? {} : { clientId }) };
-        });
-    }
+/** The output a tool cannot do without, or a UserError saying the stack lacks it. */
+export function need<K extends OutputName>(outputs: StackOutputs, name: K): NonNullable<StackOutputs[K]> {
+    const value = outputs[name];
+    if (value === undefined) throw new UserError(missingOutput(name));
+    return value;
 }
 
-/** The certificatePem output, parsed; a UserError when it is not a certificate. */
-export function certificateOutput(pem: string): X509Certificate {
-    try {
-        return new X509Certificate(pem);
-    } catch {
-        throw new UserError("output certificatePem is not a readable PEM certificate");
-    }
+/** Every problem at once, in one line: one alone as it is, several counted and joined. */
+export function problemsError(problems: readonly string[]): UserError {
+    return new UserError(problems.length === 1 ? problems[0] : `${problems.length} problems in the outputs: ${problems.join("; ")}`);
 }
 
 /**
- * Why the thumbprint output does not name the certificatePem output, or undefined when it does: the two
- * come from one deployment, or the tool would act on one certificate and report another.
+ * Reads the outputs as OutputsSource says, strictly and cross-checked (components/outputs.ts parseOutputs);
+ * every failure is a UserError that never quotes a secret, every problem of the outputs in it at once.
  */
-export function thumbprintMismatch(thumbprint: string, certificate: X509Certificate): string | undefined {
-    const actual = thumbprintOf(certificate);
-    return actual === thumbprint.toUpperCase()
-        ? undefined
-        : `output thumbprint ${show(thumbprint)} is not the thumbprint of output certificatePem (${actual}); ` +
-              "the outputs do not come from one deployment: read them again";
-}
-
-/** Reads the outputs as OutputsSource says; every failure is a UserError that never quotes a value. */
-export async function readOutputs(source: OutputsSource): Promise<StackOutputs> {
+export async function readOutputs(source: OutputsSource, needs?: Needs): Promise<StackOutputs> {
     let text: string;
     let origin: string;
     if (source.outputsFile !== undefined) {
@@ -168,7 +80,9 @@ export async function readOutputs(source: OutputsSource): Promise<StackOutputs> 
             }
         }
     }
-    return new StackOutputs(outputs, origin);
+    const read = parseOutputs(outputs, needs);
+    if (read.problems.length > 0) throw problemsError(read.problems);
+    return read.outputs;
 }
 
 function command(secrets: boolean): string {

@@ -47,7 +47,7 @@ import {
     parseDuration,
     retryUntilVerified,
 } from "./retry.mts";
-import { type ActiveCertificate, type StackFacts, stackFacts } from "./stack.mts";
+import { STACK_NEEDS, type ActiveCertificate, type StackFacts, stackFacts } from "./stack.mts";
 import { networkTrust, refuseTlsOff } from "./trust.mts";
 
 /** How many certificates Node loaded from NODE_EXTRA_CA_CERTS, where Node can say (22.15, 23.10 and later). */
@@ -247,7 +247,7 @@ export async function verifyStack(req: VerifyRequest, hooks: VerifyHooks = {}): 
     const choice = req.signIn;
     // Only the certificate's key is secret in the outputs: the CLI is asked to reveal secrets for it alone.
     const secrets = choice.kind === "certificate" && choice.keyFile === undefined;
-    const outputs = await readOutputs({ stack: req.stack, outputsFile: req.outputsFile, secrets });
+    const outputs = await readOutputs({ stack: req.stack, outputsFile: req.outputsFile, secrets }, STACK_NEEDS);
     const facts = stackFacts(outputs);
     const endpoints = signInEndpoints(facts, req);
     let signIn: SignIn;
