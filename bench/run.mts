@@ -40,10 +40,10 @@ import {
     readProjectFile,
     resolveStackConfig,
 } from "../engine/stackConfig.mts";
-import { type Value, isSecret } from "../engine/values.mts";
+import { type Value, isSecret } from "../engine/wireValues.mts";
 import { printable } from "../components/redaction.ts";
 import { contoso } from "../tests/support/contoso.mts";
-import { makeTemporaryDirectory } from "../tools/lib/privatePaths.cjs";
+import { makeTemporaryDirectory } from "../tools/shared/privatePaths.cjs";
 
 const USAGE_SCRIPT = path.join(PROJECT_DIR, "bench", "usage.cjs");
 const TSC = createRequire(path.join(PROJECT_DIR, "package.json")).resolve("typescript/lib/tsc.js");

@@ -16,11 +16,11 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { privateSubdirectory } from "../tools/lib/privatePaths.cjs";
+import { privateSubdirectory } from "../tools/shared/privatePaths.cjs";
 import { type PriorState, type Recording, RecordingMonitor } from "./monitor.mts";
 import { type ResolvedConfig, type RuntimeOptions, readProjectFile, runtimeOptions } from "./stackConfig.mts";
 import { SimulatedTenant, type TenantData } from "./tenant.mts";
-import type { Value } from "./values.mts";
+import type { Value } from "./wireValues.mts";
 
 export type { LogLine, PriorState, RecordedAlias, RecordedInvoke, RecordedResource, Recording, Step } from "./monitor.mts";
 
@@ -177,7 +177,7 @@ export function programConfigEnvironment(config: ResolvedConfig): { PULUMI_CONFI
 
 /**
  * The compile cache's variable (EvaluateOptions.compileCache), or none when this account has no private
- * directory for it (tools/lib/privatePaths.cjs: a cache another account can write would run its code as ours).
+ * directory for it (tools/shared/privatePaths.cjs: a cache another account can write would run its code as ours).
  */
 function cacheEnvironment(): Record<string, string> {
     const compile = privateSubdirectory("compile-cache");

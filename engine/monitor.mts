@@ -18,7 +18,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { type PriorState, type RecordedAlias, type Step, StepPlanner } from "./steps.mts";
 import { SimulatedTenant as Tenant } from "./tenant.mts";
-import { fromWire, toWire, unwrapForProvider, type Value } from "./values.mts";
+import { fromWire, toWire, unwrapForProvider, type Value } from "./wireValues.mts";
 
 export type { PriorState, RecordedAlias, Step };
 

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { printableLine, show } from "../components/redaction.ts";
 import { STACK_NAME_RULE, isStackName } from "./stackName.mts";
-import { SECRET, sortKeys } from "./values.mts";
+import { SECRET, sortKeys } from "./wireValues.mts";
 
 /** Stack and project files are a few kilobytes; a larger one is not read (nor a 30 MB value in one). */
 export const MAX_STACK_FILE_BYTES = 1024 * 1024;

@@ -6,7 +6,7 @@
  * "replace" it otherwise; anything not found is "create"d; state that no registration claimed is
  * "delete"d when the deployment ends. No gRPC here: monitor.mts feeds registrations in.
  */
-import { reveal, sortKeys, type Value } from "./values.mts";
+import { reveal, sortKeys, type Value } from "./wireValues.mts";
 
 export type Step = "create" | "same" | "update" | "replace";
 

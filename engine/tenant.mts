@@ -13,7 +13,7 @@
  */
 import { createHash, generateKeyPairSync, X509Certificate } from "node:crypto";
 import forge from "node-forge";
-import { unwrapForProvider, type Value } from "./values.mts";
+import { unwrapForProvider, type Value } from "./wireValues.mts";
 
 /** Shown for a value only the tenant can supply (used by the offline plan). */
 export const FROM_TENANT = "[from tenant]";

@@ -1,5 +1,5 @@
 /**
- * The contract every tool keeps (tools/lib/cli.mts), shown with export-cert and plan: paths relative to
+ * The contract every tool keeps (tools/shared/cli.mts), shown with export-cert and plan: paths relative to
  * where the person typed the command, an option given twice refused, a reader that goes away, outputs
  * files as Windows writes them.
  */
@@ -197,11 +197,15 @@ describe("output that cannot be written", () => {
         const dir = tempDir("full-");
         const outputs = path.join(dir, "outputs.json");
         fs.writeFileSync(outputs, JSON.stringify({ certificates: [] }));
-        const r = spawnSync("sh", ["-c", `"$0" tools/check-expiry.mts --outputs-file "$1" > /dev/full`, process.execPath, outputs], {
-            cwd: PROJECT_DIR,
-            env: { ...process.env, NODE_OPTIONS: NPM_NODE_OPTIONS },
-            encoding: "utf8",
-        });
+        const r = spawnSync(
+            "sh",
+            ["-c", `"$0" tools/check-expiry/check-expiry.mts --outputs-file "$1" > /dev/full`, process.execPath, outputs],
+            {
+                cwd: PROJECT_DIR,
+                env: { ...process.env, NODE_OPTIONS: NPM_NODE_OPTIONS },
+                encoding: "utf8",
+            },
+        );
         assert.equal(r.status, 74, r.stderr);
         assert.equal(r.stderr, "error: cannot write standard output (no space left on the device)\n");
     });

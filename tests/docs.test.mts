@@ -21,9 +21,9 @@ import {
     regenerateRunnersDoc,
     runnersTable,
     settingsTable,
-} from "../tools/lib/docs.mts";
+} from "../tools/docs/generatedBlocks.mts";
 import { ROTATION_ADVICE } from "../components/rotation.ts";
-import { UserError } from "../tools/lib/cli.mts";
+import { UserError } from "../tools/shared/cli.mts";
 import { PROJECT_DIR, tempDir } from "./support/harness.mts";
 
 const STALE = "README.md is stale: run npm run docs and commit the result";

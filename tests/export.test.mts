@@ -10,9 +10,11 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Evaluation, PROJECT_DIR } from "../engine/engine.mts";
 import type { TenantData } from "../engine/tenant.mts";
-import { UserError } from "../tools/lib/cli.mts";
+import { UserError } from "../tools/shared/cli.mts";
 import { ROTATION_ADVICE } from "../components/rotation.ts";
-import { EXIT_INCOMPLETE, FILE_SYSTEM, exportCertificate, exportPlan, promptTerminal, replaceFiles } from "../tools/lib/export.mts";
+import { exportCertificate, exportPlan } from "../tools/export-cert/export.mts";
+import { EXIT_INCOMPLETE, FILE_SYSTEM, replaceFiles } from "../tools/shared/replaceFiles.mts";
+import { promptTerminal } from "../tools/shared/prompt.mts";
 import { DAY_MS, makeCertificate } from "./support/certificates.mts";
 import { NPM_NODE_OPTIONS, type ToolRun, runTool } from "./support/cli.mts";
 import {
@@ -94,7 +96,7 @@ async function onTerminal(
         assert.ok(!a.includes("'"), a);
         return `'${a}'`;
     };
-    const tool = [process.execPath, "tools/export-cert.mts", ...args].map(quoted).join(" ");
+    const tool = [process.execPath, "tools/export-cert/export-cert.mts", ...args].map(quoted).join(" ");
     const command = pipedOutputs === undefined ? tool : `cat ${quoted(pipedOutputs)} | ${tool}`;
     // The node options npm gives the script (.npmrc), as runTool passes them.
     const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: NPM_NODE_OPTIONS };

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { type Plan, renderJson, renderMermaid, renderText } from "../engine/plan.mts";
+import { type Plan, renderJson, renderMermaid, renderText } from "../tools/plan/offlinePlan.mts";
 import { makeCertificate } from "./support/certificates.mts";
 import { type ToolRun, runTool } from "./support/cli.mts";
 import { tempDir } from "./support/harness.mts";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MAX_JSON_DEPTH, jsonDepth, parseJson } from "../components/json.ts";
 import { show } from "../components/redaction.ts";
-import { federatedClaims } from "../tools/lib/verify/federated.mts";
+import { federatedClaims } from "../tools/verify/federatedToken.mts";
 
 const nested = (n: number, inner = "") => `${"[".repeat(n)}${inner}${"]".repeat(n)}`;
 

@@ -28,7 +28,7 @@ function nodeReporting(version: string): string {
 function runCheck(version: string): { status: number | null; stderr: string } {
     const r = spawnSync(
         process.execPath,
-        ["--require", nodeReporting(version), "--require", "./tools/lib/preload.cjs", "-e", "console.log('ran')"],
+        ["--require", nodeReporting(version), "--require", "./tools/shared/preload.cjs", "-e", "console.log('ran')"],
         {
             cwd: PROJECT_DIR,
             encoding: "utf8",
@@ -40,7 +40,7 @@ function runCheck(version: string): { status: number | null; stderr: string } {
 
 describe("the Node versions the project supports", () => {
     it("are the same range in package.json and in the version check", () => {
-        const { RANGE } = require(path.join(PROJECT_DIR, "tools/lib/preload.cjs")) as { RANGE: string };
+        const { RANGE } = require(path.join(PROJECT_DIR, "tools/shared/preload.cjs")) as { RANGE: string };
         assert.equal(pkg.engines.node, RANGE);
     });
     for (const version of ["20.20.2", "22.12.0", "22.17.1", "23.5.0", "23.6.0", "24.2.0"]) {
@@ -57,7 +57,7 @@ describe("the Node versions the project supports", () => {
         it(`admit ${version}`, () => assert.deepEqual(runCheck(version), { status: 0, stderr: "" }));
     }
     it("are checked before every npm script, through the one node-options setting in .npmrc", () => {
-        assert.match(NPM_NODE_OPTIONS, /--require=\.\/tools\/lib\/preload\.cjs/);
+        assert.match(NPM_NODE_OPTIONS, /--require=\.\/tools\/shared\/preload\.cjs/);
         for (const [name, line] of Object.entries(pkg.scripts)) {
             assert.ok(!line.includes("--disable-warning"), `${name} repeats a setting that .npmrc holds once`);
         }

@@ -7,7 +7,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { type Plan, renderText } from "../engine/plan.mts";
+import { type Plan, renderText } from "../tools/plan/offlinePlan.mts";
 import { readProjectFile, resolveStackConfig } from "../engine/stackConfig.mts";
 import { type ToolRun, runTool } from "./support/cli.mts";
 import { makeCertificate } from "./support/certificates.mts";

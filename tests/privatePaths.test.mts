@@ -1,7 +1,7 @@
 /**
  * Nothing another local account planted is run or read, and nothing is written where another account can
- * change it: the one rule (tools/lib/privatePaths.cjs), its checks on a real file system, V8's compile
- * cache of every tool (tools/lib/preload.cjs), and each place a tool reads or writes a file a person names.
+ * change it: the one rule (tools/shared/privatePaths.cjs), its checks on a real file system, V8's compile
+ * cache of every tool (tools/shared/preload.cjs), and each place a tool reads or writes a file a person names.
  * Cases that need a file of another account run as root, which can give a file away (chown) and start a
  * process as another account, as CI and these machines run; elsewhere they are skipped, and the cases that
  * need only modes (a directory every account may write) still run.
@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { entryProblem, openedFileProblem, pathProblem } from "../tools/lib/privatePaths.cjs";
-import { pulumiCli } from "../tools/lib/outputs.mts";
+import { entryProblem, openedFileProblem, pathProblem } from "../tools/shared/privatePaths.cjs";
+import { pulumiCli } from "../tools/shared/stackOutputs.mts";
 import { makeCertificate } from "./support/certificates.mts";
 import { runTool } from "./support/cli.mts";
 import { tempDir } from "./support/harness.mts";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Evaluation } from "../engine/engine.mts";
 import { hasControlCharacters } from "../components/redaction.ts";
-import { redact } from "../engine/values.mts";
+import { redact } from "../engine/wireValues.mts";
 import {
     AUTOMATION_IDENTITY_ID,
     DEPLOYER_OBJECT_ID,

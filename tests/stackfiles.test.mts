@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { StackConfigError, loadStackConfig, readProjectFile, resolveStackConfig } from "../engine/stackConfig.mts";
-import { tenantStacks } from "../tools/lib/stacks.mts";
+import { tenantStacks } from "../tools/stacks/tenantStacks.mts";
 import { runTool } from "./support/cli.mts";
 import { PROJECT_DIR, tempDir } from "./support/harness.mts";
 

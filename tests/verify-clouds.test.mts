@@ -7,7 +7,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { explainEntraError, unreachable, unreadableToken } from "../tools/lib/verify/entraErrors.mts";
+import { explainEntraError, unreachable, unreadableToken } from "../tools/verify/entraErrors.mts";
 import { NPM_NODE_OPTIONS } from "./support/cli.mts";
 import { PROJECT_DIR } from "./support/harness.mts";
 import { closedPort } from "./support/identityEndpoint.mts";
@@ -60,7 +60,7 @@ describe("the stack's cloud", () => {
         );
     });
     it("the sign-in host and resource follow the cloud unless a flag says otherwise", async () => {
-        const { signInEndpoints } = await import("../tools/lib/verify/command.mts");
+        const { signInEndpoints } = await import("../tools/verify/command.mts");
         const none = { authorityHost: undefined, resource: undefined };
         // learn.microsoft.com/entra/identity-platform/authentication-national-cloud; resources as above; China: CSS-Exchange.
         assert.deepEqual(signInEndpoints({ cloud: "global" }, none), {

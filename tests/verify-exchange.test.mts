@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as https from "node:https";
 import { describe, it } from "node:test";
-import { adminApiErrorMessage, tenantComplianceHost } from "../tools/lib/verify/exchange.mts";
+import { adminApiErrorMessage, tenantComplianceHost } from "../tools/verify/exchange.mts";
 import { SYSTEM_MAILBOX_ANCHOR } from "./support/exchangeEndpoint.mts";
 import { signJwt } from "./support/tokenEndpoint.mts";
 import {

@@ -8,11 +8,11 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import { before, describe, it } from "node:test";
 import { ROTATION_ADVICE } from "../components/rotation.ts";
-import { requestAppToken } from "../tools/lib/verify/entra.mts";
-import { explainEntraError } from "../tools/lib/verify/entraErrors.mts";
-import type { TokenOutcome } from "../tools/lib/verify/outcome.mts";
-import { parseDuration, retryUntilVerified } from "../tools/lib/verify/retry.mts";
-import { networkTrust, trustLine } from "../tools/lib/verify/trust.mts";
+import { requestAppToken } from "../tools/verify/entra.mts";
+import { explainEntraError } from "../tools/verify/entraErrors.mts";
+import type { TokenOutcome } from "../tools/verify/outcome.mts";
+import { parseDuration, retryUntilVerified } from "../tools/verify/retry.mts";
+import { networkTrust, trustLine } from "../tools/verify/trust.mts";
 import type { MadeCertificate } from "./support/certificates.mts";
 import { openssl, opensslThumbprint, tempDir } from "./support/harness.mts";
 import { JWT_BEARER, signJwt } from "./support/tokenEndpoint.mts";
@@ -584,7 +584,7 @@ describe("the identity endpoint request goes through verify's own network module
         "one GET to IMDS with redirects off, and no retry of msal-node's own on a 404",
         { skip: hostVariables.length > 0 && `set here: ${hostVariables.join(", ")}` },
         async () => {
-            const { requestManagedIdentityToken } = await import("../tools/lib/verify/managedIdentity.mts");
+            const { requestManagedIdentityToken } = await import("../tools/verify/identityToken.mts");
             const calls: { url: string; method: unknown; redirect: unknown; metadata: unknown }[] = [];
             const realFetch = globalThis.fetch;
             globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {

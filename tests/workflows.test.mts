@@ -11,8 +11,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { EXIT_INVALID_INPUT } from "../tools/lib/cli.mts";
-import { EXPIRY_EXIT } from "../tools/lib/expiry.mts";
+import { EXIT_INVALID_INPUT } from "../tools/shared/cli.mts";
+import { EXPIRY_EXIT } from "../tools/check-expiry/expiry.mts";
 
 const WORKFLOW_DIR = path.resolve(import.meta.dirname, "..", ".github", "workflows");
 
@@ -751,7 +751,7 @@ describe("no reusable workflows the rules cannot see into", () => {
 
 /**
  * What the expiry workflow and docs/ci.md say check-expiry's exit codes mean, held to the codes the tool
- * returns (tools/lib/expiry.mts EXPIRY_EXIT, and EXIT_INVALID_INPUT for outputs it cannot use). Each
+ * returns (tools/check-expiry/expiry.mts EXPIRY_EXIT, and EXIT_INVALID_INPUT for outputs it cannot use). Each
  * "(exit N)" is read with the words before it in its clause: a renewal window, an expired certificate,
  * or outputs that cannot be read or used.
  */

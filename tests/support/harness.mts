@@ -5,11 +5,11 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { makeTemporaryDirectory } from "../../tools/lib/privatePaths.cjs";
+import { makeTemporaryDirectory } from "../../tools/shared/privatePaths.cjs";
 import { type Evaluation, PROJECT_DIR, type PriorState, type RecordedResource, evaluate } from "../../engine/engine.mts";
 import { type ResolvedConfig, readProjectFile, resolveStackConfig } from "../../engine/stackConfig.mts";
 import type { TenantData } from "../../engine/tenant.mts";
-import { type Value, isSecret, reveal } from "../../engine/values.mts";
+import { type Value, isSecret, reveal } from "../../engine/wireValues.mts";
 import { contoso } from "./contoso.mts";
 
 export { PROJECT_DIR };
@@ -96,7 +96,7 @@ export function str(v: Value | undefined): string {
 
 export { isSecret, reveal };
 
-// One scratch directory per test process, in this account's private directory (tools/lib/privatePaths.cjs),
+// One scratch directory per test process, in this account's private directory (tools/shared/privatePaths.cjs),
 // removed when it exits (it holds test keys).
 const scratch = makeTemporaryDirectory("test-");
 process.on("exit", () => fs.rmSync(scratch, { recursive: true, force: true }));
