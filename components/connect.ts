@@ -98,12 +98,14 @@ function fromPemFile(pemPath: string): string {
     return `-Certificate ([System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile(${quote(pemPath)}))`;
 }
 
-function exchangeEnvironment(cloud: CloudName | undefined): string {
+/** What every Connect-ExchangeOnline line of the cloud adds: " -ExchangeEnvironmentName …", or nothing worldwide. */
+export function exchangeEnvironment(cloud: CloudName | undefined): string {
     const c = CLOUDS[cloud ?? "global"];
     return c.name === "global" ? "" : ` -ExchangeEnvironmentName ${c.exchangeEnvironmentName}`;
 }
 
-function complianceEndpoints(cloud: CloudName | undefined): string {
+/** What every Connect-IPPSSession line of the cloud adds: its -ConnectionUri and -AzureADAuthorizationEndpointUri, or nothing worldwide. */
+export function complianceEndpoints(cloud: CloudName | undefined): string {
     const c = CLOUDS[cloud ?? "global"].compliance;
     return c === undefined
         ? ""

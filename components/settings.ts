@@ -5,6 +5,7 @@
  * program (settingsReader.ts); Pulumi.yaml's `config:` block and the README's configuration table are
  * rendered from it. The rules a value must keep live in validation.ts and rules/. Declarations only.
  */
+import { CLOUDS, CLOUD_NAMES } from "./clouds.ts";
 import { SUPPORTED_ROLES } from "./microsoft.ts";
 
 export const CONFIG_NAMESPACE = "exo-cba";
@@ -118,8 +119,10 @@ export const MAX_GENERATIONS = 3;
 export const MAX_FEDERATED_CREDENTIALS = 20;
 
 const ROLE_NAMES = SUPPORTED_ROLES.map((r) => r.name).join(", ");
+/** "a, b or c". */
+const orWords = (words: readonly string[]): string => `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;
 /** "2048, 3072 or 4096". */
-const orList = (values: readonly number[]): string => `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
+const orList = (values: readonly number[]): string => orWords(values.map(String));
 
 export const SETTINGS = {
     displayName: text({
@@ -139,9 +142,12 @@ export const SETTINGS = {
     cloud: text({
         default: "global",
         defaultText: "`global`",
-        allowed:
-            "`global` (worldwide and GCC), `gcc-high`, `dod` or `china` (21Vianet). Must agree with `azuread:environment` (`usgovernment`, `dod`, `china`), which a non-global cloud must set. See [Government and China clouds](#government-and-china-clouds).",
-        description: "The Microsoft cloud of the tenant: global (worldwide and GCC), gcc-high, dod or china.",
+        allowed: `${orWords(CLOUD_NAMES.map((c) => `\`${c}\``))}. Must agree with \`azuread:environment\` (${CLOUD_NAMES.filter(
+            (c) => c !== "global",
+        )
+            .map((c) => `\`${CLOUDS[c].azureadEnvironments[0]}\``)
+            .join(", ")}), which a non-global cloud must set. See [Government and China clouds](#government-and-china-clouds).`,
+        description: `The Microsoft cloud of the tenant: ${orWords(CLOUD_NAMES)}.`,
     }),
     roles: names({
         default: ["Exchange Administrator"],

@@ -51,7 +51,7 @@ const GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10";
  * roles exo-cba assigns. Template ids: https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference;
  * the list: https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2#assign-microsoft-entra-roles-to-the-application
  */
-const SUPPORTED_ROLES: ReadonlyMap<string, string> = new Map([
+export const SUPPORTED_ROLES: ReadonlyMap<string, string> = new Map([
     ["29232cdf-9323-42fd-ade2-1d097af3e4de", "Exchange Administrator"],
     ["31392ffb-586c-42d1-9346-e59415a2cc4e", "Exchange Recipient Administrator"],
     ["f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Global Reader"],
@@ -247,7 +247,7 @@ const GRAPH_ESCALATING_ROLES: ReadonlyMap<string, { readonly name: string; reado
 );
 
 /** Entra signs client assertions with RS256/PS256, so the key must be RSA; below 2048 bits is refused. */
-const MIN_RSA_BITS = 2048;
+export const MIN_RSA_BITS = 2048;
 /** The tls provider's rsaBits default. https://www.pulumi.com/registry/packages/tls/api-docs/privatekey/ */
 const TLS_DEFAULT_RSA_BITS = 2048;
 

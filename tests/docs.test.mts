@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { SUPPORTED_ROLES, findRole } from "../components/microsoft.ts";
 import { OUTPUTS } from "../components/outputs.ts";
 import { CONFIG_NAMESPACE, SETTINGS, SETTING_KEYS } from "../components/settings.ts";
 import {
@@ -16,6 +17,9 @@ import {
     moduleSentence,
     moduleTable,
     outputsTable,
+    cloudsTable,
+    exportCloudsTable,
+    regenerateExportDoc,
     readReadme,
     regenerateProjectFile,
     regenerateRunnersDoc,
@@ -64,6 +68,7 @@ describe("the README", () => {
         assert.equal(block(readme, "outputs"), outputsTable(), STALE);
         for (const name of Object.keys(OUTPUTS)) assert.match(readme, new RegExp(`\\| \`${name}\` \\|`));
     });
+    it("lists the clouds as components/clouds.ts declares them", () => assert.equal(block(readme, "clouds"), cloudsTable(), STALE));
     it("gives the rotation advice the tools give", () => assert.equal(block(readme, "rotation"), `> ${ROTATION_ADVICE}`, STALE));
     it("lists the runners as components/runners.ts declares them", () =>
         assert.equal(block(readme, "runners"), runnersTable(false), STALE));
@@ -90,6 +95,11 @@ describe("the README", () => {
 });
 
 describe("docs/", () => {
+    it("export.md lists what each cloud's lines add as components/connect.ts writes them", () => {
+        const text = fs.readFileSync(path.join(PROJECT_DIR, "docs", "export.md"), "utf8");
+        assert.equal(regenerateExportDoc(text), text, "docs/export.md is stale: run npm run docs and commit the result");
+        assert.equal(block(text, "clouds"), exportCloudsTable());
+    });
     it("runners.md lists the runners, with their sources, as components/runners.ts declares them", () => {
         const text = fs.readFileSync(RUNNERS_DOC, "utf8");
         assert.equal(regenerateRunnersDoc(text), text, "docs/runners.md is stale: run npm run docs and commit the result");
@@ -150,4 +160,33 @@ describe("links in the README and docs/", () => {
             assert.deepEqual(broken, []);
         });
     }
+});
+
+describe("role lists in the manual", () => {
+    it("the README's table of both shells says for each role what components/microsoft.ts says, and names every role", () => {
+        const readme = readReadme();
+        const start = readme.indexOf("| Role | Exchange Online | Security & Compliance |");
+        assert.ok(start > 0);
+        const rows = readme.slice(start).split("\n\n")[0].split("\n").slice(2);
+        const named: string[] = [];
+        for (const row of rows) {
+            const [roles, exo, sc] = row
+                .split("|")
+                .slice(1, 4)
+                .map((c) => c.trim());
+            for (const name of roles.replace(/\s*\(.*\)$/, "").split(", ")) {
+                const role = findRole(name);
+                assert.ok(role, `${name} is not a supported role`);
+                assert.equal(exo === "✔", role.exchangeOnline, `${name}: Exchange Online`);
+                assert.equal(sc === "✔", role.securityAndCompliance, `${name}: Security & Compliance`);
+                named.push(name);
+            }
+        }
+        assert.deepEqual(named.sort(), SUPPORTED_ROLES.map((r) => r.name).sort());
+    });
+    it("docs/policy.md's table gives every role the pack accepts with its template id", () => {
+        const text = fs.readFileSync(path.join(PROJECT_DIR, "docs", "policy.md"), "utf8");
+        const rows = [...text.matchAll(/^\| ([A-Z][A-Za-z ]+) \| `([0-9a-f-]{36})`/gm)].map((m) => [m[1], m[2]]);
+        assert.deepEqual(rows.sort(), SUPPORTED_ROLES.map((r) => [r.name, r.templateId]).sort());
+    });
 });

@@ -9,7 +9,10 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type * as Azuread from "@pulumi/azuread";
 import type * as Tls from "@pulumi/tls";
-import { createPolicies } from "../policy/policies.ts";
+import { MIN_RSA_BITS, SUPPORTED_ROLES, createPolicies } from "../policy/policies.ts";
+import { CLOUDS } from "../components/clouds.ts";
+import { SUPPORTED_ROLES as PROGRAM_ROLES } from "../components/microsoft.ts";
+import { BYO_RSA_BITS_MIN, SETTINGS } from "../components/settings.ts";
 import { DAY_MS, type MadeCertificate, makeCertificate } from "./support/certificates.mts";
 import {
     AUTOMATION_IDENTITY_ID,
@@ -1449,4 +1452,28 @@ describe("the pack as `pulumi preview --policy-pack policy` runs it", () => {
             [["exchange-online-manage-as-app-only", "mandatory", urnOf(extra)]],
         );
     });
+});
+
+describe("the pack's defaults are the program's, though it shares no code with it", () => {
+    const defaults = (name: string) => {
+        const policy = createPolicies().find((p) => p.name === name);
+        assert.ok(policy, name);
+        return Object.fromEntries(
+            Object.entries((policy.configSchema?.properties ?? {}) as Record<string, { default?: unknown }>).map(([k, v]) => [
+                k,
+                v.default,
+            ]),
+        );
+    };
+    it("warns of expiry from the stack's default renewal window", () => {
+        assert.equal(defaults("certificate-expiry")["expiringWithinDays"], SETTINGS.renewBeforeDays.default);
+    });
+    it("allows the federated audience of every cloud, and no other", () => {
+        const audiences = [...new Set(Object.values(CLOUDS).map((c) => c.federatedAudience))].sort();
+        assert.deepEqual([...(defaults("federated-identity-credential")["allowedAudiences"] as string[])].sort(), audiences);
+    });
+    it("knows the roles the program assigns, by the same template ids and names", () => {
+        assert.deepEqual([...SUPPORTED_ROLES].sort(), PROGRAM_ROLES.map((r) => [r.templateId, r.name]).sort());
+    });
+    it("holds a brought key to the program's minimum size", () => assert.equal(MIN_RSA_BITS, BYO_RSA_BITS_MIN));
 });

@@ -6,14 +6,14 @@
  * cannot be, a warning says so and the exit code is still the result's.
  */
 import { printable } from "../../components/redaction.ts";
-import { SETTINGS } from "../../components/settings.ts";
+import { RENEW_BEFORE_DAYS_MAX, SETTINGS } from "../../components/settings.ts";
 import { EXIT_INVALID_INPUT, OUTPUT_OPTIONS, commandLine, outputOptionsUsage, runTool, stackName } from "../shared/cli.mts";
 import { EXPIRY_EXIT, appendSummary, checkExpiry, renderJson, renderSummary, renderText, renewWindow } from "./expiry.mts";
 import { readOutputs } from "../shared/stackOutputs.mts";
 
 const USAGE = `usage: npm run check-expiry -- (--stack <name> | --outputs-file <file|->) [--renew-before-days <n>] [--json]
 
-${outputOptionsUsage(false)}  --renew-before-days <n>   the renewal window, 0 to 365 (default: the stack's renewBeforeDays output, else ${SETTINGS.renewBeforeDays.default})
+${outputOptionsUsage(false)}  --renew-before-days <n>   the renewal window, 0 to ${RENEW_BEFORE_DAYS_MAX} (default: the stack's renewBeforeDays output, else ${SETTINGS.renewBeforeDays.default})
   --json                    print the result as JSON
 
 exit codes: ${EXPIRY_EXIT.ok} ok, ${EXPIRY_EXIT.renew} renewal due, ${EXIT_INVALID_INPUT} invalid input, ${EXPIRY_EXIT.expired} expired

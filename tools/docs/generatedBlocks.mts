@@ -10,7 +10,8 @@ import { stringify } from "yaml";
 import { ROTATION_ADVICE } from "../../components/rotation.ts";
 import { OUTPUTS } from "../../components/outputs.ts";
 import { type CertificateForm, MODULE_RELEASES, type Runner, type SignIn, RUNNERS, modulePin } from "../../components/runners.ts";
-import { securityAndCompliance } from "../../components/connect.ts";
+import { complianceEndpoints, exchangeEnvironment, securityAndCompliance } from "../../components/connect.ts";
+import { CLOUDS, CLOUD_NAMES } from "../../components/clouds.ts";
 import { type Kind, SETTINGS, SETTING_KEYS } from "../../components/settings.ts";
 import { PROJECT_DIR } from "../../engine/engine.mts";
 import { makePlan, renderMermaid } from "../plan/offlinePlan.mts";
@@ -20,6 +21,7 @@ import { UserError } from "../shared/cli.mts";
 export const README = path.join(PROJECT_DIR, "README.md");
 export const RUNNERS_DOC = path.join(PROJECT_DIR, "docs", "runners.md");
 export const PROJECT_FILE = path.join(PROJECT_DIR, "Pulumi.yaml");
+export const EXPORT_DOC = path.join(PROJECT_DIR, "docs", "export.md");
 
 const KIND_TEXT: Readonly<Record<Kind, string>> = {
     string: "string",
@@ -35,6 +37,33 @@ export function settingsTable(): string {
         return `| \`${key}\` | ${KIND_TEXT[s.kind]} | ${s.defaultText} | ${s.allowed} |`;
     });
     return ["| Key | Type | Default | Allowed |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+/** The README's cloud table: each cloud's setting, tenants, provider environment, what its connect lines add, and extra grants. */
+export function cloudsTable(): string {
+    const rows = CLOUD_NAMES.map((name) => {
+        const c = CLOUDS[name];
+        const global = name === "global";
+        const environment = global ? `not set, or \`${c.azureadEnvironments[0]}\`` : `\`${c.azureadEnvironments[0]}\``;
+        const adds = global ? `nothing (\`${c.exchangeEnvironmentName}\`)` : `\`${exchangeEnvironment(name).trim()}\``;
+        const granted = c.exchangeOnlineProtection ? "`Exchange.ManageAsApp` of Exchange Online Protection" : "";
+        return `| \`${name}\`${global ? " (default)" : ""} | ${c.title} | ${environment} | ${adds} |${granted === "" ? "" : ` ${granted}`} |`;
+    });
+    return [
+        "| `exo-cba:cloud` | Tenants | `azuread:environment` | Connect lines add | Also granted |",
+        "|---|---|---|---|---|",
+        ...rows,
+    ].join("\n");
+}
+
+/** docs/export.md's cloud table: what export-cert's Connect-ExchangeOnline and Connect-IPPSSession lines add in each cloud. */
+export function exportCloudsTable(): string {
+    const rows = CLOUD_NAMES.map((name) => {
+        const exo = exchangeEnvironment(name).trim();
+        const ipps = complianceEndpoints(name).trim();
+        return `| ${name === "global" ? "`global`, or no `cloud` output" : `\`${name}\``} | ${exo === "" ? "nothing" : `\`${exo}\``} | ${ipps === "" ? "nothing" : `\`${ipps}\``} |`;
+    });
+    return ["| `cloud` | `Connect-ExchangeOnline` adds | `Connect-IPPSSession` adds |", "|---|---|---|", ...rows].join("\n");
 }
 
 export function outputsTable(): string {
@@ -167,11 +196,17 @@ export async function regenerate(readme: string): Promise<string> {
     return replaceBlocks(readme, "README.md", {
         settings: settingsTable(),
         outputs: outputsTable(),
+        clouds: cloudsTable(),
         runners: runnersTable(false),
         "module-lines": moduleSentence(),
         diagram: await diagram(),
         rotation: `> ${ROTATION_ADVICE}`,
     });
+}
+
+/** docs/export.md with its cloud table rendered anew. */
+export function regenerateExportDoc(text: string): string {
+    return replaceBlocks(text, "docs/export.md", { clouds: exportCloudsTable() });
 }
 
 /** docs/runners.md with its table rendered anew. */
@@ -195,14 +230,16 @@ export function readReadme(): string {
     return fs.readFileSync(README, "utf8");
 }
 
-/** Rewrites README.md's and docs/runners.md's generated blocks and Pulumi.yaml's config block where they are stale; which file changed. */
+/** Rewrites the generated blocks of README.md, docs/runners.md and docs/export.md and Pulumi.yaml's config block where they are stale; which file changed. */
 export async function updateDocs(): Promise<{ readonly file: string; readonly updated: boolean }[]> {
     const readme = readReadme();
     const project = fs.readFileSync(PROJECT_FILE, "utf8");
     const runners = fs.readFileSync(RUNNERS_DOC, "utf8");
+    const exporting = fs.readFileSync(EXPORT_DOC, "utf8");
     const updates: [string, string, string][] = [
         [README, readme, await regenerate(readme)],
         [RUNNERS_DOC, runners, regenerateRunnersDoc(runners)],
+        [EXPORT_DOC, exporting, regenerateExportDoc(exporting)],
         [PROJECT_FILE, project, regenerateProjectFile(project)],
     ];
     for (const [file, before, after] of updates) if (after !== before) fs.writeFileSync(file, after);

@@ -8,14 +8,14 @@ import { rfc3339, thumbprintOf } from "../../components/certificate.ts";
 import { ROTATION_ADVICE } from "../../components/rotation.ts";
 import { EXCHANGE_ONLINE_APP_ID, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES, isGuid } from "../../components/microsoft.ts";
 import { CLOUDS, type CloudName } from "../../components/clouds.ts";
-import type { FederatedCredentialOutput } from "../../components/outputs.ts";
+import { type FederatedCredentialOutput, type RoleOutput } from "../../components/outputs.ts";
 import { parseJson } from "../../components/json.ts";
 import { disputedResource, identityName } from "./entraErrors.mts";
 import type { FederatedClaims } from "./federatedToken.mts";
 import type { KeyMaterial } from "./keyFiles.mts";
 import type { Cause, Check, Judgement, ManagedIdentityFacts, TokenClaims } from "./outcome.mts";
 import { oneLine } from "./report.mts";
-import type { ActiveCertificate, DirectoryRole } from "./stackFacts.mts";
+import type { ActiveCertificate } from "./stackFacts.mts";
 
 /** Before Entra is asked: the certificate is in date and the key belongs to it (keyFiles.mts already refused a non-RSA key). */
 export function checkLocally(facts: ActiveCertificate, key: KeyMaterial, now: Date): Judgement {
@@ -106,7 +106,7 @@ export interface TokenExpectation {
     readonly resource: string;
     readonly cloud: CloudName;
     readonly tenantId: string;
-    readonly directoryRoles: readonly DirectoryRole[];
+    readonly directoryRoles: readonly RoleOutput[];
     /** A managed identity signs in: the token's oid must be its object id, and the fixes name its grants. */
     readonly managedIdentity?: ManagedIdentityFacts | undefined;
     /** The application signs in at Entra: the sign-in host and where it came from (entraErrors.mts signInHost). */

@@ -2,7 +2,7 @@
  * npm run verify, the vocabulary every part shares: the results and their exit codes, a check row, a
  * cause with its explanation, what one token request came back with, and the report.
  */
-import type { FederatedCredentialOutput } from "../../components/outputs.ts";
+import type { FederatedCredentialOutput, ManagedIdentityOutput } from "../../components/outputs.ts";
 import type { CloudName } from "../../components/clouds.ts";
 import type { NetworkTrust } from "./trust.mts";
 
@@ -144,13 +144,7 @@ export interface Verdict {
 export type SignInMode = "certificate" | "federated" | "managed-identity";
 
 /** A managed identity of the stack, as verify names it. */
-export interface ManagedIdentityFacts {
-    readonly name: string;
-    /** Its service principal's object id: what the token's `oid` must be. */
-    readonly objectId: string;
-    /** User-assigned identities only. */
-    readonly clientId: string | undefined;
-}
+export type ManagedIdentityFacts = Pick<ManagedIdentityOutput, "name" | "objectId" | "clientId">;
 
 /** Who was checked, as the report names it. */
 export interface Subject {

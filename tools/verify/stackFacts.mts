@@ -11,8 +11,6 @@ import type { FederatedCredentialOutput, Needs, OutputName, RoleOutput } from ".
 import type { StackOutputs } from "../shared/stackOutputs.mts";
 import type { ManagedIdentityFacts } from "./outcome.mts";
 
-export type DirectoryRole = RoleOutput;
-
 /** The active certificate, when the stack has one. */
 export interface ActiveCertificate {
     /** SHA-1 thumbprint, upper case. */
@@ -36,7 +34,7 @@ export interface StackFacts {
     readonly certificate: ActiveCertificate | undefined;
     readonly federatedCredentials: readonly FederatedCredentialOutput[];
     readonly managedIdentities: readonly ManagedIdentityFacts[];
-    readonly directoryRoles: readonly DirectoryRole[];
+    readonly directoryRoles: readonly RoleOutput[];
     /** The stack offers Connect-IPPSSession (a connectIppsCommand output): a role of it reaches Security & Compliance. */
     readonly complianceShell: boolean;
 }
