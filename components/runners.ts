@@ -130,205 +130,130 @@ const UBUNTU_IMAGE = `${RUNNER_IMAGES}; images/ubuntu/Ubuntu2404-Readme.md, imag
 const WINDOWS_IMAGE = `${RUNNER_IMAGES}; images/windows/Windows2025-Readme.md, image 20260818.232.1: PowerShell 7.6.5, PowerShellGet 2.2.5; toolset pwsh 7.6)`;
 const MODULE_OS = `${MODULE_PAGE} (Supported operating systems`;
 
+/** An Azure Automation runbook on one runtime: the managed identity, or a certificate as an object. */
+function automation(powershell: PowerShell, variant: string, note: string): Runner {
+    return {
+        id: `automation-${powershell}`,
+        kind: "automation",
+        host: "Azure Automation runbook",
+        variant,
+        os: "windows",
+        powershell,
+        signIn: ["managedIdentity", "certificate"],
+        certificate: ["object"],
+        note,
+        source: AUTOMATION_RUNTIMES,
+    };
+}
+
+/** An Azure Functions app on one OS, PowerShell 7.4; `unconfirmed` names how a certificate would get there. */
+function functions(os: "windows" | "linux", variant: string, certificate: readonly CertificateForm[], unconfirmed: string): Runner {
+    return {
+        id: `functions-${os}`,
+        kind: "functions",
+        host: "Azure Functions",
+        variant,
+        os,
+        powershell: "7.4",
+        signIn: ["managedIdentity", "certificate"],
+        certificate,
+        note: `Pin the exact version in requirements.psd1. ${unconfirmed} is not confirmed by a source read here; the managed identity needs none.`,
+        source: FUNCTIONS_LANGUAGES,
+    };
+}
+
+/** A Microsoft-hosted runner of GitHub Actions or Azure Pipelines (one image for both): federated credentials only. */
+function hosted(kind: "github" | "azure-devops", os: "linux" | "windows"): Runner {
+    const label = os === "linux" ? "ubuntu-latest" : "windows-latest";
+    const github = kind === "github";
+    return {
+        id: `${kind}-${os === "linux" ? "ubuntu" : "windows"}`,
+        kind,
+        host: github ? "GitHub Actions, GitHub-hosted runner" : "Azure Pipelines, Microsoft-hosted agent",
+        variant: github
+            ? `\`${label}\` (${os === "linux" ? "Ubuntu 24.04" : "Windows Server 2025"}), \`shell: pwsh\``
+            : `\`vmImage: ${label}\`, \`scriptType: pscore\``,
+        os,
+        powershell: "7.6",
+        signIn: ["federated"],
+        certificate: [],
+        labels: os === "linux" ? ["ubuntu-latest", "ubuntu-24.04"] : ["windows-latest", "windows-2025"],
+        source: os === "linux" ? UBUNTU_IMAGE : WINDOWS_IMAGE,
+    };
+}
+
+/** A server that runs scripts on a schedule: a certificate, or a managed identity when the server is an Azure VM. */
+function server(kind: "windows-server" | "linux", powershell: PowerShell, variant: string, note = ""): Runner {
+    const windows = kind === "windows-server";
+    return {
+        id: `${kind}-${powershell}`,
+        kind,
+        host: windows ? "Windows server, scheduled task" : "Linux server, cron",
+        variant,
+        os: windows ? "windows" : "linux",
+        powershell,
+        signIn: ["certificate", "managedIdentity"],
+        certificate: windows ? ["thumbprint", "file", "object"] : ["file", "object"],
+        note: `${note}A managed identity only on an Azure VM.`,
+        source: `${MODULE_OS}: ${windows ? "Windows Server 2016 to 2025" : "Linux"})`,
+    };
+}
+
+/** A Mac: a certificate from a file or an object (-CertificateThumbprint is Windows only). */
+function macos(powershell: PowerShell, variant: string): Runner {
+    return {
+        id: `macos-${powershell}`,
+        kind: "macos",
+        host: "macOS",
+        variant,
+        os: "macos",
+        powershell,
+        signIn: ["certificate"],
+        certificate: ["file", "object"],
+        source: `${MODULE_OS}: macOS)`,
+    };
+}
+
 /**
  * The hosts. Managed identities work on Azure Automation, Azure Functions and Azure VMs (Connect-ExchangeOnline
  * -ManagedIdentity reference); a server below that is an Azure VM can use one too.
  */
 export const RUNNERS: readonly Runner[] = [
-    {
-        id: "automation-7.4",
-        kind: "automation",
-        host: "Azure Automation runbook",
-        variant: "PowerShell 7.4 runtime environment",
-        os: "windows",
-        powershell: "7.4",
-        signIn: ["managedIdentity", "certificate"],
-        certificate: ["object"],
-        note: "Import ExchangeOnlineManagement, PowerShellGet and PackageManagement into the runtime environment. A 7.6 runtime could not be confirmed.",
-        source: AUTOMATION_RUNTIMES,
-    },
-    {
-        id: "automation-7.2",
-        kind: "automation",
-        host: "Azure Automation runbook",
-        variant: "PowerShell 7.2 runtime",
-        os: "windows",
-        powershell: "7.2",
-        signIn: ["managedIdentity", "certificate"],
-        certificate: ["object"],
-        note: "PowerShell 7.2 is out of support: move the runbook to a 7.4 runtime environment.",
-        source: AUTOMATION_RUNTIMES,
-    },
-    {
-        id: "automation-5.1",
-        kind: "automation",
-        host: "Azure Automation runbook",
-        variant: "PowerShell 5.1 runtime",
-        os: "windows",
-        powershell: "5.1",
-        signIn: ["managedIdentity", "certificate"],
-        certificate: ["object"],
-        note: "Import PowerShellGet and PackageManagement beside the module.",
-        source: AUTOMATION_RUNTIMES,
-    },
-    {
-        id: "functions-windows",
-        kind: "functions",
-        host: "Azure Functions",
-        variant: "Windows (Consumption, Premium, Dedicated), PowerShell 7.4",
-        os: "windows",
-        powershell: "7.4",
-        signIn: ["managedIdentity", "certificate"],
-        certificate: ["thumbprint", "object"],
-        note:
-            "Pin the exact version in requirements.psd1. PowerShell 7.6 on Functions could not be confirmed. A certificate in the store " +
-            "through App Service's WEBSITE_LOAD_CERTIFICATES is not confirmed by a source read here; the managed identity needs none.",
-        source: FUNCTIONS_LANGUAGES,
-    },
-    {
-        id: "functions-linux",
-        kind: "functions",
-        host: "Azure Functions",
-        variant: "Linux (Flex Consumption, Consumption, Premium, Dedicated), PowerShell 7.4",
-        os: "linux",
-        powershell: "7.4",
-        signIn: ["managedIdentity", "certificate"],
-        certificate: ["file", "object"],
-        note:
-            "Pin the exact version in requirements.psd1. The Linux Consumption plan gets no PowerShell 7.6. A certificate as a file " +
-            "(App Service's /var/ssl/private) is not confirmed by a source read here; the managed identity needs none.",
-        source: FUNCTIONS_LANGUAGES,
-    },
-    {
-        id: "github-ubuntu",
-        kind: "github",
-        host: "GitHub Actions, GitHub-hosted runner",
-        variant: "`ubuntu-latest` (Ubuntu 24.04), `shell: pwsh`",
-        os: "linux",
-        powershell: "7.6",
-        signIn: ["federated"],
-        certificate: [],
-        labels: ["ubuntu-latest", "ubuntu-24.04"],
-        source: UBUNTU_IMAGE,
-    },
-    {
-        id: "github-windows",
-        kind: "github",
-        host: "GitHub Actions, GitHub-hosted runner",
-        variant: "`windows-latest` (Windows Server 2025), `shell: pwsh`",
-        os: "windows",
-        powershell: "7.6",
-        signIn: ["federated"],
-        certificate: [],
-        labels: ["windows-latest", "windows-2025"],
-        source: WINDOWS_IMAGE,
-    },
-    {
-        id: "azure-devops-ubuntu",
-        kind: "azure-devops",
-        host: "Azure Pipelines, Microsoft-hosted agent",
-        variant: "`vmImage: ubuntu-latest`, `scriptType: pscore`",
-        os: "linux",
-        powershell: "7.6",
-        signIn: ["federated"],
-        certificate: [],
-        labels: ["ubuntu-latest", "ubuntu-24.04"],
-        source: UBUNTU_IMAGE,
-    },
-    {
-        id: "azure-devops-windows",
-        kind: "azure-devops",
-        host: "Azure Pipelines, Microsoft-hosted agent",
-        variant: "`vmImage: windows-latest`, `scriptType: pscore`",
-        os: "windows",
-        powershell: "7.6",
-        signIn: ["federated"],
-        certificate: [],
-        labels: ["windows-latest", "windows-2025"],
-        source: WINDOWS_IMAGE,
-    },
-    {
-        id: "windows-server-7.6",
-        kind: "windows-server",
-        host: "Windows server, scheduled task",
-        variant: "PowerShell 7.6 (`pwsh.exe`)",
-        os: "windows",
-        powershell: "7.6",
-        signIn: ["certificate", "managedIdentity"],
-        certificate: ["thumbprint", "file", "object"],
-        note: "A managed identity only on an Azure VM.",
-        source: `${MODULE_OS}: Windows Server 2016 to 2025)`,
-    },
-    {
-        id: "windows-server-7.4",
-        kind: "windows-server",
-        host: "Windows server, scheduled task",
-        variant: "PowerShell 7.4 (`pwsh.exe`)",
-        os: "windows",
-        powershell: "7.4",
-        signIn: ["certificate", "managedIdentity"],
-        certificate: ["thumbprint", "file", "object"],
-        note: "A managed identity only on an Azure VM.",
-        source: `${MODULE_OS}: Windows Server 2016 to 2025)`,
-    },
-    {
-        id: "windows-server-5.1",
-        kind: "windows-server",
-        host: "Windows server, scheduled task",
-        variant: "Windows PowerShell 5.1 (`powershell.exe`)",
-        os: "windows",
-        powershell: "5.1",
-        signIn: ["certificate", "managedIdentity"],
-        certificate: ["thumbprint", "file", "object"],
-        note: "Needs .NET Framework 4.7.2 (included from Windows Server 2019). A managed identity only on an Azure VM.",
-        source: `${MODULE_OS}: Windows Server 2016 to 2025)`,
-    },
-    {
-        id: "linux-7.6",
-        kind: "linux",
-        host: "Linux server, cron",
-        variant: "PowerShell 7.6 (Ubuntu 22.04 or 24.04)",
-        os: "linux",
-        powershell: "7.6",
-        signIn: ["certificate", "managedIdentity"],
-        certificate: ["file", "object"],
-        note: "A managed identity only on an Azure VM.",
-        source: `${MODULE_OS}: Linux)`,
-    },
-    {
-        id: "linux-7.4",
-        kind: "linux",
-        host: "Linux server, cron",
-        variant: "PowerShell 7.4",
-        os: "linux",
-        powershell: "7.4",
-        signIn: ["certificate", "managedIdentity"],
-        certificate: ["file", "object"],
-        note: "A managed identity only on an Azure VM.",
-        source: `${MODULE_OS}: Linux)`,
-    },
-    {
-        id: "macos-7.6",
-        kind: "macos",
-        host: "macOS",
-        variant: "PowerShell 7.6 (macOS 14 Sonoma or later)",
-        os: "macos",
-        powershell: "7.6",
-        signIn: ["certificate"],
-        certificate: ["file", "object"],
-        source: `${MODULE_OS}: macOS)`,
-    },
-    {
-        id: "macos-7.4",
-        kind: "macos",
-        host: "macOS",
-        variant: "PowerShell 7.4 or 7.5",
-        os: "macos",
-        powershell: "7.4",
-        signIn: ["certificate"],
-        certificate: ["file", "object"],
-        source: `${MODULE_OS}: macOS)`,
-    },
+    automation(
+        "7.4",
+        "PowerShell 7.4 runtime environment",
+        "Import ExchangeOnlineManagement, PowerShellGet and PackageManagement into the runtime environment. A 7.6 runtime could not be confirmed.",
+    ),
+    automation("7.2", "PowerShell 7.2 runtime", "PowerShell 7.2 is out of support: move the runbook to a 7.4 runtime environment."),
+    automation("5.1", "PowerShell 5.1 runtime", "Import PowerShellGet and PackageManagement beside the module."),
+    functions(
+        "windows",
+        "Windows (Consumption, Premium, Dedicated), PowerShell 7.4",
+        ["thumbprint", "object"],
+        "PowerShell 7.6 on Functions could not be confirmed. A certificate in the store through App Service's WEBSITE_LOAD_CERTIFICATES",
+    ),
+    functions(
+        "linux",
+        "Linux (Flex Consumption, Consumption, Premium, Dedicated), PowerShell 7.4",
+        ["file", "object"],
+        "The Linux Consumption plan gets no PowerShell 7.6. A certificate as a file (App Service's /var/ssl/private)",
+    ),
+    hosted("github", "linux"),
+    hosted("github", "windows"),
+    hosted("azure-devops", "linux"),
+    hosted("azure-devops", "windows"),
+    server("windows-server", "7.6", "PowerShell 7.6 (`pwsh.exe`)"),
+    server("windows-server", "7.4", "PowerShell 7.4 (`pwsh.exe`)"),
+    server(
+        "windows-server",
+        "5.1",
+        "Windows PowerShell 5.1 (`powershell.exe`)",
+        "Needs .NET Framework 4.7.2 (included from Windows Server 2019). ",
+    ),
+    server("linux", "7.6", "PowerShell 7.6 (Ubuntu 22.04 or 24.04)"),
+    server("linux", "7.4", "PowerShell 7.4"),
+    macos("7.6", "PowerShell 7.6 (macOS 14 Sonoma or later)"),
+    macos("7.4", "PowerShell 7.4 or 7.5"),
 ];
 
 /** Orders "3.9.2" before "3.10.1". */

@@ -74,7 +74,12 @@ export function checkSettings(s: Settings, now: Date, provider: ProviderEnvironm
     if (s.certificates !== undefined) {
         loadRule("generations").checkGenerations(s, now, err, warn);
     } else if (s.certificatePem !== undefined) {
-        loadRule("generations").checkCertificatePem("certificatePem", "", s.certificatePem, true, now, err, warn);
+        loadRule("generations").checkCertificatePem(
+            { key: "certificatePem", label: "", pem: s.certificatePem, active: true },
+            now,
+            err,
+            warn,
+        );
     }
     if (s.federatedCredentials !== undefined) loadRule("federatedCredentials").checkFederatedCredentials(s, cloud, err, warn);
     if (s.owners !== undefined) checkObjectIds("owners", s.owners, err);

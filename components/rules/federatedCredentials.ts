@@ -2,7 +2,7 @@
  * The rules of exo-cba:federatedCredentials: GitHub's shorthand or an issuer and subject, audiences, and
  * what Entra would refuse or trust too widely (wildcards, pull requests). Loaded on first use (loadRules.ts).
  */
-import { type NameRule, itemNameProblem } from "./items.ts";
+import { type NameRule, forEachNamed } from "./items.ts";
 import { type Cloud } from "../clouds.ts";
 import { type FederatedCredential, MAX_FEDERATED_CREDENTIALS, type Settings, type Report } from "../settings.ts";
 import { federatedCredentialsOf } from "../secretless.ts";
@@ -27,13 +27,9 @@ export function checkFederatedCredentials(s: Settings, cloud: Cloud, err: Report
         err(key, `lists ${list.length} credentials; Entra allows at most ${MAX_FEDERATED_CREDENTIALS} on an application.`);
     }
     const resolved = federatedCredentialsOf(s);
-    const names = new Set<string>();
     const pairs = new Map<string, string>();
-    list.forEach((f, i) => {
-        const label = `item ${i} (${show(f.name)})`;
+    forEachNamed(list, key, FEDERATED_NAME, "credential", err, (f, i, label) => {
         const r = resolved[i];
-        const nameProblem = itemNameProblem(f.name, FEDERATED_NAME, names, "credential");
-        if (nameProblem) err(key, `${label} ${nameProblem}`);
         if (f.github !== undefined) {
             if (f.issuer !== undefined || f.subject !== undefined) {
                 err(

@@ -3,10 +3,10 @@
  * a generation's or the stack's): names, how many, lifetimes and key sizes, and what a supplied
  * certificate must be. Loaded on first use (loadRules.ts).
  */
-import { NAME, itemNameProblem } from "./items.ts";
+import { NAME, forEachNamed } from "./items.ts";
 import { BYO_RSA_BITS_MIN, MAX_GENERATIONS, type Settings, type Report } from "../settings.ts";
 import { INITIAL_GENERATION, expiryStatus } from "../rotation.ts";
-import { containsPrivateKey, show } from "../redaction.ts";
+import { containsPrivateKey } from "../redaction.ts";
 import { inspectCertificate, pemBlocks } from "../certificate.ts";
 import { rsaBitsProblem, shortLivedProblem, validityDaysProblem } from "./values.ts";
 
@@ -38,18 +38,19 @@ export function checkGenerations(s: Settings, now: Date, err: Report, warn: Repo
                 "(remove it from the top of the list) once the runners use a newer one.",
         );
     }
-    const names = new Set<string>();
     const thumbprints = new Map<string, string>();
-    list.forEach((g, i) => {
-        const label = `item ${i} (${show(g.name)})`;
-        const nameProblem = itemNameProblem(g.name, NAME, names, "generation");
-        if (nameProblem) err(key, `${label} ${nameProblem}`);
+    forEachNamed(list, key, NAME, "generation", err, (g, i, label) => {
         if (g.certificatePem !== undefined) {
             if (g.validityDays !== undefined || g.rsaBits !== undefined) {
                 err(key, `${label} brings its own certificate, so validityDays and rsaBits do not apply; remove them.`);
             }
             const active = i === list.length - 1;
-            const thumbprint = checkCertificatePem(key, `${label} certificatePem `, g.certificatePem, active, now, err, warn);
+            const thumbprint = checkCertificatePem(
+                { key, label: `${label} certificatePem `, pem: g.certificatePem, active },
+                now,
+                err,
+                warn,
+            );
             if (thumbprint && thumbprints.has(thumbprint)) {
                 err(key, `${label} is the same certificate as ${thumbprints.get(thumbprint)}; a new generation needs a new certificate.`);
             }
@@ -69,10 +70,7 @@ export function checkGenerations(s: Settings, now: Date, err: Report, warn: Repo
 
 /** Checks a supplied certificate; returns its thumbprint when it is readable. */
 export function checkCertificatePem(
-    key: string,
-    label: string,
-    pem: string,
-    active: boolean,
+    { key, label, pem, active }: { key: string; label: string; pem: string; active: boolean },
     now: Date,
     err: Report,
     warn: Report,

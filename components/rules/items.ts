@@ -3,7 +3,7 @@
  * identities, federated credentials) and the rule for an item's name. Loaded only for a stack that has
  * such a list (loadRules.ts).
  */
-import { type CertificateGeneration, type FederatedCredential, type ManagedIdentity } from "../settings.ts";
+import { type CertificateGeneration, type FederatedCredential, type ManagedIdentity, type Report } from "../settings.ts";
 import { isBlank } from "./values.ts";
 import { show } from "../redaction.ts";
 
@@ -22,12 +22,33 @@ export const NAME: NameRule = {
  * What is wrong with a list item's name: not of the rule's form, or one already in `seen` (in any case:
  * it becomes part of resource names). Adds it to `seen`.
  */
-export function itemNameProblem(name: string, rule: NameRule, seen: Set<string>, item: string): string | undefined {
+function itemNameProblem(name: string, rule: NameRule, seen: Set<string>, item: string): string | undefined {
     const lower = name.toLowerCase();
     const repeated = seen.has(lower);
     seen.add(lower);
     if (!rule.pattern.test(name)) return rule.needs;
     return repeated ? `repeats a name; every ${item} needs its own.` : undefined;
+}
+
+/**
+ * Visits each item of a list setting with its label (item 2 ("name")), after reporting what is wrong with
+ * its name: not of the rule's form, or the name of an earlier item (names become part of resource names).
+ */
+export function forEachNamed<T extends { readonly name: string }>(
+    list: readonly T[],
+    key: string,
+    rule: NameRule,
+    noun: string,
+    err: Report,
+    visit: (item: T, index: number, label: string) => void,
+): void {
+    const seen = new Set<string>();
+    list.forEach((item, i) => {
+        const label = `item ${i} (${show(item.name)})`;
+        const problem = itemNameProblem(item.name, rule, seen, noun);
+        if (problem) err(key, `${label} ${problem}`);
+        visit(item, i, label);
+    });
 }
 
 /**
@@ -52,6 +73,22 @@ function readObjectItem(
         problems.push(`item ${index} has unknown field ${unknown.map((k) => show(k)).join(", ")} (allowed: ${fields.join(", ")})`);
     }
     return o;
+}
+
+/** An item's fields and its name (a missing one reported), or undefined when the item is not one of the fields' objects. */
+function readNamedItem(
+    item: unknown,
+    index: number,
+    fields: readonly string[],
+    problems: string[],
+    nameOnly: boolean,
+): { readonly o: Record<string, unknown>; readonly label: string; readonly name: string } | undefined {
+    const o = readObjectItem(item, index, fields, problems, nameOnly);
+    if (!o) return undefined;
+    const label = `item ${index}`;
+    const name = textField(o, "name", label, problems) ?? "";
+    if (isBlank(name)) problems.push(`${label} needs a name`);
+    return { o, label, name };
 }
 
 /** A field that must be text, or a number that `pulumi config set --path` stored for a numeric-looking text. */
@@ -82,11 +119,9 @@ const GENERATION_FIELDS = ["name", "certificatePem", "validityDays", "rsaBits"];
  * --path` stores numeric-looking values as numbers, so "2027" may arrive as 2027.
  */
 function readGeneration(item: unknown, i: number, problems: string[]): CertificateGeneration {
-    const o = readObjectItem(item, i, GENERATION_FIELDS, problems, true);
-    if (!o) return { name: "" };
-    const label = `item ${i}`;
-    const name = textField(o, "name", label, problems) ?? "";
-    if (isBlank(name)) problems.push(`${label} needs a name`);
+    const read = readNamedItem(item, i, GENERATION_FIELDS, problems, true);
+    if (!read) return { name: "" };
+    const { o, label, name } = read;
     const certificatePem = o["certificatePem"];
     if (certificatePem !== undefined && typeof certificatePem !== "string") problems.push(`${label} certificatePem must be text`);
     return {
@@ -100,11 +135,9 @@ function readGeneration(item: unknown, i: number, problems: string[]): Certifica
 const MANAGED_IDENTITY_FIELDS = ["name", "objectId", "clientId"];
 
 function readManagedIdentity(item: unknown, i: number, problems: string[]): ManagedIdentity {
-    const o = readObjectItem(item, i, MANAGED_IDENTITY_FIELDS, problems, false);
-    if (!o) return { name: "", objectId: "" };
-    const label = `item ${i}`;
-    const name = textField(o, "name", label, problems) ?? "";
-    if (isBlank(name)) problems.push(`${label} needs a name`);
+    const read = readNamedItem(item, i, MANAGED_IDENTITY_FIELDS, problems, false);
+    if (!read) return { name: "", objectId: "" };
+    const { o, label, name } = read;
     const objectId = textField(o, "objectId", label, problems) ?? "";
     if (isBlank(objectId)) problems.push(`${label} needs an objectId (the managed identity's service principal object id)`);
     return { name, objectId, clientId: textField(o, "clientId", label, problems) };
@@ -113,11 +146,9 @@ function readManagedIdentity(item: unknown, i: number, problems: string[]): Mana
 const FEDERATED_FIELDS = ["name", "issuer", "subject", "audiences", "github", "environment", "branch"];
 
 function readFederatedCredential(item: unknown, i: number, problems: string[]): FederatedCredential {
-    const o = readObjectItem(item, i, FEDERATED_FIELDS, problems, false);
-    if (!o) return { name: "" };
-    const label = `item ${i}`;
-    const name = textField(o, "name", label, problems) ?? "";
-    if (isBlank(name)) problems.push(`${label} needs a name`);
+    const read = readNamedItem(item, i, FEDERATED_FIELDS, problems, false);
+    if (!read) return { name: "" };
+    const { o, label, name } = read;
     const audiences = o["audiences"];
     if (audiences !== undefined && !(Array.isArray(audiences) && audiences.every((a) => typeof a === "string"))) {
         problems.push(`${label} audiences must be a list of text (got ${show(audiences)})`);

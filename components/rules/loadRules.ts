@@ -15,10 +15,7 @@ export interface RuleModules {
         readonly checkGenerations: (s: Settings, now: Date, err: Report, warn: Report) => void;
         /** Checks a supplied certificate; returns its thumbprint when it is readable. */
         readonly checkCertificatePem: (
-            key: string,
-            label: string,
-            pem: string,
-            active: boolean,
+            brought: { key: string; label: string; pem: string; active: boolean },
             now: Date,
             err: Report,
             warn: Report,

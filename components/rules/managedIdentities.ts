@@ -1,17 +1,13 @@
 /** The rules of exo-cba:managedIdentities: names, object and client ids, each identity once. Loaded on first use (loadRules.ts). */
-import { NAME, itemNameProblem } from "./items.ts";
+import { NAME, forEachNamed } from "./items.ts";
 import { type ManagedIdentity, type Report } from "../settings.ts";
 import { isGuid } from "../microsoft.ts";
 import { show } from "../redaction.ts";
 
 export function checkManagedIdentities(list: readonly ManagedIdentity[], err: Report): void {
     const key = "managedIdentities";
-    const names = new Set<string>();
     const ids = new Map<string, string>();
-    list.forEach((mi, i) => {
-        const label = `item ${i} (${show(mi.name)})`;
-        const nameProblem = itemNameProblem(mi.name, NAME, names, "identity");
-        if (nameProblem) err(key, `${label} ${nameProblem}`);
+    forEachNamed(list, key, NAME, "identity", err, (mi, _, label) => {
         if (!isGuid(mi.objectId)) {
             err(
                 key,

@@ -131,63 +131,58 @@ export const APP_ONLY_TOKEN_WID = "0997a1d0-0d1d-4acb-b408-d5ca73121e90";
 export function checkToken(claims: TokenClaims, expect: TokenExpectation): Judgement {
     const checks: Check[] = [];
     const causes: Cause[] = [];
+    /** One check's row, and its cause when it fails. */
+    const judge = (name: string, passed: boolean, detail: string, cause: () => Cause) => {
+        checks.push({ name, status: passed ? "pass" : "fail", detail });
+        if (!passed) causes.push(cause());
+    };
     const audiences = [expect.resource, `${expect.resource}/`, EXCHANGE_ONLINE_APP_ID];
-    if (typeof claims.aud === "string" && audiences.includes(claims.aud)) {
-        checks.push({ name: "audience", status: "pass", detail: claims.aud });
-    } else {
-        checks.push({ name: "audience", status: "fail", detail: `${claim(claims.aud)}, expected ${expect.resource}` });
-        causes.push({
-            id: "wrong-audience",
-            result: "misconfigured",
-            summary: `The token is for ${claim(claims.aud)}, not Exchange Online (${expect.resource}).`,
-            why: "Exchange Online only accepts tokens issued for itself.",
-            fix:
-                `Check that the stack's cloud (${CLOUDS[expect.cloud].title}) is the tenant's; --resource overrides Exchange Online's resource.` +
-                disputedResource(expect),
-        });
-    }
-    if (typeof claims.tid === "string" && claims.tid.toLowerCase() === expect.tenantId.toLowerCase()) {
-        checks.push({ name: "tenant", status: "pass", detail: claims.tid });
-    } else {
-        checks.push({ name: "tenant", status: "fail", detail: `${claim(claims.tid)}, expected ${expect.tenantId}` });
-        causes.push({
-            id: "wrong-tenant",
-            result: "misconfigured",
-            summary: `The token was issued by tenant ${claim(claims.tid)}, not the stack's tenant ${expect.tenantId}.`,
-            why: "Exchange Online serves the tenant named in the token; scripts would reach another organisation or none.",
-            fix:
-                expect.managedIdentity === undefined
-                    ? `Check that the outputs are this tenant's stack, and that the sign-in host, ${expect.signInHost ?? "Entra's"}, is the tenant's cloud's.`
-                    : "Check that the outputs are the stack of the tenant this Azure resource's identity lives in" +
-                      (expect.cloud === "global"
-                          ? "."
-                          : `: in ${CLOUDS[expect.cloud].title} the identity must belong to an Azure resource of that cloud, in its own Entra tenant (docs/runners.md, managed identities in other clouds).`),
-        });
-    }
+    const audience = typeof claims.aud === "string" && audiences.includes(claims.aud);
+    judge("audience", audience, audience ? String(claims.aud) : `${claim(claims.aud)}, expected ${expect.resource}`, () => ({
+        id: "wrong-audience",
+        result: "misconfigured",
+        summary: `The token is for ${claim(claims.aud)}, not Exchange Online (${expect.resource}).`,
+        why: "Exchange Online only accepts tokens issued for itself.",
+        fix:
+            `Check that the stack's cloud (${CLOUDS[expect.cloud].title}) is the tenant's; --resource overrides Exchange Online's resource.` +
+            disputedResource(expect),
+    }));
+    const tenant = typeof claims.tid === "string" && claims.tid.toLowerCase() === expect.tenantId.toLowerCase();
+    judge("tenant", tenant, tenant ? String(claims.tid) : `${claim(claims.tid)}, expected ${expect.tenantId}`, () => ({
+        id: "wrong-tenant",
+        result: "misconfigured",
+        summary: `The token was issued by tenant ${claim(claims.tid)}, not the stack's tenant ${expect.tenantId}.`,
+        why: "Exchange Online serves the tenant named in the token; scripts would reach another organisation or none.",
+        fix:
+            expect.managedIdentity === undefined
+                ? `Check that the outputs are this tenant's stack, and that the sign-in host, ${expect.signInHost ?? "Entra's"}, is the tenant's cloud's.`
+                : "Check that the outputs are the stack of the tenant this Azure resource's identity lives in" +
+                  (expect.cloud === "global"
+                      ? "."
+                      : `: in ${CLOUDS[expect.cloud].title} the identity must belong to an Azure resource of that cloud, in its own Entra tenant (docs/runners.md, managed identities in other clouds).`),
+    }));
     const mi = expect.managedIdentity;
     const client = typeof claims.appid === "string" ? claims.appid : typeof claims.azp === "string" ? claims.azp : undefined;
     if (!mi && expect.clientId !== undefined) {
-        if (client !== undefined && client.toLowerCase() === expect.clientId.toLowerCase()) {
-            checks.push({ name: "application", status: "pass", detail: `${client}, the stack's appId` });
-        } else {
-            checks.push({ name: "application", status: "fail", detail: `${claim(client)}, expected ${expect.clientId}` });
-            causes.push({
-                id: "wrong-application",
-                result: "misconfigured",
-                summary: `The token was issued to application ${claim(client)}, not the stack's application ${expect.clientId}.`,
-                why:
-                    "Entra issues an app-only token to the client that signed in, so a token for another application did not come " +
-                    "from this sign-in: something other than Entra answered, or the outputs and the credential belong to different applications.",
-                fix: `Check that the sign-in host, ${expect.signInHost ?? "Entra's"}, is Entra's for this cloud, and read the outputs of one deployment of this tenant's stack.`,
-            });
-        }
+        const application = client !== undefined && client.toLowerCase() === expect.clientId.toLowerCase();
+        const expected = expect.clientId;
+        judge("application", application, application ? `${client}, the stack's appId` : `${claim(client)}, expected ${expected}`, () => ({
+            id: "wrong-application",
+            result: "misconfigured",
+            summary: `The token was issued to application ${claim(client)}, not the stack's application ${expected}.`,
+            why:
+                "Entra issues an app-only token to the client that signed in, so a token for another application did not come " +
+                "from this sign-in: something other than Entra answered, or the outputs and the credential belong to different applications.",
+            fix: `Check that the sign-in host, ${expect.signInHost ?? "Entra's"}, is Entra's for this cloud, and read the outputs of one deployment of this tenant's stack.`,
+        }));
     }
     if (mi) {
-        if (typeof claims.oid === "string" && claims.oid.toLowerCase() === mi.objectId.toLowerCase()) {
-            checks.push({ name: "identity", status: "pass", detail: `oid ${claims.oid} is ${identityName(mi)}` });
-        } else {
-            checks.push({ name: "identity", status: "fail", detail: `oid ${claim(claims.oid)}, expected ${mi.objectId}` });
-            causes.push({
+        const identity = typeof claims.oid === "string" && claims.oid.toLowerCase() === mi.objectId.toLowerCase();
+        judge(
+            "identity",
+            identity,
+            identity ? `oid ${String(claims.oid)} is ${identityName(mi)}` : `oid ${claim(claims.oid)}, expected ${mi.objectId}`,
+            () => ({
                 id: "wrong-identity",
                 result: "misconfigured",
                 summary: `The token is for object ${claim(claims.oid)}, not ${identityName(mi)} (object id ${mi.objectId}).`,
@@ -201,8 +196,8 @@ export function checkToken(claims: TokenClaims, expect: TokenExpectation): Judge
                     mi.clientId === undefined
                         ? "Run verify on the resource whose system-assigned identity has this object id, or put this resource's identity (its object id) in exo-cba:managedIdentities."
                         : "Give the item the identity's principal (object) id with its client id (az identity show: principalId and clientId) and run pulumi up.",
-            });
-        }
+            }),
+        );
         if (mi.clientId !== undefined && (client === undefined || client.toLowerCase() !== mi.clientId.toLowerCase())) {
             checks.push({ name: "identity client id", status: "fail", detail: `${claim(client)}, expected ${mi.clientId}` });
             causes.push({

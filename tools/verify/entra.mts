@@ -182,6 +182,27 @@ export class EntraNetwork implements INetworkModule {
         return this.send<T>(url, "POST", options);
     }
 
+    /**
+     * One request, never following a redirect: the answer is reported instead (RFC 9110 15.4.8: a 307 repeats
+     * the POST, assertion included). A request that gets no answer fails with the reason.
+     */
+    private async fetchOnce(url: string, init: { method: string; headers: Record<string, string>; body?: string }): Promise<Response> {
+        try {
+            const response = await fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(this.timeoutMs) });
+            this.status = response.status;
+            return response;
+        } catch (e) {
+            throw this.fail(describeFetchError(e, this.timeoutMs), isTlsTrustError(e), fetchErrorCode(e));
+        }
+    }
+
+    /** A redirect's Location ("" when it has none), its body discarded; undefined for any other answer. */
+    private async redirection(response: Response): Promise<string | undefined> {
+        if (response.status < 300 || response.status >= 400) return undefined;
+        await response.body?.cancel();
+        return response.headers.get("location") ?? "";
+    }
+
     private fail(message: string, lasting = false, code?: string): Error {
         this.failure = message;
         this.lasting = lasting;
@@ -198,23 +219,9 @@ export class EntraNetwork implements INetworkModule {
             const assertion = new URLSearchParams(body).get("client_assertion");
             if (assertion) this.willSend(assertion, "[client assertion redacted]");
         }
-        let response: Response;
-        try {
-            response = await fetch(url, {
-                method,
-                headers: options?.headers ?? {},
-                ...(body !== undefined ? { body } : {}),
-                // Never follow: the answer is reported instead (RFC 9110 15.4.8: a 307 repeats the POST, assertion included).
-                redirect: "manual",
-                signal: AbortSignal.timeout(this.timeoutMs),
-            });
-        } catch (e) {
-            throw this.fail(describeFetchError(e, this.timeoutMs), isTlsTrustError(e), fetchErrorCode(e));
-        }
-        this.status = response.status;
-        if (response.status >= 300 && response.status < 400) {
-            await response.body?.cancel();
-            const location = response.headers.get("location");
+        const response = await this.fetchOnce(url, { method, headers: options?.headers ?? {}, ...(body !== undefined ? { body } : {}) });
+        const location = await this.redirection(response);
+        if (location !== undefined) {
             throw this.fail(
                 `unexpected answer: a redirect (HTTP ${response.status}${location ? ` to ${oneLine(originOf(location, url), 120)}` : ""}); ` +
                     "verify follows no redirects, so nothing was sent there",
@@ -236,18 +243,9 @@ export class EntraNetwork implements INetworkModule {
         if (!this.allowed("GET", url)) {
             throw this.fail(`a request for GET ${oneLine(originOf(url))}, which verify does not contact`, true, "not-allowed");
         }
-        let response: Response;
-        try {
-            response = await fetch(url, { method: "GET", headers, redirect: "manual", signal: AbortSignal.timeout(this.timeoutMs) });
-        } catch (e) {
-            throw this.fail(describeFetchError(e, this.timeoutMs), isTlsTrustError(e), fetchErrorCode(e));
-        }
-        this.status = response.status;
-        if (response.status >= 300 && response.status < 400) {
-            await response.body?.cancel();
-            const location = response.headers.get("location");
-            return { status: response.status, ...(location ? { location } : {}) };
-        }
+        const response = await this.fetchOnce(url, { method: "GET", headers });
+        const location = await this.redirection(response);
+        if (location !== undefined) return { status: response.status, ...(location ? { location } : {}) };
         const answer = await this.jsonAnswer<Record<string, unknown>>(response);
         return { status: answer.status, body: answer.body };
     }
