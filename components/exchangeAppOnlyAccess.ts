@@ -6,6 +6,7 @@ import { type CertificateFacts, inspectCertificate } from "./certificate.ts";
 import { providerEnvironment } from "./config.ts";
 import { federatedCredentialsOf } from "./secretless.ts";
 import {
+    type ConnectValues,
     COMPLIANCE_CAVEAT,
     connectCommand,
     connectCommandAccessToken,
@@ -242,9 +243,17 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         const sp = new azuread.ServicePrincipal(`${name}-sp`, { clientId: app.clientId, owners: ownerIds }, { parent: this });
         this.grant(name, sp.objectId, apis, roles);
 
-        const certificate = active
-            ? pulumi.output({ appId: app.clientId, organization, thumbprint: active.thumbprint, cloud: cloud.name })
-            : undefined;
+        // The certificate's connect lines, each from three Output<string>s: one Output of an object would cost
+        // more type-checking than the rest of the component (Pulumi lifts every property of an Output's value).
+        const thumbprint = active?.thumbprint;
+        const certificate = thumbprint && {
+            apply: (line: (v: ConnectValues) => string): pulumi.Output<string> =>
+                app.clientId.apply((appId) =>
+                    organization.apply((org) =>
+                        thumbprint.apply((t) => line({ appId, organization: org, thumbprint: t, cloud: cloud.name })),
+                    ),
+                ),
+        };
         const securityAndCompliance = roles.some((r) => r.securityAndCompliance);
         return {
             appId: app.clientId,
@@ -255,7 +264,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
             certificatePem: active?.certPem,
             privateKeyPem: active?.privateKeyPem,
             certificates,
-            renewBeforeDays: active ? pulumi.output(settings.renewBeforeDays) : undefined,
+            renewBeforeDays: active ? settings.renewBeforeDays : undefined,
             keyVaultSecretUri,
             connectCommand: certificate?.apply(connectCommand),
             connectCommandCrossPlatform: certificate?.apply((v) => connectCommandCrossPlatform(v)),
@@ -276,14 +285,12 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
                     : undefined,
             federatedCredentials:
                 federated.length > 0
-                    ? pulumi.output(
-                          federated.map((f): FederatedCredentialOutput => ({
-                              name: f.name,
-                              issuer: f.issuer,
-                              subject: f.subject,
-                              audience: f.audience,
-                          })),
-                      )
+                    ? federated.map((f): FederatedCredentialOutput => ({
+                          name: f.name,
+                          issuer: f.issuer,
+                          subject: f.subject,
+                          audience: f.audience,
+                      }))
                     : undefined,
         };
     }

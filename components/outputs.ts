@@ -1,20 +1,13 @@
 /**
- * The stack outputs, declared once, like the settings: for each output its reader (which also gives its
- * type), the configurations that have it and what it means. The component's outputs type, the README's
- * outputs table and the one strict reading of a deployed stack's outputs (parseOutputs, with the checks
- * between outputs) follow from OUTPUTS; every tool reads outputs through it (tools/shared/stackOutputs.mts).
- * Outputs of stacks deployed by earlier versions still read: those without `cloud` are worldwide, those
- * without `certificates` (the single-certificate layout of 0.1.0) have one generation. Pure.
+ * The stack outputs, declared once, like the settings: for each output its kind (which gives its type, and
+ * the reader every tool reads it with: outputsReader.ts), the configurations that have it and what it
+ * means. The component's outputs type and the README's outputs table follow from OUTPUTS, and so does the
+ * one strict reading of a deployed stack's outputs (outputsReader.ts parseOutputs). Types and plain data
+ * only, so that type-checking the program reads no reader.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { X509Certificate } from "node:crypto";
-import { thumbprintOf } from "./certificate.ts";
-import { CLOUDS, CLOUD_NAMES, type CloudName, isCloudName } from "./clouds.ts";
+import { CLOUD_NAMES, type CloudName } from "./clouds.ts";
 import { COMPLIANCE_CAVEAT } from "./connect.ts";
-import { isGuid } from "./microsoft.ts";
-import { hasControlCharacters, show } from "./redaction.ts";
-import { INITIAL_GENERATION, parseRfc3339 } from "./rotation.ts";
-import { isBlank, renewBeforeDaysProblem } from "./rules/values.ts";
 
 /** One registered certificate, as the `certificates` output lists it. */
 export interface RegisteredCertificate {
@@ -54,11 +47,30 @@ export interface FederatedCredentialOutput {
     readonly audience: string;
 }
 
-/** What an output holds that its reader refuses; the message follows "output <name> ". */
-export class OutputProblem extends Error {}
+/** Each kind of output and the type a reader makes of it. */
+export interface OutputKinds {
+    /** A GUID. */
+    readonly guid: string;
+    /** SHA-1, 40 hex digits, read as upper case. */
+    readonly thumbprint: string;
+    /** RFC 3339. */
+    readonly date: string;
+    /** One line a person pastes or reads: not blank, no control characters. */
+    readonly line: string;
+    /** A readable PEM certificate. */
+    readonly certificatePem: string;
+    /** The private key, or "[secret]" where the outputs were read without --show-secrets. */
+    readonly privateKey: string;
+    /** Whole days from 0 to the setting's maximum. */
+    readonly renewWindow: number;
+    readonly cloud: CloudName;
+    readonly certificates: readonly RegisteredCertificate[];
+    readonly managedIdentities: readonly ManagedIdentityOutput[];
+    readonly federatedCredentials: readonly FederatedCredentialOutput[];
+    readonly roles: readonly RoleOutput[];
+}
 
-/** Reads one output's JSON value strictly, or throws an OutputProblem. */
-type Reader<T> = (value: unknown) => T;
+export type OutputKind = keyof OutputKinds;
 
 /**
  * The configurations that have an output (the README's "Present" column). Outputs other than "every stack"
@@ -74,221 +86,112 @@ export type Presence =
     | "with managed identities"
     | "with a Security & Compliance role";
 
-interface Declaration<T> {
-    readonly read: Reader<T>;
+interface Declaration {
+    readonly kind: OutputKind;
     readonly presence: Presence;
     /** What it means, for the README (Markdown). */
     readonly doc: string;
 }
 
-const output = <T>(read: Reader<T>, presence: Presence, doc: string): Declaration<T> => ({ read, presence, doc });
-
-const text: Reader<string> = (v) => {
-    if (typeof v !== "string" || isBlank(v)) throw new OutputProblem("should be a string that is not blank");
-    return v;
-};
-const guid: Reader<string> = (v) => {
-    const s = text(v);
-    if (!isGuid(s)) throw new OutputProblem(`should be a GUID (got ${show(s)})`);
-    return s;
-};
-const THUMBPRINT = /^[0-9A-F]{40}$/i;
-const thumbprint: Reader<string> = (v) => {
-    if (typeof v !== "string" || !THUMBPRINT.test(v)) throw new OutputProblem("should be 40 hexadecimal digits");
-    return v.toUpperCase();
-};
-const date: Reader<string> = (v) => {
-    const s = text(v);
-    if (parseRfc3339(s) === undefined) throw new OutputProblem(`should be an RFC 3339 date such as 2027-11-01T09:00:00Z (got ${show(s)})`);
-    return s;
-};
-/** A line a person pastes or a report shows: one line, no terminal escapes. */
-const line: Reader<string> = (v) => {
-    const s = text(v);
-    if (hasControlCharacters(s)) throw new OutputProblem(`holds control characters: ${show(s)}`);
-    return s;
-};
-const certificatePem: Reader<string> = (v) => {
-    const s = text(v);
-    try {
-        new X509Certificate(s);
-    } catch {
-        throw new OutputProblem("is not a readable PEM certificate");
-    }
-    return s;
-};
-/** The private key, or "[secret]" where the outputs were read without --show-secrets. */
-const privateKey: Reader<string> = (v) => text(v);
-const renewWindow: Reader<number> = (v) => {
-    const problem = renewBeforeDaysProblem(v);
-    if (problem !== undefined) throw new OutputProblem(`${problem} Read the outputs again, or pass --renew-before-days.`);
-    return v as number;
-};
-const cloud: Reader<CloudName> = (v) => {
-    if (typeof v !== "string" || !isCloudName(v)) throw new OutputProblem(`should be one of ${CLOUD_NAMES.join(", ")} (got ${show(v)})`);
-    return v;
-};
-
-/** A list whose every item is an object that `item` accepts; otherwise the problem says the expected `shape`. */
-function list<T>(shape: string, item: (o: Record<string, unknown>, index: number) => T | undefined): Reader<T[]> {
-    return (v) => {
-        if (!Array.isArray(v)) throw new OutputProblem(shape);
-        return v.map((x: unknown, i) => {
-            const o = x !== null && typeof x === "object" && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined;
-            const read = o === undefined ? undefined : item(o, i);
-            if (read === undefined) throw new OutputProblem(shape);
-            return read;
-        });
-    };
-}
-const nonEmpty = (v: unknown): v is string => typeof v === "string" && !isBlank(v);
-const isGuidText = (v: unknown): v is string => typeof v === "string" && isGuid(v);
-
-const certificates: Reader<RegisteredCertificate[]> = (v) => {
-    if (!Array.isArray(v)) throw new OutputProblem("should be a list");
-    const read = v.map((x: unknown, i) => {
-        const c = (x !== null && typeof x === "object" ? x : {}) as Record<string, unknown>;
-        const item = `item ${i}`;
-        const field = <T>(name: string, reader: Reader<T>): T => {
-            try {
-                return reader(c[name]);
-            } catch (e) {
-                if (e instanceof OutputProblem) throw new OutputProblem(`${item} ${name} ${e.message}`);
-                throw e;
-            }
-        };
-        if (!nonEmpty(c["name"])) throw new OutputProblem(`${item} has no name`);
-        if (typeof c["notAfter"] !== "string") throw new OutputProblem(`${item} has no notAfter`);
-        if (c["active"] !== undefined && typeof c["active"] !== "boolean")
-            throw new OutputProblem(`${item} active should be true or false`);
-        if (c["selfSigned"] !== undefined && typeof c["selfSigned"] !== "boolean") {
-            throw new OutputProblem(`${item} selfSigned should be true or false`);
-        }
-        return {
-            name: c["name"],
-            thumbprint: field("thumbprint", thumbprint),
-            ...(c["notBefore"] === undefined ? {} : { notBefore: field("notBefore", date) }),
-            notAfter: field("notAfter", date),
-            active: c["active"] === true,
-            ...(c["selfSigned"] === undefined ? {} : { selfSigned: c["selfSigned"] }),
-        };
-    });
-    if (read.filter((c) => c.active).length > 1) throw new OutputProblem("marks more than one certificate active");
-    // Lists from before the flag: the newest, listed last, is the active one.
-    if (read.length > 0 && !read.some((c) => c.active)) read[read.length - 1] = { ...read[read.length - 1], active: true };
-    return read;
-};
-
-/**
- * Every output, in the order the README lists them. An output's type is what its reader returns; one that
- * is not present "every stack" is optional.
- */
+/** Every output, in the order the README lists them. One not present "every stack" is absent where the configuration has none of it. */
 export const OUTPUTS = {
-    appId: output(guid, "with an application", "Application (client) id: `Connect-ExchangeOnline -AppId`."),
-    thumbprint: output(
-        thumbprint,
-        "with a certificate",
-        "SHA-1 thumbprint of the active certificate, 40 upper-case hex characters: `-CertificateThumbprint`.",
-    ),
-    tenantId: output(guid, "every stack", "The tenant's id."),
-    organization: output(
-        line,
-        "every stack",
-        "`-Organization`: the initial domain (`*.onmicrosoft.com`, `*.onmicrosoft.us`, …) or your `organization` setting.",
-    ),
-    cloud: output(
-        cloud,
-        "every stack",
-        `The \`cloud\` setting: ${CLOUD_NAMES.map((c) => `\`${c}\``).join(", ")}. Stacks deployed before it existed are worldwide.`,
-    ),
-    exchangeEnvironmentName: output(
-        line,
-        "every stack",
-        "`-ExchangeEnvironmentName` of that cloud (`O365Default` worldwide, where the connect lines leave it out).",
-    ),
-    servicePrincipalObjectId: output(
-        guid,
-        "with an application",
-        "Object id of the application's service principal (what its roles are assigned to).",
-    ),
-    applicationObjectId: output(guid, "with an application", "Object id of the application registration."),
-    certificateNotAfter: output(date, "with a certificate", "When the active certificate, and so its credential, expires (RFC 3339)."),
-    certificatePem: output(certificatePem, "with a certificate", "The active (newest) public certificate."),
-    privateKeyPem: output(
-        privateKey,
-        "with a generated certificate",
-        "**Secret.** The active certificate's private key. Shown only with `--show-secrets`.",
-    ),
-    certificates: output(
-        certificates,
-        "every stack",
-        "Every registered certificate, oldest first: `name`, `thumbprint`, `notBefore`, `notAfter`, `active`, `selfSigned`. `[]` without a certificate.",
-    ),
-    renewBeforeDays: output(renewWindow, "with a certificate", "The renewal window, for `npm run check-expiry`."),
-    keyVaultSecretUri: output(line, "with Key Vault delivery", "The versionless secret URI (always the newest version)."),
-    connectCommand: output(
-        line,
-        "with a certificate",
-        "Windows, certificate in the store: `Connect-ExchangeOnline -CertificateThumbprint … -AppId … -Organization …`.",
-    ),
-    connectCommandCrossPlatform: output(
-        line,
-        "with a certificate",
-        "Any OS, certificate from a PFX file: `Connect-ExchangeOnline -CertificateFilePath <path-to-certificate.pfx> -CertificatePassword … -AppId … -Organization …`.",
-    ),
-    connectCommandAccessToken: output(
-        line,
-        "with federated credentials",
-        "`Connect-ExchangeOnline -AccessToken $accessToken -Organization …` (module 3.1.0 or later), the token obtained by the runner.",
-    ),
-    connectIppsCommand: output(
-        line,
-        "with a Security & Compliance role",
-        `Security & Compliance PowerShell: \`Connect-IPPSSession -CertificateThumbprint … -AppId … -Organization …\` (or \`-AccessToken\`, module 3.8.0 or later, without a certificate), ending in the comment \`# ${COMPLIANCE_CAVEAT}\`.`,
-    ),
-    managedIdentities: output(
-        list<ManagedIdentityOutput>(
-            'should be a list of {"name", "objectId": <GUID>, "clientId": <GUID, user-assigned only>}',
-            ({ name, objectId, clientId, connectCommand }) =>
-                nonEmpty(name) &&
-                isGuidText(objectId) &&
-                (clientId === undefined || isGuidText(clientId)) &&
-                (connectCommand === undefined || nonEmpty(connectCommand))
-                    ? { name, objectId, ...(clientId === undefined ? {} : { clientId }), connectCommand: connectCommand ?? "" }
-                    : undefined,
-        ),
-        "with managed identities",
-        "The managed identities given access: `name`, `objectId`, `clientId` (user-assigned), `connectCommand` (`Connect-ExchangeOnline -ManagedIdentity …`).",
-    ),
-    federatedCredentials: output(
-        list<FederatedCredentialOutput>(
-            'should be a list of {"name", "issuer", "subject", "audience"}, each a non-empty string',
-            ({ name, issuer, subject, audience }) =>
-                nonEmpty(name) && nonEmpty(issuer) && nonEmpty(subject) && nonEmpty(audience)
-                    ? { name, issuer, subject, audience }
-                    : undefined,
-        ),
-        "with federated credentials",
-        "The federated credentials on the application: `name`, `issuer`, `subject`, `audience`.",
-    ),
-    directoryRoles: output(
-        list<RoleOutput>('should be a list of {"name": ..., "templateId": <GUID>}', ({ name, templateId }) =>
-            nonEmpty(name) && isGuidText(templateId) ? { name, templateId } : undefined,
-        ),
-        "every stack",
-        'The assigned roles: `[{ "name": "Exchange Administrator", "templateId": "29232cdf-…" }]`.',
-    ),
-};
+    appId: { kind: "guid", presence: "with an application", doc: "Application (client) id: `Connect-ExchangeOnline -AppId`." },
+    thumbprint: {
+        kind: "thumbprint",
+        presence: "with a certificate",
+        doc: "SHA-1 thumbprint of the active certificate, 40 upper-case hex characters: `-CertificateThumbprint`.",
+    },
+    tenantId: { kind: "guid", presence: "every stack", doc: "The tenant's id." },
+    organization: {
+        kind: "line",
+        presence: "every stack",
+        doc: "`-Organization`: the initial domain (`*.onmicrosoft.com`, `*.onmicrosoft.us`, …) or your `organization` setting.",
+    },
+    cloud: {
+        kind: "cloud",
+        presence: "every stack",
+        doc: `The \`cloud\` setting: ${CLOUD_NAMES.map((c) => `\`${c}\``).join(", ")}. Stacks deployed before it existed are worldwide.`,
+    },
+    exchangeEnvironmentName: {
+        kind: "line",
+        presence: "every stack",
+        doc: "`-ExchangeEnvironmentName` of that cloud (`O365Default` worldwide, where the connect lines leave it out).",
+    },
+    servicePrincipalObjectId: {
+        kind: "guid",
+        presence: "with an application",
+        doc: "Object id of the application's service principal (what its roles are assigned to).",
+    },
+    applicationObjectId: { kind: "guid", presence: "with an application", doc: "Object id of the application registration." },
+    certificateNotAfter: {
+        kind: "date",
+        presence: "with a certificate",
+        doc: "When the active certificate, and so its credential, expires (RFC 3339).",
+    },
+    certificatePem: { kind: "certificatePem", presence: "with a certificate", doc: "The active (newest) public certificate." },
+    privateKeyPem: {
+        kind: "privateKey",
+        presence: "with a generated certificate",
+        doc: "**Secret.** The active certificate's private key. Shown only with `--show-secrets`.",
+    },
+    certificates: {
+        kind: "certificates",
+        presence: "every stack",
+        doc: "Every registered certificate, oldest first: `name`, `thumbprint`, `notBefore`, `notAfter`, `active`, `selfSigned`. `[]` without a certificate.",
+    },
+    renewBeforeDays: { kind: "renewWindow", presence: "with a certificate", doc: "The renewal window, for `npm run check-expiry`." },
+    keyVaultSecretUri: {
+        kind: "line",
+        presence: "with Key Vault delivery",
+        doc: "The versionless secret URI (always the newest version).",
+    },
+    connectCommand: {
+        kind: "line",
+        presence: "with a certificate",
+        doc: "Windows, certificate in the store: `Connect-ExchangeOnline -CertificateThumbprint … -AppId … -Organization …`.",
+    },
+    connectCommandCrossPlatform: {
+        kind: "line",
+        presence: "with a certificate",
+        doc: "Any OS, certificate from a PFX file: `Connect-ExchangeOnline -CertificateFilePath <path-to-certificate.pfx> -CertificatePassword … -AppId … -Organization …`.",
+    },
+    connectCommandAccessToken: {
+        kind: "line",
+        presence: "with federated credentials",
+        doc: "`Connect-ExchangeOnline -AccessToken $accessToken -Organization …` (module 3.1.0 or later), the token obtained by the runner.",
+    },
+    connectIppsCommand: {
+        kind: "line",
+        presence: "with a Security & Compliance role",
+        doc: `Security & Compliance PowerShell: \`Connect-IPPSSession -CertificateThumbprint … -AppId … -Organization …\` (or \`-AccessToken\`, module 3.8.0 or later, without a certificate), ending in the comment \`# ${COMPLIANCE_CAVEAT}\`.`,
+    },
+    managedIdentities: {
+        kind: "managedIdentities",
+        presence: "with managed identities",
+        doc: "The managed identities given access: `name`, `objectId`, `clientId` (user-assigned), `connectCommand` (`Connect-ExchangeOnline -ManagedIdentity …`).",
+    },
+    federatedCredentials: {
+        kind: "federatedCredentials",
+        presence: "with federated credentials",
+        doc: "The federated credentials on the application: `name`, `issuer`, `subject`, `audience`.",
+    },
+    directoryRoles: {
+        kind: "roles",
+        presence: "every stack",
+        doc: 'The assigned roles: `[{ "name": "Exchange Administrator", "templateId": "29232cdf-…" }]`.',
+    },
+} as const satisfies Record<string, Declaration>;
 
 export type OutputName = keyof typeof OUTPUTS;
-type ValueOf<D> = D extends Declaration<infer T> ? T : never;
+/** The type of one output's value. */
+export type OutputValue<K extends OutputName> = OutputKinds[(typeof OUTPUTS)[K]["kind"]];
 
 /**
  * A stack's outputs as a tool reads them: each one its reader accepted, or absent. `cloud`,
  * `exchangeEnvironmentName` and `certificates` are always there, for stacks deployed before they existed
- * too (parseOutputs fills them in).
+ * too (outputsReader.ts fills them in).
  */
-export type StackOutputs = { readonly [K in OutputName]?: ValueOf<(typeof OUTPUTS)[K]> } & {
+export type StackOutputs = { readonly [K in OutputName]?: OutputValue<K> } & {
     readonly cloud: CloudName;
     readonly exchangeEnvironmentName: string;
     readonly certificates: readonly RegisteredCertificate[];
@@ -298,114 +201,4 @@ export type StackOutputs = { readonly [K in OutputName]?: ValueOf<(typeof OUTPUT
  * The component's side: each output as a Pulumi Input (a plain value or an Output), the optional ones
  * undefined when absent. Plain values need no pulumi.output() around them, which type-checks cheaper.
  */
-export type StackOutputValues = { readonly [K in OutputName]-?: pulumi.Input<NonNullable<ValueOf<(typeof OUTPUTS)[K]>>> | undefined };
-
-/** Why `name` is needed and absent, in the words every tool uses. */
-export function missingOutput(name: OutputName): string {
-    return `the stack has no output ${name}; is this an exo-cba stack, deployed with \`pulumi up\`?`;
-}
-
-const AGAIN = "read the outputs again from one deployment";
-
-/**
- * What a tool cannot do without, given which outputs are there: each output it needs and lacks, with the
- * message to give ("" for missingOutput's).
- */
-export type Needs = (has: (name: OutputName) => boolean) => Partial<Record<OutputName, string>>;
-
-/**
- * Reads the JSON object of `pulumi stack output --json` strictly: each output by its reader, then the
- * checks between outputs that come from one deployment (the cloud and its environment name, the active
- * certificate as the list, the thumbprint and the PEM describe it). Every problem is returned, each a
- * phrase that names its output and quotes no secret, in the order of OUTPUTS (checks between outputs last);
- * the outputs are usable only when there are none. `needs` adds what the reading tool cannot do without.
- */
-export function parseOutputs(
-    json: Readonly<Record<string, unknown>>,
-    needs: Needs = () => ({}),
-): { readonly outputs: StackOutputs; readonly problems: string[] } {
-    const problems: string[] = [];
-    const read: Record<string, unknown> = {};
-    const has = (name: OutputName) => Object.hasOwn(json, name) && json[name] !== undefined;
-    const needed = needs(has);
-    for (const name of Object.keys(OUTPUTS) as OutputName[]) {
-        const value = has(name) ? json[name] : undefined;
-        if (value === undefined) {
-            const why = needed[name];
-            if (why !== undefined) problems.push(why === "" ? missingOutput(name) : why);
-            continue;
-        }
-        try {
-            read[name] = OUTPUTS[name].read(value);
-        } catch (e) {
-            if (!(e instanceof OutputProblem)) throw e;
-            problems.push(`output ${name} ${e.message}`);
-        }
-    }
-    const failed = (name: OutputName) => has(name) && read[name] === undefined;
-    const outputs = read as { -readonly [K in OutputName]?: ValueOf<(typeof OUTPUTS)[K]> };
-
-    // The cloud: stacks from before the output existed are worldwide; its environment name must be that cloud's.
-    const cloudName: CloudName = outputs.cloud ?? "global";
-    const expected = CLOUDS[cloudName].exchangeEnvironmentName;
-    if (outputs.exchangeEnvironmentName !== undefined && !failed("cloud") && outputs.exchangeEnvironmentName !== expected) {
-        problems.push(
-            `output exchangeEnvironmentName is ${show(outputs.exchangeEnvironmentName)}, but ${outputs.cloud === undefined ? "without a cloud output the stack is worldwide, which" : `cloud ${cloudName}`} connects with ${expected}; ${AGAIN}`,
-        );
-    }
-
-    // The certificate list: from before rotation (0.1.0), the one certificate the other outputs describe.
-    let list = outputs.certificates;
-    if (list === undefined && !failed("certificates")) {
-        if (outputs.thumbprint !== undefined && outputs.certificateNotAfter !== undefined) {
-            list = [{ name: INITIAL_GENERATION, thumbprint: outputs.thumbprint, notAfter: outputs.certificateNotAfter, active: true }];
-        } else {
-            // Every stack since rotation has the list ([] without a certificate); every stack before had these two.
-            for (const name of ["thumbprint", "certificateNotAfter"] as const) {
-                if (!has(name)) problems.push(missingOutput(name));
-            }
-        }
-    }
-    if (list !== undefined && outputs.certificates !== undefined) {
-        const stray = (["thumbprint", "certificateNotAfter"] as const).find(has);
-        const active = list.findIndex((c) => c.active);
-        if (list.length === 0 && stray) {
-            problems.push(`output certificates is empty, yet the stack has a ${stray} output: ${AGAIN}`);
-        } else if (active !== -1) {
-            const c = list[active];
-            const label = `output certificates item ${active} (the active certificate)`;
-            if (
-                outputs.certificateNotAfter !== undefined &&
-                parseRfc3339(outputs.certificateNotAfter)!.getTime() !== parseRfc3339(c.notAfter)!.getTime()
-            ) {
-                problems.push(
-                    `${label} has notAfter ${c.notAfter}, but output certificateNotAfter is ${outputs.certificateNotAfter}; ${AGAIN}`,
-                );
-            }
-            if (outputs.thumbprint !== undefined && outputs.thumbprint !== c.thumbprint) {
-                problems.push(`${label} has thumbprint ${c.thumbprint}, but output thumbprint is ${outputs.thumbprint}; ${AGAIN}`);
-            }
-        }
-    }
-
-    // The thumbprint names the certificate, or a tool would act on one certificate and report another.
-    if (outputs.thumbprint !== undefined && outputs.certificatePem !== undefined) {
-        const actual = thumbprintOf(new X509Certificate(outputs.certificatePem));
-        if (actual !== outputs.thumbprint) {
-            problems.push(
-                `output thumbprint ${show(outputs.thumbprint)} is not the thumbprint of output certificatePem (${actual}); ` +
-                    "the outputs do not come from one deployment: read them again",
-            );
-        }
-    }
-
-    return {
-        outputs: {
-            ...outputs,
-            cloud: cloudName,
-            exchangeEnvironmentName: outputs.exchangeEnvironmentName ?? expected,
-            certificates: list ?? [],
-        },
-        problems,
-    };
-}
+export type StackOutputValues = { readonly [K in OutputName]-?: pulumi.Input<OutputValue<K>> | undefined };

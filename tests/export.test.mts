@@ -1,7 +1,7 @@
 /**
  * npm run export-cert, end to end on real files, read back by openssl.
  */
-import { parseOutputs } from "../components/outputs.ts";
+import { parseOutputs } from "../components/outputsReader.ts";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { OUTPUTS, type OutputName, type Presence, parseOutputs } from "../components/outputs.ts";
+import { OUTPUTS, type OutputName, type Presence } from "../components/outputs.ts";
+import { parseOutputs } from "../components/outputsReader.ts";
 import { DAY_MS, makeCertificate } from "./support/certificates.mts";
 import { AUTOMATION_IDENTITY_ID, KEY_VAULT_ID } from "./support/contoso.mts";
 import { opensslThumbprint, reveal, run, stackConfig } from "./support/harness.mts";

@@ -8,7 +8,8 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { promisify } from "node:util";
-import { type Needs, type OutputName, type StackOutputs, missingOutput, parseOutputs } from "../../components/outputs.ts";
+import { type OutputName, type StackOutputs } from "../../components/outputs.ts";
+import { type Needs, missingOutput, parseOutputs } from "../../components/outputsReader.ts";
 
 export type { StackOutputs };
 import { parseJson } from "../../components/json.ts";

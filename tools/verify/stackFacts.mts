@@ -7,7 +7,8 @@
 import { X509Certificate } from "node:crypto";
 import { parseRfc3339 } from "../../components/rotation.ts";
 import { type CloudName } from "../../components/clouds.ts";
-import type { FederatedCredentialOutput, Needs, OutputName, RoleOutput } from "../../components/outputs.ts";
+import type { FederatedCredentialOutput, OutputName, RoleOutput } from "../../components/outputs.ts";
+import type { Needs } from "../../components/outputsReader.ts";
 import type { StackOutputs } from "../shared/stackOutputs.mts";
 import type { ManagedIdentityFacts } from "./outcome.mts";
 
