@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { makeTemporaryDirectory } from "../../tools/shared/privatePaths.cjs";
 import { type Evaluation, PROJECT_DIR, type PriorState, type RecordedResource, evaluate } from "../../engine/engine.mts";
-import { type ResolvedConfig, readProjectFile, resolveStackConfig } from "../../engine/stackConfig.mts";
+import { type ResolvedConfig, type RuntimeOptions, readProjectFile, resolveStackConfig } from "../../engine/stackConfig.mts";
 import type { TenantData } from "../../engine/tenant.mts";
 import { type Value, isSecret, reveal } from "../../engine/wireValues.mts";
 import { contoso } from "./contoso.mts";
@@ -34,6 +34,8 @@ export interface RunOptions {
     /** The previous deployment of the same stack (its state). */
     readonly prior?: Evaluation | PriorState;
     readonly projectDir?: string;
+    /** How the language host starts the program: by default projectDir's Pulumi.yaml (engine.mts). */
+    readonly runtime?: RuntimeOptions;
     /** Record the modules the program's process loaded (bench/usage.cjs), as `modules`: files relative to the project. */
     readonly recordModules?: boolean;
 }
@@ -52,6 +54,7 @@ export async function run(config: ResolvedConfig, options: RunOptions = {}): Pro
         preview: options.preview ?? false,
         prior: options.prior && "recording" in options.prior ? options.prior.recording : options.prior,
         projectDir,
+        ...(options.runtime ? { runtime: options.runtime } : {}),
         compileCache: true,
         // The probe through NODE_OPTIONS, as the bench gives it: on the command line it would change which
         // loader hooks Pulumi's loader chooses (bench/run.mts says why).
