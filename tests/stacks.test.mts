@@ -33,7 +33,7 @@ describe("tenant stacks for the CI matrix", () => {
             "config:\n  # azuread:tenantId: 00000000-0000-0000-0000-000000000000\n  exo-cba:displayName: x\n",
         );
         fs.writeFileSync(path.join(dir, "Pulumi.empty.yaml"), "");
-        assert.deepEqual(tenantStacks(dir), { stacks: ["alpha", "zeta"], problems: [], leftOut: [] });
+        assert.deepEqual(tenantStacks(dir), { stacks: ["alpha", "zeta"], problems: [], leftOut: [], customers: [] });
     });
     it("leaves the commented example stack of this repository out", () => {
         assert.ok(!tenantStacks(PROJECT_DIR).stacks.includes("dev"));
@@ -62,7 +62,7 @@ describe("stack names GitHub environments would confuse", () => {
     });
     it("does not count a stack without a tenant as a collision: CI gives it no environment", () => {
         const dir = project({ "Pulumi.Dev.yaml": TENANT, "Pulumi.dev.yaml": "config:\n  exo-cba:displayName: x\n" });
-        assert.deepEqual(tenantStacks(dir), { stacks: ["Dev"], problems: [], leftOut: [] });
+        assert.deepEqual(tenantStacks(dir), { stacks: ["Dev"], problems: [], leftOut: [], customers: [] });
     });
 });
 
@@ -102,7 +102,7 @@ describe("npm run stacks, its arguments", () => {
     it("--help prints the usage with the exit codes", async () => {
         const r = await runTool("stacks", ["--help"]);
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, /^usage: npm run stacks -- \[<project directory>\]\n/);
+        assert.match(r.stdout, /^usage: npm run stacks -- \[--rotating\] \[<project directory>\]\n/);
         assert.match(r.stdout, /exit codes: 0 .*, 2 /);
         assert.equal(r.stderr, "");
     });
@@ -142,5 +142,17 @@ describe("npm run stacks, its arguments", () => {
         );
         const plain = await runTool("stacks", [dir], { env: { GITHUB_ACTIONS: "" } });
         assert.match(plain.stderr, /^warning: "Pulumi\.a b\.yaml": not a usable stack name/m);
+    });
+
+    it("--rotating leaves out customer stacks, whose home rotates their certificates (the expiry workflow's list)", async () => {
+        const dir = project({
+            "Pulumi.home.yaml": TENANT,
+            "Pulumi.fabrikam.yaml": `${TENANT}  exo-cba:home: contoso-msp/exo-cba/home\n`,
+            "Pulumi.tailspin.yaml": TENANT,
+        });
+        assert.equal((await runTool("stacks", [dir])).stdout, '["fabrikam","home","tailspin"]\n');
+        const rotating = await runTool("stacks", ["--rotating", dir]);
+        assert.equal(rotating.code, 0, rotating.stderr);
+        assert.equal(rotating.stdout, '["home","tailspin"]\n');
     });
 });

@@ -9,11 +9,13 @@ import { PROJECT_DIR } from "../../engine/engine.mts";
 import { EXIT_INVALID_INPUT, commandLineWithArguments, refuseSharedPath, runTool } from "../shared/cli.mts";
 import { tenantStacks } from "./tenantStacks.mts";
 
-const USAGE = `usage: npm run stacks -- [<project directory>]
+const USAGE = `usage: npm run stacks -- [--rotating] [<project directory>]
 
 Prints the tenant stacks (each Pulumi.<stack>.yaml that sets azuread:tenantId) as a JSON array, for the
 workflows' matrix. Run it as npm run -s stacks, so that npm adds nothing to standard output.
 
+  --rotating                only the stacks whose certificates are rotated in them: customer stacks
+                            (exo-cba:home) are left out, their home is watched (the expiry workflow)
   <project directory>       the directory of Pulumi.yaml (default: this project's)
 
 Stack files CI cannot use are reported on standard error, one line each (::error annotations under
@@ -25,11 +27,15 @@ exit codes: 0 the list was printed (also with problems in stack files), ${EXIT_I
 `;
 
 function main(argv: string[]): Promise<number> {
-    const args = commandLineWithArguments(argv, {}, USAGE, { max: 1, what: "the project directory" });
+    const args = commandLineWithArguments(argv, { rotating: { type: "boolean", default: false } }, USAGE, {
+        max: 1,
+        what: "the project directory",
+    });
     if (!args) return Promise.resolve(0);
     const dir = args.positionals[0];
     if (dir !== undefined) refuseSharedPath(dir, `the project directory ${dir}`);
-    const { stacks, problems, leftOut } = tenantStacks(dir ?? PROJECT_DIR);
+    const { stacks: all, problems, leftOut, customers } = tenantStacks(dir ?? PROJECT_DIR);
+    const stacks = args.values.rotating ? all.filter((s) => !customers.includes(s)) : all;
     const actions = process.env["GITHUB_ACTIONS"] === "true";
     for (const p of problems) {
         // One line: a file name with a line break must not start a workflow command of its own.

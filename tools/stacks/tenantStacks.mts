@@ -8,8 +8,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { show } from "../../components/redaction.ts";
+import { CONFIG_NAMESPACE } from "../../components/settings.ts";
 import { STACK_FILE, StackConfigError, parseYaml, readFileCapped } from "../../engine/stackConfig.mts";
-import { STACK_NAME_RULE, isStackName } from "../../engine/stackName.mts";
+import { STACK_NAME_RULE, isStackName } from "../../components/stackNames.ts";
 import { UserError, describeFsError } from "../shared/cli.mts";
 
 export interface TenantStacks {
@@ -19,6 +20,8 @@ export interface TenantStacks {
     readonly problems: string[];
     /** The lines of `problems` about files CI leaves out (the others are unreadable files, still listed). */
     readonly leftOut: string[];
+    /** The customer stacks among `stacks` (exo-cba:home set), whose certificates their home rotates. */
+    readonly customers: string[];
 }
 
 /**
@@ -41,6 +44,7 @@ const IGNORED_FILE = /^Pulumi\.(.*)\.yml$/s;
 /** The tenant stacks of the project in `projectDir`; a directory that is not a Pulumi project is a UserError. */
 export function tenantStacks(projectDir: string): TenantStacks {
     const stacks: string[] = [];
+    const customers = new Set<string>();
     const problems: string[] = [];
     const leftOut: string[] = [];
     const leave = (line: string) => {
@@ -81,6 +85,8 @@ export function tenantStacks(projectDir: string): TenantStacks {
             const tenant =
                 config !== null && typeof config === "object" ? (config as Record<string, unknown>)["azuread:tenantId"] : undefined;
             if (!(typeof tenant === "string" && tenant !== "")) continue;
+            const home = (config as Record<string, unknown>)[`${CONFIG_NAMESPACE}:home`];
+            if (typeof home === "string" && home !== "") customers.add(stack);
         } catch (e) {
             if (!(e instanceof StackConfigError)) throw e;
             problems.push(e.message);
@@ -100,7 +106,7 @@ export function tenantStacks(projectDir: string): TenantStacks {
                 "environment (GitHub compares environment names in any case); rename all but one. CI leaves them out.",
         );
     }
-    return { stacks: stacks.sort(), problems, leftOut };
+    return { stacks: stacks.sort(), problems, leftOut, customers: stacks.filter((s) => customers.has(s)).sort() };
 }
 
 /** The name when Pulumi would accept it as a simple stack name. */
