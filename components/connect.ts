@@ -156,3 +156,13 @@ export const COMPLIANCE_CAVEAT = `${osList(ALL_OS.filter(securityAndCompliance),
 export function withCaveat(line: string, caveat: string): string {
     return `${line}  # ${caveat}`;
 }
+
+/**
+ * The page where an administrator of `tenantId` consents to a multitenant application's Exchange.ManageAsApp,
+ * in the form of Microsoft's app-only guide (step 4b, worldwide; other clouds with their own sign-in host
+ * and Exchange resource): https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2
+ */
+export function adminConsentUrl(v: { readonly cloud: CloudName; readonly tenantId: string; readonly appId: string }): string {
+    const c = CLOUDS[v.cloud];
+    return `${c.authorityHost}/${v.tenantId}/adminconsent?client_id=${v.appId}&scope=${c.exchangeResource}/.default`;
+}

@@ -14,6 +14,7 @@ import {
     connectCommandManagedIdentity,
     connectIppsCommand,
     connectIppsCommandAccessToken,
+    adminConsentUrl,
     withCaveat,
 } from "./connect.ts";
 import {
@@ -28,7 +29,14 @@ import { show } from "./redaction.ts";
 import { type KeyVaultCertificateSecretArgs, type KeyVaultModule, defaultSecretName } from "./keyVault.ts";
 import { type DirectoryRoleInfo, EXCHANGE_APIS, EXCHANGE_ONLINE_API, type ExchangeApi, MANAGE_AS_APP_ROLE, findRole } from "./microsoft.ts";
 import { type Cloud, cloudOf } from "./clouds.ts";
-import type { FederatedCredentialOutput, ManagedIdentityOutput, RegisteredCertificate, RoleOutput, StackOutputValues } from "./outputs.ts";
+import type {
+    FederatedCredentialOutput,
+    HomeApplication,
+    ManagedIdentityOutput,
+    RegisteredCertificate,
+    RoleOutput,
+    StackOutputValues,
+} from "./outputs.ts";
 import { type Settings, type SettingsInput, withDefaults } from "./settings.ts";
 import { describeProblems } from "./settingsReader.ts";
 import { checkSettings, organizationHint } from "./validation.ts";
@@ -42,9 +50,10 @@ const tls = require("@pulumi/tls") as typeof TLS;
 
 /**
  * The component's arguments are the stack's settings (components/settings.ts declares each one, its
- * default and what is allowed); every one is optional.
+ * default and what is allowed); every one is optional. A customer stack (`home`) also hands over what it
+ * read of its home (home.ts readHome), which a constructor could not wait for.
  */
-export type ExchangeAppOnlyAccessArgs = SettingsInput;
+export type ExchangeAppOnlyAccessArgs = SettingsInput & { readonly homeApplication?: HomeApplication | undefined };
 
 /** Self-signed certificate usages: the key signs Entra client assertions (RFC 7523) for client authentication. */
 const CERT_USES = ["digitalSignature", "clientAuth"];
@@ -71,6 +80,12 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         if (errors.length > 0) {
             throw new pulumi.RunError(describeProblems(`Invalid arguments for ExchangeAppOnlyAccess "${name}"`, errors));
         }
+        const home = args.homeApplication;
+        if (settings.home !== undefined && home?.stack !== settings.home) {
+            throw new pulumi.RunError(
+                `ExchangeAppOnlyAccess "${name}": home ${show(settings.home)} needs its outputs as homeApplication (home.ts readHome).`,
+            );
+        }
         super("exo-cba:exchange:AppOnlyAccess", name, {}, opts);
         for (const w of warnings) void pulumi.log.warn(`${w.key} ${w.message}`, this);
 
@@ -85,7 +100,12 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         // The APIs whose Exchange.ManageAsApp every principal gets, looked up in the tenant rather than hard-coded.
         const apis = grantedApis(cloud).map((api) => lookUpApi(api, this));
 
-        const app = settings.application ? this.application(name, settings, cloud, apis, roles, organization, client, now) : NO_APPLICATION;
+        const tenantId = pulumi.output(client.then((c) => c.tenantId));
+        const app = home
+            ? this.customer(name, home, cloud, apis, roles, organization, tenantId)
+            : settings.application
+              ? this.application(name, settings, cloud, apis, roles, organization, client, now)
+              : NO_APPLICATION;
 
         // Managed identities: the same grants, to the identity's own service principal; nothing to own, no key.
         const managedIdentities = (settings.managedIdentities ?? []).map((mi): ManagedIdentityOutput => {
@@ -100,7 +120,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
 
         this.outputs = {
             ...app,
-            tenantId: pulumi.output(client.then((c) => c.tenantId)),
+            tenantId,
             organization,
             cloud: cloud.name,
             exchangeEnvironmentName: cloud.exchangeEnvironmentName,
@@ -143,7 +163,8 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
             `${name}-app`,
             {
                 displayName: settings.displayName,
-                signInAudience: "AzureADMyOrg",
+                // Multitenant for a home stack, whose customers' tenants get its service principal (an update in place).
+                signInAudience: settings.multitenant ? "AzureADMultipleOrgs" : "AzureADMyOrg",
                 // Unchanged since the first release: a new text would update every deployed stack.
                 notes: pulumi.interpolate`Certificate-based app-only access for Exchange Online PowerShell. Managed by Pulumi project ${pulumi.getProject()}, stack ${pulumi.getStack()}: change it there, not in the portal.`,
             },
@@ -258,6 +279,9 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
         return {
             appId: app.clientId,
             applicationObjectId: app.objectId,
+            multitenant: settings.multitenant ? true : undefined,
+            home: undefined,
+            adminConsentUrl: undefined,
             servicePrincipalObjectId: sp.objectId,
             thumbprint: active?.thumbprint,
             certificateNotAfter: active?.notAfter,
@@ -292,6 +316,55 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
                           audience: f.audience,
                       }))
                     : undefined,
+        };
+    }
+
+    /**
+     * A customer stack: the home's multitenant application gets, in this tenant, its service principal (an
+     * existing one, made by an administrator's consent, is taken over), the API permission's admin consent and
+     * the directory roles. No application, key or credential here: they, and their rotation, are the home's.
+     */
+    private customer(
+        name: string,
+        home: HomeApplication,
+        cloud: Cloud,
+        apis: readonly Api[],
+        roles: readonly DirectoryRoleInfo[],
+        organization: pulumi.Output<string>,
+        tenantId: pulumi.Output<string>,
+    ): ApplicationOutputs {
+        const sp = new azuread.ServicePrincipal(`${name}-sp`, { clientId: home.appId, useExisting: true }, { parent: this });
+        this.grant(name, sp.objectId, apis, roles);
+        const thumbprint = home.thumbprint;
+        const line = (make: (v: ConnectValues) => string) =>
+            thumbprint === undefined
+                ? undefined
+                : organization.apply((org) => make({ appId: home.appId, organization: org, thumbprint, cloud: cloud.name }));
+        const tokenLine = (make: (v: { organization: string; cloud: Cloud["name"] }) => string) =>
+            home.federated ? organization.apply((org) => make({ organization: org, cloud: cloud.name })) : undefined;
+        const securityAndCompliance = roles.some((r) => r.securityAndCompliance);
+        return {
+            appId: home.appId,
+            applicationObjectId: undefined,
+            multitenant: undefined,
+            home: home.stack,
+            adminConsentUrl: tenantId.apply((t) => adminConsentUrl({ cloud: cloud.name, tenantId: t, appId: home.appId })),
+            servicePrincipalObjectId: sp.objectId,
+            thumbprint,
+            certificateNotAfter: home.certificateNotAfter,
+            certificatePem: home.certificatePem,
+            privateKeyPem: undefined,
+            certificates: home.certificates,
+            renewBeforeDays: home.renewBeforeDays,
+            keyVaultSecretUri: undefined,
+            connectCommand: line(connectCommand),
+            connectCommandCrossPlatform: line((v) => connectCommandCrossPlatform(v)),
+            connectCommandAccessToken: tokenLine(connectCommandAccessToken),
+            connectIppsCommand: !securityAndCompliance
+                ? undefined
+                : (line((v) => withCaveat(connectIppsCommand(v), COMPLIANCE_CAVEAT)) ??
+                  tokenLine((v) => withCaveat(connectIppsCommandAccessToken(v), COMPLIANCE_CAVEAT))),
+            federatedCredentials: undefined,
         };
     }
 
@@ -378,11 +451,14 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
     }
 }
 
-/** The outputs that come from the application (all absent without one, but `certificates`: []). */
+/** The outputs that come from the application, its own or the home's (all absent without one, but `certificates`: []). */
 type ApplicationOutputs = Pick<
     StackOutputValues,
     | "appId"
     | "applicationObjectId"
+    | "multitenant"
+    | "home"
+    | "adminConsentUrl"
     | "servicePrincipalObjectId"
     | "thumbprint"
     | "certificateNotAfter"
@@ -401,6 +477,9 @@ type ApplicationOutputs = Pick<
 const NO_APPLICATION: ApplicationOutputs = {
     appId: undefined,
     applicationObjectId: undefined,
+    multitenant: undefined,
+    home: undefined,
+    adminConsentUrl: undefined,
     servicePrincipalObjectId: undefined,
     thumbprint: undefined,
     certificateNotAfter: undefined,

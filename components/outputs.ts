@@ -68,6 +68,12 @@ export interface OutputKinds {
     readonly managedIdentities: readonly ManagedIdentityOutput[];
     readonly federatedCredentials: readonly FederatedCredentialOutput[];
     readonly roles: readonly RoleOutput[];
+    /** Only ever true: an output of this kind is there where the configuration has it. */
+    readonly yes: true;
+    /** A stack's full name, org/project/stack. */
+    readonly stackName: string;
+    /** An https URL on one line. */
+    readonly url: string;
 }
 
 export type OutputKind = keyof OutputKinds;
@@ -79,12 +85,15 @@ export type OutputKind = keyof OutputKinds;
 export type Presence =
     | "every stack"
     | "with an application"
+    | "with an application of its own"
     | "with a certificate"
-    | "with a generated certificate"
+    | "with a generated certificate of its own"
     | "with Key Vault delivery"
     | "with federated credentials"
     | "with managed identities"
-    | "with a Security & Compliance role";
+    | "with a Security & Compliance role"
+    | "in a home stack"
+    | "in a customer stack";
 
 interface Declaration {
     readonly kind: OutputKind;
@@ -95,11 +104,15 @@ interface Declaration {
 
 /** Every output, in the order the README lists them. One not present "every stack" is absent where the configuration has none of it. */
 export const OUTPUTS = {
-    appId: { kind: "guid", presence: "with an application", doc: "Application (client) id: `Connect-ExchangeOnline -AppId`." },
+    appId: {
+        kind: "guid",
+        presence: "with an application",
+        doc: "Application (client) id: `Connect-ExchangeOnline -AppId`. In a customer stack, the home's application.",
+    },
     thumbprint: {
         kind: "thumbprint",
         presence: "with a certificate",
-        doc: "SHA-1 thumbprint of the active certificate, 40 upper-case hex characters: `-CertificateThumbprint`.",
+        doc: "SHA-1 thumbprint of the active certificate, 40 upper-case hex characters: `-CertificateThumbprint`. In a customer stack, the home's, as of this stack's last `pulumi up`.",
     },
     tenantId: { kind: "guid", presence: "every stack", doc: "The tenant's id." },
     organization: {
@@ -120,9 +133,28 @@ export const OUTPUTS = {
     servicePrincipalObjectId: {
         kind: "guid",
         presence: "with an application",
-        doc: "Object id of the application's service principal (what its roles are assigned to).",
+        doc: "Object id of the application's service principal in this tenant (what its roles are assigned to).",
     },
-    applicationObjectId: { kind: "guid", presence: "with an application", doc: "Object id of the application registration." },
+    applicationObjectId: {
+        kind: "guid",
+        presence: "with an application of its own",
+        doc: "Object id of the application registration.",
+    },
+    multitenant: {
+        kind: "yes",
+        presence: "in a home stack",
+        doc: "`true`: the application is multitenant (`multitenant` setting), for customer stacks to name this stack in `home`.",
+    },
+    home: {
+        kind: "stackName",
+        presence: "in a customer stack",
+        doc: "The home stack whose application this tenant's grants are for (`home` setting).",
+    },
+    adminConsentUrl: {
+        kind: "url",
+        presence: "in a customer stack",
+        doc: "The page where a Global or Privileged Role Administrator of this tenant consents to the home's application (`https://login.microsoftonline.com/<tenant-id>/adminconsent?client_id=…`), for a tenant whose deployer may not.",
+    },
     certificateNotAfter: {
         kind: "date",
         presence: "with a certificate",
@@ -131,8 +163,8 @@ export const OUTPUTS = {
     certificatePem: { kind: "certificatePem", presence: "with a certificate", doc: "The active (newest) public certificate." },
     privateKeyPem: {
         kind: "privateKey",
-        presence: "with a generated certificate",
-        doc: "**Secret.** The active certificate's private key. Shown only with `--show-secrets`.",
+        presence: "with a generated certificate of its own",
+        doc: "**Secret.** The active certificate's private key. Shown only with `--show-secrets`. Never in a customer stack.",
     },
     certificates: {
         kind: "certificates",
@@ -202,3 +234,24 @@ export type StackOutputs = { readonly [K in OutputName]?: OutputValue<K> } & {
  * undefined when absent. Plain values need no pulumi.output() around them, which type-checks cheaper.
  */
 export type StackOutputValues = { readonly [K in OutputName]-?: pulumi.Input<OutputValue<K>> | undefined };
+
+/** What a customer stack takes from its home stack's outputs (home.ts readHome): the application and its certificates, all public. */
+export interface HomeApplication {
+    /** The home stack's full name. */
+    readonly stack: string;
+    readonly appId: string;
+    readonly cloud: CloudName;
+    /** The home's certificates, the active one last. */
+    readonly certificates: readonly RegisteredCertificate[];
+    readonly thumbprint: string | undefined;
+    readonly certificateNotAfter: string | undefined;
+    readonly certificatePem: string | undefined;
+    readonly renewBeforeDays: number | undefined;
+    /** The home's application has federated credentials (a workload's own token signs in, in any tenant). */
+    readonly federated: boolean;
+}
+
+/** home.ts, which index.ts loads for customer stacks only. */
+export interface HomeModule {
+    readonly readHome: (home: string, cloud: CloudName) => Promise<HomeApplication>;
+}

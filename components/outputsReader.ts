@@ -24,6 +24,7 @@ import {
 import { hasControlCharacters, show } from "./redaction.ts";
 import { INITIAL_GENERATION, parseRfc3339 } from "./rotation.ts";
 import { isBlank, renewBeforeDaysProblem } from "./rules/values.ts";
+import { isFullStackName } from "./stackNames.ts";
 
 /** What an output holds that its reader refuses; the message follows "output <name> ". */
 export class OutputProblem extends Error {}
@@ -146,6 +147,21 @@ const roles = list<RoleOutput>('should be a list of {"name": ..., "templateId": 
     nonEmpty(name) && isGuidText(templateId) ? { name, templateId } : undefined,
 );
 
+const yes: Reader<true> = (v) => {
+    if (v !== true) throw new OutputProblem("should be true");
+    return v;
+};
+const stackName: Reader<string> = (v) => {
+    const s = line(v);
+    if (!isFullStackName(s)) throw new OutputProblem(`should be a stack's full name <organization>/<project>/<stack> (got ${show(s)})`);
+    return s;
+};
+const url: Reader<string> = (v) => {
+    const s = line(v);
+    if (!URL.canParse(s) || new URL(s).protocol !== "https:") throw new OutputProblem(`should be an https URL (got ${show(s)})`);
+    return s;
+};
+
 /** The reader of each kind of output (components/outputs.ts OutputKinds). */
 const READERS: { readonly [K in OutputKind]: Reader<OutputKinds[K]> } = {
     guid,
@@ -160,6 +176,9 @@ const READERS: { readonly [K in OutputKind]: Reader<OutputKinds[K]> } = {
     managedIdentities,
     federatedCredentials,
     roles,
+    yes,
+    stackName,
+    url,
 };
 
 /** Why `name` is needed and absent, in the words every tool uses. */
@@ -248,6 +267,14 @@ export function parseOutputs(
                 problems.push(`${label} has thumbprint ${c.thumbprint}, but output thumbprint is ${outputs.thumbprint}; ${AGAIN}`);
             }
         }
+    }
+
+    // A customer stack has no application of its own: nothing of one beside its home.
+    if (has("home")) {
+        const own = (["applicationObjectId", "privateKeyPem", "multitenant", "keyVaultSecretUri", "federatedCredentials"] as const).find(
+            has,
+        );
+        if (own !== undefined) problems.push(`output home names a home stack, yet the stack has a ${own} output of its own: ${AGAIN}`);
     }
 
     // The thumbprint names the certificate, or a tool would act on one certificate and report another.

@@ -7,6 +7,7 @@
  */
 import { CLOUDS, CLOUD_NAMES } from "./clouds.ts";
 import { SUPPORTED_ROLES } from "./microsoft.ts";
+import { STACK_NAME_RULE } from "./stackNames.ts";
 
 export const CONFIG_NAMESPACE = "exo-cba";
 
@@ -169,6 +170,21 @@ export const SETTINGS = {
             "`false`: no Entra application at all (no certificate, no federated credential, no consent): only the `managedIdentities` get access. Needs at least one managed identity.",
         description:
             "Create the Entra application that certificates and federated credentials sign in as; false when only managed identities need access.",
+    }),
+    multitenant: flag({
+        needs: "application",
+        default: false,
+        defaultText: "`false`",
+        allowed:
+            "`true`: the application may be used in other tenants (`AzureADMultipleOrgs`): this is a [home stack](#one-application-for-many-tenants) whose customer stacks name it in `home`. Changing it updates the application in place.",
+        description:
+            "Make the application multitenant, so that customer stacks (exo-cba:home) give it access in their tenants; the key and its rotation stay here.",
+    }),
+    home: optionalText({
+        defaultText: "empty: this stack has an application of its own",
+        allowed: `A [customer stack](#one-application-for-many-tenants): the home stack's full name \`<organization>/<project>/<stack>\` (each part ${STACK_NAME_RULE}). The home must be deployed, multitenant and in the same cloud. No application, certificate or credential is made here: the home's application gets its service principal, consent and roles in this tenant.`,
+        description:
+            "A customer stack: the full name org/project/stack of the home stack whose multitenant application gets access in this tenant. Empty: the stack has an application of its own.",
     }),
     certValidityDays: whole({
         needs: "selfSigned",

@@ -1,6 +1,7 @@
 /**
- * Pulumi's rule for a stack's name, one place for the engine and the tools: 1 to 100 letters, digits,
- * hyphens, underscores or periods (pkg/backend's stack name check, ^[A-Za-z0-9_.-]{1,100}$), and here
+ * Pulumi's rule for a stack's name, one place for the program (a customer stack's home), the engine and the
+ * tools: 1 to 100 letters, digits, hyphens, underscores or periods (pkg/backend's stack name check,
+ * ^[A-Za-z0-9_.-]{1,100}$), and here
  * not dots alone, so that Pulumi.<stack>.yaml is always a file in the project directory. A qualified
  * name is org/project/stack, each part a name.
  */
@@ -11,6 +12,12 @@ export const STACK_NAME_RULE = "1 to 100 letters, digits, hyphens, underscores o
 
 export function isStackName(name: string): boolean {
     return NAME.test(name) && !/^\.+$/.test(name);
+}
+
+/** org/project/stack, each part a name: how a stack is named from another (a stack reference). */
+export function isFullStackName(name: string): boolean {
+    const parts = name.split("/");
+    return parts.length === 3 && parts.every(isStackName);
 }
 
 /** A name, or org/project/stack or project/stack with each part a name. */

@@ -58,6 +58,7 @@ export function checkSettings(s: Settings, now: Date, provider: ProviderEnvironm
     // certValidityDays applies to every self-signed certificate without validityDays of its own.
     const selfSignedByDefault =
         s.application &&
+        s.home === undefined &&
         (s.certificates === undefined
             ? s.certificatePem === undefined
             : s.certificates.some((g) => g.certificatePem === undefined && g.validityDays === undefined));
@@ -67,7 +68,7 @@ export function checkSettings(s: Settings, now: Date, provider: ProviderEnvironm
     }
     warnAboutUnusedSettings(s, warn);
     if (s.managedIdentities !== undefined) loadRule("managedIdentities").checkManagedIdentities(s.managedIdentities, err);
-    if (!s.application) {
+    if (!s.application || s.home !== undefined) {
         loadRule("withoutApplication").checkWithoutApplication(s, err);
         return { errors, warnings };
     }
@@ -101,7 +102,18 @@ function warnAboutUnusedSettings(s: Settings, warn: Report): void {
             if (fallback !== undefined && s[key] !== fallback) warn(key, `has no effect: ${why}; remove it.`);
         }
     };
-    if (!s.application) {
+    if (s.home !== undefined) {
+        // multitenant is refused in a customer stack (rules/withoutApplication.ts), not merely unused.
+        for (const key of settingsNeeding("application")) {
+            const fallback = SETTINGS[key].default;
+            if (key !== "multitenant" && fallback !== undefined && s[key] !== fallback) {
+                warn(
+                    key,
+                    "has no effect in a customer stack: the application is the home stack's (exo-cba:home); set it there, and remove it here.",
+                );
+            }
+        }
+    } else if (!s.application) {
         unused("application", "there is no application (exo-cba:application is false)");
     } else if (s.certificates !== undefined && s.certificates.length === 0) {
         unused("certificate", "exo-cba:certificates is empty, so there is no certificate");

@@ -19,8 +19,8 @@ import { fileURLToPath } from "node:url";
 import { privateSubdirectory } from "../tools/shared/privatePaths.cjs";
 import { type PriorState, type Recording, RecordingMonitor } from "./monitor.mts";
 import { type ResolvedConfig, type RuntimeOptions, readProjectFile, runtimeOptions } from "./stackConfig.mts";
-import { SimulatedTenant, type TenantData } from "./tenant.mts";
-import type { Value } from "./wireValues.mts";
+import { type ForeignApplication, SimulatedTenant, type TenantData } from "./tenant.mts";
+import { type Value, reveal } from "./wireValues.mts";
 
 export type { LogLine, PriorState, RecordedAlias, RecordedInvoke, RecordedResource, Recording, Step } from "./monitor.mts";
 
@@ -48,6 +48,12 @@ export interface EvaluateOptions {
      * or Node's own type stripping, and `nodeargs`), or Pulumi's defaults where there is no Pulumi.yaml.
      */
     readonly runtime?: RuntimeOptions;
+    /**
+     * The other stacks the program may read the outputs of, by full name (org/project/stack), each as its last
+     * deployment: its outputs are what pulumi:pulumi:readStackOutputs answers, and the applications it registered are what
+     * another tenant's Graph can find, when they are multitenant. A name not here is an unknown stack.
+     */
+    readonly otherStacks?: Readonly<Record<string, Evaluation>>;
     /** Upper bound for one evaluation; a hung program fails instead of blocking. */
     readonly timeoutMs?: number;
     /**
@@ -76,8 +82,17 @@ export interface Evaluation {
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const { project, stack } = options.config;
-    const tenant = new SimulatedTenant({ tenant: options.tenant, preview: options.preview });
-    const monitor = new RecordingMonitor(projectDir, project, stack, options.preview, tenant, options.prior);
+    const others = Object.entries(options.otherStacks ?? {});
+    const tenant = new SimulatedTenant({
+        tenant: options.tenant,
+        preview: options.preview,
+        foreignApplications: others.flatMap(([, ev]) => applicationsOf(ev)),
+    });
+    const outputsOf = others.map(([name, ev]): [string, Record<string, Value>] => {
+        if (ev.outputs === undefined || ev.recording.preview) throw new Error(`otherStacks: ${name} is not a deployment`);
+        return [name, ev.outputs];
+    });
+    const monitor = new RecordingMonitor(projectDir, project, stack, options.preview, tenant, options.prior, Object.fromEntries(outputsOf));
     const address = await monitor.start();
     try {
         const { exitCode, stdout, stderr } = await runProgram(projectDir, address, options);
@@ -100,6 +115,23 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     } finally {
         monitor.stop();
     }
+}
+
+/** The applications a deployment registered, as another tenant's Graph sees them. */
+function applicationsOf(ev: Evaluation): ForeignApplication[] {
+    const text = (v: Value | undefined, fallback: string): string => {
+        const plain = v === undefined ? undefined : reveal(v);
+        return typeof plain === "string" ? plain : fallback;
+    };
+    const tenantId = text(ev.outputs?.["tenantId"], "");
+    return ev.recording.resources
+        .filter((r) => r.type === "azuread:index/applicationRegistration:ApplicationRegistration" && r.failure === undefined)
+        .map((r) => ({
+            clientId: text(r.outputs["clientId"], ""),
+            displayName: text(r.inputs["displayName"], ""),
+            signInAudience: text(r.inputs["signInAudience"], "AzureADMyOrg"),
+            tenantId,
+        }));
 }
 
 function runProgram(

@@ -18,7 +18,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { type PriorState, type RecordedAlias, type Step, StepPlanner } from "./steps.mts";
 import { SimulatedTenant as Tenant } from "./tenant.mts";
-import { fromWire, toWire, unwrapForProvider, type Value } from "./wireValues.mts";
+import { fromWire, holdsSecret, toWire, unwrapForProvider, type Value } from "./wireValues.mts";
 
 export type { PriorState, RecordedAlias, Step };
 
@@ -83,6 +83,9 @@ interface Call<T> {
     readonly request: T;
 }
 
+/** The engine's own invoke that reads another stack's outputs (pkg/resource/deploy/builtins.go). */
+const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
+
 const SEVERITIES = [undefined, "info", "warning", "error"] as const;
 
 /** What the engine advertises (compare sdk/nodejs/runtime/mocks.ts: everything but output values). */
@@ -104,8 +107,20 @@ export class RecordingMonitor {
     private readonly steps: StepPlanner;
     private server: { forceShutdown(): void } | undefined;
 
-    constructor(projectDir: string, project: string, stack: string, preview: boolean, tenant: Tenant, prior?: PriorState) {
+    private readonly otherStacks: Readonly<Record<string, Record<string, Value>>>;
+
+    /** `otherStacks`: the outputs of each stack a stack reference may name, by its full name. */
+    constructor(
+        projectDir: string,
+        project: string,
+        stack: string,
+        preview: boolean,
+        tenant: Tenant,
+        prior?: PriorState,
+        otherStacks: Readonly<Record<string, Record<string, Value>>> = {},
+    ) {
         this.tenant = tenant;
+        this.otherStacks = otherStacks;
         this.steps = new StepPlanner(prior, (type) => Tenant.updatable(type));
         this.recording = { project, stack, preview, resources: [], invokes: [], logs: [], deleted: [] };
         // The gRPC library and protocol classes the project's own SDK uses.
@@ -159,7 +174,11 @@ export class RecordingMonitor {
                 const entry: RecordedInvoke = { token: call.request.getTok(), args: objectOf(call.request.getArgs()) };
                 this.recording.invokes.push(entry);
                 Promise.resolve()
-                    .then(() => this.tenant.call({ token: entry.token, inputs: unwrapForProvider(entry.args) }))
+                    .then(() =>
+                        entry.token === READ_STACK_OUTPUTS
+                            ? this.readStackOutputs(unwrapForProvider(entry.args)["name"])
+                            : this.tenant.call({ token: entry.token, inputs: unwrapForProvider(entry.args) }),
+                    )
                     .then((result) => cb(null, new proto.ResourceInvokeResponse().setReturn(structOf(result))))
                     .catch((e: Error) => {
                         entry.failure = e.message;
@@ -217,6 +236,21 @@ export class RecordingMonitor {
             },
             requirePulumiVersion: (_call, cb) => cb(null, new proto.RequirePulumiVersionResponse()),
         };
+    }
+
+    /**
+     * Another stack's outputs, as the engine's builtin provider reads them (builtins.go readStackReference):
+     * the outputs, secrets still marked, and the names of those that hold one; a stack it does not have is
+     * an "unknown stack" (pkg/backend/backend.go GetStackOutputs).
+     */
+    private readStackOutputs(name: unknown): Record<string, unknown> {
+        const id = String(name);
+        const outputs = Object.hasOwn(this.otherStacks, id) ? this.otherStacks[id] : undefined;
+        if (outputs === undefined) throw new Error(`unknown stack ${JSON.stringify(id)}`);
+        const secretOutputNames = Object.keys(outputs)
+            .filter((k) => holdsSecret(outputs[k]))
+            .sort();
+        return { name: id, outputs, secretOutputNames };
     }
 
     private record(r: RegisterRequest): RecordedResource {

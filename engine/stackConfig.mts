@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { printableLine, show } from "../components/redaction.ts";
-import { STACK_NAME_RULE, isStackName } from "./stackName.mts";
+import { STACK_NAME_RULE, isStackName } from "../components/stackNames.ts";
 import { SECRET, sortKeys } from "./wireValues.mts";
 
 /** Stack and project files are a few kilobytes; a larger one is not read (nor a 30 MB value in one). */

@@ -66,9 +66,24 @@ export interface TenantData {
     readonly issuedAt?: string;
 }
 
+/** An application registered in another tenant (by another stack), as this tenant's Graph can find it. */
+export interface ForeignApplication {
+    readonly clientId: string;
+    readonly displayName: string;
+    /** Graph's signInAudience: only a multitenant application gets a service principal outside its own tenant. */
+    readonly signInAudience: string;
+    /** The tenant it is registered in. */
+    readonly tenantId: string;
+}
+
+/** The audiences of an application other tenants may have a service principal of (Graph's signInAudience values). */
+const MULTITENANT_AUDIENCES: readonly string[] = ["AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount"];
+
 export interface SimulationOptions {
     readonly tenant: TenantData;
     readonly preview: boolean;
+    /** Applications of other tenants (multitenant or not), by the stacks that registered them. */
+    readonly foreignApplications?: readonly ForeignApplication[];
 }
 
 interface ResourceArgs {
@@ -121,9 +136,12 @@ export class SimulatedTenant {
     private readonly createdPrincipals = new Map<string, TenantServicePrincipal>();
     private readonly federated = new Map<string, { name: string; issuer: string; subject: string }[]>();
 
+    private readonly foreign: readonly ForeignApplication[];
+
     constructor(options: SimulationOptions) {
         this.tenant = options.tenant;
         this.preview = options.preview;
+        this.foreign = options.foreignApplications ?? [];
     }
 
     /** Answers an invoke; throws as the provider would fail. */
@@ -297,21 +315,37 @@ export class SimulatedTenant {
         },
         "azuread:index/servicePrincipal:ServicePrincipal": (a) => {
             const clientId = requireString(a.inputs, "clientId");
-            const app = [...this.apps.values()].find((x) => x.clientId === clientId);
+            // This tenant's application, or another tenant's that is multitenant: Graph finds no other
+            // (a single-tenant application of another tenant is as unknown here as one that does not exist).
+            const local = [...this.apps.values()].find((x) => sameId(x.clientId, clientId));
+            const foreign = this.foreign.find(
+                (x) =>
+                    sameId(x.clientId, clientId) && x.tenantId !== this.tenant.tenantId && MULTITENANT_AUDIENCES.includes(x.signInAudience),
+            );
+            const app = local ?? foreign;
             if (!app) {
                 throw new GraphError(
                     `Request_BadRequest: The appId '${clientId}' of the service principal does not reference a valid application object.`,
                 );
             }
             for (const owner of asStrings(a.inputs["owners"])) if (!this.isPrincipal(owner)) throw notFound(owner);
-            const objectId = this.guid("sp-object", a.name);
+            // One service principal per application and tenant: one made earlier (by an administrator's consent)
+            // is taken over with use_existing, and refused without it (terraform-provider-azuread
+            // azuread_service_principal, use_existing).
+            const existing = this.principals().find((p) => sameId(p.clientId, clientId));
+            if (existing !== undefined && a.inputs["useExisting"] !== true) {
+                throw new GraphError(
+                    `A service principal for the application ${clientId} already exists in this tenant (object id ${existing.objectId}); import it, or set useExisting.`,
+                );
+            }
+            const objectId = existing?.objectId ?? this.guid("sp-object", a.name);
             this.createdPrincipals.set(objectId, { objectId, clientId, displayName: app.displayName, appRoles: [] });
             return {
                 id: `/servicePrincipals/${objectId}`,
                 state: {
                     objectId,
                     displayName: app.displayName,
-                    applicationTenantId: this.tenant.tenantId,
+                    applicationTenantId: foreign !== undefined && local === undefined ? foreign.tenantId : this.tenant.tenantId,
                     type: "Application",
                     appRoleIds: {},
                     servicePrincipalNames: [clientId],

@@ -21,6 +21,14 @@ export function isSecret(v: Value): v is { $secret: Value } {
     return typeof v === "object" && v !== null && !Array.isArray(v) && "$secret" in v;
 }
 
+/** Whether a secret is anywhere inside `v` (the engine's PropertyValue.HasSecrets). */
+export function holdsSecret(v: Value): boolean {
+    if (isSecret(v)) return true;
+    if (Array.isArray(v)) return v.some(holdsSecret);
+    if (typeof v === "object" && v !== null) return Object.values(v).some(holdsSecret);
+    return false;
+}
+
 export function isUnknown(v: Value): boolean {
     return typeof v === "object" && v !== null && !Array.isArray(v) && v["$unknown"] === true;
 }

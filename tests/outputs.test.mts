@@ -9,36 +9,59 @@ import { before, describe, it } from "node:test";
 import { OUTPUTS, type OutputName, type Presence } from "../components/outputs.ts";
 import { parseOutputs } from "../components/outputsReader.ts";
 import { DAY_MS, makeCertificate } from "./support/certificates.mts";
-import { AUTOMATION_IDENTITY_ID, KEY_VAULT_ID } from "./support/contoso.mts";
+import { AUTOMATION_IDENTITY_ID, KEY_VAULT_ID, contoso, fabrikam } from "./support/contoso.mts";
 import { opensslThumbprint, reveal, run, stackConfig } from "./support/harness.mts";
 
 /** Configurations that between them have every output, and what each has of the table's presences. */
+const HOME = "contoso-msp/exo-cba/home";
 const CONFIGURATIONS: Readonly<Record<string, { readonly config: Record<string, unknown>; readonly has: readonly Presence[] }>> = {
     "the defaults": {
         config: {},
-        has: ["every stack", "with an application", "with a certificate", "with a generated certificate"],
+        has: [
+            "every stack",
+            "with an application",
+            "with an application of its own",
+            "with a certificate",
+            "with a generated certificate of its own",
+        ],
     },
     "a Security & Compliance role and Key Vault delivery": {
         config: { "exo-cba:roles": ["Compliance Administrator"], "exo-cba:keyVaultId": KEY_VAULT_ID },
         has: [
             "every stack",
             "with an application",
+            "with an application of its own",
             "with a certificate",
-            "with a generated certificate",
+            "with a generated certificate of its own",
             "with Key Vault delivery",
             "with a Security & Compliance role",
         ],
     },
     "a brought certificate": {
         config: { "exo-cba:certificatePem": makeCertificate({ now: new Date(), fromDays: -1, toDays: 300 }).certPem },
-        has: ["every stack", "with an application", "with a certificate"],
+        has: ["every stack", "with an application", "with an application of its own", "with a certificate"],
     },
     "federated credentials only": {
         config: {
             "exo-cba:certificates": [],
             "exo-cba:federatedCredentials": [{ name: "github-reports", github: "contoso/exchange-reports", environment: "production" }],
         },
-        has: ["every stack", "with an application", "with federated credentials"],
+        has: ["every stack", "with an application", "with an application of its own", "with federated credentials"],
+    },
+    "a home stack": {
+        config: { "exo-cba:multitenant": true },
+        has: [
+            "every stack",
+            "with an application",
+            "with an application of its own",
+            "with a certificate",
+            "with a generated certificate of its own",
+            "in a home stack",
+        ],
+    },
+    "a customer stack of that home, with a Security & Compliance role": {
+        config: { "exo-cba:home": HOME, "exo-cba:roles": ["Compliance Administrator"] },
+        has: ["every stack", "with an application", "with a certificate", "with a Security & Compliance role", "in a customer stack"],
     },
     "managed identities only": {
         config: { "exo-cba:application": false, "exo-cba:managedIdentities": [{ name: "automation", objectId: AUTOMATION_IDENTITY_ID }] },
@@ -49,9 +72,12 @@ const CONFIGURATIONS: Readonly<Record<string, { readonly config: Record<string, 
 describe("the outputs table, against the component's outputs", () => {
     const deployed = new Map<string, Record<string, unknown>>();
     before(async () => {
+        // A customer stack reads its home, deployed as the "a home stack" configuration (tests/msp.test.mts).
+        const home = await run(stackConfig(CONFIGURATIONS["a home stack"].config, "home"));
         await Promise.all(
             Object.entries(CONFIGURATIONS).map(async ([name, c]) => {
-                const ev = await run(stackConfig(c.config));
+                const customer = c.config["exo-cba:home"] !== undefined;
+                const ev = await run(stackConfig(c.config), { otherStacks: { [HOME]: home }, tenant: customer ? fabrikam() : contoso() });
                 assert.equal(ev.failed, false, `${name}: ${ev.errors.join("\n")}`);
                 deployed.set(name, reveal(ev.outputs as never) as Record<string, unknown>);
             }),

@@ -436,6 +436,8 @@ describe("stack configuration parsing", () => {
             roles: ["Exchange Administrator"],
             allowGlobalAdministrator: false,
             application: true,
+            multitenant: false,
+            home: undefined,
             certValidityDays: 365,
             certRsaBits: 2048,
             certificatePem: undefined,

@@ -157,3 +157,33 @@ export function contosoChina(overrides: Partial<TenantData> = {}): TenantData {
         ...overrides,
     };
 }
+
+/** Fabrikam, a customer of Contoso's managed services: another tenant, with its own Exchange Online service principal. */
+export const FABRIKAM_TENANT_ID = "3c9d2e1f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+export const FABRIKAM_EXO_SP_OBJECT_ID = "d4c3b2a1-5555-4f6e-8d7c-6b5a49382716";
+
+export function fabrikam(overrides: Partial<TenantData> = {}): TenantData {
+    const base = contoso();
+    return {
+        ...base,
+        tenantId: FABRIKAM_TENANT_ID,
+        deployer: { objectId: "8a7b6c5d-4e3f-4a2b-9c1d-0e9f8a7b6c5d", clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46" },
+        domains: [
+            {
+                domainName: "fabrikam.onmicrosoft.com",
+                initial: true,
+                default: true,
+                verified: true,
+                adminManaged: true,
+                root: true,
+                supportedServices: ["Email"],
+            },
+        ],
+        servicePrincipals: base.servicePrincipals
+            .filter((sp) => sp.clientId === EXO_APP_ID)
+            .map((sp) => ({ ...sp, objectId: FABRIKAM_EXO_SP_OBJECT_ID })),
+        userObjectIds: [],
+        keyVaults: [],
+        ...overrides,
+    };
+}

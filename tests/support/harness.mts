@@ -34,6 +34,8 @@ export interface RunOptions {
     /** The previous deployment of the same stack (its state). */
     readonly prior?: Evaluation | PriorState;
     readonly projectDir?: string;
+    /** Deployed stacks a stack reference may name, by full name (engine.mts otherStacks). */
+    readonly otherStacks?: Readonly<Record<string, Evaluation>>;
     /** How the language host starts the program: by default projectDir's Pulumi.yaml (engine.mts). */
     readonly runtime?: RuntimeOptions;
     /** Record the modules the program's process loaded (bench/usage.cjs), as `modules`: files relative to the project. */
@@ -55,6 +57,7 @@ export async function run(config: ResolvedConfig, options: RunOptions = {}): Pro
         prior: options.prior && "recording" in options.prior ? options.prior.recording : options.prior,
         projectDir,
         ...(options.runtime ? { runtime: options.runtime } : {}),
+        ...(options.otherStacks ? { otherStacks: options.otherStacks } : {}),
         compileCache: true,
         // The probe through NODE_OPTIONS, as the bench gives it: on the command line it would change which
         // loader hooks Pulumi's loader chooses (bench/run.mts says why).

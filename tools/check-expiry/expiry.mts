@@ -78,6 +78,12 @@ export function checkExpiry(outputs: StackOutputs, stack: string, now: Date, ren
     const message = [
         describeExpiry(`The active certificate ${show(active.name)} (thumbprint ${active.thumbprint})`, status),
         ...older.map((c) => describeRetirement(`The older certificate ${show(c.name)}`, expiryStatus(c.notAfter, now, 0))),
+        // A customer stack lists its home's certificates as of its own last `pulumi up`: the home rotates them.
+        ...(outputs.home === undefined
+            ? []
+            : [
+                  `These are the home stack's certificates (${show(outputs.home)}), as of this stack's last pulumi up: rotate there, and watch that stack.`,
+              ]),
     ].join(" ");
     return { stack, checkedAt: rfc3339(now), renewBeforeDays: windowDays, result: status.state, message, certificates };
 }

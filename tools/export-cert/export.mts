@@ -24,7 +24,7 @@ import {
 } from "../../components/connect.ts";
 import { ROTATION_ADVICE, ROTATION_REFERENCE, describeExpiry, expiryStatus } from "../../components/rotation.ts";
 import { type CloudName } from "../../components/clouds.ts";
-import { hasControlCharacters, show } from "../../components/redaction.ts";
+import { hasControlCharacters, printable, show } from "../../components/redaction.ts";
 import { UserError, describeFsError, refuseSharedPath, stackName } from "../shared/cli.mts";
 import { type StackOutputs, need } from "../shared/stackOutputs.mts";
 import { buildPfx } from "../shared/pfx.mts";
@@ -189,6 +189,13 @@ export async function exportCertificate(
     now: Date,
 ): Promise<ExportResult> {
     const cloud = outputs.cloud;
+    if (outputs.home !== undefined) {
+        // Its certificate and key are the home's; exporting from here would only hand out a copy that goes stale.
+        throw new UserError(
+            `this is a customer stack: the certificate and its key are the home stack's (${printable(outputs.home)}). ` +
+                `Export them there: npm run export-cert -- --stack ${printable(outputs.home)}`,
+        );
+    }
     if (outputs.certificates.length === 0) throw noCertificate(outputs, cloud);
     const certificatePem = need(outputs, "certificatePem");
     const appId = need(outputs, "appId");

@@ -5,9 +5,13 @@
 import { inspectCertificate } from "../../components/certificate.ts";
 import { EXCHANGE_APIS, MANAGE_AS_APP_ROLE, SUPPORTED_ROLES } from "../../components/microsoft.ts";
 import { REDACTED_KEY, REDACTED_TOKEN, printable, printableJson, printableLine, redactSecrets } from "../../components/redaction.ts";
-import { type Evaluation, type RecordedResource, evaluate, programConfigEnvironment } from "../../engine/engine.mts";
-import type { ResolvedConfig } from "../../engine/stackConfig.mts";
-import { FROM_TENANT, FROM_TENANT_DOMAIN, placeholderTenant } from "../../engine/tenant.mts";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CONFIG_NAMESPACE } from "../../components/settings.ts";
+import { isFullStackName } from "../../components/stackNames.ts";
+import { type Evaluation, PROJECT_DIR, type RecordedResource, evaluate, programConfigEnvironment } from "../../engine/engine.mts";
+import { type ResolvedConfig, loadStackConfig } from "../../engine/stackConfig.mts";
+import { FROM_TENANT, FROM_TENANT_DOMAIN, type TenantData, placeholderTenant } from "../../engine/tenant.mts";
 import { COMPUTED, SECRET, type Value, isSecret, isUnknown, redact, sortKeys } from "../../engine/wireValues.mts";
 
 export interface PlanConfigEntry {
@@ -80,18 +84,65 @@ function kib(bytes: number): string {
 
 /** Runs the program in preview against the placeholder tenant and builds the plan. */
 export async function makePlan(config: ResolvedConfig, options: { projectDir?: string } = {}): Promise<Plan> {
+    const projectDir = options.projectDir ?? PROJECT_DIR;
+    const tenant = placeholderTenant(
+        EXCHANGE_APIS.map((api) => ({ appId: api.appId, displayName: api.title })),
+        MANAGE_AS_APP_ROLE,
+    );
+    const home = await homeDeployment(config, projectDir, tenant);
     const ev = await evaluate({
         config,
-        tenant: placeholderTenant(
-            EXCHANGE_APIS.map((api) => ({ appId: api.appId, displayName: api.title })),
-            MANAGE_AS_APP_ROLE,
-        ),
+        tenant,
         preview: true,
         compileCache: true,
-        ...(options.projectDir ? { projectDir: options.projectDir } : {}),
+        projectDir,
+        ...(home ? { otherStacks: { [home.name]: home.deployment } } : {}),
     });
-    return planOf(config, ev);
+    const plan = planOf(config, ev);
+    return home ? { ...plan, warnings: [home.note, ...plan.warnings] } : plan;
 }
+
+/**
+ * A customer stack's home, when it is a stack of this project: deployed from its own stack file against a
+ * placeholder tenant of its own, so that the customer's plan has outputs to read (a plan has no backend).
+ * A home elsewhere stays unknown, and the plan says what `pulumi preview` would: it cannot be read.
+ */
+async function homeDeployment(
+    config: ResolvedConfig,
+    projectDir: string,
+    tenant: TenantData,
+): Promise<{ name: string; deployment: Evaluation; note: string } | undefined> {
+    const name = config.config[`${CONFIG_NAMESPACE}:home`];
+    if (name === undefined || !isFullStackName(name)) return undefined;
+    const [, project, stack] = name.split("/") as [string, string, string];
+    if (project !== config.project || stack === config.stack || !fs.existsSync(path.join(projectDir, `Pulumi.${stack}.yaml`))) {
+        return undefined;
+    }
+    let homeConfig: ResolvedConfig;
+    try {
+        homeConfig = loadStackConfig(projectDir, stack);
+    } catch {
+        return undefined; // its own plan says why
+    }
+    // A deployment needs the directory's role templates, which a preview's placeholder tenant never reads.
+    const roleTemplates = SUPPORTED_ROLES.map((r) => ({ id: r.templateId, displayName: r.name }));
+    const deployment = await evaluate({
+        config: homeConfig,
+        tenant: { ...tenant, tenantId: HOME_TENANT_ID, roleTemplates },
+        preview: false,
+        compileCache: true,
+        projectDir,
+    });
+    if (deployment.failed) return undefined; // its own plan says why
+    return {
+        name,
+        deployment,
+        note: `${CONFIG_NAMESPACE}:home: the home stack's outputs are simulated from Pulumi.${stack}.yaml (npm run plan -- --stack ${stack}); \`pulumi preview\` reads them from its last deployment.`,
+    };
+}
+
+/** The tenant id of a home stack's simulated deployment: any other than the customer's placeholder. */
+const HOME_TENANT_ID = "00000000-0000-4000-8000-000000000001";
 
 /** Every string in `value` with the placeholder tenant's domain shown as what it stands for. */
 function fromTenant<T>(value: T): T {

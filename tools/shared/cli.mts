@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { printable, printableLine } from "../../components/redaction.ts";
-import { STACK_NAME_RULE, isQualifiedStackName, isStackName } from "../../engine/stackName.mts";
+import { STACK_NAME_RULE, isQualifiedStackName, isStackName } from "../../components/stackNames.ts";
 import { openedFileProblem, pathProblem } from "./privatePaths.cjs";
 import { hideSecrets, rememberEnvironmentSecrets } from "./secrets.mts";
 

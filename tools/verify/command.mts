@@ -8,7 +8,7 @@ import * as tls from "node:tls";
 import { MANAGE_AS_APP_ROLE, SUPPORTED_ROLES, isGuid } from "../../components/microsoft.ts";
 import { CLOUDS } from "../../components/clouds.ts";
 import type { FederatedCredentialOutput } from "../../components/outputs.ts";
-import { show } from "../../components/redaction.ts";
+import { printable, show } from "../../components/redaction.ts";
 import { UserError, refuseSharedPath, stackName } from "../shared/cli.mts";
 import { readOutputs } from "../shared/stackOutputs.mts";
 import { type FederatedJudgement, type TokenExpectation, checkFederatedToken, checkLocally } from "./checks.mts";
@@ -246,7 +246,7 @@ export async function verifyStack(req: VerifyRequest, hooks: VerifyHooks = {}): 
     switch (choice.kind) {
         case "certificate": {
             const certificate = certificateOf(facts);
-            signIn = certificateSignIn(req, facts, endpoints, certificate, await signingKey(choice, certificate));
+            signIn = certificateSignIn(req, facts, endpoints, certificate, await signingKey(choice, certificate, facts.home));
             break;
         }
         case "federated": {
@@ -316,13 +316,20 @@ function modes(facts: StackFacts): string {
     return parts.length > 0 ? parts.join("; ") : "its outputs list no federated credential and no managed identity either";
 }
 
-/** The key from --key-file, else the stack's own (self-signed stacks). */
+/** The key from --key-file, else the stack's own (self-signed stacks; a customer stack's is its home's). */
 async function signingKey(
     choice: { keyFile: string | undefined; pfxPassword: string | undefined },
     certificate: ActiveCertificate,
+    home: string | undefined,
 ): Promise<KeyMaterial> {
     if (choice.keyFile !== undefined) return keyFromFile(choice.keyFile, choice.pfxPassword);
     if (certificate.privateKeyPem !== undefined) return keyFromOutput(certificate.privateKeyPem);
+    if (home !== undefined) {
+        throw new UserError(
+            `this is a customer stack: its application's key is the home stack's (${printable(home)}). Export it there ` +
+                `(npm run export-cert -- --stack ${printable(home)}) and pass it with --key-file <key.pem|cert.pfx> (PFX password in ${PFX_PASSWORD_VARIABLE})`,
+        );
+    }
     throw new UserError(
         "the stack has no privateKeyPem output: it brings its own certificate, so pass its private key with " +
             `--key-file <key.pem|cert.pfx> (PFX password in ${PFX_PASSWORD_VARIABLE})`,

@@ -38,6 +38,8 @@ export interface StackFacts {
     readonly directoryRoles: readonly RoleOutput[];
     /** The stack offers Connect-IPPSSession (a connectIppsCommand output): a role of it reaches Security & Compliance. */
     readonly complianceShell: boolean;
+    /** A customer stack's home stack, whose application (and key) this tenant's grants are for. */
+    readonly home: string | undefined;
 }
 
 /**
@@ -80,5 +82,6 @@ export function stackFacts(outputs: StackOutputs): StackFacts {
         managedIdentities: (outputs.managedIdentities ?? []).map((mi) => ({ name: mi.name, objectId: mi.objectId, clientId: mi.clientId })),
         directoryRoles: outputs.directoryRoles!,
         complianceShell: outputs.connectIppsCommand !== undefined,
+        home: outputs.home,
     };
 }

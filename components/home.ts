@@ -1,0 +1,107 @@
+/**
+ * A customer stack's home (exo-cba:home): the stack whose multitenant application gets access in this
+ * tenant. Its outputs are read from the backend, as a stack reference reads them, before anything is registered; its outputs read strictly
+ * (outputsReader.ts) and held to this stack: the home is deployed, has an application of its own that is
+ * multitenant and signs in with a certificate or a federated credential, and is in this stack's cloud (an
+ * application signs in within its own cloud only). Loaded only by customer stacks (index.ts), by require: its signature is outputs.ts HomeModule, so that
+ * type-checking the program reads neither this file nor the output readers.
+ * https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2 (multitenant applications)
+ */
+import type * as AzureAD from "@pulumi/azuread";
+import * as pulumi from "@pulumi/pulumi";
+import { createRequire } from "node:module";
+import { CLOUDS, type CloudName } from "./clouds.ts";
+import type { HomeApplication, OutputName } from "./outputs.ts";
+import { parseOutputs } from "./outputsReader.ts";
+import { show } from "./redaction.ts";
+
+/** pkg/resource/deploy/builtins.go in pulumi/pulumi: the builtin provider's invoke, answered from the backend. */
+const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
+
+/** The home's outputs a customer stack reads: all public (its private key stays at home). */
+const READ: readonly OutputName[] = [
+    "appId",
+    "tenantId",
+    "multitenant",
+    "home",
+    "cloud",
+    "exchangeEnvironmentName",
+    "thumbprint",
+    "certificateNotAfter",
+    "certificatePem",
+    "certificates",
+    "renewBeforeDays",
+    "federatedCredentials",
+];
+
+/** Reads and checks the home stack `home` for a customer stack in `cloud`; a home it cannot use is one RunError (HomeModule). */
+export async function readHome(home: string, cloud: CloudName): Promise<HomeApplication> {
+    const refuse = (why: string) => new pulumi.RunError(`exo-cba:home ${show(home)} ${why}`);
+    let read: { outputs?: unknown; secretOutputNames?: unknown };
+    try {
+        // The engine's own reading of another stack's outputs, which a StackReference does too; as an invoke,
+        // a stack that cannot be read is an error the program can word (a StackReference's failed read is an
+        // unhandled exception with a stack trace).
+        read = (await pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name: home })) as typeof read;
+    } catch (e) {
+        throw refuse(
+            `could not be read (${errorText(e)}). Deploy the home stack first, and check its name (pulumi stack ls --all) ` +
+                "and that this deployment may read it.",
+        );
+    }
+    const all = typeof read.outputs === "object" && read.outputs !== null ? (read.outputs as Record<string, unknown>) : {};
+    const secret = Array.isArray(read.secretOutputNames) ? read.secretOutputNames : [];
+    const values: Record<string, unknown> = {};
+    for (const name of READ) {
+        if (secret.includes(name)) throw refuse(`has a secret output ${name}; a customer stack reads only public outputs.`);
+        values[name] = all[name];
+    }
+    const { outputs, problems } = parseOutputs(values);
+    if (problems.length > 0) throw refuse(`has outputs a customer stack cannot use: ${problems.join("; ")}.`);
+    if (outputs.home !== undefined) {
+        throw refuse(`is itself a customer stack, of ${show(outputs.home)}: name that home instead (one application, one home).`);
+    }
+    if (outputs.appId === undefined) {
+        throw refuse("has no application (exo-cba:application is false there): a home stack has the application its customers use.");
+    }
+    if (outputs.multitenant !== true) {
+        throw refuse(
+            "has an application for its own tenant only. Make it multitenant there first: pulumi config set exo-cba:multitenant true, then pulumi up.",
+        );
+    }
+    if (outputs.cloud !== cloud) {
+        throw refuse(
+            `is in the ${CLOUDS[outputs.cloud].title} cloud and this stack in the ${CLOUDS[cloud].title} cloud (exo-cba:cloud): ` +
+                "an application signs in within its own cloud only. Use a home stack in this stack's cloud.",
+        );
+    }
+    // The home's own tenant already has the service principal, which a customer stack there would take over
+    // (and delete with itself).
+    const azuread = createRequire(import.meta.url)("@pulumi/azuread") as typeof AzureAD;
+    const here = (await azuread.getClientConfig()).tenantId;
+    if (outputs.tenantId !== undefined && outputs.tenantId.toLowerCase() === here.toLowerCase()) {
+        throw refuse(
+            `is in this stack's own tenant (${here}), where the application has its service principal and grants already: ` +
+                "a customer stack is for another tenant.",
+        );
+    }
+    const federated = outputs.federatedCredentials !== undefined && outputs.federatedCredentials.length > 0;
+    if (outputs.thumbprint === undefined && !federated) {
+        throw refuse("has neither a certificate nor a federated credential: nothing could sign in as its application.");
+    }
+    return {
+        stack: home,
+        appId: outputs.appId,
+        cloud: outputs.cloud,
+        certificates: outputs.certificates,
+        thumbprint: outputs.thumbprint,
+        certificateNotAfter: outputs.certificateNotAfter,
+        certificatePem: outputs.certificatePem,
+        renewBeforeDays: outputs.renewBeforeDays,
+        federated,
+    };
+}
+
+function errorText(e: unknown): string {
+    return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
+}
