@@ -33,7 +33,7 @@ describe("tenant stacks for the CI matrix", () => {
             "config:\n  # azuread:tenantId: 00000000-0000-0000-0000-000000000000\n  exo-cba:displayName: x\n",
         );
         fs.writeFileSync(path.join(dir, "Pulumi.empty.yaml"), "");
-        assert.deepEqual(tenantStacks(dir), { stacks: ["alpha", "zeta"], problems: [], leftOut: [], customers: [] });
+        assert.deepEqual(tenantStacks(dir), { stacks: ["alpha", "zeta"], problems: [], leftOut: [], homes: {} });
     });
     it("leaves the commented example stack of this repository out", () => {
         assert.ok(!tenantStacks(PROJECT_DIR).stacks.includes("dev"));
@@ -62,7 +62,7 @@ describe("stack names GitHub environments would confuse", () => {
     });
     it("does not count a stack without a tenant as a collision: CI gives it no environment", () => {
         const dir = project({ "Pulumi.Dev.yaml": TENANT, "Pulumi.dev.yaml": "config:\n  exo-cba:displayName: x\n" });
-        assert.deepEqual(tenantStacks(dir), { stacks: ["Dev"], problems: [], leftOut: [], customers: [] });
+        assert.deepEqual(tenantStacks(dir), { stacks: ["Dev"], problems: [], leftOut: [], homes: {} });
     });
 });
 

@@ -8,7 +8,8 @@
 import { printable } from "../../components/redaction.ts";
 import { RENEW_BEFORE_DAYS_MAX, SETTINGS } from "../../components/settings.ts";
 import { EXIT_INVALID_INPUT, OUTPUT_OPTIONS, commandLine, outputOptionsUsage, runTool, stackName } from "../shared/cli.mts";
-import { EXPIRY_EXIT, appendSummary, checkExpiry, renderJson, renderSummary, renderText, renewWindow } from "./expiry.mts";
+import { EXPIRY_EXIT, checkExpiry, renderJson, renderSummary, renderText, renewWindow } from "./expiry.mts";
+import { appendSummary } from "../shared/jobSummary.mts";
 import { readOutputs } from "../shared/stackOutputs.mts";
 
 const USAGE = `usage: npm run check-expiry -- (--stack <name> | --outputs-file <file|->) [--renew-before-days <n>] [--json]

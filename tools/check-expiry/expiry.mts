@@ -4,16 +4,14 @@
  * stitched outputs file must not silence the alarm), and rendered for a terminal, as JSON, or as a GitHub
  * job summary.
  */
-import * as fs from "node:fs";
 import { rfc3339 } from "../../components/certificate.ts";
 import { type ExpiryState, describeExpiry, describeRetirement, expiryStatus } from "../../components/rotation.ts";
 import type { RegisteredCertificate } from "../../components/outputs.ts";
 import { printable, printableJson, printableLine, show } from "../../components/redaction.ts";
 import { SETTINGS } from "../../components/settings.ts";
 import { renewBeforeDaysProblem } from "../../components/rules/values.ts";
-import { UserError, describeFsError } from "../shared/cli.mts";
-import { pathProblem } from "../shared/privatePaths.cjs";
-import { hideSecrets } from "../shared/secrets.mts";
+import { UserError } from "../shared/cli.mts";
+import { markdown } from "../shared/jobSummary.mts";
 import type { StackOutputs } from "../shared/stackOutputs.mts";
 
 /** Exit codes: the result, or EXIT_INVALID_INPUT (2, cli.mts) when the outputs or flags are unusable. */
@@ -125,32 +123,4 @@ export function renderSummary(r: ExpiryReport): string {
         ...(rows.length === 0 ? [] : ["| Certificate | Thumbprint | Valid until | Days left | State |", "|---|---|---|---|---|", ...rows]),
         "",
     ].join("\n");
-}
-
-/**
- * Text as Markdown shows it literally, on one line: the characters that start emphasis, code, links,
- * images, HTML, headings or table cells are backslash-escaped (CommonMark allows it for any ASCII
- * punctuation), and "://" is broken so no autolink forms.
- */
-export function markdown(text: string): string {
-    // Secrets first: escaped for Markdown, a password with _ or * would no longer match itself.
-    return printable(hideSecrets(text))
-        .replace(/[\r\n]+/g, " ")
-        .replace(/[\\`*_[\]<>|#!~&]/g, (c) => `\\${c}`)
-        .replaceAll("://", "\\://");
-}
-
-/**
- * Appends the job summary to `file` (GITHUB_STEP_SUMMARY). The summary reports the result but is not
- * it: a file that cannot be written costs the summary, never the exit code. Returns the warning to print.
- */
-export function appendSummary(file: string, summary: string): string | undefined {
-    const unsafe = pathProblem(file, `GITHUB_STEP_SUMMARY (${file})`);
-    if (unsafe !== undefined) return `not writing the job summary: ${unsafe}`;
-    try {
-        fs.appendFileSync(file, hideSecrets(summary));
-        return undefined;
-    } catch (e) {
-        return `cannot write the job summary to GITHUB_STEP_SUMMARY (${file}): ${describeFsError(e)}`;
-    }
 }

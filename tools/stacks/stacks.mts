@@ -34,8 +34,8 @@ function main(argv: string[]): Promise<number> {
     if (!args) return Promise.resolve(0);
     const dir = args.positionals[0];
     if (dir !== undefined) refuseSharedPath(dir, `the project directory ${dir}`);
-    const { stacks: all, problems, leftOut, customers } = tenantStacks(dir ?? PROJECT_DIR);
-    const stacks = args.values.rotating ? all.filter((s) => !customers.includes(s)) : all;
+    const { stacks: all, problems, leftOut, homes } = tenantStacks(dir ?? PROJECT_DIR);
+    const stacks = args.values.rotating ? all.filter((s) => !Object.hasOwn(homes, s)) : all;
     const actions = process.env["GITHUB_ACTIONS"] === "true";
     for (const p of problems) {
         // One line: a file name with a line break must not start a workflow command of its own.

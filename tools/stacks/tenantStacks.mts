@@ -20,8 +20,8 @@ export interface TenantStacks {
     readonly problems: string[];
     /** The lines of `problems` about files CI leaves out (the others are unreadable files, still listed). */
     readonly leftOut: string[];
-    /** The customer stacks among `stacks` (exo-cba:home set), whose certificates their home rotates. */
-    readonly customers: string[];
+    /** The customer stacks among `stacks` (exo-cba:home set), each with its home's full name. */
+    readonly homes: Readonly<Record<string, string>>;
 }
 
 /**
@@ -44,7 +44,7 @@ const IGNORED_FILE = /^Pulumi\.(.*)\.yml$/s;
 /** The tenant stacks of the project in `projectDir`; a directory that is not a Pulumi project is a UserError. */
 export function tenantStacks(projectDir: string): TenantStacks {
     const stacks: string[] = [];
-    const customers = new Set<string>();
+    const homeOf = new Map<string, string>();
     const problems: string[] = [];
     const leftOut: string[] = [];
     const leave = (line: string) => {
@@ -86,7 +86,7 @@ export function tenantStacks(projectDir: string): TenantStacks {
                 config !== null && typeof config === "object" ? (config as Record<string, unknown>)["azuread:tenantId"] : undefined;
             if (!(typeof tenant === "string" && tenant !== "")) continue;
             const home = (config as Record<string, unknown>)[`${CONFIG_NAMESPACE}:home`];
-            if (typeof home === "string" && home !== "") customers.add(stack);
+            if (typeof home === "string" && home !== "") homeOf.set(stack, home);
         } catch (e) {
             if (!(e instanceof StackConfigError)) throw e;
             problems.push(e.message);
@@ -106,7 +106,8 @@ export function tenantStacks(projectDir: string): TenantStacks {
                 "environment (GitHub compares environment names in any case); rename all but one. CI leaves them out.",
         );
     }
-    return { stacks: stacks.sort(), problems, leftOut, customers: stacks.filter((s) => customers.has(s)).sort() };
+    const homes = Object.fromEntries(stacks.filter((s) => homeOf.has(s)).map((s) => [s, homeOf.get(s)!]));
+    return { stacks: stacks.sort(), problems, leftOut, homes };
 }
 
 /** The name when Pulumi would accept it as a simple stack name. */
