@@ -102,7 +102,7 @@ describe("npm run stacks, its arguments", () => {
     it("--help prints the usage with the exit codes", async () => {
         const r = await runTool("stacks", ["--help"]);
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, /^usage: npm run stacks -- \[--rotating\] \[<project directory>\]\n/);
+        assert.match(r.stdout, /^usage: npm run stacks -- \[--rotating\] \[--shard <k\/n> \| --shards <size>\] \[<project directory>\]\n/);
         assert.match(r.stdout, /exit codes: 0 .*, 2 /);
         assert.equal(r.stderr, "");
     });
@@ -154,5 +154,31 @@ describe("npm run stacks, its arguments", () => {
         const rotating = await runTool("stacks", ["--rotating", dir]);
         assert.equal(rotating.code, 0, rotating.stderr);
         assert.equal(rotating.stdout, '["home","tailspin"]\n');
+    });
+
+    it("--shard k/n lists the k-th of n contiguous parts; --shards <size> the parts a size needs", async () => {
+        const files: Record<string, string> = {};
+        for (const n of ["a", "b", "c", "d", "e"]) files[`Pulumi.${n}.yaml`] = TENANT;
+        const dir = project(files);
+        const parts = await Promise.all(["1/2", "2/2"].map((s) => runTool("stacks", ["--shard", s, dir])));
+        assert.deepEqual(
+            parts.map((r) => JSON.parse(r.stdout) as string[]),
+            [
+                ["a", "b", "c"],
+                ["d", "e"],
+            ],
+        );
+        assert.equal((await runTool("stacks", ["--shards", "2", dir])).stdout, '["1/3","2/3","3/3"]\n');
+        assert.equal((await runTool("stacks", ["--shards", "5", dir])).stdout, '["1/1"]\n');
+        for (const [args, pattern] of [
+            [["--shard", "3/2"], /--shard must be k\/n/],
+            [["--shard", "0/2"], /--shard must be k\/n/],
+            [["--shard", "1/2", "--shards", "2"], /choose one of --shard and --shards/],
+            [["--shards", "0"], /--shards must be the most stacks in one part, 1 to 256/],
+        ] as const) {
+            const r = await runTool("stacks", [...args, dir]);
+            assert.equal(r.code, 2, args.join(" "));
+            assert.match(r.stderr, pattern);
+        }
     });
 });

@@ -7,11 +7,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { printable } from "../../components/redaction.ts";
+import { printable, printableLine } from "../../components/redaction.ts";
 import { PROJECT_DIR } from "../../engine/engine.mts";
 import { EXIT_INVALID_INPUT, UserError, commandLineWithArguments, refuseSharedPath, runTool } from "../shared/cli.mts";
 import { appendSummary } from "../shared/jobSummary.mts";
-import { tenantStacks } from "../stacks/tenantStacks.mts";
+import { readShard, shardOf, tenantStacks } from "../stacks/tenantStacks.mts";
 import { parseDuration } from "../verify/retry.mts";
 import { fleetReport, renderJson, renderSummary, renderText } from "./fleetReport.mts";
 import { type Command, type TenantRow, inPool, planRow, statusRow, verifyRow } from "./tenantRows.mts";
@@ -33,6 +33,7 @@ Every tenant stack (each Pulumi.<stack>.yaml that sets azuread:tenantId: npm run
 options:
   --project-dir <dir>       the Pulumi project whose stack files list the tenants (default: this one)
   --rotating                only the stacks whose certificates are rotated in them (npm run stacks -- --rotating)
+  --shard <k/n>             only the k-th of n parts of the list (npm run stacks -- --shard)
   --outputs-dir <dir>       read each stack's outputs from <dir>/<stack>.json (pulumi stack output --json
                             [--show-secrets]) instead of the Pulumi CLI (status, verify)
   --key-dir <dir>           verify: each stack's key from <dir>/<stack>.pem or .pfx (PFX password in
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
         {
             "project-dir": { type: "string" },
             rotating: { type: "boolean", default: false },
+            shard: { type: "string" },
             "outputs-dir": { type: "string" },
             "key-dir": { type: "string" },
             "max-wait": { type: "string", default: "0" },
@@ -81,7 +83,8 @@ async function main(argv: string[]): Promise<number> {
 
     const projectDir = directory(o["project-dir"], "--project-dir") ?? PROJECT_DIR;
     const { stacks: all, homes } = tenantStacks(projectDir);
-    const stacks = o.rotating ? all.filter((s) => !Object.hasOwn(homes, s)) : all;
+    const rotating = o.rotating ? all.filter((s) => !Object.hasOwn(homes, s)) : all;
+    const stacks = o.shard === undefined ? rotating : shardOf(rotating, readShard(o.shard, "--shard"));
     const now = new Date();
     const progress = new Progress(stacks.length);
     const rows = await inPool(
@@ -99,10 +102,24 @@ async function main(argv: string[]): Promise<number> {
     progress.end();
     const report = fleetReport(command as Command, rows, now);
     process.stdout.write(o.json ? renderJson(report) : renderText(report));
+    // Under Actions every tenant that needs attention is an annotation of its own, as a job per tenant was.
+    if (process.env["GITHUB_ACTIONS"] === "true") for (const r of report.tenants) process.stderr.write(annotation(r));
     const summary = process.env["GITHUB_STEP_SUMMARY"];
     const warning = summary ? appendSummary(summary, renderSummary(report)) : undefined;
     if (warning) process.stderr.write(`warning: ${printable(warning)}\n`);
     return report.exitCode;
+}
+
+/**
+ * A workflow command for a tenant that is not ok: an error, or a warning for a renewal that is only due.
+ * Escaped as the runner reads them (actions/toolkit command.ts: %, CR, LF in the message; also : and , in properties).
+ */
+function annotation(r: TenantRow): string {
+    if (r.exitCode === 0) return "";
+    const data = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+    const property = (s: string) => data(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+    const level = r.result === "renew" ? "warning" : "error";
+    return `::${level} title=${property(`${r.stack}: ${r.result}`)}::${data(printableLine(r.detail, 500))}\n`;
 }
 
 function directory(value: string | undefined, flag: string): string | undefined {

@@ -135,3 +135,37 @@ function projectFiles(projectDir: string): string[] {
     }
     return files.sort();
 }
+
+/**
+ * A part of the tenant stacks, for fleets larger than one GitHub Actions matrix holds (256 jobs): "k/n" is
+ * the k-th of n contiguous parts of the sorted list, each of at most ceil(length / n) stacks.
+ */
+export interface Shard {
+    readonly index: number;
+    readonly count: number;
+}
+
+/** Shards beyond this make no sense for a matrix (256 jobs) and are refused as a typo. */
+export const MAX_SHARDS = 256;
+
+/** Reads "k/n" (1 ≤ k ≤ n ≤ MAX_SHARDS); `flag` names the option in the refusal. */
+export function readShard(text: string, flag: string): Shard {
+    const m = /^([0-9]{1,3})\/([0-9]{1,3})$/.exec(text);
+    const index = Number(m?.[1]);
+    const count = Number(m?.[2]);
+    if (!m || !(index >= 1 && index <= count && count <= MAX_SHARDS)) {
+        throw new UserError(`${flag} must be k/n, the k-th of n parts (1 ≤ k ≤ n ≤ ${MAX_SHARDS}), such as 2/4 (got ${show(text)})`);
+    }
+    return { index, count };
+}
+
+export function shardOf<T>(items: readonly T[], shard: Shard): T[] {
+    const size = Math.ceil(items.length / shard.count);
+    return items.slice((shard.index - 1) * size, shard.index * size);
+}
+
+/** The shards ("k/n") that split `length` stacks into parts of at most `size`: none for no stacks. */
+export function shardsFor(length: number, size: number): string[] {
+    const count = Math.ceil(length / size);
+    return Array.from({ length: count }, (_, i) => `${i + 1}/${count}`);
+}
