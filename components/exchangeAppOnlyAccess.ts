@@ -81,13 +81,14 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
             throw new pulumi.RunError(describeProblems(`Invalid arguments for ExchangeAppOnlyAccess "${name}"`, errors));
         }
         const home = args.homeApplication;
-        if (settings.home !== undefined && home?.stack !== settings.home) {
+        if (home?.stack !== settings.home) {
             throw new pulumi.RunError(
-                `ExchangeAppOnlyAccess "${name}": home ${show(settings.home)} needs its outputs as homeApplication (home.ts readHome).`,
+                `ExchangeAppOnlyAccess "${name}": homeApplication must be what readHome (home.ts) read of the home setting (home ${show(settings.home ?? "")}, homeApplication ${show(home?.stack ?? "")}).`,
             );
         }
         super("exo-cba:exchange:AppOnlyAccess", name, {}, opts);
         for (const w of warnings) void pulumi.log.warn(`${w.key} ${w.message}`, this);
+        for (const w of home?.warnings ?? []) void pulumi.log.warn(`exo-cba:home ${show(settings.home ?? "")} ${w}`, this);
 
         const cloud = cloudOf(settings);
         // Invokes in promise form, narrowed at once: lifting whole result types into Outputs costs more
@@ -102,7 +103,7 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
 
         const tenantId = pulumi.output(client.then((c) => c.tenantId));
         const app = home
-            ? this.customer(name, home, cloud, apis, roles, organization, tenantId)
+            ? this.customer(name, home, cloud, settings.consentedByAdministrator ? [] : apis, roles, organization, tenantId)
             : settings.application
               ? this.application(name, settings, cloud, apis, roles, organization, client, now)
               : NO_APPLICATION;
@@ -321,8 +322,8 @@ export class ExchangeAppOnlyAccess extends pulumi.ComponentResource {
 
     /**
      * A customer stack: the home's multitenant application gets, in this tenant, its service principal (an
-     * existing one, made by an administrator's consent, is taken over), the API permission's admin consent and
-     * the directory roles. No application, key or credential here: they, and their rotation, are the home's.
+     * existing one, made by an administrator's consent, is taken over), the API permission's admin consent
+     * (`apis`: none where an administrator consented already) and the directory roles. No application, key or credential here: they, and their rotation, are the home's.
      */
     private customer(
         name: string,

@@ -249,6 +249,8 @@ export interface HomeApplication {
     readonly renewBeforeDays: number | undefined;
     /** The home's application has federated credentials (a workload's own token signs in, in any tenant). */
     readonly federated: boolean;
+    /** What changed since this stack's last deployment that its operator should know (home.ts), for `pulumi up` to print. */
+    readonly warnings: readonly string[];
 }
 
 /** home.ts, which index.ts loads for customer stacks only. */

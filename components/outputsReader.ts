@@ -6,7 +6,7 @@
  * (tools/shared/stackOutputs.mts). Pure.
  */
 import { X509Certificate } from "node:crypto";
-import { thumbprintOf } from "./certificate.ts";
+import { pemBlocks, thumbprintOf } from "./certificate.ts";
 import { CLOUDS, CLOUD_NAMES, type CloudName, isCloudName } from "./clouds.ts";
 import { isGuid } from "./microsoft.ts";
 import {
@@ -21,7 +21,7 @@ import {
     type RoleOutput,
     type StackOutputs,
 } from "./outputs.ts";
-import { hasControlCharacters, show } from "./redaction.ts";
+import { containsPrivateKey, hasControlCharacters, show } from "./redaction.ts";
 import { INITIAL_GENERATION, parseRfc3339 } from "./rotation.ts";
 import { isBlank, renewBeforeDaysProblem } from "./rules/values.ts";
 import { isFullStackName } from "./stackNames.ts";
@@ -57,8 +57,13 @@ const line: Reader<string> = (v) => {
     if (hasControlCharacters(s)) throw new OutputProblem(`holds control characters: ${show(s)}`);
     return s;
 };
+/** One certificate block and no other (text around it, as a brought certificate may have, is allowed): the output is public. */
 const certificatePem: Reader<string> = (v) => {
     const s = text(v);
+    if (containsPrivateKey(s)) throw new OutputProblem("holds a private key block: this output is the public certificate only");
+    const blocks = pemBlocks(s);
+    if (blocks.length !== 1 || blocks[0].label !== "CERTIFICATE")
+        throw new OutputProblem("should hold one PEM certificate block and no other");
     try {
         new X509Certificate(s);
     } catch {
@@ -93,8 +98,11 @@ function list<T>(shape: string, item: (o: Record<string, unknown>, index: number
 const nonEmpty = (v: unknown): v is string => typeof v === "string" && !isBlank(v);
 const isGuidText = (v: unknown): v is string => typeof v === "string" && isGuid(v);
 
+/** Far more than rotation keeps (settings.ts MAX_GENERATIONS): a longer list is not a stack's. */
+const MAX_LISTED_CERTIFICATES = 100;
 const certificates: Reader<RegisteredCertificate[]> = (v) => {
     if (!Array.isArray(v)) throw new OutputProblem("should be a list");
+    if (v.length > MAX_LISTED_CERTIFICATES) throw new OutputProblem(`lists ${v.length} certificates; a stack has at most a few`);
     const read = v.map((x: unknown, i) => {
         const c = (x !== null && typeof x === "object" ? x : {}) as Record<string, unknown>;
         const item = `item ${i}`;

@@ -186,6 +186,14 @@ export const SETTINGS = {
         description:
             "A customer stack: the full name org/project/stack of the home stack whose multitenant application gets access in this tenant. Empty: the stack has an application of its own.",
     }),
+    consentedByAdministrator: flag({
+        default: false,
+        defaultText: "`false`",
+        allowed:
+            "Customer stacks only. `true`: an administrator of this tenant consented through the stack's `adminConsentUrl`, which made the service principal and granted the permission; the stack then grants no consent of its own (Graph refuses a second), takes the service principal over and assigns the roles.",
+        description:
+            "Customer stacks only: an administrator of this tenant already consented through adminConsentUrl, so the stack grants no consent of its own.",
+    }),
     certValidityDays: whole({
         needs: "selfSigned",
         default: 365,

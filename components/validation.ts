@@ -67,6 +67,12 @@ export function checkSettings(s: Settings, now: Date, provider: ProviderEnvironm
         if (short) err("certValidityDays", short);
     }
     warnAboutUnusedSettings(s, warn);
+    if (s.consentedByAdministrator && s.home === undefined) {
+        err(
+            "consentedByAdministrator",
+            "is for a customer stack (exo-cba:home), whose home application an administrator consented to; a stack with an application of its own grants the consent itself. Remove it.",
+        );
+    }
     if (s.managedIdentities !== undefined) loadRule("managedIdentities").checkManagedIdentities(s.managedIdentities, err);
     if (!s.application || s.home !== undefined) {
         loadRule("withoutApplication").checkWithoutApplication(s, err);

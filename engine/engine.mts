@@ -92,7 +92,21 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
         if (ev.outputs === undefined || ev.recording.preview) throw new Error(`otherStacks: ${name} is not a deployment`);
         return [name, ev.outputs];
     });
-    const monitor = new RecordingMonitor(projectDir, project, stack, options.preview, tenant, options.prior, Object.fromEntries(outputsOf));
+    // The stack itself, as the backend has it: its last deployment's outputs (a stack's state keeps them on the
+    // stack resource), or none for a stack never deployed.
+    const self = `${options.organization ?? "organization"}/${project}/${stack}`;
+    const stackState = options.prior?.resources.find((r) => r.type === "pulumi:pulumi:Stack") as
+        { outputs: Record<string, Value>; registeredOutputs?: Record<string, Value> } | undefined;
+    const ownOutputs: [string, Record<string, Value>] = [self, stackState?.registeredOutputs ?? stackState?.outputs ?? {}];
+    const monitor = new RecordingMonitor(
+        projectDir,
+        project,
+        stack,
+        options.preview,
+        tenant,
+        options.prior,
+        Object.fromEntries([ownOutputs, ...outputsOf]),
+    );
     const address = await monitor.start();
     try {
         const { exitCode, stdout, stderr } = await runProgram(projectDir, address, options);

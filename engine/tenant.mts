@@ -57,6 +57,11 @@ export interface TenantData {
     readonly roleTemplates: readonly { readonly id: string; readonly displayName: string }[];
     /** Other users, groups and managed identities that may be named as owners or readers. */
     readonly userObjectIds: readonly string[];
+    /**
+     * Application permissions granted before the program runs (an administrator's consent): principal,
+     * resource (both service principal object ids) and app role.
+     */
+    readonly appRoleAssignments?: readonly { readonly principalId: string; readonly resourceId: string; readonly appRoleId: string }[];
     /** Azure Key Vaults that exist (ARM resource ids, RBAC authorization). */
     readonly keyVaults?: readonly string[];
     /**
@@ -135,6 +140,7 @@ export class SimulatedTenant {
     private readonly apps = new Map<string, { objectId: string; clientId: string; displayName: string }>();
     private readonly createdPrincipals = new Map<string, TenantServicePrincipal>();
     private readonly federated = new Map<string, { name: string; issuer: string; subject: string }[]>();
+    private readonly assignments: { principalId: string; resourceId: string; appRoleId: string }[] = [];
 
     private readonly foreign: readonly ForeignApplication[];
 
@@ -338,7 +344,8 @@ export class SimulatedTenant {
                     `A service principal for the application ${clientId} already exists in this tenant (object id ${existing.objectId}); import it, or set useExisting.`,
                 );
             }
-            const objectId = existing?.objectId ?? this.guid("sp-object", a.name);
+            // A new object for another application: Graph gives every service principal an id of its own.
+            const objectId = existing?.objectId ?? this.guid("sp-object", `${a.name}/${clientId.toLowerCase()}`);
             this.createdPrincipals.set(objectId, { objectId, clientId, displayName: app.displayName, appRoles: [] });
             return {
                 id: `/servicePrincipals/${objectId}`,
@@ -363,6 +370,13 @@ export class SimulatedTenant {
             if (!resource.appRoles.some((r) => r.id === appRoleId && r.allowedMemberTypes.includes("Application"))) {
                 throw new GraphError("Request_BadRequest: Permission being assigned was not found on application");
             }
+            // One assignment of a role to a principal: Graph refuses a second (an administrator's consent made one).
+            const same = (x: { principalId: string; resourceId: string; appRoleId: string }) =>
+                sameId(x.principalId, principalId) && sameId(x.resourceId, resourceId) && sameId(x.appRoleId, appRoleId);
+            if ([...(this.tenant.appRoleAssignments ?? []), ...this.assignments].some(same)) {
+                throw new GraphError("Request_BadRequest: Permission being assigned already exists on the object.");
+            }
+            this.assignments.push({ principalId, resourceId, appRoleId });
             return {
                 id: `/servicePrincipals/${resourceId}/appRoleAssignedTo/${this.guid("assignment", a.name)}`,
                 state: {

@@ -14,19 +14,22 @@ import type { Evaluation } from "../engine/engine.mts";
 import { SimulatedTenant } from "../engine/tenant.mts";
 import { parseOutputs } from "../components/outputsReader.ts";
 import {
+    EOP_APP_ID,
+    EOP_MANAGE_AS_APP_ROLE_ID,
     FABRIKAM_EXO_SP_OBJECT_ID,
     FABRIKAM_TENANT_ID,
     MANAGE_AS_APP_ROLE_ID,
     ROLE_TEMPLATE_IDS,
     TENANT_ID,
     contoso,
+    contosoGov,
     fabrikam,
 } from "./support/contoso.mts";
 import { runTool } from "./support/cli.mts";
 import { makePlan } from "../tools/plan/offlinePlan.mts";
 import { PROJECT_DIR } from "../engine/engine.mts";
 import { loadStackConfig } from "../engine/stackConfig.mts";
-import { isSecret, only, opensslThumbprint, reveal, run, stackConfig, steps, str, tempDir } from "./support/harness.mts";
+import { allText, isSecret, ofType, only, opensslThumbprint, reveal, run, stackConfig, steps, str, tempDir } from "./support/harness.mts";
 
 const T = {
     stack: "pulumi:pulumi:Stack",
@@ -46,6 +49,13 @@ function outputs(ev: Evaluation): Record<string, unknown> {
 function registeredApp(home: Evaluation): { clientId: string; signInAudience: string } {
     const app = only(home, T.app);
     return { clientId: str(app.outputs["clientId"]), signInAudience: str(app.inputs["signInAudience"]) };
+}
+
+/** Contoso's home stack with the defaults and a multitenant application, deployed once for every test that only reads it. */
+let deployedHome: Promise<Evaluation> | undefined;
+function multitenantHome(): Promise<Evaluation> {
+    deployedHome ??= run(stackConfig({ "exo-cba:multitenant": true }, "home"), { tenant: contoso() });
+    return deployedHome;
 }
 
 function customer(config: Record<string, unknown>, otherStacks: Record<string, Evaluation>, tenant = fabrikam()) {
@@ -83,9 +93,7 @@ describe("a customer stack", () => {
     let home: Evaluation;
     let fab: Evaluation;
     before(async () => {
-        home = await run(stackConfig({ "exo-cba:multitenant": true, "exo-cba:roles": ["Exchange Administrator"] }, "home"), {
-            tenant: contoso(),
-        });
+        home = await multitenantHome();
         fab = await customer({}, { [HOME]: home });
     });
 
@@ -103,8 +111,11 @@ describe("a customer stack", () => {
         assert.equal(str(only(fab, T.role).inputs["roleId"]), ROLE_TEMPLATE_IDS["Exchange Administrator"]);
         assert.deepEqual(
             fab.recording.invokes.filter((i) => i.token.startsWith("pulumi:")).map((i) => [i.token, i.args["name"]]),
-            [["pulumi:pulumi:readStackOutputs", HOME]],
-            "the home's outputs read from the backend, once",
+            [
+                ["pulumi:pulumi:readStackOutputs", HOME],
+                ["pulumi:pulumi:readStackOutputs", "organization/exo-cba/fabrikam"],
+            ],
+            "the home's outputs read from the backend, then this stack's own last deployment's",
         );
     });
 
@@ -140,6 +151,15 @@ describe("a customer stack", () => {
             "no secret of the home's",
         );
         assert.deepEqual(parseOutputs(o).problems, []);
+    });
+
+    it("never carries the home's private key, in outputs, logs or anything the run printed", () => {
+        const key = String(outputs(home)["privateKeyPem"]);
+        const body = key.split("\n")[1];
+        assert.ok(body.length > 40, "the home has a key");
+        const everything = JSON.stringify(reveal(fab.outputs as never)) + allText(fab) + JSON.stringify(fab.recording.resources);
+        assert.equal(everything.includes(body), false);
+        assert.equal(outputs(fab)["certificatePem"], outputs(home)["certificatePem"], "the public certificate, as the home has it");
     });
 
     it("takes over the service principal an administrator's consent already made", async () => {
@@ -182,7 +202,7 @@ describe("a customer stack", () => {
 describe("the tools on a customer stack, whose key and rotation are its home's", () => {
     let file: string;
     before(async () => {
-        const home = await run(stackConfig({ "exo-cba:multitenant": true }, "home"), { tenant: contoso() });
+        const home = await multitenantHome();
         const fab = await customer({}, { [HOME]: home });
         file = path.join(tempDir("customer-"), "outputs.json");
         fs.writeFileSync(file, JSON.stringify(outputs(fab)));
@@ -248,14 +268,144 @@ describe("the offline plan of a customer stack", () => {
     });
 });
 
+describe("an administrator's consent first (adminConsentUrl), for a tenant whose deployer may not consent", () => {
+    let home: Evaluation;
+    let consented: ReturnType<typeof fabrikam>;
+    const SP = "6e5d4c3b-2a19-4f8e-9d7c-6b5a4f3e2d1c";
+    before(async () => {
+        home = await multitenantHome();
+        const tenant = fabrikam();
+        // What the consent page leaves: the service principal, and the permission granted to it.
+        consented = {
+            ...tenant,
+            servicePrincipals: [
+                ...tenant.servicePrincipals,
+                { objectId: SP, clientId: registeredApp(home).clientId, displayName: "EXO Reporting Script", appRoles: [] },
+            ],
+            appRoleAssignments: [{ principalId: SP, resourceId: FABRIKAM_EXO_SP_OBJECT_ID, appRoleId: MANAGE_AS_APP_ROLE_ID }],
+        };
+    });
+
+    it("fails where the stack grants the consent again, as Graph refuses a second", async () => {
+        const ev = await customer({}, { [HOME]: home }, consented);
+        assert.equal(ev.failed, true);
+        assert.match(ev.errors.join("\n"), /Permission being assigned already exists on the object/);
+    });
+
+    it("with consentedByAdministrator, takes the service principal over, grants no consent and assigns the roles", async () => {
+        const ev = await customer({ "exo-cba:consentedByAdministrator": true }, { [HOME]: home }, consented);
+        assert.equal(ev.failed, false, ev.errors.join("\n"));
+        assert.equal(ofType(ev, T.consent).length, 0);
+        assert.equal(str(only(ev, T.role).inputs["principalObjectId"]), SP);
+        assert.equal(outputs(ev)["servicePrincipalObjectId"], SP);
+    });
+
+    it("refuses consentedByAdministrator in a stack with an application of its own", async () => {
+        const ev = await run(stackConfig({ "exo-cba:consentedByAdministrator": true }, "home"), { tenant: contoso() });
+        assert.equal(ev.failed, true);
+        assert.match(ev.errors.join("\n"), /exo-cba:consentedByAdministrator is for a customer stack/);
+    });
+});
+
+describe("a customer stack against its own last deployment", () => {
+    it("refuses to turn a stack with an application of its own into a customer stack, which would delete the application", async () => {
+        const home = await multitenantHome();
+        const own = await run(stackConfig({}, "fabrikam"), { tenant: fabrikam() });
+        assert.equal(own.failed, false, own.errors.join("\n"));
+        const ev = await run(stackConfig({ "exo-cba:home": HOME }, "fabrikam"), {
+            tenant: fabrikam(),
+            otherStacks: { [HOME]: home },
+            prior: own,
+        });
+        assertRefused(
+            ev,
+            /would make this stack, deployed with an application of its own, a customer stack: pulumi up would delete that application/,
+        );
+        // A home given a home by mistake: its customers are named too.
+        const other = await run(stackConfig({ "exo-cba:multitenant": true }, "other"), { tenant: fabrikam() });
+        const homeAsCustomer = await run(stackConfig({ "exo-cba:home": HOME }, "other"), {
+            tenant: fabrikam(),
+            otherStacks: { [HOME]: home },
+            prior: other,
+        });
+        assertRefused(homeAsCustomer, /every customer stack of this home would lose access/);
+    });
+
+    it("warns when the home's application is another than last time: the grants move to it", async () => {
+        const home = await multitenantHome();
+        const fab = await customer({}, { [HOME]: home });
+        const rebuilt = await run(stackConfig({ "exo-cba:multitenant": true }, "home"), {
+            tenant: contoso({ tenantId: "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9" }),
+        });
+        const ev = await run(stackConfig({ "exo-cba:home": HOME }, "fabrikam"), {
+            tenant: fabrikam(),
+            otherStacks: { [HOME]: rebuilt },
+            prior: fab,
+        });
+        assert.equal(ev.failed, false, ev.errors.join("\n"));
+        assert.ok(
+            ev.warnings.some((w) => w.includes(`has another application than last time (${JSON.stringify(registeredApp(home).clientId)}`)),
+            ev.warnings.join("\n"),
+        );
+        assert.deepEqual(steps(ev), ["replace exo-consent", "replace exo-role-exchange-administrator", "replace exo-sp"].sort());
+    });
+});
+
+describe("customer stacks in other clouds and modes", () => {
+    it("GCC High: Exchange Online Protection's consent too, and the US Government sign-in host in the consent URL", async () => {
+        const gov = { "exo-cba:cloud": "gcc-high", "azuread:environment": "usgovernment" };
+        const home = await run(stackConfig({ ...gov, "exo-cba:multitenant": true }, "home"), { tenant: contosoGov() });
+        const fabGov = contosoGov({
+            tenantId: FABRIKAM_TENANT_ID,
+            domains: [{ ...fabrikam().domains[0], domainName: "fabrikam.onmicrosoft.us" }],
+        });
+        const ev = await run(stackConfig({ ...gov, "exo-cba:home": HOME }, "fabrikam"), { tenant: fabGov, otherStacks: { [HOME]: home } });
+        const consents = ofType(ev, T.consent).map((c) => str(c.inputs["appRoleId"]));
+        assert.deepEqual(consents.sort(), [MANAGE_AS_APP_ROLE_ID, EOP_MANAGE_AS_APP_ROLE_ID].sort());
+        const appId = registeredApp(home).clientId;
+        assert.equal(
+            outputs(ev)["adminConsentUrl"],
+            `https://login.microsoftonline.us/${FABRIKAM_TENANT_ID}/adminconsent?client_id=${appId}&scope=https://outlook.office365.us/.default`,
+        );
+        assert.match(String(outputs(ev)["connectCommand"]), /-ExchangeEnvironmentName O365USGovGCCHigh$/);
+        assert.ok(EOP_APP_ID);
+    });
+
+    it("a home that signs in with federated credentials only: the customer's line takes a token", async () => {
+        const home = await run(
+            stackConfig(
+                {
+                    "exo-cba:multitenant": true,
+                    "exo-cba:certificates": [],
+                    "exo-cba:federatedCredentials": [
+                        { name: "github-msp", github: "contoso-msp/exchange-scripts", environment: "production" },
+                    ],
+                },
+                "home",
+            ),
+            { tenant: contoso() },
+        );
+        const o = outputs(await customer({}, { [HOME]: home }));
+        assert.equal(o["connectCommand"], undefined);
+        assert.equal(
+            o["connectCommandAccessToken"],
+            "Connect-ExchangeOnline -AccessToken $accessToken -Organization 'fabrikam.onmicrosoft.com'",
+        );
+        assert.deepEqual(o["certificates"], []);
+    });
+
+    it("refuses a home whose outputs a customer would copy a secret from", async () => {
+        const home = await multitenantHome();
+        const tampered: Evaluation = { ...home, outputs: { ...home.outputs!, thumbprint: { $secret: home.outputs!["thumbprint"]! } } };
+        assertRefused(await customer({}, { [HOME]: tampered }), /has a secret output thumbprint/);
+    });
+});
+
 describe("homes a customer stack cannot use, refused before anything is registered", () => {
     let single: Evaluation;
     let home: Evaluation;
     before(async () => {
-        [single, home] = await Promise.all([
-            run(stackConfig({}, "home"), { tenant: contoso() }),
-            run(stackConfig({ "exo-cba:multitenant": true }, "home"), { tenant: contoso() }),
-        ]);
+        [single, home] = await Promise.all([run(stackConfig({}, "home"), { tenant: contoso() }), multitenantHome()]);
     });
 
     it("a stack that is not deployed (or not there)", async () => {
@@ -313,8 +463,9 @@ describe("a customer stack's settings", () => {
             [{ "exo-cba:home": "exo-cba/home" }, /exo-cba:home must be the home stack's full name <organization>\/<project>\/<stack>/],
             [{ "exo-cba:home": "contoso-msp/exo-cba/home\nResources: 0" }, /exo-cba:home must be .*\\n/],
         ];
-        for (const [config, pattern] of cases) {
-            const ev = await customer(config, {});
+        const runs = await Promise.all(cases.map(([config]) => customer(config, {})));
+        for (const [i, [config, pattern]] of cases.entries()) {
+            const ev = runs[i]!;
             assert.equal(ev.failed, true, JSON.stringify(config));
             assert.match(ev.errors.join("\n"), pattern, JSON.stringify(config));
             assert.equal(ev.recording.invokes.length, 0, "the home is not even read");
@@ -323,7 +474,7 @@ describe("a customer stack's settings", () => {
     });
 
     it("warns about an application setting given a value here, which the home decides", async () => {
-        const home = await run(stackConfig({ "exo-cba:multitenant": true }, "home"), { tenant: contoso() });
+        const home = await multitenantHome();
         const ev = await customer({ "exo-cba:displayName": "Fabrikam reports" }, { [HOME]: home });
         assert.equal(ev.failed, false, ev.errors.join("\n"));
         assert.ok(

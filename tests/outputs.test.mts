@@ -106,6 +106,34 @@ describe("the outputs table, against the component's outputs", () => {
     });
 });
 
+describe("outputs a customer stack would copy from its home", () => {
+    it("refuses a certificatePem that carries a private key or a second block, and a certificate list no stack has", () => {
+        const made = makeCertificate({ now: new Date(), fromDays: -1, toDays: 300, freshKey: true });
+        for (const pem of [`${made.certPem}${made.keyPem}`, `${made.certPem}${made.certPem}`]) {
+            const read = parseOutputs({ certificatePem: pem, certificates: [] });
+            assert.deepEqual(
+                read.problems.map((p) =>
+                    /^output certificatePem (holds a private key block|should hold one PEM certificate block)/.test(p),
+                ),
+                [true],
+                read.problems.join("; "),
+            );
+            assert.equal(read.problems[0].includes(made.keyPem.split("\n")[1]), false, "the key is never quoted");
+        }
+        // Text around the one block, as a brought certificate may have it, still reads.
+        assert.deepEqual(
+            parseOutputs({ certificatePem: `Bag Attributes\n    friendlyName: exo\n${made.certPem}`, certificates: [] }).problems,
+            [],
+        );
+        const many = Array.from({ length: 101 }, (_, i) => ({
+            name: `g${i}`,
+            thumbprint: "A".repeat(40),
+            notAfter: "2027-01-01T00:00:00Z",
+        }));
+        assert.match(parseOutputs({ certificates: many }).problems.join(), /lists 101 certificates/);
+    });
+});
+
 describe("outputs of stacks deployed by earlier versions", () => {
     it("the single-certificate layout (0.1.0): no cloud, no certificates, no renewal window", () => {
         const now = new Date();

@@ -438,6 +438,7 @@ describe("stack configuration parsing", () => {
             application: true,
             multitenant: false,
             home: undefined,
+            consentedByAdministrator: false,
             certValidityDays: 365,
             certRsaBits: 2048,
             certificatePem: undefined,

@@ -96,7 +96,7 @@ export async function makePlan(config: ResolvedConfig, options: { projectDir?: s
         preview: true,
         compileCache: true,
         projectDir,
-        ...(home ? { otherStacks: { [home.name]: home.deployment } } : {}),
+        ...(home?.deployment ? { otherStacks: { [home.name]: home.deployment } } : {}),
     });
     const plan = planOf(config, ev);
     return home ? { ...plan, warnings: [home.note, ...plan.warnings] } : plan;
@@ -111,18 +111,23 @@ async function homeDeployment(
     config: ResolvedConfig,
     projectDir: string,
     tenant: TenantData,
-): Promise<{ name: string; deployment: Evaluation; note: string } | undefined> {
+): Promise<{ name: string; deployment: Evaluation | undefined; note: string } | undefined> {
     const name = config.config[`${CONFIG_NAMESPACE}:home`];
     if (name === undefined || !isFullStackName(name)) return undefined;
     const [, project, stack] = name.split("/") as [string, string, string];
     if (project !== config.project || stack === config.stack || !fs.existsSync(path.join(projectDir, `Pulumi.${stack}.yaml`))) {
         return undefined;
     }
+    const failing = {
+        name,
+        deployment: undefined,
+        note: `${CONFIG_NAMESPACE}:home: the home stack's own plan fails, so it has no outputs to read here: npm run plan -- --stack ${stack} says why.`,
+    };
     let homeConfig: ResolvedConfig;
     try {
         homeConfig = loadStackConfig(projectDir, stack);
     } catch {
-        return undefined; // its own plan says why
+        return failing;
     }
     // A deployment needs the directory's role templates, which a preview's placeholder tenant never reads.
     const roleTemplates = SUPPORTED_ROLES.map((r) => ({ id: r.templateId, displayName: r.name }));
@@ -133,7 +138,7 @@ async function homeDeployment(
         compileCache: true,
         projectDir,
     });
-    if (deployment.failed) return undefined; // its own plan says why
+    if (deployment.failed) return failing;
     return {
         name,
         deployment,
