@@ -465,7 +465,7 @@ describe("a customer stack's settings", () => {
         ];
         const runs = await Promise.all(cases.map(([config]) => customer(config, {})));
         for (const [i, [config, pattern]] of cases.entries()) {
-            const ev = runs[i]!;
+            const ev = runs[i];
             assert.equal(ev.failed, true, JSON.stringify(config));
             assert.match(ev.errors.join("\n"), pattern, JSON.stringify(config));
             assert.equal(ev.recording.invokes.length, 0, "the home is not even read");
