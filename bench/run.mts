@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --runs <n>] [-- --project <dir>]
+ * npm run bench [-- --runs <n>] [-- --project <dir>] [-- --fleet-tenants <n>]
  *
  * What a user waits for, measured as whole processes on this machine, each next to bench/minimal (the same
  * resources, inputs, invokes and outputs written out by hand, an ES module like the program):
@@ -12,6 +12,10 @@
  *                         to Key Vault adds (azure-native's modules, one more component)
  *   tsc                   `tsc --noEmit` over the program alone against the minimal program
  *   plan                  `npm run plan -- --stack dev` against one native evaluation of the minimal program
+ *   fleet                 `npm run fleet -- plan` over --fleet-tenants generated tenant stacks (default 500; 0
+ *                         leaves the rows out), as many at a time as the machine has CPUs: its time per tenant
+ *                         against a single plan's divided by that concurrency, and its peak RSS against the same
+ *                         fleet of a tenth as many tenants (memory must not grow with the fleet). One run each.
  * Each group of series takes turns (and which goes first rotates too), one warm-up each, --runs runs (default 9);
  * times by the fastest run, memory by the median. Every ratio must be within its goal (docs/performance.md):
  * the exit code is 1 when one is not, 2 for a wrong argument. bench/floor (the three packages loaded, nothing
@@ -48,7 +52,8 @@ import { makeTemporaryDirectory } from "../tools/shared/privatePaths.cjs";
 const USAGE_SCRIPT = path.join(PROJECT_DIR, "bench", "usage.cjs");
 const TSC = createRequire(path.join(PROJECT_DIR, "package.json")).resolve("typescript/lib/tsc.js");
 const NPM_NODE_OPTIONS = /^node-options=(.*)$/m.exec(fs.readFileSync(path.join(PROJECT_DIR, ".npmrc"), "utf8"))?.[1]?.trim() ?? "";
-const USAGE = "usage: npm run bench [-- --runs <n>] [-- --project <dir>]   (n from 1 to 999, default 9; fewer than 5 mean little)";
+const USAGE =
+    "usage: npm run bench [-- --runs <n>] [-- --project <dir>] [-- --fleet-tenants <n>]   (runs from 1 to 999, default 9; fewer than 5 mean little; fleet tenants 0 or 10 to 5000, default 500)";
 
 /** Pulumi's default for a program whose Pulumi.yaml says nothing: ts-node, type-checking (pulumi-language-nodejs). */
 const PULUMI_DEFAULT: RuntimeOptions = { typescript: true, nodeargs: [] };
@@ -113,6 +118,47 @@ function tscOnce(tsconfig: string): Promise<Sample> {
     return withUsage(async (env) => {
         const r = await run(["--require", USAGE_SCRIPT, TSC, "--noEmit", "-p", tsconfig], env);
         if (r.code !== 0) throw new Error(`tsc --noEmit -p ${tsconfig} failed:\n${r.stdout}${r.stderr}`);
+    });
+}
+
+/**
+ * A copy of the program with `tenants` generated tenant stacks (each its own azuread:tenantId, the defaults
+ * otherwise), for the fleet rows.
+ */
+function fleetProject(projectDir: string, tenants: number): string {
+    const dir = path.join(scratch, `fleet-${tenants}`);
+    fs.mkdirSync(dir);
+    for (const entry of ["index.ts", "components", "package.json", "tsconfig.json", "Pulumi.yaml"]) {
+        fs.cpSync(path.join(projectDir, entry), path.join(dir, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(dir, "node_modules"), "dir");
+    for (let i = 1; i <= tenants; i++) {
+        const tenantId = `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+        fs.writeFileSync(path.join(dir, `Pulumi.tenant-${String(i).padStart(4, "0")}.yaml`), `config:\n  azuread:tenantId: ${tenantId}\n`);
+    }
+    return dir;
+}
+
+/** `npm run fleet -- plan` over a fleet project, with the usage probe in the fleet's own process. */
+function fleetOnce(dir: string, tenants: number, concurrency: number): Promise<Sample> {
+    return withUsage(async (env) => {
+        const r = await run(
+            [
+                "--require",
+                USAGE_SCRIPT,
+                path.join(PROJECT_DIR, "tools", "fleet", "fleet.mts"),
+                "plan",
+                "--project-dir",
+                dir,
+                "--concurrency",
+                String(concurrency),
+                "--json",
+            ],
+            env,
+        );
+        const report = JSON.parse(r.stdout || "{}") as { tenants?: { result: string }[] };
+        const planned = report.tenants?.filter((t) => t.result === "planned").length ?? 0;
+        if (planned !== tenants) throw new Error(`npm run fleet -- plan planned ${planned} of ${tenants} tenant stacks:\n${r.stderr}`);
     });
 }
 
@@ -292,11 +338,15 @@ function lineCount(files: readonly string[], dir: string): number {
 }
 
 async function main(argv: string[]): Promise<number> {
-    let values: { runs: string; project: string };
+    let values: { runs: string; project: string; "fleet-tenants": string };
     try {
         ({ values } = parseArgs({
             args: argv,
-            options: { runs: { type: "string", default: "9" }, project: { type: "string", default: PROJECT_DIR } },
+            options: {
+                runs: { type: "string", default: "9" },
+                project: { type: "string", default: PROJECT_DIR },
+                "fleet-tenants": { type: "string", default: "500" },
+            },
             strict: true,
             allowPositionals: false,
         }));
@@ -309,6 +359,13 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     const runs = Number(values.runs);
+    const fleetTenants = /^[0-9]{1,4}$/.test(values["fleet-tenants"]) ? Number(values["fleet-tenants"]) : NaN;
+    if (!(fleetTenants === 0 || (fleetTenants >= 10 && fleetTenants <= 5000))) {
+        process.stderr.write(
+            `--fleet-tenants must be 0 (no fleet rows) or 10 to 5000 (got ${JSON.stringify(values["fleet-tenants"].slice(0, 40))})\n${USAGE}\n`,
+        );
+        return 2;
+    }
     const projectDir = path.resolve(values.project);
     const keyVaultFile = path.join(projectDir, "tests", "fixtures", "stacks", "Pulumi.keyvault.yaml");
     for (const needed of [
@@ -375,6 +432,45 @@ async function main(argv: string[]): Promise<number> {
     const ms = (s: Sample) => s.ms;
     const cpu = (s: Sample) => s.cpuMs;
     const rss = (s: Sample) => s.rssKb;
+
+    // The fleet: one run of the large fleet and one of a tenth of it, after a warm-up of the small one.
+    const fleetRows: Row[] = [];
+    let fleetLine = "";
+    if (fleetTenants > 0) {
+        const concurrency = os.availableParallelism();
+        const small = Math.max(1, Math.round(fleetTenants / 10));
+        const smallDir = fleetProject(projectDir, small);
+        const largeDir = fleetProject(projectDir, fleetTenants);
+        if (process.stderr.isTTY) process.stderr.write(`\rfleet: ${small} and ${fleetTenants} tenant stacks    `);
+        await fleetOnce(smallDir, small, concurrency);
+        const smallRun = await fleetOnce(smallDir, small, concurrency);
+        const largeRun = await fleetOnce(largeDir, fleetTenants, concurrency);
+        if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
+        const single = Math.min(...plan.subject.map(ms));
+        const perTenant: Measured = {
+            subject: [{ ...largeRun, ms: largeRun.ms / fleetTenants }],
+            baseline: [{ ...plan.subject[0], ms: single / concurrency }],
+        };
+        fleetRows.push(
+            row(
+                `\`npm run fleet -- plan\`, ${fleetTenants} tenants, ${concurrency} at a time: time per tenant ÷ a single plan's ÷ ${concurrency}`,
+                perTenant,
+                ms,
+                seconds,
+                "fastest",
+                1.2,
+            ),
+            row(
+                `\`npm run fleet -- plan\`: peak RSS of ${fleetTenants} tenants ÷ of ${small}`,
+                { subject: [largeRun], baseline: [smallRun] },
+                rss,
+                mebibytes,
+                "median",
+                1.1,
+            ),
+        );
+        fleetLine = `The fleet: ${fleetTenants} tenant stacks planned in ${seconds(largeRun.ms)} (${small} in ${seconds(smallRun.ms)}), ${concurrency} at a time.`;
+    }
     const rows = [
         row("As Pulumi.yaml says ÷ minimal under Pulumi's default (ts-node, type-checked): time", overDefault, ms, seconds, "fastest", 0.5),
         row("Both native: time", native, ms, seconds, "fastest", 1.1),
@@ -383,6 +479,7 @@ async function main(argv: string[]): Promise<number> {
         row("Key Vault stack ÷ dev stack, as Pulumi.yaml says: time", keyVaultRun, ms, seconds, "fastest", 1.3),
         row("`tsc --noEmit`: time", tsc, ms, seconds, "fastest", 1.3),
         row("`npm run plan -- --stack dev` ÷ one native evaluation of the minimal program: time", plan, ms, seconds, "fastest", 2),
+        ...fleetRows,
     ];
     const fastest = (samples: Sample[], value: (s: Sample) => number) => Math.min(...samples.map(value));
     const floorMs = fastest(native.floor, ms);
@@ -413,6 +510,7 @@ async function main(argv: string[]): Promise<number> {
         `Modules the program's process loads beyond the minimal one's: its own ${own.length} (${lineCount(own, projectDir).toLocaleString("en")} lines: ` +
             `${own.join(", ")}) and ${packages.length === 0 ? "none of any package" : `${packages.length} of packages: ${packages.slice(0, 20).join(", ")}`}.`,
         `The Key Vault stack loads ${keyVaultExtra.own.length} more files of its own (${keyVaultExtra.own.join(", ")}) and ${keyVaultExtra.packages.length} of packages.`,
+        ...(fleetLine ? [fleetLine] : []),
     ];
     const above = rows.filter((r) => r.ratio > r.goal);
     out.push(
