@@ -29,7 +29,14 @@ function benchCopy(change: (dir: string) => void): string {
 
 describe("npm run bench, before it measures", () => {
     it("refuses a number of runs outside 1 to 999 and an unknown option, with exit code 2", async () => {
-        for (const args of [["--runs", "0"], ["--runs", "1000"], ["--runs", "nine"], ["--fast"], ["--fleet-tenants", "5"], ["--fleet-tenants", "many"]]) {
+        for (const args of [
+            ["--runs", "0"],
+            ["--runs", "1000"],
+            ["--runs", "nine"],
+            ["--fast"],
+            ["--fleet-tenants", "5"],
+            ["--fleet-tenants", "many"],
+        ]) {
             const r = await runTool("bench", args);
             assert.equal(r.code, 2, args.join(" "));
             assert.match(r.stderr, /usage: npm run bench/);
