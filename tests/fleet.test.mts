@@ -186,4 +186,23 @@ describe("npm run fleet plan", () => {
         assert.match(row("wrong").detail, /exo-cba:roles item 0 \("Exchange Admin"\)/);
         assert.equal(r.code, 1);
     });
+
+    it("a tenant that fails in a way no tool foresaw is a row of its own, and the report is still printed", async () => {
+        // Stack files and no program: every plan fails before it starts.
+        const dir = tempDir("fleet-empty-");
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: exo-cba\nruntime: nodejs\n");
+        fs.writeFileSync(path.join(dir, "Pulumi.one.yaml"), tenantFile("72f988bf-0000-4a1b-9c2d-3e4f5a6b7c8d"));
+        fs.writeFileSync(path.join(dir, "Pulumi.two.yaml"), tenantFile("3c9d2e1f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"));
+        const r = await runTool("fleet", ["plan", "--project-dir", dir, "--json"]);
+        const report = JSON.parse(r.stdout) as FleetJson;
+        assert.deepEqual(
+            report.tenants.map((t) => [t.stack, t.result]),
+            [
+                ["one", "failed"],
+                ["two", "failed"],
+            ],
+        );
+        assert.match(report.tenants[0].detail, /^unexpected failure: /);
+        assert.equal(r.code, 70, "the worst tenant's: an unexpected failure");
+    });
 });

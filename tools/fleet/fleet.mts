@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { printable, printableLine } from "../../components/redaction.ts";
 import { PROJECT_DIR } from "../../engine/engine.mts";
-import { EXIT_INVALID_INPUT, UserError, commandLineWithArguments, refuseSharedPath, runTool } from "../shared/cli.mts";
+import { EXIT_INTERNAL, EXIT_INVALID_INPUT, UserError, commandLineWithArguments, refuseSharedPath, runTool } from "../shared/cli.mts";
 import { appendSummary } from "../shared/jobSummary.mts";
 import { readShard, shardOf, tenantStacks } from "../stacks/tenantStacks.mts";
 import { parseDuration } from "../verify/retry.mts";
@@ -90,13 +90,14 @@ async function main(argv: string[]): Promise<number> {
     const rows = await inPool(
         stacks,
         concurrency,
-        (stack): Promise<TenantRow> => {
-            const place = { outputsDir };
-            if (command === "status") return statusRow(stack, place, now);
-            if (command === "plan") return planRow(stack, projectDir);
-            const keyFile = keyDir === undefined ? undefined : keyFileOf(keyDir, homes[stack] ?? stack);
-            return verifyRow(stack, place, { keyFile, maxWait: o["max-wait"] });
-        },
+        (stack) =>
+            isolated(stack, (): Promise<TenantRow> => {
+                const place = { outputsDir };
+                if (command === "status") return statusRow(stack, place, now);
+                if (command === "plan") return planRow(stack, projectDir);
+                const keyFile = keyDir === undefined ? undefined : keyFileOf(keyDir, homes[stack] ?? stack);
+                return verifyRow(stack, place, { keyFile, maxWait: o["max-wait"] });
+            }),
         () => progress.tick(),
     );
     progress.end();
@@ -120,6 +121,21 @@ function annotation(r: TenantRow): string {
     const property = (s: string) => data(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
     const level = r.result === "renew" ? "warning" : "error";
     return `::${level} title=${property(`${r.stack}: ${r.result}`)}::${data(printableLine(r.detail, 500))}\n`;
+}
+
+/** Whatever goes wrong with one tenant, even what no tool foresaw, is that tenant's row: the others go on. */
+async function isolated(stack: string, work: () => Promise<TenantRow>): Promise<TenantRow> {
+    try {
+        return await work();
+    } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        return {
+            stack,
+            result: "failed",
+            exitCode: e instanceof UserError ? e.exitCode : EXIT_INTERNAL,
+            detail: `unexpected failure: ${message}`,
+        };
+    }
 }
 
 function directory(value: string | undefined, flag: string): string | undefined {
