@@ -131,6 +131,42 @@ describe("npm run fleet", () => {
         );
     });
 
+    it("verify --results-dir: the verdicts each deploy job wrote, in one report; a tenant without one did not verify", async () => {
+        const keys = tempDir("fleet-keys-");
+        fs.writeFileSync(path.join(keys, "home.pem"), makeCertificate({ now: new Date(), freshKey: true }).keyPem);
+        // The verdict verify itself writes for Fabrikam (its key does not match: misconfigured, nothing asked of Entra).
+        const own = await runTool("verify", [
+            "--stack",
+            "fabrikam",
+            "--outputs-file",
+            path.join(outputs, "fabrikam.json"),
+            "--key-file",
+            path.join(keys, "home.pem"),
+            "--json",
+        ]);
+        assert.equal(own.code, 1, own.stderr);
+        const results = tempDir("fleet-results-");
+        fs.writeFileSync(path.join(results, "fabrikam.json"), own.stdout);
+        fs.writeFileSync(path.join(results, "tailspin.json"), "not json");
+        const r = await runTool("fleet", ["verify", "--project-dir", project, "--results-dir", results, "--json"]);
+        const report = JSON.parse(r.stdout) as FleetJson;
+        assert.deepEqual(
+            report.tenants.map((t) => [t.stack, t.result, t.exitCode]),
+            [
+                ["broken", "not run", 2],
+                ["fabrikam", "misconfigured", 1],
+                ["home", "not run", 2],
+                ["tailspin", "unreadable", 2],
+            ],
+        );
+        assert.match(report.tenants[1].detail, /does not belong to the stack's certificate/);
+        // verify's order of severity: a misconfiguration outranks a tenant that did not verify.
+        assert.equal(r.code, 1);
+        const mixed = await runTool("fleet", ["verify", "--results-dir", results, "--key-dir", results]);
+        assert.equal(mixed.code, 2);
+        assert.match(mixed.stderr, /--results-dir is for verify alone/);
+    });
+
     it("verify without keys: the customer's row says the key is the home's", async () => {
         const only = tempDir("fleet-one-");
         fs.writeFileSync(path.join(only, "Pulumi.yaml"), "name: exo-cba\nruntime: nodejs\n");

@@ -14,7 +14,7 @@ import { appendSummary } from "../shared/jobSummary.mts";
 import { readShard, shardOf, tenantStacks } from "../stacks/tenantStacks.mts";
 import { parseDuration } from "../verify/retry.mts";
 import { fleetReport, renderJson, renderSummary, renderText } from "./fleetReport.mts";
-import { type Command, type TenantRow, inPool, planRow, statusRow, verifyRow } from "./tenantRows.mts";
+import { type Command, type TenantRow, inPool, planRow, statusRow, verifyResultRow, verifyRow } from "./tenantRows.mts";
 
 const COMMANDS: readonly Command[] = ["status", "verify", "plan"];
 const DEFAULT_CONCURRENCY = 4;
@@ -38,6 +38,8 @@ options:
                             [--show-secrets]) instead of the Pulumi CLI (status, verify)
   --key-dir <dir>           verify: each stack's key from <dir>/<stack>.pem or .pfx (PFX password in
                             EXO_CBA_PFX_PASSWORD); a customer stack's from its home's file, <dir>/<home stack>.pem
+  --results-dir <dir>       verify: report the results verify wrote elsewhere (<dir>/<stack>.json, from
+                            npm run verify -- --json, one per tenant's deploy job) instead of running it
   --max-wait <duration>     verify: how long each tenant may wait out replication (default 0: one attempt)
   --concurrency <n>         tenants at a time, 1 to ${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY})
   --json                    print the report as JSON
@@ -57,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
             shard: { type: "string" },
             "outputs-dir": { type: "string" },
             "key-dir": { type: "string" },
+            "results-dir": { type: "string" },
             "max-wait": { type: "string", default: "0" },
             concurrency: { type: "string", default: String(DEFAULT_CONCURRENCY) },
             json: { type: "boolean", default: false },
@@ -78,6 +81,12 @@ async function main(argv: string[]): Promise<number> {
         throw new UserError(`--max-wait must be a duration such as 0, 30s or 10m (got ${printable(o["max-wait"])})`);
     const outputsDir = directory(o["outputs-dir"], "--outputs-dir");
     const keyDir = directory(o["key-dir"], "--key-dir");
+    const resultsDir = directory(o["results-dir"], "--results-dir");
+    if (resultsDir !== undefined && (command !== "verify" || (outputsDir ?? keyDir) !== undefined)) {
+        throw new UserError(
+            "--results-dir is for verify alone: it reports results instead of running verify, so no --outputs-dir or --key-dir",
+        );
+    }
     if (command === "plan" && (outputsDir ?? keyDir) !== undefined)
         throw new UserError("plan reads stack files, not outputs or keys: drop --outputs-dir and --key-dir");
 
@@ -95,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
                 const place = { outputsDir };
                 if (command === "status") return statusRow(stack, place, now);
                 if (command === "plan") return planRow(stack, projectDir);
+                if (resultsDir !== undefined) return Promise.resolve(verifyResultRow(stack, resultsDir));
                 const keyFile = keyDir === undefined ? undefined : keyFileOf(keyDir, homes[stack] ?? stack);
                 return verifyRow(stack, place, { keyFile, maxWait: o["max-wait"] });
             }),

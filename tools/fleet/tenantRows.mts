@@ -5,6 +5,7 @@
  * person would and reading their JSON. A bounded pool runs them.
  */
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { StackOutputs } from "../../components/outputs.ts";
 import { printableLine } from "../../components/redaction.ts";
@@ -103,18 +104,42 @@ export async function verifyRow(
     const run = await runScript("tools/verify/verify.mts", args);
     const verdict = jsonObject(run.stdout);
     if (verdict === undefined) return { stack, result: "failed", exitCode: run.code, detail: lastLine(run.stderr) };
+    return verdictRow(stack, verdict, run.code, run.stderr);
+}
+
+/**
+ * A verify that ran elsewhere (each deploy job verifies its own tenant with that tenant's key): its JSON
+ * from <dir>/<stack>.json, the exit code the one it recorded. A tenant without a file did not verify.
+ */
+export function verifyResultRow(stack: string, resultsDir: string): TenantRow {
+    const file = path.join(resultsDir, `${stack}.json`);
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch {
+        return { stack, result: "not run", exitCode: EXIT_INVALID_INPUT, detail: `no verify result (${file}): its job did not verify` };
+    }
+    const verdict = jsonObject(text);
+    const code = verdict?.["exitCode"];
+    if (verdict === undefined || typeof code !== "number" || !Number.isInteger(code)) {
+        return { stack, result: "unreadable", exitCode: EXIT_INVALID_INPUT, detail: `${file} is not the JSON of npm run verify -- --json` };
+    }
+    return verdictRow(stack, verdict, code, "");
+}
+
+function verdictRow(stack: string, verdict: Record<string, unknown>, exitCode: number, stderr: string): TenantRow {
     const cause = verdict["cause"] !== null && typeof verdict["cause"] === "object" ? (verdict["cause"] as Record<string, unknown>) : {};
     return {
         stack,
         result: typeof verdict["result"] === "string" ? verdict["result"] : "failed",
-        exitCode: run.code,
+        exitCode,
         tenant: stringOf(verdict["organization"]) ?? stringOf(verdict["tenantId"]),
         cloud: stringOf(verdict["cloud"]),
         signIn: typeof verdict["mode"] === "string" ? [verdict["mode"]] : undefined,
         detail: printableLine(
             stringOf(cause["summary"]) ??
                 stringOf(verdict["error"]) ??
-                (verdict["result"] === "verified" ? "app-only access works" : lastLine(run.stderr)),
+                (verdict["result"] === "verified" ? "app-only access works" : lastLine(stderr)),
             300,
         ),
     };
