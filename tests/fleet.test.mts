@@ -96,6 +96,24 @@ describe("npm run fleet", () => {
         assert.equal(md.match(/^\| /gm)?.length, 5, "a heading row and one row per tenant");
     });
 
+    it("prints what a tenant's outputs supply escaped: a generation name cannot forge a row, a line or a terminal escape", async () => {
+        const forged = tempDir("fleet-forged-");
+        const home = JSON.parse(fs.readFileSync(path.join(outputs, "home.json"), "utf8")) as { certificates: { name: string }[] };
+        home.certificates[0].name = "x\n| evil | ok | contoso.onmicrosoft.com |\n\u001b[2J\u202eok";
+        fs.writeFileSync(path.join(forged, "home.json"), JSON.stringify(home));
+        const only = tempDir("fleet-forged-project-");
+        for (const f of ["Pulumi.yaml", "Pulumi.home.yaml"]) fs.copyFileSync(path.join(project, f), path.join(only, f));
+        const summary = path.join(tempDir("fleet-forged-summary-"), "summary.md");
+        const r = await runTool("fleet", ["status", "--project-dir", only, "--outputs-dir", forged], {
+            env: { GITHUB_STEP_SUMMARY: summary },
+        });
+        assert.equal(r.code, 0, r.stderr);
+        for (const text of [r.stdout, fs.readFileSync(summary, "utf8")]) {
+            assert.equal(/^\| evil/m.test(text) || /^\|? ?evil/m.test(text), false, text);
+            assert.equal(text.includes("\u001b") || text.includes("\u202e"), false, "no raw escape or bidi control");
+        }
+    });
+
     it("--rotating leaves customer stacks out, as the expiry workflow's list does", async () => {
         const r = await runTool("fleet", ["status", "--rotating", "--project-dir", project, "--outputs-dir", outputs, "--json"]);
         assert.deepEqual(
