@@ -72,9 +72,63 @@ function redactTokens(text: string): string {
 }
 /**
  * Base64 without PEM armour, on one line or wrapped: a key or a PFX pasted bare (what `az keyvault secret
- * show` returns for a certificate). Judged by what it decodes to, see keyMaterial().
+ * show` returns for a certificate), judged by what it decodes to, see keyMaterial(). A run of at least 60
+ * base64 characters, then lines of at least 4 more, then up to two "=". Scanned by hand, in one pass: as
+ * a regular expression a run of some megabytes overflowed the engine's backtracking stack.
  */
-const BARE_BASE64 = /[A-Za-z0-9+/]{60,}(?:\r?\n[A-Za-z0-9+/]{4,})*={0,2}/g;
+const MIN_BARE_BASE64 = 60;
+const MIN_BARE_BASE64_LINE = 4;
+
+function isBase64(code: number): boolean {
+    return (
+        (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2b || code === 0x2f
+    );
+}
+
+/** [start, end) of every bare base64 run in `text`, in order. */
+function bareBase64Spans(text: string): [number, number][] {
+    const spans: [number, number][] = [];
+    const runEnd = (i: number) => {
+        while (i < text.length && isBase64(text.charCodeAt(i))) i++;
+        return i;
+    };
+    for (let i = 0; i < text.length;) {
+        if (!isBase64(text.charCodeAt(i))) {
+            i++;
+            continue;
+        }
+        let end = runEnd(i);
+        if (end - i < MIN_BARE_BASE64) {
+            i = end;
+            continue;
+        }
+        for (;;) {
+            let k = end;
+            if (text.charCodeAt(k) === 0x0d) k++;
+            if (text.charCodeAt(k) !== 0x0a) break;
+            const lineEnd = runEnd(k + 1);
+            if (lineEnd - (k + 1) < MIN_BARE_BASE64_LINE) break;
+            end = lineEnd;
+        }
+        const padded = end;
+        while (end < text.length && end - padded < 2 && text.charCodeAt(end) === 0x3d) end++;
+        spans.push([i, end]);
+        i = end;
+    }
+    return spans;
+}
+
+function redactBareKeys(text: string): string {
+    let out = "";
+    let at = 0;
+    for (const [start, end] of bareBase64Spans(text)) {
+        const run = text.slice(start, end);
+        if (!keyMaterial(run)) continue;
+        out += text.slice(at, start) + REDACTED_KEY;
+        at = end;
+    }
+    return at === 0 ? text : out + text.slice(at);
+}
 
 export const REDACTED_KEY = "[private key redacted]";
 export const REDACTED_TOKEN = "[token redacted]";
@@ -96,7 +150,7 @@ export function containsToken(text: string): boolean {
 export function redactSecrets(text: string): string {
     // Keys first: a bare base64 key can hold "eyJ" and what follows, which would pass for a token's segment,
     // and redacting that alone would break the key's run and leave the rest of it printed.
-    const keysGone = text.replace(PRIVATE_KEY_BLOCK, REDACTED_KEY).replace(BARE_BASE64, (run) => (keyMaterial(run) ? REDACTED_KEY : run));
+    const keysGone = redactBareKeys(text.replace(PRIVATE_KEY_BLOCK, REDACTED_KEY));
     return redactTokens(keysGone);
 }
 

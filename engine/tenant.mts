@@ -322,7 +322,8 @@ export class SimulatedTenant {
         "azuread:index/servicePrincipal:ServicePrincipal": (a) => {
             const clientId = requireString(a.inputs, "clientId");
             // This tenant's application, or another tenant's that is multitenant: Graph finds no other
-            // (a single-tenant application of another tenant is as unknown here as one that does not exist).
+            // (a single-tenant application of another tenant is as unknown here as one that does not exist;
+            // Microsoft documents no error of its own for that case, so it gets the unknown appId's).
             const local = [...this.apps.values()].find((x) => sameId(x.clientId, clientId));
             const foreign = this.foreign.find(
                 (x) =>
