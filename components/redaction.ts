@@ -25,10 +25,10 @@ const PRIVATE_KEY_HEADER = /-----\s*BEGIN[ A-Z0-9]*PRIVATE KEY\s*-----/i;
 const MIN_SEGMENT_AFTER_EYJ = 4;
 const MIN_LONE_SEGMENT_AFTER_EYJ = 16;
 
-function isBase64Url(code: number): boolean {
-    return (
-        (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x5f
-    );
+/** A character of base64url (letters, digits, - and _), or with `url` false of base64 (+ and / instead). */
+function isBase64Char(code: number, url = true): boolean {
+    const alphanumeric = (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39);
+    return alphanumeric || (url ? code === 0x2d || code === 0x5f : code === 0x2b || code === 0x2f);
 }
 
 /** [start, end) of every JWT and lone JWT segment in `text`, in order, not overlapping. */
@@ -39,7 +39,7 @@ function tokenSpans(text: string): [number, number][] {
     const run = (i: number): number => {
         if (runFrom === undefined) {
             runFrom = new Int32Array(text.length + 1);
-            for (let k = text.length - 1; k >= 0; k--) runFrom[k] = isBase64Url(text.charCodeAt(k)) ? runFrom[k + 1] + 1 : 0;
+            for (let k = text.length - 1; k >= 0; k--) runFrom[k] = isBase64Char(text.charCodeAt(k)) ? runFrom[k + 1] + 1 : 0;
         }
         return runFrom[i] ?? 0;
     };
@@ -79,21 +79,15 @@ function redactTokens(text: string): string {
 const MIN_BARE_BASE64 = 60;
 const MIN_BARE_BASE64_LINE = 4;
 
-function isBase64(code: number): boolean {
-    return (
-        (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2b || code === 0x2f
-    );
-}
-
 /** [start, end) of every bare base64 run in `text`, in order. */
 function bareBase64Spans(text: string): [number, number][] {
     const spans: [number, number][] = [];
     const runEnd = (i: number) => {
-        while (i < text.length && isBase64(text.charCodeAt(i))) i++;
+        while (i < text.length && isBase64Char(text.charCodeAt(i), false)) i++;
         return i;
     };
     for (let i = 0; i < text.length;) {
-        if (!isBase64(text.charCodeAt(i))) {
+        if (!isBase64Char(text.charCodeAt(i), false)) {
             i++;
             continue;
         }
