@@ -10,7 +10,7 @@ import { before, describe, it } from "node:test";
 import { DAY_MS, makeCertificate } from "./support/certificates.mts";
 import { runTool } from "./support/cli.mts";
 import { contoso, fabrikam } from "./support/contoso.mts";
-import { PROJECT_DIR, reveal, run, stackConfig, tempDir } from "./support/harness.mts";
+import { PROJECT_DIR, projectCopy, reveal, run, stackConfig, tempDir } from "./support/harness.mts";
 
 const HOME = "contoso-msp/exo-cba/home";
 const tenantFile = (tenantId: string, extra = "") => `config:\n  azuread:tenantId: ${tenantId}\n${extra}`;
@@ -213,11 +213,7 @@ describe("npm run fleet", () => {
 
 describe("npm run fleet plan", () => {
     it("plans every tenant stack of the project, a customer against its home, and reports a refused one as its row", async () => {
-        const dir = tempDir("fleet-plan-");
-        for (const entry of ["index.ts", "components", "package.json", "tsconfig.json", "Pulumi.yaml"]) {
-            fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
-        }
-        fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
+        const dir = projectCopy();
         fs.writeFileSync(
             path.join(dir, "Pulumi.home.yaml"),
             tenantFile("72f988bf-0000-4a1b-9c2d-3e4f5a6b7c8d", "  exo-cba:multitenant: true\n"),

@@ -10,15 +10,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { PROJECT_DIR, run, stackConfig, tempDir } from "./support/harness.mts";
+import { PROJECT_DIR, projectCopy, run, stackConfig, tempDir } from "./support/harness.mts";
 
-/** Copies the files `pulumi up` needs (node_modules is linked) and applies `change` to the copy. */
-function projectCopy(change: (dir: string) => void): string {
-    const dir = tempDir("project-");
-    for (const entry of ["index.ts", "components", "package.json", "tsconfig.json", "Pulumi.yaml"]) {
-        fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
-    }
-    fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
+/** A copy of the project (support/harness.mts projectCopy) with `change` applied to it. */
+function changedCopy(change: (dir: string) => void): string {
+    const dir = projectCopy();
     change(dir);
     return dir;
 }
@@ -29,7 +25,7 @@ function editText(file: string, edit: (text: string) => string): void {
 
 describe("loading the program like the nodejs language host", () => {
     it("runs an unchanged copy of the project, without ts-node (the control for the cases below)", async () => {
-        const ev = await run(stackConfig({}), { projectDir: projectCopy(() => undefined), preview: true, recordModules: true });
+        const ev = await run(stackConfig({}), { projectDir: changedCopy(() => undefined), preview: true, recordModules: true });
         assert.equal(ev.failed, false, ev.errors.join("\n"));
         assert.equal(ev.stderr, "", "no warning from Node or the loader");
         assert.ok(ev.recording.resources.some((r) => r.type === "exo-cba:exchange:AppOnlyAccess"));
@@ -88,7 +84,7 @@ describe("loading the program like the nodejs language host", () => {
     });
 
     it("strips the types without checking them: a type error runs (npm run typecheck and the workflows stop it)", async () => {
-        const dir = projectCopy((d) =>
+        const dir = changedCopy((d) =>
             editText(path.join(d, "components", "rotation.ts"), (t) => `${t}\nexport const broken: number = "not a number";\n`),
         );
         const ev = await run(stackConfig({}), { projectDir: dir, preview: true });
@@ -97,7 +93,7 @@ describe("loading the program like the nodejs language host", () => {
     });
 
     it("refuses TypeScript that Node cannot strip (an enum): the run fails, naming it", async () => {
-        const dir = projectCopy((d) =>
+        const dir = changedCopy((d) =>
             editText(path.join(d, "components", "rotation.ts"), (t) => `${t}\nexport enum Unstrippable { A }\n`),
         );
         const ev = await run(stackConfig({}), { projectDir: dir, preview: true });
@@ -109,14 +105,14 @@ describe("loading the program like the nodejs language host", () => {
     });
 
     it("takes the module's one default export as the stack's outputs, and refuses a named export beside it", async () => {
-        const dir = projectCopy((d) => fs.appendFileSync(path.join(d, "index.ts"), "\nexport const extra = 1;\n"));
+        const dir = changedCopy((d) => fs.appendFileSync(path.join(d, "index.ts"), "\nexport const extra = 1;\n"));
         const ev = await run(stackConfig({}), { projectDir: dir, preview: true });
         assert.equal(ev.failed, true);
         assert.match(ev.errors.join("\n"), /expected entrypoint module to have either a default export or named exports but not both/);
     });
 
     it("passes Pulumi.yaml's nodeargs to node before the entry point, as the language host does", async () => {
-        const dir = projectCopy((d) => {
+        const dir = changedCopy((d) => {
             fs.writeFileSync(
                 path.join(d, "probe.cjs"),
                 `require("node:fs").writeFileSync(${JSON.stringify(path.join(d, "probed"))}, process.execArgv.join(" "));\n`,
@@ -137,7 +133,7 @@ describe("loading the program like the nodejs language host", () => {
     });
 
     it("registers ts-node where Pulumi.yaml asks for it: typescript: true type-checks, and a type error stops the run", async () => {
-        const dir = projectCopy((d) => {
+        const dir = changedCopy((d) => {
             editText(path.join(d, "Pulumi.yaml"), (t) => t.replace("    typescript: false", "    typescript: true"));
             editText(path.join(d, "components", "rotation.ts"), (t) => `${t}\nexport const broken: number = "not a number";\n`);
         });

@@ -27,9 +27,21 @@ import {
 } from "./support/contoso.mts";
 import { runTool } from "./support/cli.mts";
 import { makePlan } from "../tools/plan/offlinePlan.mts";
-import { PROJECT_DIR } from "../engine/engine.mts";
 import { loadStackConfig } from "../engine/stackConfig.mts";
-import { allText, isSecret, ofType, only, opensslThumbprint, reveal, run, stackConfig, steps, str, tempDir } from "./support/harness.mts";
+import {
+    allText,
+    isSecret,
+    ofType,
+    only,
+    opensslThumbprint,
+    projectCopy,
+    reveal,
+    run,
+    stackConfig,
+    steps,
+    str,
+    tempDir,
+} from "./support/harness.mts";
 
 const T = {
     stack: "pulumi:pulumi:Stack",
@@ -230,19 +242,8 @@ describe("the tools on a customer stack, whose key and rotation are its home's",
 });
 
 describe("the offline plan of a customer stack", () => {
-    /** A copy of the project with a home stack and a customer stack (node_modules linked). */
-    function projectWith(files: Record<string, string>): string {
-        const dir = tempDir("msp-project-");
-        for (const entry of ["index.ts", "components", "package.json", "tsconfig.json", "Pulumi.yaml"]) {
-            fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
-        }
-        fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
-        for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-        return dir;
-    }
-
     it("plans against the home stack of this project, deployed from its own stack file", async () => {
-        const dir = projectWith({
+        const dir = projectCopy({
             "Pulumi.msp-home.yaml": "config:\n  exo-cba:multitenant: true\n",
             "Pulumi.fabrikam.yaml":
                 "config:\n  exo-cba:home: contoso-msp/exo-cba/msp-home\n  exo-cba:organization: fabrikam.onmicrosoft.com\n",
@@ -261,7 +262,7 @@ describe("the offline plan of a customer stack", () => {
     });
 
     it("says, as pulumi preview would, that a home it has no stack file of cannot be read", async () => {
-        const dir = projectWith({ "Pulumi.fabrikam.yaml": "config:\n  exo-cba:home: contoso-msp/other-project/home\n" });
+        const dir = projectCopy({ "Pulumi.fabrikam.yaml": "config:\n  exo-cba:home: contoso-msp/other-project/home\n" });
         const plan = await makePlan(loadStackConfig(dir, "fabrikam"), { projectDir: dir });
         assert.match(plan.errors.join("\n"), /exo-cba:home "contoso-msp\/other-project\/home" could not be read \(.*unknown stack/);
         assert.equal(plan.resources.filter((r) => r.type.startsWith("azuread:")).length, 0);

@@ -111,6 +111,20 @@ export function tempDir(prefix: string): string {
     return fs.mkdtempSync(path.join(scratch, prefix));
 }
 
+/**
+ * A copy of the files `pulumi up` needs (node_modules linked), with `files` written into it (stack files, a
+ * changed module): a project to run or plan as it is on disk.
+ */
+export function projectCopy(files: Readonly<Record<string, string>> = {}): string {
+    const dir = tempDir("project-");
+    for (const entry of ["index.ts", "components", "package.json", "tsconfig.json", "Pulumi.yaml"]) {
+        fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    return dir;
+}
+
 /** Runs openssl with `input` on stdin and returns stdout. */
 export function openssl(args: string[], input?: string | Buffer): string {
     return execFileSync("openssl", args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
